@@ -1,0 +1,1 @@
+"""Shared kernel: what every service of the platform needs, written once."""

@@ -1,0 +1,134 @@
+"""Event handlers that never drop a failed event.
+
+``on_event(source, event_type)`` is nameko's ``event_handler`` with a failure policy:
+
+1. the handler raised: the message is republished to ``<queue>.retry`` with a per-message TTL
+   (back-off 1 s, 2 s, 4 s ... capped); when the TTL expires RabbitMQ dead-letters it straight
+   back to the handler's own queue (not to other services' queues);
+2. after ``max_attempts`` the message goes to the service's dead-letter queue ``dlq.<service>``
+   with the error, the original queue and the attempt count in its headers, where an operator
+   lists and replays it (``python -m platform_kit.dlq``);
+3. only after that republish is confirmed is the original acked: if the broker is unreachable,
+   the message is requeued instead, so nothing is lost.
+
+Idempotency is the handler's side of the bargain: it calls ``uow.claim_event(event, name)`` in the
+same transaction as its effect.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from kombu import Exchange, Queue
+from nameko import config
+from nameko.amqp.publish import get_producer
+from nameko.constants import PERSISTENT
+from nameko.events import EventHandler
+
+from platform_kit import metrics
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-platform-attempt"
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def dead_letter_queue_name(service_name: str) -> str:
+    return f"dlq.{service_name}"
+
+
+def dead_letter_queue(service_name: str) -> Queue:
+    return Queue(dead_letter_queue_name(service_name), exchange=DEFAULT_EXCHANGE,
+                 routing_key=dead_letter_queue_name(service_name), durable=True, auto_delete=False)
+
+
+def retry_queue(queue_name: str) -> Queue:
+    return Queue(
+        f"{queue_name}.retry", exchange=DEFAULT_EXCHANGE, routing_key=f"{queue_name}.retry",
+        durable=True, auto_delete=False,
+        queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name},
+    )
+
+
+def backoff_seconds(attempt: int, base: float) -> float:
+    """Delay before retry number ``attempt`` (1-based): base, 2·base, 4·base ... capped."""
+    return min(base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+
+
+class RetryingEventHandler(EventHandler):
+    def __init__(self, source_service: str, event_type: str, *,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 backoff: float = DEFAULT_BACKOFF_SECONDS, **kwargs):
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self.retry_queue = retry_queue(self.queue.name)
+        self.dead_letter_queue = dead_letter_queue(self.container.service_name)
+        with get_producer(config["AMQP_URI"]) as producer:
+            for queue in (self.retry_queue, self.dead_letter_queue):
+                queue(producer.channel).declare()
+
+    @property
+    def handler_name(self) -> str:
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def handle_message_processed(self, message, result=None, exc_info=None) -> None:
+        if exc_info is None:
+            metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "ok").inc()
+            self.consumer.ack_message(message)
+            return
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:2000]
+        try:
+            if attempt < self.max_attempts:
+                delay = backoff_seconds(attempt, self.backoff)
+                self._republish(message, self.retry_queue, attempt + 1, error,
+                                expiration=delay)
+                outcome = "retried"
+                log.warning("%s failed (attempt %d of %d), retrying in %.1fs: %s",
+                            self.handler_name, attempt, self.max_attempts, delay, error)
+            else:
+                self._republish(message, self.dead_letter_queue, attempt, error)
+                outcome = "dead_lettered"
+                log.error("%s failed %d times, moved to %s: %s", self.handler_name, attempt,
+                          self.dead_letter_queue.name, error)
+        except Exception:
+            log.exception("could not hand %s's failed message on; requeueing it", self.handler_name)
+            self.consumer.requeue_message(message)
+            return
+        metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name, outcome).inc()
+        self.consumer.ack_message(message)
+
+    def _republish(self, message, queue: Queue, attempt: int, error: str, expiration=None) -> None:
+        headers = dict(message.headers or {})
+        headers.update({
+            ATTEMPT_HEADER: attempt,
+            "x-platform-error": error,
+            "x-platform-queue": self.queue.name,
+            "x-platform-handler": self.handler_name,
+            "x-platform-routing-key": message.delivery_info.get("routing_key"),
+        })
+        with get_producer(config["AMQP_URI"]) as producer:
+            producer.publish(
+                message.body,
+                exchange="",
+                routing_key=queue.name,
+                headers=headers,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                delivery_mode=PERSISTENT,
+                expiration=expiration,
+                retry=True,
+                retry_policy={"max_retries": 3},
+            )
+
+
+on_event = RetryingEventHandler.decorator

@@ -1,0 +1,83 @@
+"""The event catalogue: every event the platform publishes, its emitter and its payload schema.
+
+An event on the wire is an envelope::
+
+    {"event_id": "...", "event_type": "node_reached", "version": 1, "source": "project",
+     "occurred_at": "2026-11-21T10:00:00+00:00", "correlation_id": "...", "data": {...}}
+
+``data`` is validated against the schema registered here before it is written to the outbox,
+so nothing leaves a service that its listeners cannot read. ``docs/EVENTS.md`` is generated
+from this registry (``python -m platform_kit.catalogue``) and a test keeps it true.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+
+
+@dataclass(frozen=True)
+class EventContract:
+    event_type: str
+    source: str
+    version: int
+    schema: type[Schema]
+    description: str
+    listeners: tuple[str, ...] = field(default=())
+
+
+_registry: dict[str, EventContract] = {}
+
+
+def register(event_type: str, *, source: str, schema: type[Schema], description: str,
+             version: int = 1) -> type[Schema]:
+    if event_type in _registry and _registry[event_type].source != source:
+        raise ValueError(f"event {event_type!r} is already published by {_registry[event_type].source}")
+    _registry[event_type] = EventContract(event_type, source, version, schema, description)
+    return schema
+
+
+def _load_catalogue() -> None:
+    # the catalogue modules call register() on import; importing here avoids an import cycle
+    import platform_kit.catalog  # noqa: F401
+
+
+def contract(event_type: str) -> EventContract:
+    _load_catalogue()
+    try:
+        return _registry[event_type]
+    except KeyError:
+        raise LookupError(f"event {event_type!r} is not in the event catalogue") from None
+
+
+def all_contracts() -> list[EventContract]:
+    _load_catalogue()
+    return sorted(_registry.values(), key=lambda c: (c.source, c.event_type))
+
+
+class EnvelopeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    version = fields.Integer(required=True)
+    source = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    correlation_id = fields.String(allow_none=True)
+    data = fields.Dict(required=True)
+
+
+def validate_data(event_type: str, data: dict) -> dict:
+    """Validate and normalise an event's data; raise ValidationError naming each bad field."""
+    schema = contract(event_type).schema()
+    errors = schema.validate(data)
+    if errors:
+        raise ValidationError({event_type: errors})
+    return schema.dump(schema.load(data))
+
+
+def load_data(envelope: dict) -> dict:
+    """Read the data of a received event with its contract (unknown extra fields are ignored)."""
+    EnvelopeSchema().load(envelope)
+    return contract(envelope["event_type"]).schema(unknown=EXCLUDE).load(envelope["data"])

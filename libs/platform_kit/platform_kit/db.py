@@ -1,0 +1,197 @@
+"""Database access for a service: a unit of work that commits the change and its events together.
+
+``Database`` is a nameko DependencyProvider. Each worker gets a small ``Db`` handle; a use case runs
+inside ``with self.db.unit_of_work() as uow:`` and either everything it wrote (rows, outbox events,
+processed-event marks, deadlines) commits, or nothing does. After a commit that emitted events the
+outbox relay is woken so events leave within milliseconds, not at the next poll.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from nameko import config
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from platform_kit import contracts
+from platform_kit.clock import isoformat, utcnow
+from platform_kit.logs import current_correlation_id
+from platform_kit.tables import deadlines, outbox_events, processed_events
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine whose connections yield to other greenthreads (psycogreen) when eventlet runs."""
+    _make_psycopg_green()
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         pool_recycle=1800)
+
+
+def _make_psycopg_green() -> None:
+    try:
+        from eventlet import patcher
+    except ImportError:  # pragma: no cover - eventlet is always installed with nameko
+        return
+    if patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+
+
+class UnitOfWork:
+    """One transaction: the session plus the kernel's outbox, inbox and deadline tables."""
+
+    def __init__(self, session: Session, source: str):
+        self.session = session
+        self.source = source
+        self.emitted: list[dict] = []
+
+    def emit(self, event_type: str, data: dict, *, occurred_at: datetime | None = None) -> dict:
+        """Write an event to the outbox in this transaction; it is published after commit."""
+        contract = contracts.contract(event_type)
+        if contract.source != self.source:
+            raise ValueError(f"{self.source} may not emit {event_type!r}: it belongs to {contract.source}")
+        envelope = {
+            "event_id": str(uuid.uuid4()),
+            "event_type": event_type,
+            "version": contract.version,
+            "source": self.source,
+            "occurred_at": isoformat(occurred_at or utcnow()),
+            "correlation_id": current_correlation_id(),
+            "data": contracts.validate_data(event_type, data),
+        }
+        self.session.execute(outbox_events.insert().values(
+            event_id=envelope["event_id"], event_type=event_type, version=contract.version,
+            correlation_id=envelope["correlation_id"], envelope=envelope,
+        ))
+        self.emitted.append(envelope)
+        return envelope
+
+    def claim_event(self, event: dict, handler: str) -> bool:
+        """Record that ``handler`` applies ``event`` in this transaction.
+
+        Returns False when it was applied before: the caller then does nothing, so a redelivered
+        event has exactly one effect. Two concurrent deliveries serialise on the primary key.
+        """
+        result = self.session.execute(
+            pg_insert(processed_events)
+            .values(event_id=event["event_id"], handler=handler)
+            .on_conflict_do_nothing()
+        )
+        return result.rowcount == 1
+
+    def schedule(self, kind: str, key: str, due_at: datetime, payload: dict | None = None) -> None:
+        """Set (or move) the durable deadline ``kind``/``key``; it fires once at ``due_at``."""
+        if due_at.tzinfo is None:
+            raise ValueError("deadline due_at must be timezone-aware")
+        stmt = pg_insert(deadlines).values(
+            kind=kind, key=key, due_at=due_at, payload=payload or {},
+            correlation_id=current_correlation_id(),
+        )
+        self.session.execute(stmt.on_conflict_do_update(
+            constraint="uq_deadlines_kind_key",
+            set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload,
+                  "attempts": 0, "locked_until": None, "last_error": None},
+        ))
+
+    def cancel_deadline(self, kind: str, key: str) -> None:
+        self.session.execute(delete(deadlines).where(deadlines.c.kind == kind, deadlines.c.key == key))
+
+    def deadline(self, kind: str, key: str) -> dict | None:
+        row = self.session.execute(
+            select(deadlines).where(deadlines.c.kind == kind, deadlines.c.key == key)
+        ).mappings().first()
+        return dict(row) if row else None
+
+
+class Db:
+    """What a worker sees: a way to open units of work, and a plain session for reads."""
+
+    def __init__(self, provider: "Database"):
+        self._provider = provider
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        session = self._provider.sessionmaker()
+        uow = UnitOfWork(session, self._provider.source)
+        try:
+            with session.begin():
+                yield uow
+        finally:
+            session.close()
+        if uow.emitted:
+            self._provider.wake_relay()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._provider.sessionmaker() as session:
+            yield session
+
+    @property
+    def engine(self) -> Engine:
+        return self._provider.engine
+
+
+class Database(DependencyProvider):
+    """The service's own PostgreSQL database, read from config key ``url_key``.
+
+    With ``relay_events`` (the default) it also runs the outbox relay of this service; every
+    replica runs one and ``FOR UPDATE SKIP LOCKED`` keeps them from publishing a row twice.
+    """
+
+    def __init__(self, url_key: str, *, relay_events: bool = True, pool_size: int = 10):
+        self.url_key = url_key
+        self.relay_events = relay_events
+        self.pool_size = pool_size
+        self.engine: Engine | None = None
+        self.relay = None
+
+    @property
+    def source(self) -> str:
+        return self.container.service_name
+
+    def setup(self) -> None:
+        url = config.get(self.url_key)
+        if not url:
+            raise RuntimeError(f"configuration key {self.url_key} (the database URL) is not set")
+        self.engine = make_engine(url, pool_size=self.pool_size)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        if self.relay_events:
+            from platform_kit.outbox import OutboxRelay
+
+            self.relay = OutboxRelay(self.engine, self.source, config["AMQP_URI"])
+
+    def start(self) -> None:
+        if self.relay:
+            self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.source}.outbox_relay")
+
+    def stop(self) -> None:
+        if self.relay:
+            self.relay.stop()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def wake_relay(self) -> None:
+        if self.relay:
+            self.relay.wake()
+
+    def get_dependency(self, worker_ctx) -> Db:
+        return Db(self)
+
+
+def run_in_transaction(engine: Engine, fn, *args: Any, **kwargs: Any):
+    """Run ``fn(session, ...)`` in one transaction on a bare engine (scripts, relays, pollers)."""
+    with Session(engine) as session, session.begin():
+        return fn(session, *args, **kwargs)
+
+

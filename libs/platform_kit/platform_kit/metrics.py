@@ -1,0 +1,44 @@
+"""Prometheus metrics, one registry per process (each service is its own process)."""
+from __future__ import annotations
+
+import time
+from weakref import WeakKeyDictionary
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+WORKER_SECONDS = Histogram(
+    "platform_worker_seconds", "Time spent in one entrypoint call",
+    ["service", "entrypoint", "outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_HANDLED = Counter(
+    "platform_events_handled_total", "Events handled, by outcome (ok, duplicate, retried, dead_lettered)",
+    ["service", "handler", "outcome"],
+)
+OUTBOX_PUBLISHED = Counter("platform_outbox_published_total", "Outbox events published", ["service"])
+PERIODIC_RUNS = Counter("platform_periodic_runs_total", "Periodic jobs run (claimed periods)", ["service", "job"])
+DEADLINES_FIRED = Counter("platform_deadlines_fired_total", "Deadlines fired", ["service", "kind", "outcome"])
+
+
+def exposition() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+class Metrics(DependencyProvider):
+    """Times every entrypoint call of the service."""
+
+    def __init__(self):
+        self._started: WeakKeyDictionary = WeakKeyDictionary()
+
+    def worker_setup(self, worker_ctx) -> None:
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        started = self._started.pop(worker_ctx, None)
+        if started is None:
+            return
+        WORKER_SECONDS.labels(
+            worker_ctx.service_name, worker_ctx.entrypoint.method_name,
+            "error" if exc_info else "ok",
+        ).observe(time.perf_counter() - started)

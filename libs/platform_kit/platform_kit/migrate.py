@@ -1,0 +1,100 @@
+"""Create each service's database if missing and migrate it to head (forwards only).
+
+    python -m platform_kit.migrate --all
+    python -m platform_kit.migrate project dispatch
+
+Safe to run on every start and from several places at once: each service's upgrade holds a
+PostgreSQL advisory lock, so concurrent runs queue instead of racing. The database URL of a
+service comes from ``<NAME>_DATABASE_URL`` (default: the local server, database ``<name>_svc``).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import zlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+SERVICES = ("identity", "template", "project", "dispatch", "ticket", "billing", "notify")
+log = logging.getLogger("platform_kit.migrate")
+
+
+def database_url(service: str, env: dict | None = None) -> str:
+    env = os.environ if env is None else env
+    key = f"{service.upper()}_DATABASE_URL"
+    return env.get(key) or f"postgresql://postgres@127.0.0.1:5432/{service}_svc"
+
+
+def migrations_dir(service: str) -> Path:
+    package = importlib.import_module(f"{service}_svc")
+    return Path(package.__file__).resolve().parent.parent / "migrations"
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in ``url`` when it does not exist; return True if created."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("select 1 from pg_database where datname = :n"),
+                                  {"n": parsed.database}).scalar()
+            if not exists:
+                conn.execute(text(f'create database "{parsed.database}"'))
+                return True
+            return False
+    finally:
+        admin.dispose()
+
+
+def alembic_config(service: str, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir(service)))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(service: str, url: str | None = None) -> None:
+    url = url or database_url(service)
+    created = ensure_database(url)
+    engine = create_engine(url)
+    lock = zlib.crc32(f"migrate:{service}".encode())
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select pg_advisory_lock(:k)"), {"k": lock})
+            try:
+                cfg = alembic_config(service, url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+            finally:
+                conn.execute(text("select pg_advisory_unlock(:k)"), {"k": lock})
+                conn.commit()
+    finally:
+        engine.dispose()
+    log.info("%s: database %s, migrated to head", service, "created" if created else "present")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m platform_kit.migrate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("services", nargs="*", choices=[[], *SERVICES], metavar="SERVICE")
+    parser.add_argument("--all", action="store_true", help="every service")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    names = SERVICES if args.all else args.services
+    if not names:
+        parser.error("name at least one service or --all")
+    for name in names:
+        upgrade(name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
