@@ -81,13 +81,31 @@ def upgrade(service: str, url: str | None = None) -> None:
     log.info("%s: database %s, migrated to head", service, "created" if created else "present")
 
 
+def make_revision(service: str, message: str) -> None:
+    """Developers: autogenerate the next revision against a scratch database at head."""
+    scratch = f"{database_url(service).rsplit('/', 1)[0]}/{service}_svc_autogen"
+    admin = create_engine(make_url(scratch).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'drop database if exists "{service}_svc_autogen"'))
+    admin.dispose()
+    upgrade(service, scratch)
+    command.revision(alembic_config(service, scratch), message=message, autogenerate=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m platform_kit.migrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("services", nargs="*", choices=[[], *SERVICES], metavar="SERVICE")
     parser.add_argument("--all", action="store_true", help="every service")
+    parser.add_argument("--make-revision", metavar="MESSAGE",
+                        help="developers: autogenerate a new revision of the one named service")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.make_revision:
+        if len(args.services) != 1:
+            parser.error("--make-revision takes exactly one service")
+        make_revision(args.services[0], args.make_revision)
+        return 0
     names = SERVICES if args.all else args.services
     if not names:
         parser.error("name at least one service or --all")

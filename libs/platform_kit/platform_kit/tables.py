@@ -2,6 +2,8 @@
 
 - ``outbox_events``: events written in the same transaction as the change that caused them,
   published to RabbitMQ by the relay and then marked sent.
+  (Each service's migrations create these tables: ``platform_kit.alembic_env`` adds this
+  metadata to every service's autogenerate target.)
 - ``processed_events``: which handler has already applied which event (idempotent consumers).
 - ``deadlines``: durable timers (a node's timeout, a ticket's SLA) that survive restarts.
 """
@@ -70,12 +72,3 @@ deadlines = Table(
 )
 Index("ix_deadlines_due", deadlines.c.due_at)
 
-
-def create_kernel_tables(op) -> None:
-    """Called from a service's first Alembic migration."""
-    bind = op.get_bind()
-    kernel_metadata.create_all(bind)
-
-
-def drop_kernel_tables(op) -> None:
-    kernel_metadata.drop_all(op.get_bind())

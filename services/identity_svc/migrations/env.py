@@ -1,0 +1,5 @@
+from identity_svc.adapters.orm import metadata
+
+from platform_kit.alembic_env import run
+
+run(metadata)

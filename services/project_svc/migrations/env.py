@@ -1,0 +1,5 @@
+from project_svc.adapters.orm import metadata
+
+from platform_kit.alembic_env import run
+
+run(metadata)

@@ -1,0 +1,60 @@
+"""Use cases of project_svc."""
+from __future__ import annotations
+
+import uuid
+
+from platform_kit.clock import utcnow
+from platform_kit.db import UnitOfWork
+from platform_kit.errors import NotFound
+from project_svc.adapters.repository import ProjectRepository
+from project_svc.domain.model import Project
+
+
+def create_from_purchase(purchase: dict, flow: dict, uow: UnitOfWork) -> tuple[Project, bool]:
+    """PRJ-1: the purchase becomes a project at 'assign provider'; the same order never twice."""
+    repo = ProjectRepository(uow.session)
+    project = Project(
+        id=str(uuid.uuid4()), order_id=purchase["order_id"], product_id=purchase["product_id"],
+        vendor_id=flow["vendor_id"], customer_id=purchase["customer_id"], template_id=flow["template_id"],
+        template_version=flow["template_version"], nodes=flow["nodes"],
+    )
+    if not repo.add_if_new(project):
+        return repo.by_order(purchase["order_id"]), False
+    reached = project.start(utcnow())
+    repo.save(project)
+    uow.emit("project_created", {
+        "project_id": project.id, "order_id": project.order_id, "product_id": project.product_id,
+        "vendor_id": project.vendor_id, "customer_id": project.customer_id,
+        "template_id": project.template_id, "template_version": project.template_version,
+    })
+    uow.emit("node_reached", reached)
+    return project, True
+
+
+def provider_assigned(event: dict, data: dict, uow: UnitOfWork) -> None:
+    if not uow.claim_event(event, "project.provider_assigned"):
+        return
+    repo = ProjectRepository(uow.session)
+    project = repo.get(data["project_id"], for_update=True)
+    if project is None:
+        raise NotFound(f"project {data['project_id']} does not exist")
+    reached = project.assign_provider(data["provider_id"], data["node_key"], data["round"], utcnow())
+    if reached is not None:
+        repo.save(project)
+        uow.emit("node_reached", reached)
+
+
+def provider_queued(event: dict, data: dict, uow: UnitOfWork) -> None:
+    if not uow.claim_event(event, "project.provider_queued"):
+        return
+    repo = ProjectRepository(uow.session)
+    project = repo.get(data["project_id"], for_update=True)
+    if project is not None and project.queue(data["node_key"], data["round"], data["reason"], utcnow()):
+        repo.save(project)
+
+
+def get_project(session, project_id: str) -> Project:
+    project = ProjectRepository(session).get(project_id)
+    if project is None:
+        raise NotFound(f"Project {project_id} was not found.")
+    return project

@@ -1,0 +1,61 @@
+from nameko.rpc import RpcProxy, rpc
+
+from platform_kit.contracts import load_data
+from platform_kit.consumer import on_event
+from platform_kit.db import Database
+from platform_kit.errors import EXPECTED
+from platform_kit.service import PlatformService
+from platform_kit.validation import load
+from project_svc import handlers
+from project_svc.adapters.repository import ProjectRepository
+from project_svc.schemas import (
+    ProjectFilterSchema,
+    ProjectPageSchema,
+    ProjectSchema,
+    PurchaseResultSchema,
+    PurchaseSchema,
+)
+
+
+class ProjectService(PlatformService):
+    name = "project"
+    db = Database("PROJECT_DATABASE_URL")
+    template_rpc = RpcProxy("template")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_from_purchase(self, payload: dict) -> dict:
+        """payload: PurchaseSchema. Emits project_created and node_reached (only when new).
+
+        Returns PurchaseResultSchema; posting the same order again returns its project with
+        ``created: false``.
+        """
+        purchase = load(PurchaseSchema(), payload)
+        flow = self.template_rpc.get_product_flow(purchase["product_id"])
+        with self.db.unit_of_work() as uow:
+            project, created = handlers.create_from_purchase(purchase, flow, uow)
+        return PurchaseResultSchema().dump({"created": created, "project": project})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_project(self, project_id: str) -> dict:
+        with self.db.read() as session:
+            return ProjectSchema().dump(handlers.get_project(session, project_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_projects(self, filters: dict) -> dict:
+        """filters: ProjectFilterSchema. Returns ProjectPageSchema."""
+        query = load(ProjectFilterSchema(), filters)
+        with self.db.read() as session:
+            items, total = ProjectRepository(session).list(**query)
+        return ProjectPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
+                                         "offset": query["offset"]})
+
+    @on_event("dispatch", "provider_assigned")
+    def handle_provider_assigned(self, event: dict) -> None:
+        """The provider is chosen: advance to the next node (emits node_reached)."""
+        with self.db.unit_of_work() as uow:
+            handlers.provider_assigned(event, load_data(event), uow)
+
+    @on_event("dispatch", "provider_queued")
+    def handle_provider_queued(self, event: dict) -> None:
+        with self.db.unit_of_work() as uow:
+            handlers.provider_queued(event, load_data(event), uow)

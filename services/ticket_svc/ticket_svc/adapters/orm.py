@@ -1,0 +1,5 @@
+from sqlalchemy import MetaData
+
+# ticket_svc's own tables arrive with its issue; its database already holds the kernel's
+# outbox, processed-event and deadline tables.
+metadata = MetaData()
