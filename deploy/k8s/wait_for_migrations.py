@@ -20,29 +20,21 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Set, Tuple
 
 
 def log(service: str, level: str, message: str) -> None:
-    print(
-        json.dumps(
-            {
-                "level": level,
-                "logger": "wait_for_migrations",
-                "service": service,
-                "message": message,
-            }
-        ),
-        flush=True,
-    )
+    sys.stdout.write(json.dumps({"level": level, "logger": "wait_for_migrations", "service": service,
+                                 "message": message}) + "\n")
+    sys.stdout.flush()
 
 
 def schema_is_current(
     current: Iterable[str],
     heads: Iterable[str],
-    lineage: Callable[[str], Optional[Set[str]]],
-) -> Tuple[bool, str]:
+    lineage: Callable[[str], set[str] | None],
+) -> tuple[bool, str]:
     """Decide whether the database revisions cover every head of the image.
 
     `lineage(rev)` returns rev and all its ancestors, or None when the image does not
@@ -53,7 +45,7 @@ def schema_is_current(
     heads = set(heads)
     if not current:
         return False, "no migration applied yet"
-    applied: Set[str] = set()
+    applied: set[str] = set()
     for rev in sorted(current):
         ancestors = lineage(rev)
         if ancestors is None:
@@ -82,8 +74,8 @@ def load_script(service: str, app_root: Path):
     return ScriptDirectory.from_config(config)
 
 
-def lineage_from(script) -> Callable[[str], Optional[Set[str]]]:
-    def lineage(rev: str) -> Optional[Set[str]]:
+def lineage_from(script) -> Callable[[str], set[str] | None]:
+    def lineage(rev: str) -> set[str] | None:
         try:
             return {r.revision for r in script.iterate_revisions(rev, "base")}
         except Exception:  # unknown revision: newer than this image
@@ -92,7 +84,7 @@ def lineage_from(script) -> Callable[[str], Optional[Set[str]]]:
     return lineage
 
 
-def current_revisions(url: str, version_table: str) -> Set[str]:
+def current_revisions(url: str, version_table: str) -> set[str]:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -108,7 +100,7 @@ def current_revisions(url: str, version_table: str) -> Set[str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
+        sys.stderr.write(__doc__ or "")
         return 2
     service = argv[1]
     variable = f"{service.upper()}_DATABASE_URL"
@@ -126,8 +118,8 @@ def main(argv: list[str]) -> int:
             "warning",
             "no migrations folder in the image: waiting for any applied revision",
         )
-        heads: Set[str] = set()
-        lineage: Callable[[str], Optional[Set[str]]] = lambda rev: {rev}  # noqa: E731
+        heads: set[str] = set()
+        lineage: Callable[[str], set[str] | None] = lambda rev: {rev}  # noqa: E731
     else:
         heads = set(script.get_heads())
         lineage = lineage_from(script)

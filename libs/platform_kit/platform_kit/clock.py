@@ -1,14 +1,14 @@
 """Timezone-aware UTC time, the only kind used inside the platform."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def isoformat(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: the platform only handles timezone-aware times")
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()

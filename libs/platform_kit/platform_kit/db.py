@@ -116,7 +116,7 @@ class UnitOfWork:
 class Db:
     """What a worker sees: a way to open units of work, and a plain session for reads."""
 
-    def __init__(self, provider: "Database"):
+    def __init__(self, provider: Database):
         self._provider = provider
 
     @contextmanager

@@ -28,7 +28,7 @@ class ValidationFailed(PlatformError):
     code, status = "validation_failed", 400
 
     @classmethod
-    def from_marshmallow(cls, err: ValidationError, message: str = "Some fields are not valid.") -> "ValidationFailed":
+    def from_marshmallow(cls, err: ValidationError, message: str = "Some fields are not valid.") -> ValidationFailed:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         return cls(message, messages)
 

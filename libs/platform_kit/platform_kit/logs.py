@@ -69,13 +69,18 @@ class Correlation(DependencyProvider):
     dispatches, so one id follows a request from the gateway through every hop.
     """
 
-    def worker_setup(self, worker_ctx) -> None:
+    def _ensure(self, worker_ctx) -> str:
         cid = worker_ctx.context_data.get(CORRELATION_KEY) or new_correlation_id()
         worker_ctx.context_data[CORRELATION_KEY] = cid
         correlation_id.set(cid)
+        return cid
 
+    # nameko injects dependencies before it calls worker_setup, so both ensure the id
     def get_dependency(self, worker_ctx) -> str:
-        return worker_ctx.context_data[CORRELATION_KEY]
+        return self._ensure(worker_ctx)
+
+    def worker_setup(self, worker_ctx) -> None:
+        self._ensure(worker_ctx)
 
     def worker_teardown(self, worker_ctx) -> None:
         correlation_id.set(None)

@@ -75,10 +75,10 @@ class DeadlinePoller(SharedExtension):
     """One per container: leases due deadlines and hands each to its ``on_deadline`` handler."""
 
     def __init__(self):
-        self.handlers: dict[str, "DeadlineHandler"] = {}
+        self.handlers: dict[str, DeadlineHandler] = {}
         self._running = False
 
-    def register(self, handler: "DeadlineHandler") -> None:
+    def register(self, handler: DeadlineHandler) -> None:
         self.handlers[handler.kind] = handler
 
     def setup(self) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
@@ -401,7 +401,7 @@ class WorkCalendar:
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative, got {duration}")
         if duration == timedelta(0):
-            return start.astimezone(timezone.utc)
+            return start.astimezone(UTC)
         day = local_start.date()
         offset = local_start - _midnight(day)
         remaining = duration
@@ -438,7 +438,7 @@ class WorkCalendar:
         return moment.astimezone(self._tz).replace(tzinfo=None)
 
     def _to_utc(self, local: datetime) -> datetime:
-        return local.replace(tzinfo=self._tz).astimezone(timezone.utc)
+        return local.replace(tzinfo=self._tz).astimezone(UTC)
 
     def _working_ordinals(self, year: int) -> tuple[int, ...]:
         cached = self._working.get(year)

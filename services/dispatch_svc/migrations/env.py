@@ -1,5 +1,4 @@
 from dispatch_svc.adapters.orm import metadata
-
 from platform_kit.alembic_env import run
 
 run(metadata)

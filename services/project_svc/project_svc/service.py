@@ -1,7 +1,7 @@
 from nameko.rpc import RpcProxy, rpc
 
-from platform_kit.contracts import load_data
 from platform_kit.consumer import on_event
+from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import EXPECTED
 from platform_kit.service import PlatformService

@@ -29,10 +29,12 @@ class NodeReached(Schema):
     node_name = fields.String(required=True)
     node_index = fields.Integer(required=True)
     role = fields.String(allow_none=True, load_default=None)
-    round = fields.Integer(required=True, metadata={"description": "increases each time the flow restarts (change of provider)"})
+    round = fields.Integer(required=True, metadata={
+        "description": "increases each time the flow restarts (change of provider)"})
 
 
 register("project_created", source="project", schema=ProjectCreated,
          description="A purchase became a delivery project (PRJ-1).")
 register("node_reached", source="project", schema=NodeReached,
-         description="A project arrived at a node of its flow; dispatch acts on assign_provider and assign_order nodes, notify on reminder rules.")
+         description="A project arrived at a node of its flow; dispatch acts on 'assign provider' "
+                     "(and later 'assign order') nodes.")

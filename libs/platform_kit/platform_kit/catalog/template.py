@@ -12,4 +12,5 @@ class ProductTemplateBound(Schema):
 
 
 register("product_template_bound", source="template", schema=ProductTemplateBound,
-         description="A product was bound to a published template version (TPL-12); new projects of the product use it.")
+         description="A product was bound to a published template version (TPL-12); "
+                     "new projects of the product use it.")

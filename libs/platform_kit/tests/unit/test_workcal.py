@@ -4,15 +4,10 @@ Expected days come from ``chinese_calendar`` itself where a test is about statut
 so that the tests prove the calendar reads the package faithfully rather than restating it.
 """
 
-import sys
 import time as wallclock
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-# Run from the source tree whether or not platform-kit is pip-installed (no conftest.py).
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import chinese_calendar
 import pytest
@@ -28,7 +23,7 @@ from platform_kit.workcal import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 OFFICE = ServiceHours()  # Monday-Friday 09:00-18:00 on working days (TKT-2)
 
 

@@ -1,0 +1,35 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of those.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PACKAGES := libs/platform_kit $(wildcard services/*_svc) gateway
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint bench migrate dlq clean
+
+$(STAMP): requirements.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps $(addprefix -e ,$(PACKAGES))
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install            ## the whole platform on 127.0.0.1:8000 with demo data, until Ctrl-C
+	$(PY) -m deploy.local
+
+test: install           ## the whole suite against the local PostgreSQL, Redis and RabbitMQ
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install          ## throughput figures of the thin flow (starts its own stack)
+	$(PY) -m bench.thin_flow
+
+migrate: install
+	$(PY) -m platform_kit.migrate --all
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

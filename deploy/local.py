@@ -1,0 +1,98 @@
+"""``make run``: the whole platform on this machine, migrated, with demo data, until Ctrl-C.
+
+1. checks PostgreSQL, Redis and RabbitMQ on localhost, starting them when installed but stopped;
+2. creates each service's database and migrates it (once, here, not by every process);
+3. starts every service and the gateway as its own process (logs in var/log/);
+4. loads the demo data and prints how to use it;
+5. on Ctrl-C (or SIGTERM) stops everything within 10 seconds.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from nameko.standalone.rpc import ClusterRpcClient
+
+from platform_kit.stack import Stack, default_specs, port_open
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVERS = [
+    ("PostgreSQL", 5432, "pg_ctlcluster", "pg_ctlcluster --skip-systemctl-redirect {version} main start",
+     "apt-get install postgresql"),
+    ("Redis", 6379, "redis-server",
+     "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+     "apt-get install redis-server"),
+    ("RabbitMQ", 5672, "rabbitmq-server", "rabbitmq-server -detached", "apt-get install rabbitmq-server"),
+]
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def ensure_servers() -> None:
+    for name, port, binary, start, install in SERVERS:
+        if port_open("127.0.0.1", port):
+            continue
+        if not shutil.which(binary):
+            raise SystemExit(f"{name} is not running on 127.0.0.1:{port} and is not installed. "
+                             f"Install it ({install}) or start it, then run `make run` again.")
+        if binary == "pg_ctlcluster":
+            versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+            start = start.format(version=versions[-1] if versions else "15")
+        say(f"starting {name}: {start}")
+        subprocess.run(start, shell=True, check=False)
+        deadline = time.monotonic() + 60
+        while not port_open("127.0.0.1", port):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name} did not come up on 127.0.0.1:{port}; start it by hand: {start}")
+            time.sleep(0.5)
+
+
+def main() -> int:
+    ensure_servers()
+    say("migrating every service's database ...")
+    subprocess.run([sys.executable, "-m", "platform_kit.migrate", "--all"], check=True,
+                   stdout=subprocess.DEVNULL)
+    stack = Stack(default_specs(), env={}, log_dir=ROOT / "var" / "log")
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    say("starting the services and the gateway (logs in var/log/) ...")
+    stack.start()
+    try:
+        stack.wait_healthy(timeout=90)
+        with ClusterRpcClient({"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}) as rpc:
+            from deploy import demo
+
+            demo_lines = demo.load(rpc)
+        say("\n".join([
+            "",
+            "The platform runs.  API: http://127.0.0.1:8000   docs: http://127.0.0.1:8000/docs",
+            "Demo data:", *[f"  - {line}" for line in demo_lines],
+            "Try a purchase:",
+            "  curl -s -X POST http://127.0.0.1:8000/api/v1/purchases -H 'Content-Type: application/json' \\",
+            "       -d '{\"order_id\": \"ORD-1\", \"product_id\": \"prod-erp-install\", \"customer_id\": \"cust-1\"}'",
+            "Press Ctrl-C to stop everything.",
+        ]))
+        while not stopping.is_set() and len(stack.running()) == len(stack.specs):
+            stopping.wait(1)
+        if not stopping.is_set():
+            gone = set(stack.specs) - set(stack.running())
+            say(f"stopping: {', '.join(sorted(gone))} exited (see var/log/)")
+    finally:
+        say("stopping ...")
+        stack.stop(grace=8)
+        say("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

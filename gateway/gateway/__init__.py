@@ -1,0 +1,1 @@
+"""The HTTP gateway: the one door to the platform for web front ends and enterprise systems."""
