@@ -1,0 +1,158 @@
+"""Who is calling: the actor that travels with every RPC and event, and the access tokens.
+
+The gateway verifies a bearer token, then puts the caller (``Actor``) into nameko's context
+data, which nameko copies into the headers of every RPC and event the request causes; a service
+reads it with the ``Caller`` dependency and checks the object it is about to touch (ORG-7).
+
+Access tokens are short-lived HS256 JWTs signed with ``JWT_SECRET``; only HS256 is accepted, so
+``alg: none`` or a switched algorithm fails. Revocation lives in Redis, shared by identity (which
+revokes) and the gateway (which checks): a revoked token id, and per user a "not before" instant
+that a password change or reset moves forward, invalidating every older token at once.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from nameko.extensions import DependencyProvider
+
+from platform_kit.clock import utcnow
+from platform_kit.errors import Forbidden, Unauthenticated
+
+ACTOR_KEY = "actor"
+ALGORITHM = "HS256"
+ISSUER = "delivery-platform"
+ACCESS_TOKEN_MINUTES = 15
+
+# organisation kinds
+OPERATOR, ISV, CUSTOMER = "operator", "isv", "customer"
+ORG_KINDS = (OPERATOR, ISV, CUSTOMER)
+
+# ORG-2: the platform's preset roles
+PLATFORM_OPERATOR = "platform_operator"
+VENDOR_ADMIN = "vendor_admin"
+VENDOR_PROJECT_MANAGER = "vendor_project_manager"
+PROVIDER_ADMIN = "provider_admin"
+CUSTOMER_MANAGER = "customer_manager"
+DESIGNER = "designer"
+ENGINEER = "engineer"
+SERVICE_STAFF = "service_staff"
+SUPPORT_AGENT = "support_agent"
+CUSTOMER_ROLE = "customer"
+ISV_ROLES = (VENDOR_ADMIN, VENDOR_PROJECT_MANAGER, PROVIDER_ADMIN, CUSTOMER_MANAGER, DESIGNER, ENGINEER,
+             SERVICE_STAFF, SUPPORT_AGENT)
+ROLES = (PLATFORM_OPERATOR, *ISV_ROLES, CUSTOMER_ROLE)
+ROLES_BY_ORG_KIND = {OPERATOR: (PLATFORM_OPERATOR,), ISV: ISV_ROLES, CUSTOMER: (CUSTOMER_ROLE,)}
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    org_id: str
+    org_kind: str
+    roles: tuple[str, ...] = field(default_factory=tuple)
+    department_id: str | None = None
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.org_kind == OPERATOR
+
+    def require_role(self, *roles: str) -> None:
+        if not self.has_role(*roles):
+            raise Forbidden("Your role does not allow this.", {"roles": [f"needs one of: {', '.join(roles)}"]})
+
+    def to_header(self) -> str:
+        return json.dumps({**asdict(self), "roles": list(self.roles)}, separators=(",", ":"))
+
+    @classmethod
+    def from_header(cls, value: str | dict | None) -> Actor | None:
+        if not value:
+            return None
+        data = json.loads(value) if isinstance(value, str) else value
+        return cls(user_id=data["user_id"], org_id=data["org_id"], org_kind=data["org_kind"],
+                   roles=tuple(data.get("roles", ())), department_id=data.get("department_id"))
+
+
+class Caller(DependencyProvider):
+    """``self.caller``: the Actor of the request being served, or None for system work."""
+
+    def get_dependency(self, worker_ctx) -> Actor | None:
+        return Actor.from_header(worker_ctx.context_data.get(ACTOR_KEY))
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Unauthenticated("This call needs a signed-in user.")
+    return actor
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TokenClaims:
+    actor: Actor
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+    must_change_password: bool
+
+
+def issue_access_token(actor: Actor, secret: str, *, must_change_password: bool = False,
+                       now: datetime | None = None, minutes: int = ACCESS_TOKEN_MINUTES) -> tuple[str, TokenClaims]:
+    now = now or utcnow()
+    claims = TokenClaims(actor, uuid.uuid4().hex, now, now + timedelta(minutes=minutes), must_change_password)
+    token = jwt.encode({
+        "iss": ISSUER, "sub": actor.user_id, "org": actor.org_id, "okind": actor.org_kind,
+        "roles": list(actor.roles), "dept": actor.department_id, "mcp": must_change_password,
+        "jti": claims.jti, "iat": int(now.timestamp()), "exp": int(claims.expires_at.timestamp()),
+        "typ": "access",
+    }, secret, algorithm=ALGORITHM)
+    return token, claims
+
+
+def decode_access_token(token: str, secret: str) -> TokenClaims:
+    """Verify signature, algorithm, issuer, type and expiry; raise Unauthenticated saying which."""
+    try:
+        data = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
+                          options={"require": ["exp", "iat", "sub", "jti", "iss"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("The access token has expired; refresh it or sign in again.") from None
+    except jwt.InvalidTokenError:
+        raise Unauthenticated("The access token is not valid.") from None
+    if data.get("typ") != "access":
+        raise Unauthenticated("The access token is not valid.")
+    actor = Actor(user_id=data["sub"], org_id=data["org"], org_kind=data["okind"],
+                  roles=tuple(data.get("roles", ())), department_id=data.get("dept"))
+    return TokenClaims(actor, data["jti"], datetime.fromtimestamp(data["iat"], UTC),
+                       datetime.fromtimestamp(data["exp"], UTC), bool(data.get("mcp")))
+
+
+class Revocations:
+    """Revoked token ids and per-user "not before" instants, in Redis."""
+
+    def __init__(self, redis_client, prefix: str = "auth"):
+        self.redis = redis_client
+        self.prefix = prefix
+
+    def revoke(self, claims: TokenClaims) -> None:
+        ttl = max(int((claims.expires_at - utcnow()).total_seconds()), 1)
+        self.redis.set(f"{self.prefix}:revoked:{claims.jti}", "1", ex=ttl)
+
+    def revoke_all_before(self, user_id: str, moment: datetime | None = None) -> None:
+        """Every token of ``user_id`` issued before ``moment`` (default now) stops working."""
+        stamp = int((moment or utcnow()).timestamp())
+        self.redis.set(f"{self.prefix}:not_before:{user_id}", stamp, ex=ACCESS_TOKEN_MINUTES * 60 * 4)
+
+    def is_revoked(self, claims: TokenClaims) -> bool:
+        revoked, not_before = self.redis.mget(f"{self.prefix}:revoked:{claims.jti}",
+                                              f"{self.prefix}:not_before:{claims.actor.user_id}")
+        if revoked:
+            return True
+        # whole seconds: a token issued in the same second as the change is also refused
+        return not_before is not None and int(claims.issued_at.timestamp()) <= int(not_before)
