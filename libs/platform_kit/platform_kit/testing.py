@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from sqlalchemy.engine import make_url
 
 from platform_kit import migrate
 
-TEST_PREFIX = "test_"
+# Two suites running at once on one machine (two checkouts, or a developer beside CI) set
+# different prefixes, so neither drops the other's databases.
+TEST_PREFIX = os.environ.get("PLATFORM_TEST_DB_PREFIX", "test_")
 
 
 def recreate_database(url: str) -> None:
