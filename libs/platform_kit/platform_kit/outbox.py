@@ -55,6 +55,8 @@ class OutboxRelay:
         self.exchange = get_event_exchange(source)
         self._wake = threading.Event()
         self._running = False
+        self.batch = BATCH
+        self.published_total = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -74,7 +76,7 @@ class OutboxRelay:
                 log.exception("outbox relay of %s failed; retrying in %.1fs", self.source, backoff)
                 sent = 0
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-            if sent >= BATCH:
+            if sent >= self.batch:
                 continue
             self._wake.wait(timeout=backoff)
             self._wake.clear()
@@ -88,7 +90,7 @@ class OutboxRelay:
                 select(t.c.seq, t.c.envelope)
                 .where(t.c.sent_at.is_(None))
                 .order_by(t.c.seq)
-                .limit(BATCH)
+                .limit(self.batch)
                 .with_for_update(skip_locked=True)
             ).all()
             if not rows:
@@ -107,7 +109,8 @@ class OutboxRelay:
             if sent:
                 session.execute(update(t).where(t.c.seq.in_(sent)).values(sent_at=utcnow()))
             metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(sent))
-            return len(sent)
+        self.published_total += len(sent)
+        return len(sent)
 
     def backlog(self) -> int:
         from sqlalchemy import func

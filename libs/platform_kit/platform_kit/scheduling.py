@@ -62,10 +62,13 @@ class Periodic(Timer):
             claimed = self.claim(self.period_index())
         except redis.RedisError:
             log.exception("cannot claim period of %s; skipping this tick", self.job_name)
-            return
+            claimed = False
         if claimed:
             metrics.PERIODIC_RUNS.labels(self.container.service_name, self.job_name).inc()
             super().handle_timer_tick()
+        else:
+            # another replica has this period; nameko's timer loop waits for a finished worker
+            self.worker_complete.send()
 
 
 periodic = Periodic.decorator

@@ -2,4 +2,4 @@
 
 Importing this package registers them all (``platform_kit.contracts``).
 """
-from platform_kit.catalog import dispatch, project, template  # noqa: F401
+from platform_kit.catalog import dispatch, identity, project, template  # noqa: F401

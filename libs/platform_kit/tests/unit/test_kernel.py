@@ -1,0 +1,69 @@
+"""The kernel's pure parts: back-off, contracts, tokens, actor headers, periods."""
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from marshmallow import ValidationError
+
+from platform_kit import auth, contracts
+from platform_kit.consumer import backoff_seconds
+from platform_kit.errors import Unauthenticated
+from platform_kit.scheduling import Periodic
+
+SECRET = "unit-test-secret"
+ACTOR = auth.Actor("u1", "org1", auth.ISV, (auth.VENDOR_ADMIN,), "dept1")
+
+
+def test_retry_backoff_doubles_and_is_capped():
+    assert [backoff_seconds(n, 1.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff_seconds(20, 1.0) == 60.0
+
+
+def test_every_published_event_is_in_the_catalogue_with_a_schema():
+    names = {c.event_type for c in contracts.all_contracts()}
+    assert {"project_created", "node_reached", "provider_assigned", "provider_queued"} <= names
+    with pytest.raises(LookupError):
+        contracts.contract("no_such_event")
+
+
+def test_event_data_is_validated_against_its_contract_naming_the_field():
+    with pytest.raises(ValidationError) as err:
+        contracts.validate_data("provider_assigned", {"project_id": "p"})
+    assert "provider_id" in err.value.messages["provider_assigned"]
+
+
+def test_actor_survives_the_trip_through_message_headers():
+    assert auth.Actor.from_header(ACTOR.to_header()) == ACTOR
+    assert auth.Actor.from_header(None) is None
+
+
+def test_GW2_access_token_round_trip_carries_the_actor():
+    token, claims = auth.issue_access_token(ACTOR, SECRET, must_change_password=True)
+    decoded = auth.decode_access_token(token, SECRET)
+    assert decoded.actor == ACTOR and decoded.jti == claims.jti and decoded.must_change_password
+
+
+def test_GW2_expired_tampered_and_wrong_algorithm_tokens_are_refused():
+    past = datetime.now(UTC) - timedelta(hours=1)
+    expired, _ = auth.issue_access_token(ACTOR, SECRET, now=past)
+    with pytest.raises(Unauthenticated, match="expired"):
+        auth.decode_access_token(expired, SECRET)
+    good, _ = auth.issue_access_token(ACTOR, SECRET)
+    head, body, sig = good.split(".")
+    tampered = ".".join([head, body[:-2] + ("AA" if body[-2:] != "AA" else "BB"), sig])
+    with pytest.raises(Unauthenticated):
+        auth.decode_access_token(tampered, SECRET)
+    with pytest.raises(Unauthenticated):
+        auth.decode_access_token(good, "another-secret")
+    unsigned = jwt.encode(jwt.decode(good, options={"verify_signature": False}), key=None, algorithm="none")
+    with pytest.raises(Unauthenticated):
+        auth.decode_access_token(unsigned, SECRET)
+    hs512 = jwt.encode(jwt.decode(good, options={"verify_signature": False}), SECRET, algorithm="HS512")
+    with pytest.raises(Unauthenticated):
+        auth.decode_access_token(hs512, SECRET)
+
+
+def test_periods_are_aligned_to_the_wall_clock_so_replicas_agree():
+    job = Periodic(10)
+    assert job.period_index(1000.0) == job.period_index(1009.9) == 100
+    assert job.period_index(1010.0) == 101
