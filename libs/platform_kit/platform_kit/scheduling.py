@@ -50,6 +50,20 @@ class Periodic(Timer):
         self.redis = redis_client()
         self.key_prefix = config.get("PERIODIC_KEY_PREFIX", "platform")
 
+    def stop(self) -> None:
+        super().stop()
+        self._close_redis()
+
+    def kill(self) -> None:
+        super().kill()
+        self._close_redis()
+
+    def _close_redis(self) -> None:
+        # dropped now, not at interpreter exit, where redis-py's __del__ trips over eventlet
+        if self.redis is not None:
+            self.redis.close()
+            self.redis = None
+
     def period_index(self, now: float | None = None) -> int:
         return math.floor((now if now is not None else time.time()) / self.interval)
 
@@ -58,6 +72,9 @@ class Periodic(Timer):
         return bool(self.redis.set(key, "1", nx=True, ex=max(int(self.interval * 3), 5)))
 
     def handle_timer_tick(self) -> None:
+        if self.redis is None:  # stopping
+            self.worker_complete.send()
+            return
         try:
             claimed = self.claim(self.period_index())
         except redis.RedisError:
