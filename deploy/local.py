@@ -19,6 +19,7 @@ from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcClient
 
+from deploy import demo
 from platform_kit.stack import Stack, default_specs, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,9 +70,8 @@ def main() -> int:
     stack.start()
     try:
         stack.wait_healthy(timeout=90)
-        with ClusterRpcClient({"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}) as rpc:
-            from deploy import demo
-
+        amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+        with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
             demo_lines = demo.load(rpc)
         say("\n".join([
             "",

@@ -1,6 +1,7 @@
 """Prometheus metrics, one registry per process (each service is its own process)."""
 from __future__ import annotations
 
+import logging
 import time
 from weakref import WeakKeyDictionary
 
@@ -21,12 +22,15 @@ PERIODIC_RUNS = Counter("platform_periodic_runs_total", "Periodic jobs run (clai
 DEADLINES_FIRED = Counter("platform_deadlines_fired_total", "Deadlines fired", ["service", "kind", "outcome"])
 
 
+log = logging.getLogger("platform.worker")
+
+
 def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
 class Metrics(DependencyProvider):
-    """Times every entrypoint call of the service."""
+    """Times every entrypoint call of the service and leaves one structured log line for it."""
 
     def __init__(self):
         self._started: WeakKeyDictionary = WeakKeyDictionary()
@@ -38,7 +42,11 @@ class Metrics(DependencyProvider):
         started = self._started.pop(worker_ctx, None)
         if started is None:
             return
-        WORKER_SECONDS.labels(
-            worker_ctx.service_name, worker_ctx.entrypoint.method_name,
-            "error" if exc_info else "ok",
-        ).observe(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        outcome = "error" if exc_info else "ok"
+        entrypoint = worker_ctx.entrypoint
+        WORKER_SECONDS.labels(worker_ctx.service_name, entrypoint.method_name, outcome).observe(seconds)
+        log.info("%s.%s %s in %.1f ms", worker_ctx.service_name, entrypoint.method_name, outcome, seconds * 1000,
+                 extra={"fields": {"entrypoint": f"{worker_ctx.service_name}.{entrypoint.method_name}",
+                                   "kind": type(entrypoint).__name__, "outcome": outcome,
+                                   "duration_ms": round(seconds * 1000, 2)}})

@@ -50,7 +50,12 @@ class Stack:
 
     def start(self, *names: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name in names or tuple(self.specs):
+        names = names or tuple(self.specs)
+        # a health check answered by a stray process from an earlier run would be a lie
+        taken = [f"{n} (port {self.specs[n].port})" for n in names if port_open("127.0.0.1", self.specs[n].port)]
+        if taken:
+            raise RuntimeError(f"already in use by another process: {', '.join(taken)}; stop it first")
+        for name in names:
             spec = self.specs[name]
             env = {**os.environ, **self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{spec.port}",
                    "PLATFORM_SERVICE": name}
