@@ -1,0 +1,86 @@
+"""What log-in and log-out need besides the database: the token secret and Redis.
+
+``SessionStore`` is a nameko DependencyProvider: it reads ``JWT_SECRET`` and ``REDIS_URL`` in
+``setup()`` and hands each worker a small ``Sessions`` object with the secret, the shared
+token revocations of ``platform_kit.auth`` and the failed-log-in counters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from nameko import config
+from nameko.extensions import DependencyProvider
+
+from identity_svc.domain.login_limits import ACCOUNT, ADDRESS, Limit
+from platform_kit.auth import Revocations
+
+
+class LoginGuard:
+    """Failed log-ins counted in Redis per account and per client address, in fixed windows."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "identity:login_failures"):
+        self.redis = client
+        self.prefix = prefix
+
+    def _key(self, limit: Limit, value: str) -> str:
+        return f"{self.prefix}:{limit.scope}:{value}"
+
+    def _scopes(self, login_key: str, address: str | None) -> list[tuple[Limit, str]]:
+        scopes = [(ACCOUNT, self._key(ACCOUNT, login_key))]
+        if address:
+            scopes.append((ADDRESS, self._key(ADDRESS, address)))
+        return scopes
+
+    def blocked(self, login_key: str, address: str | None) -> tuple[Limit, int] | None:
+        """The limit reached and the seconds until it lifts, or None when log-in may proceed."""
+        for limit, key in self._scopes(login_key, address):
+            count = self.redis.get(key)
+            if count is not None and int(count) >= limit.max_failures:
+                ttl = self.redis.ttl(key)
+                return limit, ttl if ttl > 0 else limit.window_seconds
+        return None
+
+    def record_failure(self, login_key: str, address: str | None) -> bool:
+        """Count a failure; True when it made the account or the address reach its limit."""
+        reached = False
+        for limit, key in self._scopes(login_key, address):
+            pipe = self.redis.pipeline(transaction=True)
+            # the window starts at the first failure; INCR keeps the expiry set here
+            pipe.set(key, 0, ex=limit.window_seconds, nx=True)
+            pipe.incr(key)
+            count = pipe.execute()[1]
+            reached = reached or count == limit.max_failures
+        return reached
+
+    def clear_account(self, login_key: str) -> None:
+        self.redis.delete(self._key(ACCOUNT, login_key))
+
+
+@dataclass(frozen=True)
+class Sessions:
+    secret: str
+    revocations: Revocations
+    guard: LoginGuard
+
+
+class SessionStore(DependencyProvider):
+    def setup(self) -> None:
+        secret = config.get("JWT_SECRET")
+        if not secret:
+            raise RuntimeError("configuration key JWT_SECRET (signs access tokens) is not set")
+        self.secret = secret
+        self.redis = redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+    def stop(self) -> None:
+        # drop the client now, while the hub runs: redis-py's __del__ at interpreter exit
+        # would take a green lock after eventlet's hub is gone
+        client, self.redis = getattr(self, "redis", None), None
+        if client is not None:
+            client.close()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> Sessions:
+        return Sessions(self.secret, Revocations(self.redis), LoginGuard(self.redis))
