@@ -6,6 +6,7 @@ other or on the order they run in.
 """
 from __future__ import annotations
 
+import gc
 import json
 import time
 import uuid
@@ -82,6 +83,10 @@ def identity(platform_config, container_factory):
         container = container_factory(IdentityService)
         container.start()
         yield container
+        container.stop()
+    # Workers leave Redis clients in reference cycles; collect them while eventlet's hub still
+    # runs, or redis-py's __del__ complains at interpreter exit.
+    gc.collect()
 
 
 @pytest.fixture
@@ -159,8 +164,9 @@ def db(test_database_urls):
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def redis_client():
+    # per test, so that no client outlives eventlet's hub (redis-py closes itself in __del__)
     client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     yield client
     client.close()
