@@ -27,7 +27,7 @@ from identity_svc.domain.roles import MAIN_ACCOUNT_ROLES, ROLE_CATALOGUE, ROLES_
 from platform_kit.auth import ISV, OPERATOR, PLATFORM_OPERATOR, Actor
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
-from platform_kit.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from platform_kit.errors import Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, ValidationFailed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -357,7 +357,7 @@ def me(actor: Actor | None, session: Session) -> dict:
     actor = access.require_actor(actor)
     user = repository.get_user(session, actor.user_id)
     if user is None or not user.active:
-        raise NotFound("Your account was not found.")
+        raise Unauthenticated("Your account is not active; sign in again.")
     org = repository.get_organisation(session, user.org_id)
     department = None
     if user.department_id:

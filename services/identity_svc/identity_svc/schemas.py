@@ -127,13 +127,13 @@ class RoleFilterSchema(Strict):
 
 
 class CreateDepartmentSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
                               metadata={"description": "default: the organisation's root department"})
 
 
 class UpdateDepartmentSchema(Strict):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = fields.String(validate=validate.Length(min=1, max=100))
     parent_id = fields.String(validate=validate.Length(min=1, max=36))
 
     @validates_schema
@@ -142,7 +142,7 @@ class UpdateDepartmentSchema(Strict):
 
 
 class CalendarYearSchema(Strict):
-    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1900, max=2199))
+    year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2199))
 
 
 class CalendarDayRefSchema(Strict):
