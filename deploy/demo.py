@@ -1,15 +1,27 @@
-"""Demo data for a local run: a public flow template, two products, provider configuration.
+"""Demo data for a local run, loaded through the services' RPC interfaces. Idempotent.
 
-Idempotent: loading it twice changes nothing.
+The platform operator, two ISVs (one vendor that also delivers, one provider), a customer
+organisation, a public flow template, two products and their provider configuration. Every
+account gets a fixed demo password so the printed log-ins keep working across runs.
 """
 from __future__ import annotations
 
-from nameko.exceptions import RemoteError
+import os
+from dataclasses import dataclass
 
+from nameko.standalone.rpc import ClusterRpcClient
+
+from platform_kit.auth import Actor, decode_access_token
 from platform_kit.errors import NotFound
 
-DEMO_VENDOR = "isv-demo-vendor"
-DEMO_PROVIDERS = ("isv-demo-provider-a", "isv-demo-provider-b")
+OPERATOR_LOGIN, DEMO_PASSWORD = "operator", "Demo2026pass"
+DEV_SECRET = "dev-only-secret-change-me"  # the services' default when JWT_SECRET is not set
+ORGANISATIONS = [
+    {"key": "vendor", "name": "Demo Vendor Co.", "kind": "isv", "admin": "vendor.admin"},
+    {"key": "provider_a", "name": "Demo Provider A", "kind": "isv", "admin": "provider-a.admin"},
+    {"key": "provider_b", "name": "Demo Provider B", "kind": "isv", "admin": "provider-b.admin"},
+    {"key": "customer", "name": "Demo Customer Ltd.", "kind": "customer", "admin": "customer.admin"},
+]
 STANDARD_FLOW = [
     {"key": "assign_provider", "kind": "assign_provider", "name": "Assign provider"},
     {"key": "requirements", "kind": "submit_requirements", "name": "Submit requirements"},
@@ -20,30 +32,69 @@ STANDARD_FLOW = [
 ]
 PRODUCTS = [
     {"product_id": "prod-erp-install", "product_code": "ERP-INST", "product_name": "ERP installation",
-     "providers": [{"provider_id": DEMO_PROVIDERS[0], "weight": 20, "max_held": 100},
-                   {"provider_id": DEMO_PROVIDERS[1], "weight": 30, "max_held": 100}]},
+     "providers": [("provider_a", 20, 100), ("provider_b", 30, 100)]},
     {"product_id": "prod-site-design", "product_code": "WEB-DSGN", "product_name": "Website design",
      "providers": []},
 ]
 
 
-def load(rpc) -> list[str]:
-    """Load the demo data through the services' RPC interfaces; return lines to show the user."""
-    lines = []
+@dataclass
+class Demo:
+    org_ids: dict[str, str]
+    logins: list[tuple[str, str, str]]  # (login, password, who)
+    products: list[str]
+
+
+def _as(rpc_uri: str, actor: Actor, timeout: float = 30) -> ClusterRpcClient:
+    return ClusterRpcClient(uri=rpc_uri, timeout=timeout, context_data={"actor": actor.to_header()})
+
+
+def _ensure_password(rpc, rpc_uri: str, login: str, first_password: str | None) -> None:
+    """Sign in with the demo password; if that fails, the account is new: change its one-time one."""
+    try:
+        rpc.identity.login(login, DEMO_PASSWORD, "demo-loader")
+        return
+    except Exception:
+        if first_password is None:
+            raise
+    tokens = rpc.identity.login(login, first_password, "demo-loader")
+    actor = decode_access_token(tokens["access_token"], os.environ.get("JWT_SECRET", DEV_SECRET)).actor
+    with _as(rpc_uri, actor) as own:
+        own.identity.change_password({"current_password": first_password, "new_password": DEMO_PASSWORD})
+
+
+def load(rpc, rpc_uri: str) -> Demo:
+    boot = rpc.identity.bootstrap_operator(OPERATOR_LOGIN, DEMO_PASSWORD)
+    operator = Actor(boot["user"]["id"], boot["organisation"]["id"], "operator", tuple(boot["user"]["roles"]))
+    org_ids: dict[str, str] = {}
+    logins = [(OPERATOR_LOGIN, DEMO_PASSWORD, "platform operator")]
+    with _as(rpc_uri, operator) as op:
+        existing = {o["name"]: o for o in op.identity.list_organisations({"limit": 200})["items"]}
+        for spec in ORGANISATIONS:
+            first_password = None
+            org = existing.get(spec["name"])
+            if org is None:
+                created = op.identity.create_organisation({
+                    "name": spec["name"], "kind": spec["kind"],
+                    "admin": {"login_name": spec["admin"], "display_name": f"{spec['name']} admin"}})
+                org, first_password = created["organisation"], created["password"]
+            org_ids[spec["key"]] = org["id"]
+            _ensure_password(rpc, rpc_uri, spec["admin"], first_password)
+            logins.append((spec["admin"], DEMO_PASSWORD, f"admin of {spec['name']} ({spec['kind']})"))
+
     template_id = None
     for product in PRODUCTS:
         try:
-            flow = rpc.template.get_product_flow(product["product_id"])
-            template_id = flow["template_id"]
-        except (NotFound, RemoteError):
+            template_id = rpc.template.get_product_flow(product["product_id"])["template_id"]
+        except NotFound:
             if template_id is None:
                 template_id = rpc.template.create_template(
                     {"name": "Standard delivery (sub-account auto dispatch)", "nodes": STANDARD_FLOW})["template_id"]
-            rpc.template.bind_product({"product_id": product["product_id"], "vendor_id": DEMO_VENDOR,
+            rpc.template.bind_product({"product_id": product["product_id"], "vendor_id": org_ids["vendor"],
                                        "product_code": product["product_code"],
                                        "product_name": product["product_name"], "template_id": template_id})
-        rpc.dispatch.set_product_providers({"product_id": product["product_id"], "vendor_id": DEMO_VENDOR,
-                                            "providers": product["providers"]})
-        lines.append(f"product {product['product_id']} ({product['product_name']}), "
-                     f"{len(product['providers']) or 'no'} provider(s) configured")
-    return lines
+        rpc.dispatch.set_product_providers({
+            "product_id": product["product_id"], "vendor_id": org_ids["vendor"],
+            "providers": [{"provider_id": org_ids[key], "weight": weight, "max_held": most}
+                          for key, weight, most in product["providers"]]})
+    return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS])

@@ -57,11 +57,36 @@ def ensure_servers() -> None:
             time.sleep(0.5)
 
 
+def banner(loaded: demo.Demo) -> str:
+    width = max(len(login) for login, _, _ in loaded.logins)
+    return "\n".join([
+        "",
+        "The platform runs.  API: http://127.0.0.1:8000   docs: http://127.0.0.1:8000/docs",
+        "",
+        "Demo log-ins (login / password):",
+        *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
+        f"Demo products: {', '.join(loaded.products)}",
+        "",
+        "Try it:",
+        "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
+        f"          -d '{{\"login_name\": \"customer.admin\", \"password\": \"{demo.DEMO_PASSWORD}\"}}' \\",
+        "          | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        "  curl -s -X POST http://127.0.0.1:8000/api/v1/purchases -H \"Authorization: Bearer $TOKEN\" \\",
+        "       -H 'Content-Type: application/json' \\",
+        "       -d '{\"order_id\": \"ORD-1\", \"product_id\": \"prod-erp-install\", \"customer_id\": \"me\"}'",
+        "  curl -s http://127.0.0.1:8000/api/v1/projects -H \"Authorization: Bearer $TOKEN\"",
+        "",
+        "Press Ctrl-C to stop everything.",
+    ])
+
+
 def main() -> int:
     ensure_servers()
     say("migrating every service's database ...")
-    subprocess.run([sys.executable, "-m", "platform_kit.migrate", "--all"], check=True,
-                   stdout=subprocess.DEVNULL)
+    migrated = subprocess.run([sys.executable, "-m", "platform_kit.migrate", "--all"], capture_output=True,
+                              text=True)
+    if migrated.returncode:
+        raise SystemExit(f"migrations failed:\n{migrated.stdout}{migrated.stderr}")
     stack = Stack(default_specs(), env={}, log_dir=ROOT / "var" / "log")
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -72,16 +97,8 @@ def main() -> int:
         stack.wait_healthy(timeout=90)
         amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
-            demo_lines = demo.load(rpc)
-        say("\n".join([
-            "",
-            "The platform runs.  API: http://127.0.0.1:8000   docs: http://127.0.0.1:8000/docs",
-            "Demo data:", *[f"  - {line}" for line in demo_lines],
-            "Try a purchase:",
-            "  curl -s -X POST http://127.0.0.1:8000/api/v1/purchases -H 'Content-Type: application/json' \\",
-            "       -d '{\"order_id\": \"ORD-1\", \"product_id\": \"prod-erp-install\", \"customer_id\": \"cust-1\"}'",
-            "Press Ctrl-C to stop everything.",
-        ]))
+            loaded = demo.load(rpc, amqp_uri)
+        say(banner(loaded))
         while not stopping.is_set() and len(stack.running()) == len(stack.specs):
             stopping.wait(1)
         if not stopping.is_set():

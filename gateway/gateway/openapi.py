@@ -20,7 +20,7 @@ ERROR_SCHEMA = {
                    "example": {"order_id": ["Missing data for required field."]}},
     },
 }
-ERROR_TEXT = {400: "Bad input: each wrong field is named", 401: "No or invalid token",
+ERROR_TEXT = {400: "Bad input: each wrong field is named", 401: "No, expired or revoked token",
               403: "Not allowed for your role", 404: "Not found (or not yours)", 409: "Conflict",
               422: "Refused by a business rule", 429: "Too many requests", 503: "A service is unavailable"}
 
@@ -52,6 +52,8 @@ def build_spec(service_cls, *, title: str, version: str, description: str) -> di
             operation["description"] = doc
         if r.roles:
             operation["x-roles"] = list(r.roles)
+        if _PATH_PARAM.search(r.url):
+            operation["x-tenant-scoped"] = r.tenant_scoped
         if not r.public:
             operation["security"] = [{"bearer": []}]
         params = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
@@ -67,7 +69,8 @@ def build_spec(service_cls, *, title: str, version: str, description: str) -> di
             schema = {"type": "array", "items": r.response} if r.many else r.response
             success["content"] = {"application/json": {"schema": schema}}
         operation["responses"][str(r.status)] = success
-        codes = set(r.errors) | ({400} if (r.body or r.query) else set()) | (set() if r.public else {401, 403})
+        codes = set(r.errors) | {429} | ({400} if (r.body or r.query) else set()) | (
+            set() if r.public else {401, 403})
         for code in sorted(codes):
             operation["responses"][str(code)] = {
                 "description": ERROR_TEXT.get(code, "Error"),

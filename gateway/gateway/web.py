@@ -24,7 +24,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
-from platform_kit.errors import PlatformError, ValidationFailed
+from gateway.guard import Guard
+from platform_kit.auth import ACTOR_KEY
+from platform_kit.errors import PlatformError, RateLimited, Unauthenticated, ValidationFailed
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
 
 log = logging.getLogger(__name__)
@@ -78,36 +80,63 @@ class ApiServer(WebServer):
 
 class ApiRoute(HttpRequestHandler):
     server = ApiServer()
+    guard = Guard()
 
     def __init__(self, method: str, url: str, *, summary: str = "", body: type[Schema] | None = None,
                  query: type[Schema] | None = None, response: type[Schema] | None = None, status: int = 200,
                  roles: tuple[str, ...] = (), tags: tuple[str, ...] = (), errors: tuple[int, ...] = (),
-                 public: bool = False, many: bool = False, raw: bool = False, **kwargs):
+                 public: bool = False, many: bool = False, pending_password_ok: bool = False,
+                 tenant_scoped: bool = True, **kwargs):
+        """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
+        ``tenant_scoped=False`` marks path parameters that name no tenant's object (a calendar day,
+        a docs file), so the cross-tenant test knows they are not to be probed."""
         super().__init__(method, url, **kwargs)
         self.summary, self.body, self.query, self.response = summary, body, query, response
         self.status, self.roles, self.tags, self.errors = status, roles, tags, errors
-        self.public, self.many, self.raw = public, many, raw
+        self.public, self.many = public, many
+        self.pending_password_ok, self.tenant_scoped = pending_password_ok, tenant_scoped
 
     def handle_request(self, request):
         request.shallow = False
         context = self.server.context_data_from_headers(request)
         request.correlation_id = context[CORRELATION_KEY]
+        request.actor = request.claims = None
+        idempotency = None
         try:
-            args, kwargs = self.get_entrypoint_parameters(request)
-            self.check_signature(args, kwargs)
-            event = Event()
-            self.container.spawn_worker(self, args, kwargs, context_data=context,
-                                        handle_result=partial(self.handle_result, event))
-            result = event.wait()
-            response = self.response_from_result(result)
+            if not self.public:
+                request.claims = self.guard.authenticate(request)
+                request.actor = self.guard.authorise(request.claims, self.roles, self.pending_password_ok)
+                context[ACTOR_KEY] = request.actor.to_header()
+            client = f"user:{request.actor.user_id}" if request.actor else f"addr:{request.remote_addr}"
+            self.guard.check_rate(client)
+            idempotency = self.guard.idempotency_begin(client, request)
+            if isinstance(idempotency, Response):
+                response, idempotency = idempotency, None
+            else:
+                response = self._run_worker(request, context)
         except Exception as exc:
             response = self.response_from_exception(exc, request.correlation_id)
+        if idempotency:
+            self.guard.idempotency_finish(*idempotency, response)
         response.headers["X-Request-ID"] = request.correlation_id
         return response
 
+    def _run_worker(self, request, context) -> Response:
+        args, kwargs = self.get_entrypoint_parameters(request)
+        self.check_signature(args, kwargs)
+        event = Event()
+        self.container.spawn_worker(self, args, kwargs, context_data=context,
+                                    handle_result=partial(self.handle_result, event))
+        return self.response_from_result(event.wait())
+
     def response_from_exception(self, exc, correlation_id: str = "") -> Response:
         if isinstance(exc, PlatformError):
-            return error_response(exc.status, exc.code, exc.message, exc.fields)
+            response = error_response(exc.status, exc.code, exc.message, exc.fields)
+            if isinstance(exc, RateLimited) and exc.fields.get("retry_after"):
+                response.headers["Retry-After"] = str(exc.fields["retry_after"][0])
+            if isinstance(exc, Unauthenticated):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            return response
         if isinstance(exc, RpcTimeout):
             return error_response(503, "service_unavailable",
                                   "A service did not answer in time; the request may be retried.")

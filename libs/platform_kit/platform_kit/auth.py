@@ -111,7 +111,9 @@ def issue_access_token(actor: Actor, secret: str, *, must_change_password: bool 
         "iss": ISSUER, "sub": actor.user_id, "org": actor.org_id, "okind": actor.org_kind,
         "roles": list(actor.roles), "dept": actor.department_id, "mcp": must_change_password,
         "jti": claims.jti, "iat": int(now.timestamp()), "exp": int(claims.expires_at.timestamp()),
-        "typ": "access",
+        # JWT's iat has whole seconds; revocation compares milliseconds, so that a token issued
+        # just after a password change (within the same second) is still valid
+        "iat_ms": int(now.timestamp() * 1000), "typ": "access",
     }, secret, algorithm=ALGORITHM)
     return token, claims
 
@@ -129,7 +131,8 @@ def decode_access_token(token: str, secret: str) -> TokenClaims:
         raise Unauthenticated("The access token is not valid.")
     actor = Actor(user_id=data["sub"], org_id=data["org"], org_kind=data["okind"],
                   roles=tuple(data.get("roles", ())), department_id=data.get("dept"))
-    return TokenClaims(actor, data["jti"], datetime.fromtimestamp(data["iat"], UTC),
+    issued_ms = data.get("iat_ms", data["iat"] * 1000)
+    return TokenClaims(actor, data["jti"], datetime.fromtimestamp(issued_ms / 1000, UTC),
                        datetime.fromtimestamp(data["exp"], UTC), bool(data.get("mcp")))
 
 
@@ -146,7 +149,7 @@ class Revocations:
 
     def revoke_all_before(self, user_id: str, moment: datetime | None = None) -> None:
         """Every token of ``user_id`` issued before ``moment`` (default now) stops working."""
-        stamp = int((moment or utcnow()).timestamp())
+        stamp = int((moment or utcnow()).timestamp() * 1000)
         self.redis.set(f"{self.prefix}:not_before:{user_id}", stamp, ex=ACCESS_TOKEN_MINUTES * 60 * 4)
 
     def is_revoked(self, claims: TokenClaims) -> bool:
@@ -154,5 +157,5 @@ class Revocations:
                                               f"{self.prefix}:not_before:{claims.actor.user_id}")
         if revoked:
             return True
-        # whole seconds: a token issued in the same second as the change is also refused
-        return not_before is not None and int(claims.issued_at.timestamp()) <= int(not_before)
+        # milliseconds; a token issued at the very millisecond of the change is refused too
+        return not_before is not None and int(claims.issued_at.timestamp() * 1000) <= int(not_before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from notify_svc.adapters.orm import InboxMessage
+from platform_kit.auth import CUSTOMER_ROLE, PROVIDER_ADMIN, VENDOR_ADMIN, Actor
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.errors import NotFound
@@ -21,8 +22,16 @@ def provider_assigned(event: dict, data: dict, uow: UnitOfWork) -> None:
     ))
 
 
-def inbox(session, query: dict) -> dict:
-    base = select(InboxMessage).where(InboxMessage.recipient_id == query["recipient_id"])
+def recipients_of(actor: Actor) -> list[str]:
+    """A user reads its own messages; admins also read their organisation's (NTF-5, ORG-7)."""
+    ids = [actor.user_id]
+    if actor.is_operator or actor.has_role(VENDOR_ADMIN, PROVIDER_ADMIN, CUSTOMER_ROLE):
+        ids.append(actor.org_id)
+    return ids
+
+
+def inbox(session, recipients: list[str], query: dict) -> dict:
+    base = select(InboxMessage).where(InboxMessage.recipient_id.in_(recipients))
     unread = base.where(InboxMessage.read_at.is_(None))
     shown = unread if query["unread_only"] else base
     total = session.execute(select(func.count()).select_from(shown.subquery())).scalar_one()
@@ -34,9 +43,9 @@ def inbox(session, query: dict) -> dict:
     return {"items": items, "total": total, "unread": unread_count}
 
 
-def mark_read(uow: UnitOfWork, recipient_id: str, message_id: int) -> InboxMessage:
+def mark_read(uow: UnitOfWork, recipients: list[str], message_id: int) -> InboxMessage:
     message = uow.session.get(InboxMessage, message_id)
-    if message is None or message.recipient_id != recipient_id:
+    if message is None or message.recipient_id not in recipients:
         raise NotFound(f"Message {message_id} was not found.")
     if message.read_at is None:
         uow.session.execute(update(InboxMessage).where(InboxMessage.id == message_id).values(read_at=utcnow()))

@@ -2,7 +2,6 @@ from marshmallow import Schema, fields, validate
 
 
 class InboxQuerySchema(Schema):
-    recipient_id = fields.String(required=True)
     unread_only = fields.Boolean(load_default=False)
     limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
     offset = fields.Integer(validate=validate.Range(min=0), load_default=0)

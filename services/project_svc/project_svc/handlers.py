@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import uuid
 
+from platform_kit.auth import Actor
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.errors import NotFound
 from project_svc.adapters.repository import ProjectRepository
+from project_svc.domain.access import can_see
 from project_svc.domain.model import Project
 
 
@@ -53,8 +55,17 @@ def provider_queued(event: dict, data: dict, uow: UnitOfWork) -> None:
         repo.save(project)
 
 
-def get_project(session, project_id: str) -> Project:
+def get_project(session, project_id: str, actor: Actor) -> Project:
+    """Another tenant's project answers exactly like a missing one (ORG-7)."""
     project = ProjectRepository(session).get(project_id)
-    if project is None:
+    if project is None or not can_see(actor, project):
         raise NotFound(f"Project {project_id} was not found.")
     return project
+
+
+def purchase_for(actor: Actor | None, purchase: dict) -> dict:
+    """Who the buyer is: the marketplace (operator) names the customer; anyone else buys for
+    their own organisation, whatever ``customer_id`` they sent (never applied)."""
+    if actor is None or actor.is_operator:
+        return purchase
+    return {**purchase, "customer_id": actor.org_id}

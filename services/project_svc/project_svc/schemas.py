@@ -60,8 +60,15 @@ class ProjectFilterSchema(Schema):
     offset = fields.Integer(validate=validate.Range(min=0), load_default=0)
 
 
+class ProjectSummarySchema(ProjectSchema):
+    """A row of a project list: everything but the node list and the flow log."""
+
+    class Meta:
+        exclude = ("log", "nodes")
+
+
 class ProjectPageSchema(Schema):
-    items = fields.List(fields.Nested(ProjectSchema, exclude=("log", "nodes")))
+    items = fields.List(fields.Nested(ProjectSummarySchema))
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()

@@ -1,5 +1,6 @@
 from nameko.rpc import RpcProxy, rpc
 
+from platform_kit.auth import Caller, require_actor
 from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
@@ -8,6 +9,7 @@ from platform_kit.service import PlatformService
 from platform_kit.validation import load
 from project_svc import handlers
 from project_svc.adapters.repository import ProjectRepository
+from project_svc.domain.access import scope_of
 from project_svc.schemas import (
     ProjectFilterSchema,
     ProjectPageSchema,
@@ -20,6 +22,7 @@ from project_svc.schemas import (
 class ProjectService(PlatformService):
     name = "project"
     db = Database("PROJECT_DATABASE_URL")
+    caller = Caller()
     template_rpc = RpcProxy("template")
 
     @rpc(expected_exceptions=EXPECTED)
@@ -29,7 +32,7 @@ class ProjectService(PlatformService):
         Returns PurchaseResultSchema; posting the same order again returns its project with
         ``created: false``.
         """
-        purchase = load(PurchaseSchema(), payload)
+        purchase = handlers.purchase_for(self.caller, load(PurchaseSchema(), payload))
         flow = self.template_rpc.get_product_flow(purchase["product_id"])
         with self.db.unit_of_work() as uow:
             project, created = handlers.create_from_purchase(purchase, flow, uow)
@@ -37,15 +40,17 @@ class ProjectService(PlatformService):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_project(self, project_id: str) -> dict:
+        """The project, if the caller may see it (ORG-7); NotFound otherwise."""
         with self.db.read() as session:
-            return ProjectSchema().dump(handlers.get_project(session, project_id))
+            return ProjectSchema().dump(handlers.get_project(session, project_id, require_actor(self.caller)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_projects(self, filters: dict) -> dict:
-        """filters: ProjectFilterSchema. Returns ProjectPageSchema."""
+        """filters: ProjectFilterSchema. Returns ProjectPageSchema, only what the caller may see."""
         query = load(ProjectFilterSchema(), filters)
+        scope = scope_of(require_actor(self.caller))
         with self.db.read() as session:
-            items, total = ProjectRepository(session).list(**query)
+            items, total = ProjectRepository(session).list(scope=scope, **query)
         return ProjectPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
                                          "offset": query["offset"]})
 

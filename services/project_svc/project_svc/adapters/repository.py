@@ -1,12 +1,13 @@
 """Loads and saves the Project aggregate; the only place that knows its tables."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from platform_kit.clock import utcnow
 from project_svc.adapters.orm import FlowLogRow, ProjectRow
+from project_svc.domain.access import Scope
 from project_svc.domain.model import LogEntry, Project
 
 _FIELDS = ("id", "order_id", "product_id", "vendor_id", "customer_id", "template_id", "template_version",
@@ -67,9 +68,16 @@ class ProjectRepository:
         project.log = self._log_of(row.id)
         return project
 
-    def list(self, *, status: str | None = None, vendor_id: str | None = None, provider_id: str | None = None,
-             customer_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Project], int]:
+    def list(self, *, scope: Scope, status: str | None = None, vendor_id: str | None = None,
+             provider_id: str | None = None, customer_id: str | None = None, limit: int = 50,
+             offset: int = 0) -> tuple[list[Project], int]:
         query = select(ProjectRow)
+        if not scope.everything:
+            visible = [column == value for column, value in ((ProjectRow.vendor_id, scope.vendor_of),
+                                                              (ProjectRow.provider_id, scope.provider_of),
+                                                              (ProjectRow.customer_id, scope.customer_of))
+                       if value is not None]
+            query = query.where(or_(*visible)) if visible else query.where(false())
         for column, value in ((ProjectRow.status, status), (ProjectRow.vendor_id, vendor_id),
                               (ProjectRow.provider_id, provider_id), (ProjectRow.customer_id, customer_id)):
             if value is not None:

@@ -1,0 +1,118 @@
+"""What every request passes before its route runs (GW-2, GW-4).
+
+- **Authentication**: ``Authorization: Bearer <access token>``, verified locally (HS256 only,
+  issuer, expiry) and against the revocations identity writes to Redis.
+- **Authorisation by role**: a route names the roles that may call it; the service behind it
+  then checks the object itself (tenant), so the gateway is never the only line of defence.
+- **First log-in**: a user who must change the password may only read ``/me``, change the
+  password and sign out.
+- **Rate limits** per client (the user, or the address when anonymous): a fixed window per
+  minute in Redis, answered 429 with ``Retry-After``.
+- **Idempotency keys** on writes: the first answer is stored for 24 h under the caller and the
+  key; the same key and body replay it (``Idempotent-Replayed: true``), the same key with another
+  body is refused (422), and a concurrent duplicate gets 409 while the first is in flight.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import redis
+from nameko import config
+from nameko.extensions import SharedExtension
+from werkzeug.wrappers import Request, Response
+
+from platform_kit.auth import Actor, Revocations, TokenClaims, decode_access_token
+from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
+
+IDEMPOTENCY_TTL = 24 * 3600
+IN_FLIGHT_TTL = 60
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_KEY_LENGTH = 200
+
+
+class Guard(SharedExtension):
+    def setup(self) -> None:
+        self.secret = config.get("JWT_SECRET")
+        if not self.secret:
+            raise RuntimeError("JWT_SECRET is not configured")
+        self.redis = redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        self.revocations = Revocations(self.redis)
+        self.limit = int(config.get("RATE_LIMIT_PER_MINUTE", 600))
+        self.prefix = config.get("GATEWAY_KEY_PREFIX", "gw")
+
+    def stop(self) -> None:
+        self.redis.close()
+
+    # --- who -------------------------------------------------------------------------------
+
+    def authenticate(self, request: Request) -> TokenClaims:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Sign in and send the access token as 'Authorization: Bearer <token>'.")
+        claims = decode_access_token(token.strip(), self.secret)
+        if self.revocations.is_revoked(claims):
+            raise Unauthenticated("The access token was revoked; sign in again.")
+        return claims
+
+    @staticmethod
+    def authorise(claims: TokenClaims, roles: tuple[str, ...], allow_pending_password: bool) -> Actor:
+        if claims.must_change_password and not allow_pending_password:
+            raise Forbidden("Change your initial password first (POST /api/v1/auth/password).",
+                            {"password": ["must be changed at first log-in"]})
+        if roles and not claims.actor.has_role(*roles):
+            raise Forbidden("Your role does not allow this.", {"roles": [f"needs one of: {', '.join(roles)}"]})
+        return claims.actor
+
+    # --- how often --------------------------------------------------------------------------
+
+    def check_rate(self, client: str) -> None:
+        window = int(time.time() // 60)
+        key = f"{self.prefix}:rl:{client}:{window}"
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 61)
+        count, _ = pipe.execute()
+        if count > self.limit:
+            retry = 60 - int(time.time() % 60)
+            raise RateLimited(f"Too many requests: at most {self.limit} a minute. Retry in {retry} s.",
+                              {"retry_after": [str(retry)]})
+
+    # --- once -------------------------------------------------------------------------------
+
+    def idempotency_begin(self, scope: str, request: Request) -> tuple[str, str] | Response | None:
+        """None: no key. A Response: replay the stored answer. Else (redis key, fingerprint)."""
+        key = request.headers.get("Idempotency-Key")
+        if key is None or request.method not in WRITE_METHODS:
+            return None
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise Unprocessable("The Idempotency-Key header must be 1 to 200 characters.",
+                                {"Idempotency-Key": ["1 to 200 characters"]})
+        fingerprint = hashlib.sha256(
+            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])).hexdigest()
+        redis_key = f"{self.prefix}:idem:{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
+        pending = json.dumps({"state": "pending", "fingerprint": fingerprint})
+        if self.redis.set(redis_key, pending, nx=True, ex=IN_FLIGHT_TTL):
+            return redis_key, fingerprint
+        stored = json.loads(self.redis.get(redis_key) or "null")
+        if stored is None:  # expired between the two calls: take it now
+            return self.idempotency_begin(scope, request)
+        if stored["fingerprint"] != fingerprint:
+            raise Unprocessable("This Idempotency-Key was used with another request; use a new key.",
+                                {"Idempotency-Key": ["already used with a different request"]})
+        if stored["state"] == "pending":
+            raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.",
+                           {"Idempotency-Key": ["in progress"]})
+        response = Response(stored["body"], status=stored["status"], mimetype="application/json")
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+    def idempotency_finish(self, redis_key: str, fingerprint: str, response: Response) -> None:
+        if response.status_code >= 500:
+            self.redis.delete(redis_key)  # a fault of ours: let the client retry for real
+            return
+        self.redis.set(redis_key, json.dumps({
+            "state": "done", "fingerprint": fingerprint, "status": response.status_code,
+            "body": response.get_data(as_text=True)}), ex=IDEMPOTENCY_TTL)

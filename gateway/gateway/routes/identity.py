@@ -1,0 +1,202 @@
+"""Sign-in, the caller, organisations, users, roles, departments, the calendar and the audit log.
+
+The gateway checks the caller's token and role; identity_svc checks the object (tenant) again.
+"""
+from __future__ import annotations
+
+from gateway.schemas import CalendarDayBody, LoginBody, LogoutBody
+from gateway.web import json_response, read_json, read_query, route
+from identity_svc.schemas import (
+    AssignRolesSchema,
+    AuditFilterSchema,
+    AuditPageSchema,
+    CalendarSchema,
+    ChangePasswordSchema,
+    CreateDepartmentSchema,
+    CreatedOrganisationSchema,
+    CreateOrganisationSchema,
+    CreateUserSchema,
+    DepartmentSchema,
+    DepartmentTreeSchema,
+    MeSchema,
+    OrganisationFilterSchema,
+    OrganisationPageSchema,
+    OrganisationSchema,
+    RefreshSchema,
+    RoleFilterSchema,
+    RoleSchema,
+    TokenPairSchema,
+    UpdateDepartmentSchema,
+    UpdateUserSchema,
+    UserFilterSchema,
+    UserPageSchema,
+    UserSchema,
+    UserWithPasswordSchema,
+)
+from platform_kit.auth import PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit.errors import ValidationFailed
+
+ADMINS = (PLATFORM_OPERATOR, VENDOR_ADMIN, PROVIDER_ADMIN)
+ISV_ADMINS = (VENDOR_ADMIN, PROVIDER_ADMIN)
+
+
+class IdentityRoutes:
+    # --- signing in -------------------------------------------------------------------------
+
+    @route("POST", "/api/v1/auth/login", summary="Sign in: an access token and a refresh token",
+           tags=("auth",), body=LoginBody, response=TokenPairSchema, public=True, errors=(401, 429))
+    def login(self, request):
+        """GW-2. The access token lasts 15 minutes (`expires_in`); renew it with the refresh token.
+        With `must_change_password` true (first log-in, or after a reset) only `/me`, the password
+        change and sign-out work until the password is changed. Failed log-ins are limited per
+        account and per address (429 with `Retry-After`)."""
+        body = read_json(request, LoginBody())
+        return json_response(self.services.identity.login(body["login_name"], body["password"],
+                                                          request.remote_addr))
+
+    @route("POST", "/api/v1/auth/refresh", summary="Trade a refresh token for a new token pair",
+           tags=("auth",), body=RefreshSchema, response=TokenPairSchema, public=True, errors=(401,))
+    def refresh(self, request):
+        """The refresh token rotates: the one sent stops working. Sending a used one again ends
+        that whole sign-in (someone else may hold a copy)."""
+        body = read_json(request, RefreshSchema())
+        return json_response(self.services.identity.refresh(body["refresh_token"]))
+
+    @route("POST", "/api/v1/auth/logout", summary="Sign out: revoke this access token (and a refresh token)",
+           tags=("auth",), body=LogoutBody, pending_password_ok=True)
+    def logout(self, request):
+        body = read_json(request, LogoutBody())
+        token = request.headers["Authorization"].partition(" ")[2].strip()
+        return json_response(self.services.identity.logout(token, body.get("refresh_token")))
+
+    @route("POST", "/api/v1/auth/password", summary="Change your password", tags=("auth",),
+           body=ChangePasswordSchema, pending_password_ok=True, errors=(429,))
+    def change_password(self, request):
+        """ORG-4. Every token and refresh token you hold stops working: sign in again."""
+        return json_response(self.services.identity.change_password(read_json(request, ChangePasswordSchema())))
+
+    @route("GET", "/api/v1/me", summary="You: user, organisation, roles, department and your menus",
+           tags=("auth",), response=MeSchema, pending_password_ok=True)
+    def me(self, request):
+        """The menus are the union of your roles' menus in the product's order, so a front end can
+        draw itself from this answer."""
+        return json_response(self.services.identity.me())
+
+    # --- organisations ----------------------------------------------------------------------
+
+    @route("POST", "/api/v1/organisations", summary="Create an ISV or customer organisation with its admin",
+           tags=("organisations",), body=CreateOrganisationSchema, response=CreatedOrganisationSchema,
+           status=201, roles=(PLATFORM_OPERATOR,), errors=(409,))
+    def create_organisation(self, request):
+        """ORG-1. The admin's initial `password` is in this answer and nowhere else: hand it over
+        now. An ISV admin gets the vendor admin and provider admin roles."""
+        body = read_json(request, CreateOrganisationSchema())
+        return json_response(self.services.identity.create_organisation(body), status=201)
+
+    @route("GET", "/api/v1/organisations", summary="List organisations", tags=("organisations",),
+           query=OrganisationFilterSchema, response=OrganisationPageSchema, roles=(PLATFORM_OPERATOR,))
+    def list_organisations(self, request):
+        return json_response(self.services.identity.list_organisations(read_query(request, OrganisationFilterSchema())))
+
+    @route("GET", "/api/v1/organisations/<org_id>", summary="One organisation", tags=("organisations",),
+           response=OrganisationSchema, errors=(404,))
+    def get_organisation(self, request, org_id):
+        return json_response(self.services.identity.get_organisation(org_id))
+
+    # --- users and roles --------------------------------------------------------------------
+
+    @route("POST", "/api/v1/users", summary="Create a user in your organisation", tags=("users",),
+           body=CreateUserSchema, response=UserWithPasswordSchema, status=201, roles=ADMINS, errors=(409, 422))
+    def create_user(self, request):
+        """ORG-4. The random 8-character `password` is shown in this answer only; the user must
+        change it at first log-in."""
+        return json_response(self.services.identity.create_user(read_json(request, CreateUserSchema())), status=201)
+
+    @route("GET", "/api/v1/users", summary="List users of your organisation", tags=("users",),
+           query=UserFilterSchema, response=UserPageSchema, roles=ADMINS)
+    def list_users(self, request):
+        return json_response(self.services.identity.list_users(read_query(request, UserFilterSchema())))
+
+    @route("GET", "/api/v1/users/<user_id>", summary="One user", tags=("users",), response=UserSchema,
+           errors=(404,))
+    def get_user(self, request, user_id):
+        return json_response(self.services.identity.get_user(user_id))
+
+    @route("PATCH", "/api/v1/users/<user_id>", summary="Change a user's names, contact, department or active flag",
+           tags=("users",), body=UpdateUserSchema, response=UserSchema, errors=(404, 422))
+    def update_user(self, request, user_id):
+        """You may change your own names and contact details; your organisation's admin may change
+        every field. Fields nobody may set here (organisation, roles, password) are refused."""
+        return json_response(self.services.identity.update_user(user_id, read_json(request, UpdateUserSchema())))
+
+    @route("PUT", "/api/v1/users/<user_id>/roles", summary="Set a user's roles", tags=("users",),
+           body=AssignRolesSchema, response=UserSchema, roles=ISV_ADMINS, errors=(404, 422))
+    def assign_roles(self, request, user_id):
+        """ORG-2. Only roles of your organisation's kind; nobody can raise their own roles."""
+        return json_response(self.services.identity.assign_roles(user_id, read_json(request, AssignRolesSchema())))
+
+    @route("POST", "/api/v1/users/<user_id>/reset-password", summary="Reset a user's password",
+           tags=("users",), response=UserWithPasswordSchema, roles=ADMINS, errors=(404, 422))
+    def reset_password(self, request, user_id):
+        """ORG-4. The new password is shown once; the user must change it and is signed out."""
+        return json_response(self.services.identity.reset_password(user_id))
+
+    @route("GET", "/api/v1/roles", summary="The platform's preset roles", tags=("users",),
+           query=RoleFilterSchema, response=RoleSchema, many=True)
+    def list_roles(self, request):
+        return json_response(self.services.identity.list_roles(read_query(request, RoleFilterSchema())))
+
+    # --- departments ------------------------------------------------------------------------
+
+    @route("POST", "/api/v1/departments", summary="Create a department", tags=("departments",),
+           body=CreateDepartmentSchema, response=DepartmentSchema, status=201, roles=ISV_ADMINS, errors=(404,))
+    def create_department(self, request):
+        body = read_json(request, CreateDepartmentSchema())
+        return json_response(self.services.identity.create_department(body), status=201)
+
+    @route("GET", "/api/v1/departments", summary="Your organisation's department tree", tags=("departments",),
+           response=DepartmentTreeSchema)
+    def list_departments(self, request):
+        return json_response(self.services.identity.list_departments())
+
+    @route("PATCH", "/api/v1/departments/<department_id>", summary="Rename or move a department",
+           tags=("departments",), body=UpdateDepartmentSchema, response=DepartmentSchema, roles=ISV_ADMINS,
+           errors=(404, 422))
+    def update_department(self, request, department_id):
+        body = read_json(request, UpdateDepartmentSchema())
+        return json_response(self.services.identity.update_department(department_id, body))
+
+    @route("DELETE", "/api/v1/departments/<department_id>", summary="Delete an empty department",
+           tags=("departments",), roles=ISV_ADMINS, errors=(404, 422))
+    def delete_department(self, request, department_id):
+        return json_response(self.services.identity.delete_department(department_id))
+
+    # --- the working calendar ---------------------------------------------------------------
+
+    @route("GET", "/api/v1/calendar/<year>", summary="The working calendar of a year", tags=("calendar",),
+           response=CalendarSchema, tenant_scoped=False)
+    def calendar(self, request, year):
+        """ORG-6. Every day that is not a plain weekday or weekend: statutory holidays and
+        make-up working days, and the operator's changes. `covers` is false, with a `note`, for a
+        year without statutory data (only weekends count as days off then)."""
+        if not year.isdigit():
+            raise ValidationFailed("The year must be a number, e.g. 2026.", {"year": ["not a number"]})
+        return json_response(self.services.identity.calendar(int(year)))
+
+    @route("PUT", "/api/v1/calendar/days/<day>", summary="Make a day a holiday, a working day ...",
+           tags=("calendar",), body=CalendarDayBody, roles=(PLATFORM_OPERATOR,), tenant_scoped=False)
+    def set_calendar_day(self, request, day):
+        body = read_json(request, CalendarDayBody())
+        return json_response(self.services.identity.set_calendar_day(day, body["kind"], body["name"]))
+
+    @route("DELETE", "/api/v1/calendar/days/<day>", summary="Undo the operator's change of a day",
+           tags=("calendar",), roles=(PLATFORM_OPERATOR,), tenant_scoped=False)
+    def remove_calendar_day(self, request, day):
+        return json_response(self.services.identity.remove_calendar_day(day))
+
+    # --- audit ------------------------------------------------------------------------------
+
+    @route("GET", "/api/v1/audit-log", summary="Security-relevant changes, newest first", tags=("audit",),
+           query=AuditFilterSchema, response=AuditPageSchema, roles=(PLATFORM_OPERATOR,))
+    def audit_log(self, request):
+        return json_response(self.services.identity.audit_log(read_query(request, AuditFilterSchema())))
