@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     api.create_vhost(vhost)
     api.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "PERIODIC_KEY_PREFIX": vhost}
+    env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost}
     for service in migrate.SERVICES:
         url = f"postgresql://postgres@127.0.0.1:5432/bench_{service}_svc"
         recreate_database(url)
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.wait_healthy(timeout=120)
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
-            demo.load(rpc)
+            demo.load(rpc, amqp_uri)
         session = requests.Session()
         session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=args.concurrency))
         first = session.post(f"{base}/api/v1/purchases", json={

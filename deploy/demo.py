@@ -49,21 +49,18 @@ def _as(rpc_uri: str, actor: Actor, timeout: float = 30) -> ClusterRpcClient:
     return ClusterRpcClient(uri=rpc_uri, timeout=timeout, context_data={"actor": actor.to_header()})
 
 
-def _ensure_password(rpc, rpc_uri: str, login: str, first_password: str | None) -> None:
-    """Sign in with the demo password; if that fails, the account is new: change its one-time one."""
-    try:
-        rpc.identity.login(login, DEMO_PASSWORD, "demo-loader")
+def _ensure_password(rpc, rpc_uri: str, login: str, first_password: str | None, secret: str) -> None:
+    """A new account (``first_password`` known) changes its one-time password to the demo one."""
+    if first_password is None:
         return
-    except Exception:
-        if first_password is None:
-            raise
     tokens = rpc.identity.login(login, first_password, "demo-loader")
-    actor = decode_access_token(tokens["access_token"], os.environ.get("JWT_SECRET", DEV_SECRET)).actor
+    actor = decode_access_token(tokens["access_token"], secret).actor
     with _as(rpc_uri, actor) as own:
         own.identity.change_password({"current_password": first_password, "new_password": DEMO_PASSWORD})
 
 
-def load(rpc, rpc_uri: str) -> Demo:
+def load(rpc, rpc_uri: str, jwt_secret: str | None = None) -> Demo:
+    secret = jwt_secret or os.environ.get("JWT_SECRET", DEV_SECRET)
     boot = rpc.identity.bootstrap_operator(OPERATOR_LOGIN, DEMO_PASSWORD)
     operator = Actor(boot["user"]["id"], boot["organisation"]["id"], "operator", tuple(boot["user"]["roles"]))
     org_ids: dict[str, str] = {}
@@ -79,7 +76,7 @@ def load(rpc, rpc_uri: str) -> Demo:
                     "admin": {"login_name": spec["admin"], "display_name": f"{spec['name']} admin"}})
                 org, first_password = created["organisation"], created["password"]
             org_ids[spec["key"]] = org["id"]
-            _ensure_password(rpc, rpc_uri, spec["admin"], first_password)
+            _ensure_password(rpc, rpc_uri, spec["admin"], first_password, secret)
             logins.append((spec["admin"], DEMO_PASSWORD, f"admin of {spec['name']} ({spec['kind']})"))
 
     template_id = None

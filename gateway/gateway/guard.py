@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from platform_kit.auth import Actor, Revocations, TokenClaims, decode_access_token
 from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
+from platform_kit.scheduling import redis_key_prefix
 
 IDEMPOTENCY_TTL = 24 * 3600
 IN_FLIGHT_TTL = 60
@@ -38,9 +39,9 @@ class Guard(SharedExtension):
         if not self.secret:
             raise RuntimeError("JWT_SECRET is not configured")
         self.redis = redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-        self.revocations = Revocations(self.redis)
+        self.revocations = Revocations(self.redis, redis_key_prefix())
         self.limit = int(config.get("RATE_LIMIT_PER_MINUTE", 600))
-        self.prefix = config.get("GATEWAY_KEY_PREFIX", "gw")
+        self.prefix = f"{redis_key_prefix()}:gw"
 
     def stop(self) -> None:
         self.redis.close()

@@ -1,4 +1,5 @@
 """Every service and the gateway as its own process, on their own databases and virtual host."""
+import os
 import signal
 import uuid
 from contextlib import contextmanager
@@ -9,17 +10,59 @@ import requests
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing import rabbit
 
+from deploy import demo
 from platform_kit import migrate
 from platform_kit.stack import Stack, default_specs
 from platform_kit.testing import TEST_PREFIX, recreate_database
 
-PORT_OFFSET = 20000  # gateway on 28000, services on 28101..28107: never a running `make run`
+# gateway on 28000, services on 28101..28107: never a running `make run`; two suites side by side
+# set PLATFORM_E2E_PORT_OFFSET (and PLATFORM_TEST_DB_PREFIX) apart
+PORT_OFFSET = int(os.environ.get("PLATFORM_E2E_PORT_OFFSET", "20000"))
 
 
 class E2E:
+    """The running stack, with the demo data loaded (``self.demo``) and ways to sign in."""
+
     def __init__(self, stack: Stack, amqp_uri: str, log_dir: Path):
         self.stack, self.amqp_uri, self.log_dir = stack, amqp_uri, log_dir
         self.base = f"http://127.0.0.1:{stack.specs['gateway'].port}"
+        self.demo: demo.Demo | None = None
+        self._tokens: dict[str, str] = {}
+
+    def login(self, login_name: str, password: str = demo.DEMO_PASSWORD) -> dict:
+        answer = requests.post(self.url("/api/v1/auth/login"),
+                               json={"login_name": login_name, "password": password}, timeout=15)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def token(self, login_name: str) -> str:
+        """A cached access token of a demo account (``operator``, ``vendor.admin``, ...)."""
+        if login_name not in self._tokens:
+            self._tokens[login_name] = self.login(login_name)["access_token"]
+        return self._tokens[login_name]
+
+    def auth(self, login_name: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(login_name)}"}
+
+    def new_organisation(self, kind: str = "isv") -> dict:
+        """A fresh organisation whose admin has changed the initial password to the demo one.
+
+        Returns {"org": ..., "login": ..., "headers": {...}}."""
+        suffix = uuid.uuid4().hex[:8]
+        login_name = f"admin-{suffix}"
+        created = requests.post(self.url("/api/v1/organisations"), headers=self.auth("operator"), json={
+            "name": f"Org {suffix}", "kind": kind,
+            "admin": {"login_name": login_name, "display_name": f"Admin {suffix}"}}, timeout=15)
+        assert created.status_code == 201, created.text
+        first = self.login(login_name, created.json()["password"])
+        changed = requests.post(self.url("/api/v1/auth/password"),
+                                headers={"Authorization": f"Bearer {first['access_token']}"},
+                                json={"current_password": created.json()["password"],
+                                      "new_password": demo.DEMO_PASSWORD}, timeout=15)
+        assert changed.status_code == 200, changed.text
+        token = self.login(login_name)["access_token"]
+        return {"org": created.json()["organisation"], "login": login_name,
+                "headers": {"Authorization": f"Bearer {token}"}}
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -46,7 +89,7 @@ def e2e(request, tmp_path_factory):
     api.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"AMQP_URI": amqp_uri, "REDIS_URL": "redis://127.0.0.1:6379/0",
-           "PERIODIC_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}", "LOG_LEVEL": "INFO",
+           "REDIS_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}", "LOG_LEVEL": "INFO",
            "JWT_SECRET": "e2e-secret", "STOP_GRACE_SECONDS": "3"}
     for service in migrate.SERVICES:
         url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}e2e_{service}_svc"
@@ -60,7 +103,10 @@ def e2e(request, tmp_path_factory):
     stack.start()
     try:
         stack.wait_healthy(timeout=120)
-        yield E2E(stack, amqp_uri, log_dir)
+        e2e = E2E(stack, amqp_uri, log_dir)
+        with e2e.rpc() as rpc:
+            e2e.demo = demo.load(rpc, amqp_uri, env["JWT_SECRET"])
+        yield e2e
     finally:
         stack.stop(grace=5)
         api.delete_vhost(vhost)

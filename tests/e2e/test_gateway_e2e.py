@@ -4,6 +4,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
+CUSTOMER = "customer.admin"
+
+
 def test_GW3_unknown_route_and_wrong_method_answer_json(e2e, http):
     missing = http.get(e2e.url("/api/v1/nothing-here"))
     assert missing.status_code == 404
@@ -14,6 +17,7 @@ def test_GW3_unknown_route_and_wrong_method_answer_json(e2e, http):
 
 
 def test_GW3_malformed_json_and_missing_fields_are_named(e2e, http):
+    http.headers.update(e2e.auth(CUSTOMER))
     broken = http.post(e2e.url("/api/v1/purchases"), data='{"order_id": ', headers={"Content-Type": "application/json"})
     assert broken.status_code == 400
     assert broken.json()["error"] == "validation_failed" and "_body" in broken.json()["fields"]
@@ -26,12 +30,14 @@ def test_GW3_malformed_json_and_missing_fields_are_named(e2e, http):
 
 
 def test_GW3_unknown_objects_and_bad_query_parameters(e2e, http):
+    http.headers.update(e2e.auth(CUSTOMER))
     assert http.get(e2e.url("/api/v1/projects/does-not-exist")).json()["error"] == "not_found"
     bad = http.get(e2e.url("/api/v1/projects"), params={"status": "sleeping", "limit": "many"})
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"status", "limit"}
 
 
 def test_GW3_a_purchase_of_an_unknown_product_is_refused_clearly(e2e, http):
+    http.headers.update(e2e.auth(CUSTOMER))
     answer = http.post(e2e.url("/api/v1/purchases"),
                        json={"order_id": "ORD-X", "product_id": "no-such-product", "customer_id": "c"})
     assert answer.status_code == 404 and "no-such-product" in answer.json()["message"]

@@ -10,24 +10,31 @@ from deploy import demo
 pytestmark = pytest.mark.e2e
 
 
+CUSTOMER, PROVIDERS = "customer.admin", ("provider-a.admin", "provider-b.admin")
+
+
 @pytest.fixture(scope="module")
 def demo_loaded(e2e):
     with e2e.rpc() as rpc:
-        first = demo.load(rpc)
-        again = demo.load(rpc)
-    assert first == again, "loading the demo data twice changes nothing"
-    return first
+        again = demo.load(rpc, e2e.amqp_uri, "e2e-secret")
+    assert again.org_ids == e2e.demo.org_ids, "loading the demo data twice changes nothing"
+    return e2e.demo
 
 
 def purchase(http, e2e, order_id=None, product_id="prod-site-design", headers=None):
     body = {"order_id": order_id or f"ORD-{uuid.uuid4().hex[:12]}", "product_id": product_id,
-            "customer_id": "cust-e2e"}
-    return http.post(e2e.url("/api/v1/purchases"), json=body, headers=headers or {}, timeout=15)
+            "customer_id": "ignored-for-customers"}
+    return http.post(e2e.url("/api/v1/purchases"), json=body, headers={**e2e.auth(CUSTOMER), **(headers or {})},
+                     timeout=15)
 
 
 def project_when(http, e2e, project_id, predicate, wait_until, what):
-    return wait_until(lambda: (p := http.get(e2e.url(f"/api/v1/projects/{project_id}"), timeout=5).json())
-                      and predicate(p) and p, timeout=20, message=what)
+    return wait_until(lambda: (p := http.get(e2e.url(f"/api/v1/projects/{project_id}"), headers=e2e.auth(CUSTOMER),
+                                             timeout=5).json()) and predicate(p) and p, timeout=20, message=what)
+
+
+def provider_login(e2e, provider_id: str) -> str:
+    return {e2e.demo.org_ids["provider_a"]: PROVIDERS[0], e2e.demo.org_ids["provider_b"]: PROVIDERS[1]}[provider_id]
 
 
 def test_PRJ1_a_purchase_reaches_its_provider_and_the_provider_gets_an_in_site_message(
@@ -38,13 +45,18 @@ def test_PRJ1_a_purchase_reaches_its_provider_and_the_provider_gets_an_in_site_m
     assert body["created"] is True and body["project"]["current_node"]["kind"] == "assign_provider"
     project = project_when(http, e2e, body["project"]["id"], lambda p: p["provider_id"], wait_until,
                            "the provider to be assigned")
-    assert project["provider_id"] in demo.DEMO_PROVIDERS
+    assert project["provider_id"] in (demo_loaded.org_ids["provider_a"], demo_loaded.org_ids["provider_b"])
+    assert project["customer_id"] == demo_loaded.org_ids["customer"]
     assert project["current_node"]["key"] == "requirements"
-    inbox = wait_until(lambda: (r := http.get(e2e.url("/api/v1/inbox"),
-                                             params={"recipient_id": project["provider_id"]}).json())
-                       and any(project["id"] in m["body"] for m in r["items"]) and r,
+    provider = e2e.auth(provider_login(e2e, project["provider_id"]))
+    inbox = wait_until(lambda: (r := http.get(e2e.url("/api/v1/inbox"), headers=provider, params={"limit": 200}
+                                             ).json()) and any(project["id"] in m["body"] for m in r["items"]) and r,
                        timeout=20, message="the provider's in-site message")
     assert inbox["unread"] >= 1
+    message = next(m for m in inbox["items"] if project["id"] in m["body"])
+    read = http.post(e2e.url(f"/api/v1/inbox/{message['id']}/read"), headers=provider)
+    assert read.status_code == 200 and read.json()["read_at"]
+    assert http.get(e2e.url(f"/api/v1/projects/{project['id']}"), headers=provider).json()["id"] == project["id"]
 
 
 def test_PRJ1_the_same_purchase_posted_twice_and_in_parallel_gives_one_project(e2e, demo_loaded, http):
@@ -87,12 +99,13 @@ def test_OPS1_a_service_killed_in_the_middle_of_the_flow_loses_nothing(e2e, demo
         created = purchase(http, e2e, product_id="prod-erp-install")
         assert created.status_code == 201
         project_id = created.json()["project"]["id"]
-        waiting = http.get(e2e.url(f"/api/v1/projects/{project_id}")).json()
+        waiting = http.get(e2e.url(f"/api/v1/projects/{project_id}"), headers=e2e.auth(CUSTOMER)).json()
         assert waiting["provider_id"] is None and waiting["current_node"]["kind"] == "assign_provider"
     finally:
         e2e.restart("dispatch", "notify")
     project = project_when(http, e2e, project_id, lambda p: p["provider_id"], wait_until,
                            "the restarted dispatch to pick up the waiting event")
+    provider = e2e.auth(provider_login(e2e, project["provider_id"]))
     wait_until(lambda: any(project_id in m["body"] for m in http.get(
-        e2e.url("/api/v1/inbox"), params={"recipient_id": project["provider_id"], "limit": 200}).json()["items"]),
+        e2e.url("/api/v1/inbox"), headers=provider, params={"limit": 200}).json()["items"]),
         timeout=20, message="the restarted notify to store the message")

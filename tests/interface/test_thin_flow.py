@@ -11,9 +11,19 @@ from sqlalchemy import create_engine, select
 from dispatch_svc.adapters.orm import ProductProvider, ProviderAssignment
 from dispatch_svc.service import DispatchService
 from notify_svc.service import NotifyService
+from platform_kit.auth import ISV, PLATFORM_OPERATOR, VENDOR_ADMIN, Actor
+from platform_kit.auth import OPERATOR as OPERATOR_KIND
 from platform_kit.tables import outbox_events
 from project_svc.service import ProjectService
 from template_svc.service import TemplateService
+
+OPERATOR = Actor("op-user", "op-org", OPERATOR_KIND, (PLATFORM_OPERATOR,))
+
+
+def as_operator() -> ClusterRpcClient:
+    """The caller travels in the context data, exactly as the gateway sends it."""
+    return ClusterRpcClient(context_data={"actor": OPERATOR.to_header()})
+
 
 FLOW = [
     {"key": "assign_provider", "kind": "assign_provider", "name": "Assign provider"},
@@ -42,7 +52,7 @@ def test_PRJ1_DSP1_a_purchase_walks_to_its_provider_and_the_provider_is_told(
         platform_config, runner_factory, wait_until):
     runner = runner_factory(TemplateService, ProjectService, DispatchService, NotifyService)
     runner.start()
-    with ClusterRpcClient() as rpc:
+    with as_operator() as rpc:
         product_id, vendor_id = _product(rpc)
         result = _purchase(rpc, product_id)
         assert result["created"] and result["project"]["current_node"]["kind"] == "assign_provider"
@@ -53,8 +63,9 @@ def test_PRJ1_DSP1_a_purchase_walks_to_its_provider_and_the_provider_is_told(
         assert project["provider_id"] == vendor_id, "with no provider configured the vendor delivers (DSP-1)"
         assert project["current_node"]["key"] == "requirements"
         assert [e["action"] for e in project["log"]] == ["created", "provider_assigned", "node_reached"]
-        inbox = wait_until(lambda: (page := rpc.notify.inbox({"recipient_id": vendor_id}))["total"] and page,
-                           message="the in-site message")
+    vendor_admin = Actor("vendor-user", vendor_id, ISV, (VENDOR_ADMIN,))
+    with ClusterRpcClient(context_data={"actor": vendor_admin.to_header()}) as rpc:
+        inbox = wait_until(lambda: (page := rpc.notify.inbox({}))["total"] and page, message="the in-site message")
         assert inbox["unread"] == 1 and project_id in inbox["items"][0]["body"]
 
 
@@ -106,7 +117,7 @@ def test_DSP3_with_every_provider_full_the_project_queues_and_moves_when_capacit
     runner = runner_factory(TemplateService, ProjectService, DispatchService)
     runner.start()
     provider = f"prov-{uuid.uuid4().hex[:8]}"
-    with ClusterRpcClient() as rpc:
+    with as_operator() as rpc:
         product_id, vendor_id = _product(rpc, [{"provider_id": provider, "weight": 10, "max_held": 1}])
         first = _purchase(rpc, product_id)["project"]["id"]
         wait_until(lambda: rpc.project.get_project(first)["provider_id"] == provider, message="first assigned")
@@ -119,3 +130,25 @@ def test_DSP3_with_every_provider_full_the_project_queues_and_moves_when_capacit
         project = wait_until(lambda: (p := rpc.project.get_project(second))["provider_id"] and p,
                              message="the queued project to get its provider")
         assert project["status"] == "in_progress" and rpc.dispatch.list_queue(vendor_id) == []
+
+
+def test_ORG7_a_project_of_another_tenant_answers_not_found_inside_the_service(platform_config, runner_factory,
+                                                                             wait_until):
+    from platform_kit.errors import NotFound
+
+    runner = runner_factory(TemplateService, ProjectService)
+    runner.start()
+    with as_operator() as rpc:
+        product_id, vendor_id = _product(rpc)
+        project_id = _purchase(rpc, product_id)["project"]["id"]
+    stranger = Actor("u", "another-isv", ISV, (VENDOR_ADMIN,))
+    owner = Actor("u2", vendor_id, ISV, (VENDOR_ADMIN,))
+    with ClusterRpcClient(context_data={"actor": stranger.to_header()}) as rpc:
+        try:
+            rpc.project.get_project(project_id)
+            raise AssertionError("another tenant read the project")
+        except NotFound:
+            pass
+        assert project_id not in [p["id"] for p in rpc.project.list_projects({"limit": 200})["items"]]
+    with ClusterRpcClient(context_data={"actor": owner.to_header()}) as rpc:
+        assert rpc.project.get_project(project_id)["vendor_id"] == vendor_id

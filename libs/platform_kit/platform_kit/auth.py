@@ -139,9 +139,10 @@ def decode_access_token(token: str, secret: str) -> TokenClaims:
 class Revocations:
     """Revoked token ids and per-user "not before" instants, in Redis."""
 
-    def __init__(self, redis_client, prefix: str = "auth"):
+    def __init__(self, redis_client, namespace: str = "platform"):
+        """``namespace``: the deployment's REDIS_KEY_PREFIX; identity and the gateway share it."""
         self.redis = redis_client
-        self.prefix = prefix
+        self.prefix = f"{namespace}:auth"
 
     def revoke(self, claims: TokenClaims) -> None:
         ttl = max(int((claims.expires_at - utcnow()).total_seconds()), 1)

@@ -39,6 +39,11 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
 
 
+def redis_key_prefix() -> str:
+    """The namespace of this deployment's keys (each test run sets its own)."""
+    return str(config.get("REDIS_KEY_PREFIX") or "platform")
+
+
 class Periodic(Timer):
     def __init__(self, interval: float, name: str | None = None, **kwargs):
         super().__init__(interval, eager=False, **kwargs)
@@ -48,7 +53,7 @@ class Periodic(Timer):
         super().setup()
         self.job_name = self.job_name or self.method_name
         self.redis = redis_client()
-        self.key_prefix = config.get("PERIODIC_KEY_PREFIX", "platform")
+        self.key_prefix = redis_key_prefix()
 
     def stop(self) -> None:
         super().stop()

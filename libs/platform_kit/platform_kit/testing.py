@@ -53,7 +53,7 @@ def platform_config(rabbit_config, test_database_urls):
     values = {
         **config_keys(test_database_urls),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "PERIODIC_KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+        "REDIS_KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
         "WEB_SERVER_ADDRESS": "127.0.0.1:0",
         "RPC_TIMEOUT_SECONDS": 10,
     }

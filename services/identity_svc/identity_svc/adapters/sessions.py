@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 
 from identity_svc.domain.login_limits import ACCOUNT, ADDRESS, Limit
 from platform_kit.auth import Revocations
+from platform_kit.scheduling import redis_key_prefix
 
 
 class LoginGuard:
@@ -83,4 +84,6 @@ class SessionStore(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx) -> Sessions:
-        return Sessions(self.secret, Revocations(self.redis), LoginGuard(self.redis))
+        namespace = redis_key_prefix()
+        return Sessions(self.secret, Revocations(self.redis, namespace),
+                        LoginGuard(self.redis, f"{namespace}:identity:login_failures"))
