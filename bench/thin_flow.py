@@ -3,8 +3,8 @@
     make bench          (or: python -m bench.thin_flow --purchases 400 --concurrency 16)
 
 Prints, from one run on one stack:
-- gateway → RPC round trips per second: GET /api/v1/projects/{id} (gateway, one RPC to project,
-  one primary-key read), the floor cost of any API call;
+- gateway → RPC round trips per second: GET /api/v1/projects/{id} (token check, rate limit, one
+  RPC to project, one primary-key read), the floor cost of any signed-in API call;
 - purchases per second through the whole flow: POST /api/v1/purchases until every project has
   its provider (gateway → project → outbox → RabbitMQ → dispatch → outbox → project), which is
   the figure that matters for a marketplace's peak.
@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     api.create_vhost(vhost)
     api.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost}
+    env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost,
+           "RATE_LIMIT_PER_MINUTE": "1000000"}
     for service in migrate.SERVICES:
         url = f"postgresql://postgres@127.0.0.1:5432/bench_{service}_svc"
         recreate_database(url)
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             demo.load(rpc, amqp_uri)
         session = requests.Session()
         session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=args.concurrency))
+        token = session.post(f"{base}/api/v1/auth/login", json={
+            "login_name": "customer.admin", "password": demo.DEMO_PASSWORD}).json()["access_token"]
+        session.headers["Authorization"] = f"Bearer {token}"
         first = session.post(f"{base}/api/v1/purchases", json={
             "order_id": "warm-up", "product_id": "prod-site-design", "customer_id": "c"}).json()
         project_id = first["project"]["id"]
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def purchase(i):
             session.post(f"{base}/api/v1/purchases", json={
-                "order_id": f"bench-{run}-{i}", "product_id": "prod-erp-install",
+                "order_id": f"bench-{run}-{i}", "product_id": "prod-site-design",
                 "customer_id": "c"}).raise_for_status()
 
         started = time.perf_counter()
