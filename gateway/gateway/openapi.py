@@ -80,3 +80,17 @@ def build_spec(service_cls, *, title: str, version: str, description: str) -> di
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def main() -> None:
+    """``python -m gateway.openapi > docs/openapi.json``: the API document, as the gateway serves it."""
+    import json
+    import sys
+
+    from gateway.service import GatewayService
+
+    sys.stdout.write(json.dumps(GatewayService.openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
