@@ -8,7 +8,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, select
 
-from dispatch_svc.adapters.orm import ProductProvider, ProviderAssignment
+from dispatch_svc.adapters.orm import ProductProvider, ProviderAssignment, QueuedProject
 from dispatch_svc.service import DispatchService
 from notify_svc.service import NotifyService
 from platform_kit.auth import ISV, PLATFORM_OPERATOR, VENDOR_ADMIN, Actor
@@ -152,3 +152,39 @@ def test_ORG7_a_project_of_another_tenant_answers_not_found_inside_the_service(p
         assert project_id not in [p["id"] for p in rpc.project.list_projects({"limit": 200})["items"]]
     with ClusterRpcClient(context_data={"actor": owner.to_header()}) as rpc:
         assert rpc.project.get_project(project_id)["vendor_id"] == vendor_id
+
+
+def test_DSP8_capacity_is_never_exceeded_by_two_replicas_dispatching_at_once(platform_config, container_factory,
+                                                                             wait_until):
+    replicas = [container_factory(DispatchService) for _ in range(2)]
+    for replica in replicas:
+        replica.start()
+    product_id, provider = f"prod-{uuid.uuid4().hex[:8]}", f"prov-{uuid.uuid4().hex[:8]}"
+    with ClusterRpcClient() as rpc:
+        rpc.dispatch.set_product_providers({"product_id": product_id, "vendor_id": "v",
+                                            "providers": [{"provider_id": provider, "weight": 1, "max_held": 3}]})
+    exchange = get_event_exchange("project")
+    with get_producer(config["AMQP_URI"]) as producer:
+        for n in range(20):
+            producer.publish({
+                "event_id": str(uuid.uuid4()), "event_type": "node_reached", "version": 1, "source": "project",
+                "occurred_at": "2026-11-21T00:00:00+00:00", "correlation_id": None,
+                "data": {"project_id": f"{product_id}-{n}", "order_id": f"o{n}", "product_id": product_id,
+                         "vendor_id": "v", "customer_id": "c", "provider_id": None, "node_key": "assign_provider",
+                         "node_kind": "assign_provider", "node_name": "Assign", "node_index": 0, "role": None,
+                         "round": 1}}, exchange=exchange, routing_key="node_reached", serializer="json",
+                declare=[exchange])
+    engine = create_engine(config["DISPATCH_DATABASE_URL"])
+
+    def settled():
+        with engine.connect() as conn:
+            assigned = conn.execute(select(ProviderAssignment).where(
+                ProviderAssignment.product_id == product_id)).all()
+            queued = conn.execute(select(QueuedProject).where(QueuedProject.product_id == product_id)).all()
+        return (assigned, queued) if len(assigned) + len(queued) == 20 else None
+
+    assigned, queued = wait_until(settled, timeout=20, message="all twenty projects dispatched or queued")
+    with engine.connect() as conn:
+        held = conn.execute(select(ProductProvider.held).where(ProductProvider.product_id == product_id)).scalar()
+    engine.dispose()
+    assert held == 3 and len(assigned) == 3 and len(queued) == 17
