@@ -1,0 +1,429 @@
+"""GW-2, ORG-7: every route of the OpenAPI document, probed by role and across tenants.
+
+The probes are generated from ``GET /openapi.json``, so a new route is covered without editing
+this file: a route with path parameters and ``x-tenant-scoped`` true is called with the ids of
+another tenant's objects (a path parameter nobody mapped fails the run, so the new route must be
+mapped here), a route with ``x-roles`` is called by every role it does not list, and every route
+with ``security`` is called without a token.
+
+Two worlds: tenant A is the demo world (the vendor, the providers, the customer) with a project
+manager and an engineer added to the vendor; tenant B is a fresh ISV and a fresh customer with a
+department, an engineer, a product of ISV B, a project of customer B on it (delivered by ISV B
+itself) and the in-site message ISV B got for it. Nothing links the two worlds, so no token of
+one may ever see an id or a name of the other. The platform operator belongs to no tenant: it
+takes part in the role checks only.
+"""
+import itertools
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+from deploy import demo
+
+# the wait_until fixture's function; the worlds are module-scoped and cannot take the fixture
+from platform_kit.testing import _wait_until as wait_until
+
+pytestmark = pytest.mark.e2e
+
+# Path parameters that name a tenant's object: a World maps each to ids of its own objects.
+OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id")
+# Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
+NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
+# Query parameters of list routes that name an object, and the World key they take ids from.
+QUERY_FILTERS = {"org_id": "org_id", "vendor_id": "org_id", "provider_id": "org_id", "customer_id": "org_id",
+                 "department_id": "department_id", "actor_user_id": "user_id"}
+# Bodies of known operations; any other is built from its schema's required fields.
+BODIES = {"assign_roles": {"roles": ["engineer"]}, "update_user": {"display_name": "Probe"},
+          "update_department": {"name": "Probe"}}
+ERROR_KEYS = {"error", "message", "fields"}
+
+
+# --------------------------------------------------------------------------- the document
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    spec: dict
+
+    @property
+    def name(self) -> str:
+        return f"{self.method.upper()} {self.path} ({self.spec['operationId']})"
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self.spec.get("x-roles", ()))
+
+    @property
+    def secured(self) -> bool:
+        return bool(self.spec.get("security"))
+
+    @property
+    def tenant_scoped(self) -> bool:
+        return bool(self.spec.get("x-tenant-scoped"))
+
+    def parameters(self, where: str) -> list[str]:
+        return [p["name"] for p in self.spec.get("parameters", ()) if p.get("in") == where]
+
+
+def operations_of(document: dict) -> list[Operation]:
+    return [Operation(method, path, op) for path, ops in sorted(document["paths"].items())
+            for method, op in sorted(ops.items())]
+
+
+def example(schema: dict, components: dict):
+    """A small value that the schema accepts: required fields only (or the first field)."""
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[1]]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        wanted = schema.get("required") or list(properties)[:1]
+        return {name: example(properties.get(name, {"type": "string"}), components) for name in wanted}
+    if kind == "array":
+        item = example(schema.get("items", {"type": "string"}), components)
+        return [item] * max(schema.get("minItems", 0), 0)
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if kind == "boolean":
+        return True
+    text = {"email": "probe@example.com", "date": "2031-01-02",
+            "date-time": "2031-01-02T00:00:00+00:00"}.get(schema.get("format"), "probe")
+    return text.ljust(schema.get("minLength", 0), "x")
+
+
+def body_of(op: Operation, document: dict):
+    if "requestBody" not in op.spec:
+        return None
+    if op.spec["operationId"] in BODIES:
+        return BODIES[op.spec["operationId"]]
+    schema = op.spec["requestBody"]["content"]["application/json"]["schema"]
+    return example(schema, document["components"]["schemas"])
+
+
+def fill(path: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+# --------------------------------------------------------------------------- the worlds
+
+@dataclass
+class World:
+    """One tenant's side: its tokens, its objects' ids by path parameter, what must not leak."""
+    name: str
+    tokens: dict[str, dict] = field(default_factory=dict)  # label -> Authorization header
+    ids: dict[str, list[str]] = field(default_factory=dict)  # path parameter -> ids of own objects
+    secrets: set[str] = field(default_factory=set)  # ids and names, searched in every answer
+    message_ids: set[str] = field(default_factory=set)  # small integers: compared as "id" values
+
+    def values_for(self, op: Operation) -> list[dict[str, str]]:
+        """Every combination of this world's ids for the operation's path parameters."""
+        names = op.parameters("path")
+        if not op.tenant_scoped:
+            return [{n: NEUTRAL_VALUES.get(n, "probe") for n in names}]
+        unmapped = [n for n in names if n not in self.ids]
+        assert not unmapped, (f"{op.name}: path parameter(s) {unmapped} name no known object; map them in "
+                              "OBJECT_PARAMETERS and in both worlds of this module")
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(self.ids[n] for n in names))]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(session, e2e, method: str, url: str, **kwargs):
+    return session.request(method.upper(), e2e.url(url), timeout=20, **kwargs)
+
+
+def new_user(e2e, session, admin: dict, roles: list[str], **extra) -> tuple[dict, dict]:
+    """A user of the admin's organisation that has changed its initial password: (user, headers)."""
+    login = f"mx-{uuid.uuid4().hex[:10]}"
+    created = call(session, e2e, "POST", "/api/v1/users", headers=admin,
+                   json={"login_name": login, "display_name": f"Probe {login}", "roles": roles, **extra})
+    assert created.status_code == 201, created.text
+    first = e2e.login(login, created.json()["password"])
+    changed = call(session, e2e, "POST", "/api/v1/auth/password", headers=bearer(first["access_token"]),
+                   json={"current_password": created.json()["password"], "new_password": demo.DEMO_PASSWORD})
+    assert changed.status_code == 200, changed.text
+    return created.json()["user"], bearer(e2e.login(login)["access_token"])
+
+
+def me(e2e, session, headers: dict) -> dict:
+    answer = call(session, e2e, "GET", "/api/v1/me", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def new_department(e2e, session, admin: dict, name: str) -> dict:
+    created = call(session, e2e, "POST", "/api/v1/departments", headers=admin, json={"name": name})
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def message_about(e2e, session, headers: dict, project_id: str) -> dict:
+    """The in-site message naming the project, once the provider has been told."""
+    def found():
+        inbox = call(session, e2e, "GET", "/api/v1/inbox", headers=headers, params={"limit": 200}).json()
+        return next((m for m in inbox.get("items", ()) if project_id in m["body"]), None)
+    return wait_until(found, timeout=30, message=f"the in-site message about project {project_id}")
+
+
+def add_user(world: World, user: dict) -> None:
+    world.secrets |= {user["id"], user["login_name"], user["display_name"]}
+
+
+@pytest.fixture(scope="module")
+def session():
+    with requests.Session() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def document(e2e, session):
+    answer = call(session, e2e, "GET", "/openapi.json")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+@pytest.fixture(scope="module")
+def operations(document):
+    return operations_of(document)
+
+
+@pytest.fixture(scope="module")
+def world_a(e2e, session) -> World:
+    """The demo world, with a department, a project manager and an engineer of the vendor."""
+    world = World("A (demo)")
+    ids = e2e.demo.org_ids
+    vendor = e2e.auth("vendor.admin")
+    suffix = uuid.uuid4().hex[:8]
+    department = new_department(e2e, session, vendor, f"A probes {suffix}")
+    manager, manager_headers = new_user(e2e, session, vendor, ["vendor_project_manager"])
+    engineer, engineer_headers = new_user(e2e, session, vendor, ["engineer"], department_id=department["id"])
+    world.tokens = {"vendor admin": vendor, "vendor project manager": manager_headers,
+                    "provider admin": e2e.auth("provider-a.admin"), "engineer": engineer_headers,
+                    "customer": e2e.auth("customer.admin")}
+    # the demo customer buys the vendor's product that the vendor delivers itself
+    order_id = f"ORD-A-{suffix}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=world.tokens["customer"],
+                  json={"order_id": order_id, "product_id": e2e.demo.products[1], "customer_id": ids["customer"]})
+    assert bought.status_code == 201, bought.text
+    project = bought.json()["project"]
+    message = message_about(e2e, session, vendor, project["id"])
+    admins = {key: me(e2e, session, world.tokens[label])["user"]
+              for key, label in (("vendor", "vendor admin"), ("provider_a", "provider admin"),
+                                 ("customer", "customer"))}
+    world.ids = {"org_id": [ids["vendor"], ids["provider_a"], ids["customer"]],
+                 "user_id": [admins["vendor"]["id"], engineer["id"], admins["customer"]["id"]],
+                 "department_id": [department["id"]], "project_id": [project["id"]],
+                 "message_id": [message["id"]]}
+    world.secrets |= set(ids.values()) | {spec["name"] for spec in demo.ORGANISATIONS}
+    world.secrets |= {department["id"], department["name"], project["id"], order_id}
+    for user in (*admins.values(), manager, engineer):
+        add_user(world, user)
+    world.message_ids.add(message["id"])
+    return world
+
+
+@pytest.fixture(scope="module")
+def world_b(e2e, session) -> World:
+    """A fresh ISV and a fresh customer; the customer bought the ISV's own product."""
+    world = World("B (fresh)")
+    isv, customer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    suffix = uuid.uuid4().hex[:8]
+    department = new_department(e2e, session, isv["headers"], f"B probes {suffix}")
+    engineer, engineer_headers = new_user(e2e, session, isv["headers"], ["engineer"], department_id=department["id"])
+    world.tokens = {"isv B admin": isv["headers"], "isv B engineer": engineer_headers,
+                    "customer B": customer["headers"]}
+    product_id = f"prod-b-{suffix}"
+    with e2e.rpc() as rpc:
+        template_id = rpc.template.get_product_flow(e2e.demo.products[0])["template_id"]
+        rpc.template.bind_product({"product_id": product_id, "vendor_id": isv["org"]["id"],
+                                   "product_code": f"B-{suffix}", "product_name": f"B product {suffix}",
+                                   "template_id": template_id})
+    order_id = f"ORD-B-{suffix}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer["headers"],
+                  json={"order_id": order_id, "product_id": product_id, "customer_id": customer["org"]["id"]})
+    assert bought.status_code == 201, bought.text
+    project = bought.json()["project"]
+    assert project["vendor_id"] == isv["org"]["id"] and project["customer_id"] == customer["org"]["id"]
+    message = message_about(e2e, session, isv["headers"], project["id"])  # ISV B delivers it itself
+    admins = [me(e2e, session, isv["headers"])["user"], me(e2e, session, customer["headers"])["user"]]
+    world.ids = {"org_id": [isv["org"]["id"], customer["org"]["id"]],
+                 "user_id": [engineer["id"], *(a["id"] for a in admins)],
+                 "department_id": [department["id"], isv["org"]["root_department_id"]],
+                 "project_id": [project["id"]], "message_id": [message["id"]]}
+    world.secrets |= {isv["org"]["id"], isv["org"]["name"], customer["org"]["id"], customer["org"]["name"],
+                      isv["org"]["root_department_id"], department["id"], department["name"], project["id"],
+                      order_id, product_id, f"B product {suffix}"}
+    for user in (engineer, *admins):
+        add_user(world, user)
+    world.message_ids.add(message["id"])
+    return world
+
+
+# --------------------------------------------------------------------------- checks
+
+def ids_in(payload) -> set[str]:
+    """Every value of an "id" key anywhere in a JSON answer."""
+    found = set()
+    if isinstance(payload, dict):
+        if "id" in payload:
+            found.add(str(payload["id"]))
+        for value in payload.values():
+            found |= ids_in(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            found |= ids_in(value)
+    return found
+
+
+def leaks(answer, victim: World, sent: set[str]) -> list[str]:
+    """The victim's ids and names in an answer, except those the caller sent itself (a "not
+    found" message may repeat the id it was asked for: that tells the caller nothing new)."""
+    found = [s for s in sorted(victim.secrets - sent) if s in answer.text]
+    try:
+        payload = answer.json()
+    except ValueError:
+        return found
+    return found + sorted((ids_in(payload) & victim.message_ids) - sent)
+
+
+def answered(answer) -> str:
+    return f"{answer.status_code} {answer.text[:300]}"
+
+
+def test_GW2_every_path_parameter_of_a_tenant_scoped_route_names_a_mapped_object(operations):
+    """A new route with a path parameter must be mapped to an object of the worlds (or be
+    declared tenant_scoped=False), else the cross-tenant probes would silently skip it."""
+    scoped = [op for op in operations if op.parameters("path") and op.tenant_scoped]
+    assert scoped, "the document lists no tenant-scoped route with path parameters"
+    unmapped = {op.name: [p for p in op.parameters("path") if p not in OBJECT_PARAMETERS]
+                for op in scoped}
+    assert not {k: v for k, v in unmapped.items() if v}, "map these path parameters to objects"
+    unmarked = [op.name for op in operations if op.parameters("path") and "x-tenant-scoped" not in op.spec]
+    assert not unmarked, "every route with path parameters says whether it is tenant-scoped"
+
+
+def test_ORG7_GW2_another_tenants_ids_answer_403_or_404_without_its_data_on_every_scoped_route(
+        e2e, session, document, operations, world_a, world_b, request):
+    scoped = [op for op in operations if op.parameters("path") and op.tenant_scoped]
+    failures, probes, statuses = [], 0, Counter()
+    for attacker, victim in ((world_a, world_b), (world_b, world_a)):
+        for op in scoped:
+            body = body_of(op, document)
+            for values in victim.values_for(op):
+                url = fill(op.path, values)
+                for label, headers in attacker.tokens.items():
+                    answer = call(session, e2e, op.method, url, headers=headers, json=body)
+                    probes += 1
+                    statuses[answer.status_code] += 1
+                    where = f"{attacker.name} {label}: {op.method.upper()} {url}"
+                    leaked = leaks(answer, victim, set(values.values()))
+                    if leaked:
+                        failures.append(f"{where} showed {victim.name}'s {leaked}: {answered(answer)}")
+                    if answer.status_code in (403, 404):
+                        if set(answer.json()) - ERROR_KEYS:
+                            failures.append(f"{where} answered more than an error: {answered(answer)}")
+                    elif answer.status_code not in (400, 422):  # refused as input, and nothing leaked
+                        failures.append(f"{where} answered {answered(answer)}")
+    request.node.user_properties += [("cross_tenant_probes", probes), ("cross_tenant_statuses", dict(statuses))]
+    assert probes >= 100, f"only {probes} cross-tenant probes ran"
+    assert not failures, f"{len(failures)} of {probes} probes failed:\n" + "\n".join(failures)
+
+
+def test_ORG7_lists_of_one_tenant_never_show_another_tenants_objects(
+        e2e, session, operations, world_a, world_b, request):
+    lists = [op for op in operations if op.method == "get" and op.secured and not op.parameters("path")]
+    assert any(op.path == "/api/v1/projects" for op in lists)
+    failures, probes = [], 0
+    for attacker, victim in ((world_a, world_b), (world_b, world_a)):
+        for op in lists:
+            filters = {name: victim.ids[key][0] for name, key in QUERY_FILTERS.items()
+                       if name in op.parameters("query")}
+            for params in ({"limit": 200} if "limit" in op.parameters("query") else {}, filters):
+                for label, headers in attacker.tokens.items():
+                    answer = call(session, e2e, "GET", op.path, headers=headers, params=params)
+                    probes += 1
+                    where = f"{attacker.name} {label}: GET {op.path} {params or ''}"
+                    leaked = leaks(answer, victim, set(map(str, params.values())))
+                    if leaked:
+                        failures.append(f"{where} listed {victim.name}'s {leaked}: {answered(answer)}")
+                    if answer.status_code >= 500 or answer.status_code == 401:
+                        failures.append(f"{where} answered {answered(answer)}")
+    request.node.user_properties.append(("list_probes", probes))
+    assert not failures, f"{len(failures)} of {probes} probes failed:\n" + "\n".join(failures)
+
+
+def test_ORG7_each_tenant_sees_its_own_objects_so_the_probes_are_not_vacuous(e2e, session, world_a, world_b):
+    for world, label in ((world_a, "customer"), (world_b, "customer B"), (world_b, "isv B admin")):
+        project_id = world.ids["project_id"][0]
+        own = call(session, e2e, "GET", f"/api/v1/projects/{project_id}", headers=world.tokens[label])
+        assert own.status_code == 200 and own.json()["id"] == project_id, answered(own)
+        assert leaks(own, world, {project_id}), "the leak check finds a world's data in its own answers"
+    for label in ("customer B", "isv B admin"):  # a fresh tenant's list is short
+        listed = call(session, e2e, "GET", "/api/v1/projects", headers=world_b.tokens[label]).json()
+        assert [p["id"] for p in listed["items"]] == world_b.ids["project_id"]
+    for world, label in ((world_a, "vendor admin"), (world_b, "isv B admin")):
+        for user_id in world.ids["user_id"][:1]:
+            assert call(session, e2e, "GET", f"/api/v1/users/{user_id}", headers=world.tokens[label]).status_code == 200
+        department = world.ids["department_id"][0]
+        tree = call(session, e2e, "GET", "/api/v1/departments", headers=world.tokens[label])
+        assert department in tree.text, answered(tree)
+
+
+def test_GW2_a_role_not_listed_in_x_roles_gets_403_on_every_route(
+        e2e, session, document, operations, world_a, request):
+    tokens = {**world_a.tokens, "platform operator": e2e.auth("operator")}
+    roles = {label: {r["key"] for r in me(e2e, session, headers)["roles"]} for label, headers in tokens.items()}
+    assert roles["platform operator"] == {"platform_operator"} and roles["engineer"] == {"engineer"}
+    guarded = [op for op in operations if op.roles]
+    assert guarded, "no route of the document names its roles"
+    failures, probes = [], 0
+    for op in guarded:
+        url = fill(op.path, world_a.values_for(op)[0])
+        for label, headers in tokens.items():
+            if roles[label] & op.roles:
+                continue
+            answer = call(session, e2e, op.method, url, headers=headers, json=body_of(op, document))
+            probes += 1
+            if answer.status_code != 403 or answer.json().get("error") != "forbidden":
+                failures.append(f"{label} {sorted(roles[label])}: {op.name} needs {sorted(op.roles)} "
+                                f"but answered {answered(answer)}")
+    request.node.user_properties.append(("role_probes", probes))
+    assert probes >= len(guarded), "every guarded route was probed by at least one other role"
+    assert not failures, f"{len(failures)} of {probes} probes failed:\n" + "\n".join(failures)
+
+
+def test_GW2_every_non_public_route_answers_401_with_www_authenticate_without_a_valid_token(
+        e2e, session, document, operations, world_a, request):
+    secured = [op for op in operations if op.secured]
+    assert any(op.path == "/api/v1/me" for op in secured)
+    failures, probes = [], 0
+    for op in secured:
+        url = fill(op.path, world_a.values_for(op)[0])
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic b3BlcmF0b3I6eA=="}):
+            answer = call(session, e2e, op.method, url, headers=headers, json=body_of(op, document))
+            probes += 1
+            problem = None
+            if answer.status_code != 401:
+                problem = "status"
+            elif not answer.headers.get("WWW-Authenticate", "").startswith("Bearer"):
+                problem = "no WWW-Authenticate: Bearer"
+            elif answer.json().get("error") != "unauthenticated":
+                problem = "error code"
+            if problem:
+                failures.append(f"{op.name} with {json.dumps(headers)}: {problem}: {answered(answer)}")
+    public = [op for op in operations if not op.secured and op.method == "get" and not op.parameters("path")]
+    for op in public:
+        assert call(session, e2e, "GET", op.path).status_code != 401, op.name
+    request.node.user_properties.append(("unauthenticated_probes", probes))
+    assert not failures, f"{len(failures)} of {probes} probes failed:\n" + "\n".join(failures)
