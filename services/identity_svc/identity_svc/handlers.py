@@ -105,8 +105,8 @@ def revoke_sessions(session: Session, sessions: Sessions, user_id: str, reason: 
                     moment: datetime | None = None) -> None:
     """End every session of a user: access tokens (Redis) and refresh tokens (database).
 
-    Access tokens are refused up to and including the second of ``moment`` (whole seconds,
-    ``platform_kit.auth.Revocations``): a token issued in that same second is refused as well.
+    Access tokens issued up to and including the millisecond of ``moment`` are refused
+    (``platform_kit.auth.Revocations``); one issued just after it, e.g. at the next log-in, works.
     """
     moment = moment or utcnow()
     sessions.revocations.revoke_all_before(user_id, moment)
