@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 from deploy import demo
 from platform_kit import migrate
 from platform_kit.stack import Stack, default_specs
-from platform_kit.testing import recreate_database
+from platform_kit.testing import drop_database, recreate_database
 
 PORT_OFFSET = 30000
 
@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost,
            "RATE_LIMIT_PER_MINUTE": "1000000"}
-    for service in migrate.SERVICES:
-        url = f"postgresql://postgres@127.0.0.1:5432/bench_{service}_svc"
+    urls = [f"postgresql://postgres@127.0.0.1:5432/{vhost}_{service}_svc" for service in migrate.SERVICES]
+    for service, url in zip(migrate.SERVICES, urls, strict=True):
         recreate_database(url)
         migrate.upgrade(service, url)
         env[f"{service.upper()}_DATABASE_URL"] = url
@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop(grace=5)
         api.delete_vhost(vhost)
+        for url in urls:
+            drop_database(url)
     return 0
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import eventlet
 from nameko import config
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.rpc import ClusterRpc
 
 from platform_kit.errors import PlatformError
+from platform_kit.rpc import ClusterRpc
 
 
 class ServiceUnavailable(PlatformError):

@@ -90,6 +90,8 @@ class ApiRoute(HttpRequestHandler):
         """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
         ``tenant_scoped=False`` marks path parameters that name no tenant's object (a calendar day,
         a docs file), so the cross-tenant test knows they are not to be probed."""
+        # business refusals (4xx) are answers, not faults: nameko logs them without a traceback
+        kwargs.setdefault("expected_exceptions", (PlatformError,))
         super().__init__(method, url, **kwargs)
         self.summary, self.body, self.query, self.response = summary, body, query, response
         self.status, self.roles, self.tags, self.errors = status, roles, tags, errors
@@ -103,12 +105,11 @@ class ApiRoute(HttpRequestHandler):
         request.actor = request.claims = None
         idempotency = None
         try:
-            if not self.public:
-                request.claims = self.guard.authenticate(request)
+            request.claims = self.guard.admit(request, self.public)
+            if request.claims:
                 request.actor = self.guard.authorise(request.claims, self.roles, self.pending_password_ok)
                 context[ACTOR_KEY] = request.actor.to_header()
             client = f"user:{request.actor.user_id}" if request.actor else f"addr:{request.remote_addr}"
-            self.guard.check_rate(client)
             idempotency = self.guard.idempotency_begin(client, request)
             if isinstance(idempotency, Response):
                 response, idempotency = idempotency, None

@@ -153,9 +153,13 @@ class Revocations:
         stamp = int((moment or utcnow()).timestamp() * 1000)
         self.redis.set(f"{self.prefix}:not_before:{user_id}", stamp, ex=ACCESS_TOKEN_MINUTES * 60 * 4)
 
-    def is_revoked(self, claims: TokenClaims) -> bool:
-        revoked, not_before = self.redis.mget(f"{self.prefix}:revoked:{claims.jti}",
-                                              f"{self.prefix}:not_before:{claims.actor.user_id}")
+    def keys(self, claims: TokenClaims) -> tuple[str, str]:
+        """The two keys ``is_revoked`` reads, for callers that batch them with other commands."""
+        return f"{self.prefix}:revoked:{claims.jti}", f"{self.prefix}:not_before:{claims.actor.user_id}"
+
+    def is_revoked(self, claims: TokenClaims, values: list | None = None) -> bool:
+        """``values``: what MGET of ``keys(claims)`` returned, if the caller fetched them already."""
+        revoked, not_before = values if values is not None else self.redis.mget(*self.keys(claims))
         if revoked:
             return True
         # milliseconds; a token issued at the very millisecond of the change is refused too

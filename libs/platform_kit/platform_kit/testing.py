@@ -25,12 +25,17 @@ from platform_kit import migrate
 TEST_PREFIX = os.environ.get("PLATFORM_TEST_DB_PREFIX", "test_")
 
 
-def recreate_database(url: str) -> None:
+def drop_database(url: str) -> None:
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'drop database if exists "{parsed.database}" with (force)'))
     admin.dispose()
+
+
+def recreate_database(url: str) -> None:
+    """Drop it if it exists; ``migrate.upgrade`` creates it again."""
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")

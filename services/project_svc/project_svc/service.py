@@ -1,10 +1,11 @@
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from platform_kit.auth import Caller, require_actor
 from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import EXPECTED
+from platform_kit.rpc import ServiceRpc
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
 from project_svc import handlers
@@ -23,7 +24,7 @@ class ProjectService(PlatformService):
     name = "project"
     db = Database("PROJECT_DATABASE_URL")
     caller = Caller()
-    template_rpc = RpcProxy("template")
+    template_rpc = ServiceRpc("template")
 
     @rpc(expected_exceptions=EXPECTED)
     def create_from_purchase(self, payload: dict) -> dict:
