@@ -12,6 +12,7 @@ Prints, from one run on one stack:
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import time
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(default_specs(PORT_OFFSET), env=env, log_dir=Path("var/bench-logs"))
     base = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
     out("starting the stack ...")
+    # stopped from outside (a time limit, Ctrl-C): still take every process down
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     stack.start()
     try:
         stack.wait_healthy(timeout=120)
