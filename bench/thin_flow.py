@@ -30,7 +30,7 @@ from platform_kit import migrate
 from platform_kit.stack import Stack, default_specs
 from platform_kit.testing import drop_database, recreate_database
 
-PORT_OFFSET = 30000
+PORT_OFFSET = 10000  # gateway 18000, services 18101..: below the ephemeral port range (32768+)
 
 
 def out(line: str) -> None:
