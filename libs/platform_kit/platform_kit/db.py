@@ -12,11 +12,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
 from nameko import config
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import create_engine, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,12 +105,6 @@ class UnitOfWork:
     def cancel_deadline(self, kind: str, key: str) -> None:
         self.session.execute(delete(deadlines).where(deadlines.c.kind == kind, deadlines.c.key == key))
 
-    def deadline(self, kind: str, key: str) -> dict | None:
-        row = self.session.execute(
-            select(deadlines).where(deadlines.c.kind == kind, deadlines.c.key == key)
-        ).mappings().first()
-        return dict(row) if row else None
-
 
 class Db:
     """What a worker sees: a way to open units of work, and a plain session for reads."""
@@ -135,10 +128,6 @@ class Db:
     def read(self) -> Iterator[Session]:
         with self._provider.sessionmaker() as session:
             yield session
-
-    @property
-    def engine(self) -> Engine:
-        return self._provider.engine
 
 
 class Database(DependencyProvider):
@@ -188,10 +177,5 @@ class Database(DependencyProvider):
     def get_dependency(self, worker_ctx) -> Db:
         return Db(self)
 
-
-def run_in_transaction(engine: Engine, fn, *args: Any, **kwargs: Any):
-    """Run ``fn(session, ...)`` in one transaction on a bare engine (scripts, relays, pollers)."""
-    with Session(engine) as session, session.begin():
-        return fn(session, *args, **kwargs)
 
 

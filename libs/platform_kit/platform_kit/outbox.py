@@ -111,11 +111,3 @@ class OutboxRelay:
             metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(sent))
         self.published_total += len(sent)
         return len(sent)
-
-    def backlog(self) -> int:
-        from sqlalchemy import func
-
-        from platform_kit.tables import outbox_events as t
-
-        with Session(self.engine) as session:
-            return session.execute(select(func.count()).where(t.c.sent_at.is_(None))).scalar_one()

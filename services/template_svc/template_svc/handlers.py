@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
@@ -75,6 +75,3 @@ def product_flow(session, product_id: str) -> dict:
         "template_id": template.template_id, "template_version": template.version, "nodes": template.nodes,
     }
 
-
-def count_templates(session) -> int:
-    return session.execute(select(func.count()).select_from(TemplateVersion)).scalar_one()
