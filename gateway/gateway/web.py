@@ -17,7 +17,6 @@ from functools import partial
 
 from eventlet.event import Event
 from marshmallow import Schema, ValidationError
-from nameko.exceptions import RpcTimeout
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -138,9 +137,6 @@ class ApiRoute(HttpRequestHandler):
             if isinstance(exc, Unauthenticated):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
             return response
-        if isinstance(exc, RpcTimeout):
-            return error_response(503, "service_unavailable",
-                                  "A service did not answer in time; the request may be retried.")
         log.error("unexpected error answering a request", exc_info=exc)
         return error_response(500, "internal_error",
                               f"Something went wrong on our side. Quote request id {correlation_id}.")
