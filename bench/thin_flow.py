@@ -27,8 +27,9 @@ from sqlalchemy import create_engine, func, select, text
 
 from deploy import demo
 from platform_kit import migrate
+from platform_kit.migrate import drop_database
 from platform_kit.stack import Stack, default_specs
-from platform_kit.testing import drop_database, recreate_database
+from platform_kit.testing import recreate_database
 
 PORT_OFFSET = 10000  # gateway 18000, services 18101..: below the ephemeral port range (32768+)
 

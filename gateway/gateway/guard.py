@@ -18,14 +18,13 @@ import hashlib
 import json
 import time
 
-import redis
 from nameko import config
 from nameko.extensions import SharedExtension
 from werkzeug.wrappers import Request, Response
 
 from platform_kit.auth import Actor, Revocations, TokenClaims, decode_access_token
+from platform_kit.cache import redis_client, redis_key_prefix
 from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
-from platform_kit.scheduling import redis_key_prefix
 
 IDEMPOTENCY_TTL = 24 * 3600
 IN_FLIGHT_TTL = 60
@@ -38,7 +37,7 @@ class Guard(SharedExtension):
         self.secret = config.get("JWT_SECRET")
         if not self.secret:
             raise RuntimeError("JWT_SECRET is not configured")
-        self.redis = redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        self.redis = redis_client()
         self.revocations = Revocations(self.redis, redis_key_prefix())
         self.limit = int(config.get("RATE_LIMIT_PER_MINUTE", 600))
         self.prefix = f"{redis_key_prefix()}:gw"

@@ -37,20 +37,29 @@ def migrations_dir(service: str) -> Path:
     return Path(package.__file__).resolve().parent.parent / "migrations"
 
 
-def ensure_database(url: str) -> bool:
-    """Create the database named in ``url`` when it does not exist; return True if created."""
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _on_server(url: str, statement: str, **params):
+    """Run one statement on the server of ``url`` (its ``postgres`` database), outside a transaction."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(text("select 1 from pg_database where datname = :n"),
-                                  {"n": parsed.database}).scalar()
-            if not exists:
-                conn.execute(text(f'create database "{parsed.database}"'))
-                return True
-            return False
+            result = conn.execute(text(statement), params)
+            return result.scalar() if result.returns_rows else None
     finally:
         admin.dispose()
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in ``url`` when it does not exist; return True if created."""
+    name = make_url(url).database
+    if _on_server(url, "select 1 from pg_database where datname = :n", n=name):
+        return False
+    _on_server(url, f'create database "{name}"')
+    return True
+
+
+def drop_database(url: str) -> None:
+    """Drop the database named in ``url`` if it exists, closing its connections."""
+    _on_server(url, f'drop database if exists "{make_url(url).database}" with (force)')
 
 
 def alembic_config(service: str, url: str) -> Config:
@@ -84,10 +93,7 @@ def upgrade(service: str, url: str | None = None) -> None:
 def make_revision(service: str, message: str) -> None:
     """Developers: autogenerate the next revision against a scratch database at head."""
     scratch = f"{database_url(service).rsplit('/', 1)[0]}/{service}_svc_autogen"
-    admin = create_engine(make_url(scratch).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'drop database if exists "{service}_svc_autogen"'))
-    admin.dispose()
+    drop_database(scratch)
     upgrade(service, scratch)
     command.revision(alembic_config(service, scratch), message=message, autogenerate=True)
 

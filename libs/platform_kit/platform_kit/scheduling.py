@@ -18,13 +18,13 @@ import time
 from datetime import timedelta
 
 import redis
-from nameko import config
 from nameko.extensions import Entrypoint, SharedExtension
 from nameko.timer import Timer
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from platform_kit import metrics
+from platform_kit.cache import redis_client, redis_key_prefix
 from platform_kit.clock import utcnow
 from platform_kit.tables import deadlines
 
@@ -33,15 +33,6 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 60
 POLL_SECONDS = 1.0
 MAX_DEADLINE_BACKOFF = 600
-
-
-def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-
-
-def redis_key_prefix() -> str:
-    """The namespace of this deployment's keys (each test run sets its own)."""
-    return str(config.get("REDIS_KEY_PREFIX") or "platform")
 
 
 class Periodic(Timer):

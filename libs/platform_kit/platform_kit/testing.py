@@ -15,22 +15,13 @@ from collections.abc import Callable
 
 import pytest
 from nameko import config as nameko_config
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from platform_kit import migrate
+from platform_kit.migrate import drop_database
 
 # Two suites running at once on one machine (two checkouts, or a developer beside CI) set
 # different prefixes, so neither drops the other's databases.
 TEST_PREFIX = os.environ.get("PLATFORM_TEST_DB_PREFIX", "test_")
-
-
-def drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'drop database if exists "{parsed.database}" with (force)'))
-    admin.dispose()
 
 
 def recreate_database(url: str) -> None:

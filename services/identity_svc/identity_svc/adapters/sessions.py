@@ -14,7 +14,7 @@ from nameko.extensions import DependencyProvider
 
 from identity_svc.domain.login_limits import ACCOUNT, ADDRESS, Limit
 from platform_kit.auth import Revocations
-from platform_kit.scheduling import redis_key_prefix
+from platform_kit.cache import redis_client, redis_key_prefix
 
 
 class LoginGuard:
@@ -71,7 +71,7 @@ class SessionStore(DependencyProvider):
         if not secret:
             raise RuntimeError("configuration key JWT_SECRET (signs access tokens) is not set")
         self.secret = secret
-        self.redis = redis.Redis.from_url(config.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        self.redis = redis_client()
 
     def stop(self) -> None:
         # drop the client now, while the hub runs: redis-py's __del__ at interpreter exit
