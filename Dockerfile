@@ -42,7 +42,8 @@ COPY services/ services/
 COPY gateway/ gateway/
 # hadolint ignore=DL3013,SC2086
 RUN set -eux; \
-    args="-e libs/platform_kit -e gateway"; \
+    args="-e gateway"; \
+    for d in libs/*; do args="$args -e $d"; done; \
     for d in services/*_svc; do args="$args -e $d"; done; \
     pip install --no-deps $args; \
     pip check; \

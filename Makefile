@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
-PACKAGES := libs/platform_kit $(wildcard services/*_svc) gateway
+PACKAGES := $(wildcard libs/*) $(wildcard services/*_svc) gateway
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test install lint bench migrate dlq clean

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from nameko.standalone.rpc import ClusterRpcClient
 
-from platform_kit.auth import Actor, decode_access_token
+from platform_contracts.actor import Actor
+from platform_kit.auth import decode_access_token
 from platform_kit.errors import NotFound
 
 OPERATOR_LOGIN, DEMO_PASSWORD = "operator", "Demo2026pass"

@@ -22,7 +22,8 @@ from nameko import config
 from nameko.extensions import SharedExtension
 from werkzeug.wrappers import Request, Response
 
-from platform_kit.auth import Actor, Revocations, TokenClaims, decode_access_token
+from platform_contracts.actor import Actor
+from platform_kit.auth import Revocations, TokenClaims, decode_access_token
 from platform_kit.cache import redis_client, redis_key_prefix
 from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
 

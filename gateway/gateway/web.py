@@ -24,7 +24,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
 from gateway.guard import Guard
-from platform_kit.auth import ACTOR_KEY
+from platform_contracts.actor import ACTOR_KEY
 from platform_kit.errors import PlatformError, RateLimited, Unauthenticated, ValidationFailed
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
 

@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, select
 from dispatch_svc.adapters.orm import ProductProvider, ProviderAssignment, QueuedProject
 from dispatch_svc.service import DispatchService
 from notify_svc.service import NotifyService
-from platform_kit.auth import ISV, PLATFORM_OPERATOR, VENDOR_ADMIN, Actor
-from platform_kit.auth import OPERATOR as OPERATOR_KIND
+from platform_contracts.actor import Actor
+from platform_contracts.roles import ISV, PLATFORM_OPERATOR, VENDOR_ADMIN
+from platform_contracts.roles import OPERATOR as OPERATOR_KIND
 from platform_kit.tables import outbox_events
 from project_svc.service import ProjectService
 from template_svc.service import TemplateService

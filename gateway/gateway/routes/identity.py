@@ -33,7 +33,7 @@ from identity_svc.schemas import (
     UserSchema,
     UserWithPasswordSchema,
 )
-from platform_kit.auth import PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_contracts.roles import PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.errors import ValidationFailed
 
 ADMINS = (PLATFORM_OPERATOR, VENDOR_ADMIN, PROVIDER_ADMIN)

@@ -1,4 +1,4 @@
-"""Who is calling: the actor that travels with every RPC and event, and the access tokens.
+"""Access tokens and the ``Caller`` dependency; the actor itself is ``platform_contracts.actor`` (pure).
 
 The gateway verifies a bearer token, then puts the caller (``Actor``) into nameko's context
 data, which nameko copies into the headers of every RPC and event the request causes; a service
@@ -11,72 +11,20 @@ that a password change or reset moves forward, invalidating every older token at
 """
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from nameko.extensions import DependencyProvider
 
+from platform_contracts.actor import ACTOR_KEY, Actor
 from platform_kit.clock import utcnow
-from platform_kit.errors import Forbidden, Unauthenticated
+from platform_kit.errors import Unauthenticated
 
-ACTOR_KEY = "actor"
 ALGORITHM = "HS256"
 ISSUER = "delivery-platform"
 ACCESS_TOKEN_MINUTES = 15
-
-# organisation kinds
-OPERATOR, ISV, CUSTOMER = "operator", "isv", "customer"
-ORG_KINDS = (OPERATOR, ISV, CUSTOMER)
-
-# ORG-2: the platform's preset roles
-PLATFORM_OPERATOR = "platform_operator"
-VENDOR_ADMIN = "vendor_admin"
-VENDOR_PROJECT_MANAGER = "vendor_project_manager"
-PROVIDER_ADMIN = "provider_admin"
-CUSTOMER_MANAGER = "customer_manager"
-DESIGNER = "designer"
-ENGINEER = "engineer"
-SERVICE_STAFF = "service_staff"
-SUPPORT_AGENT = "support_agent"
-CUSTOMER_ROLE = "customer"
-ISV_ROLES = (VENDOR_ADMIN, VENDOR_PROJECT_MANAGER, PROVIDER_ADMIN, CUSTOMER_MANAGER, DESIGNER, ENGINEER,
-             SERVICE_STAFF, SUPPORT_AGENT)
-ROLES = (PLATFORM_OPERATOR, *ISV_ROLES, CUSTOMER_ROLE)
-ROLES_BY_ORG_KIND = {OPERATOR: (PLATFORM_OPERATOR,), ISV: ISV_ROLES, CUSTOMER: (CUSTOMER_ROLE,)}
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: str
-    org_id: str
-    org_kind: str
-    roles: tuple[str, ...] = field(default_factory=tuple)
-    department_id: str | None = None
-
-    def has_role(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
-
-    @property
-    def is_operator(self) -> bool:
-        return self.org_kind == OPERATOR
-
-    def require_role(self, *roles: str) -> None:
-        if not self.has_role(*roles):
-            raise Forbidden("Your role does not allow this.", {"roles": [f"needs one of: {', '.join(roles)}"]})
-
-    def to_header(self) -> str:
-        return json.dumps({**asdict(self), "roles": list(self.roles)}, separators=(",", ":"))
-
-    @classmethod
-    def from_header(cls, value: str | dict | None) -> Actor | None:
-        if not value:
-            return None
-        data = json.loads(value) if isinstance(value, str) else value
-        return cls(user_id=data["user_id"], org_id=data["org_id"], org_kind=data["org_kind"],
-                   roles=tuple(data.get("roles", ())), department_id=data.get("department_id"))
 
 
 class Caller(DependencyProvider):

@@ -37,9 +37,25 @@ def register(event_type: str, *, source: str, schema: type[Schema], description:
     return schema
 
 
+_loaded = False
+
+
 def _load_catalogue() -> None:
-    # the catalogue modules call register() on import; importing here avoids an import cycle
-    import platform_kit.catalog  # noqa: F401
+    """Let the installed contract packages register their events (entry points ``platform_kit.contracts``).
+
+    The kernel names no service: whoever publishes events installs a package that registers them.
+    """
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="platform_kit.contracts"):
+        module = entry.load()
+        register_all = getattr(module, "register_all", None)
+        if register_all is not None:
+            register_all()
 
 
 def contract(event_type: str) -> EventContract:

@@ -1,21 +1,29 @@
 """Database access for a service: a unit of work that commits the change and its events together.
 
-``Database`` is a nameko DependencyProvider. Each worker gets a small ``Db`` handle; a use case runs
-inside ``with self.db.unit_of_work() as uow:`` and either everything it wrote (rows, outbox events,
-processed-event marks, deadlines) commits, or nothing does. After a commit that emitted events the
-outbox relay is woken so events leave within milliseconds, not at the next poll.
+``Database`` is a nameko DependencyProvider declared with the service's repositories::
+
+    db = Database("PROJECT_DATABASE_URL", repositories={"projects": ProjectRepository})
+
+Each worker gets a small ``Db`` handle; a use case runs inside ``with self.db.unit_of_work() as
+uow:``, reaches its aggregates through the repositories (``uow.projects``) and ends with
+``uow.commit()``: everything it wrote (rows, outbox events, processed-event marks, deadlines)
+commits together. Whatever was not committed when the block ends is rolled back, so a handler
+that raises writes nothing, and a read-only use case simply never commits. A refusal that must
+still leave a record (an audit row, a failed log-in count) writes it and commits on purpose
+before raising. After a commit that emitted events the outbox relay is woken, so events leave
+within milliseconds, not at the next poll.
 """
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
 from nameko import config
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, delete
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,13 +54,31 @@ def _make_psycopg_green() -> None:
         patch_psycopg()
 
 
-class UnitOfWork:
-    """One transaction: the session plus the kernel's outbox, inbox and deadline tables."""
+Repositories = Mapping[str, Callable[[Session], object]]
 
-    def __init__(self, session: Session, source: str):
+
+class UnitOfWork:
+    """One transaction: the service's repositories plus the kernel's outbox, inbox and deadlines.
+
+    ``session`` is for repositories; handlers speak to repositories and to the methods below.
+    """
+
+    def __init__(self, session: Session, source: str, repositories: Repositories | None = None):
         self.session = session
         self.source = source
-        self.emitted: list[dict] = []
+        self.emitted: list[dict] = []       # emitted in the transaction now open
+        self.published: list[dict] = []     # committed, on their way out through the relay
+        for name, factory in (repositories or {}).items():
+            setattr(self, name, factory(session))
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.published.extend(self.emitted)
+        self.emitted = []
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.emitted = []
 
     def emit(self, event_type: str, data: dict, *, occurred_at: datetime | None = None) -> dict:
         """Write an event to the outbox in this transaction; it is published after commit."""
@@ -107,27 +133,38 @@ class UnitOfWork:
 
 
 class Db:
-    """What a worker sees: a way to open units of work, and a plain session for reads."""
+    """What a worker sees: a way to open units of work."""
 
     def __init__(self, provider: Database):
         self._provider = provider
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A unit of work; what is not committed by ``uow.commit()`` when the block ends is rolled back."""
         session = self._provider.sessionmaker()
-        uow = UnitOfWork(session, self._provider.source)
+        uow = UnitOfWork(session, self._provider.source, self._provider.repositories)
         try:
-            with session.begin():
-                yield uow
+            yield uow
+            if self._provider.commit_on_exit:
+                uow.commit()
         finally:
-            session.close()
-        if uow.emitted:
+            try:
+                session.rollback()
+            finally:
+                session.close()
+        if uow.published:
             self._provider.wake_relay()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        # TRANSITIONAL (issue 6): removed once every service reads through its repositories
         with self._provider.sessionmaker() as session:
             yield session
+
+    def ping(self) -> None:
+        """One round trip to the database (readiness)."""
+        with self._provider.engine.connect() as conn:
+            conn.execute(text("select 1"))
 
 
 class Database(DependencyProvider):
@@ -137,8 +174,12 @@ class Database(DependencyProvider):
     replica runs one and ``FOR UPDATE SKIP LOCKED`` keeps them from publishing a row twice.
     """
 
-    def __init__(self, url_key: str, *, relay_events: bool = True, pool_size: int = 10):
+    def __init__(self, url_key: str, *, repositories: Repositories | None = None, relay_events: bool = True,
+                 pool_size: int = 10, commit_on_exit: bool = False):
         self.url_key = url_key
+        # TRANSITIONAL (issue 6): services not yet committing explicitly; removed when all do
+        self.commit_on_exit = commit_on_exit
+        self.repositories = dict(repositories or {})
         self.relay_events = relay_events
         self.pool_size = pool_size
         self.engine: Engine | None = None
@@ -166,6 +207,8 @@ class Database(DependencyProvider):
     def stop(self) -> None:
         if self.relay:
             self.relay.stop()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def kill(self) -> None:
         self.stop()

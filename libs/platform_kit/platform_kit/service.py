@@ -7,7 +7,6 @@ from kombu import Connection
 from nameko import config
 from nameko.rpc import rpc
 from nameko.web.handlers import http
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from platform_kit.logs import Correlation
@@ -46,8 +45,7 @@ class PlatformService:
         return Response(body, status=200, content_type=content_type)
 
     def _check_database(self) -> None:
-        with self.db.read() as session:
-            session.execute(text("select 1"))
+        self.db.ping()
 
 
 def _check(fn) -> str:

@@ -72,3 +72,84 @@ def _wait_until(condition: Callable[[], object], timeout: float = 10.0, interval
 @pytest.fixture
 def wait_until():
     return _wait_until
+
+
+class FakeUnitOfWork:
+    """The unit of work of handler unit tests: in-memory repositories, no database, no broker.
+
+    Pass the service's fake repositories by the names the real one uses::
+
+        uow = FakeUnitOfWork("project", projects=FakeProjectRepository())
+        handlers.create_from_purchase(purchase, flow, uow)
+        assert uow.committed and uow.event_types() == ["project_created", "node_reached"]
+
+    ``emit`` checks the payload against the event contract exactly as the real one does, so a
+    handler test also proves the event is one its listeners can read. Committed events are in
+    ``events``; deadlines set and cancelled are in ``deadlines``; ``claim_event`` remembers
+    claimed (event id, handler) pairs, so a redelivery test sees the second claim refused.
+    Repositories are not rolled back by ``rollback`` (keep fakes simple); events and deadlines are.
+    """
+
+    def __init__(self, source: str = "test", **repositories):
+        self.source = source
+        for name, repository in repositories.items():
+            setattr(self, name, repository)
+        self.events: list[dict] = []
+        self.pending: list[dict] = []
+        self.deadlines: dict[tuple[str, str], tuple] = {}
+        self._pending_deadlines: dict[tuple[str, str], tuple | None] = {}
+        self.claimed: set[tuple[str, str]] = set()
+        self.commits = 0
+
+    @property
+    def committed(self) -> bool:
+        return self.commits > 0
+
+    def emit(self, event_type: str, data: dict, *, occurred_at=None) -> dict:
+        from platform_kit import contracts
+        from platform_kit.clock import isoformat, utcnow
+
+        contract = contracts.contract(event_type)
+        if self.source != "test" and contract.source != self.source:
+            raise ValueError(f"{self.source} may not emit {event_type!r}: it belongs to {contract.source}")
+        envelope = {"event_id": str(uuid.uuid4()), "event_type": event_type, "version": contract.version,
+                    "source": contract.source, "occurred_at": isoformat(occurred_at or utcnow()),
+                    "correlation_id": None, "data": contracts.validate_data(event_type, data)}
+        self.pending.append(envelope)
+        return envelope
+
+    def claim_event(self, event: dict, handler: str) -> bool:
+        key = (event["event_id"], handler)
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+        return True
+
+    def schedule(self, kind: str, key: str, due_at, payload: dict | None = None) -> None:
+        if due_at.tzinfo is None:
+            raise ValueError("deadline due_at must be timezone-aware")
+        self._pending_deadlines[(kind, key)] = (due_at, payload or {})
+
+    def cancel_deadline(self, kind: str, key: str) -> None:
+        self._pending_deadlines[(kind, key)] = None
+
+    def commit(self) -> None:
+        self.commits += 1
+        self.events.extend(self.pending)
+        self.pending = []
+        for key, value in self._pending_deadlines.items():
+            if value is None:
+                self.deadlines.pop(key, None)
+            else:
+                self.deadlines[key] = value
+        self._pending_deadlines = {}
+
+    def rollback(self) -> None:
+        self.pending = []
+        self._pending_deadlines = {}
+
+    def event_types(self) -> list[str]:
+        return [e["event_type"] for e in self.events]
+
+    def events_of(self, event_type: str) -> list[dict]:
+        return [e["data"] for e in self.events if e["event_type"] == event_type]

@@ -17,7 +17,7 @@ HOUR = 3600
 
 class DispatchService(PlatformService):
     name = "dispatch"
-    db = Database("DISPATCH_DATABASE_URL")
+    db = Database("DISPATCH_DATABASE_URL", commit_on_exit=True)
 
     @on_event("project", "node_reached")
     def handle_node_reached(self, event: dict) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from identity_svc.adapters.orm import Organisation, User
 from identity_svc.domain.roles import is_isv_admin
-from platform_kit.auth import PLATFORM_OPERATOR, Actor, require_actor
+from platform_contracts.actor import Actor
+from platform_contracts.roles import PLATFORM_OPERATOR
+from platform_kit.auth import require_actor
 from platform_kit.errors import Forbidden, NotFound
 
 __all__ = ["require_actor", "require_operator", "is_operator", "manages_org", "require_org_admin",

@@ -24,7 +24,8 @@ from identity_svc.adapters.sessions import Sessions
 from identity_svc.domain import menus, passwords
 from identity_svc.domain.errors import Clash, InvalidValue, NotAllowedNow, RuleViolation
 from identity_svc.domain.roles import MAIN_ACCOUNT_ROLES, ROLE_CATALOGUE, ROLES_BY_KEY, Role, check_roles
-from platform_kit.auth import ISV, OPERATOR, PLATFORM_OPERATOR, Actor
+from platform_contracts.actor import Actor
+from platform_contracts.roles import ISV, OPERATOR, PLATFORM_OPERATOR
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.errors import Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, ValidationFailed

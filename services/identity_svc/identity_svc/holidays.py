@@ -16,7 +16,7 @@ from identity_svc.adapters import audit
 from identity_svc.adapters.orm import CalendarOverride
 from identity_svc.domain.errors import InvalidValue
 from identity_svc.handlers import use_case
-from platform_kit.auth import Actor
+from platform_contracts.actor import Actor
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.workcal import CalendarDay, default_calendar, statutory_days

@@ -7,7 +7,7 @@ service; a password hash is in none of them.
 """
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from platform_kit.auth import ORG_KINDS, ROLES
+from platform_contracts.roles import ORG_KINDS, ROLES
 from platform_kit.workcal import DayKind
 
 LOGIN_NAME = validate.Regexp(

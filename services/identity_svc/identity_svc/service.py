@@ -52,7 +52,7 @@ from platform_kit.validation import load
 
 class IdentityService(PlatformService):
     name = "identity"
-    db = Database("IDENTITY_DATABASE_URL")
+    db = Database("IDENTITY_DATABASE_URL", commit_on_exit=True)
     caller = Caller()
     sessions = SessionStore()
 

@@ -21,7 +21,8 @@ from identity_svc.adapters.sessions import Sessions
 from identity_svc.domain import passwords
 from identity_svc.domain.login_limits import retry_message
 from identity_svc.handlers import revoke_sessions
-from platform_kit.auth import ACCESS_TOKEN_MINUTES, Actor, decode_access_token, issue_access_token
+from platform_contracts.actor import Actor
+from platform_kit.auth import ACCESS_TOKEN_MINUTES, decode_access_token, issue_access_token
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.errors import PlatformError, RateLimited, Unauthenticated, ValidationFailed

@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from notify_svc.adapters.orm import InboxMessage
-from platform_kit.auth import CUSTOMER_ROLE, PROVIDER_ADMIN, VENDOR_ADMIN, Actor
+from platform_contracts.actor import Actor
+from platform_contracts.roles import CUSTOMER_ROLE, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.errors import NotFound

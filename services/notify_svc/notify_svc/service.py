@@ -13,7 +13,7 @@ from platform_kit.validation import load
 
 class NotifyService(PlatformService):
     name = "notify"
-    db = Database("NOTIFY_DATABASE_URL")
+    db = Database("NOTIFY_DATABASE_URL", commit_on_exit=True)
     caller = Caller()
 
     @on_event("dispatch", "provider_assigned")

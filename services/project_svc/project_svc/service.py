@@ -22,7 +22,7 @@ from project_svc.schemas import (
 
 class ProjectService(PlatformService):
     name = "project"
-    db = Database("PROJECT_DATABASE_URL")
+    db = Database("PROJECT_DATABASE_URL", repositories={"projects": ProjectRepository})
     caller = Caller()
     template_rpc = ServiceRpc("template")
 
@@ -42,16 +42,16 @@ class ProjectService(PlatformService):
     @rpc(expected_exceptions=EXPECTED)
     def get_project(self, project_id: str) -> dict:
         """The project, if the caller may see it (ORG-7); NotFound otherwise."""
-        with self.db.read() as session:
-            return ProjectSchema().dump(handlers.get_project(session, project_id, require_actor(self.caller)))
+        with self.db.unit_of_work() as uow:
+            return ProjectSchema().dump(handlers.get_project(project_id, require_actor(self.caller), uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_projects(self, filters: dict) -> dict:
         """filters: ProjectFilterSchema. Returns ProjectPageSchema, only what the caller may see."""
         query = load(ProjectFilterSchema(), filters)
         scope = scope_of(require_actor(self.caller))
-        with self.db.read() as session:
-            items, total = ProjectRepository(session).list(scope=scope, **query)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_projects(query, scope, uow)
         return ProjectPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
                                          "offset": query["offset"]})
 

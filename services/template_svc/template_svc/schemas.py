@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from template_svc.domain.flow import NODE_KINDS
+from platform_contracts.nodes import NODE_KINDS
 
 
 class NodeSchema(Schema):

@@ -10,7 +10,7 @@ from template_svc.schemas import BindProductSchema, CreateTemplateSchema, Produc
 
 class TemplateService(PlatformService):
     name = "template"
-    db = Database("TEMPLATE_DATABASE_URL")
+    db = Database("TEMPLATE_DATABASE_URL", commit_on_exit=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_template(self, payload: dict) -> dict:

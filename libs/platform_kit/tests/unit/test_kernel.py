@@ -5,13 +5,15 @@ import jwt
 import pytest
 from marshmallow import ValidationError
 
+from platform_contracts.actor import Actor
+from platform_contracts.roles import ISV, VENDOR_ADMIN
 from platform_kit import auth, contracts
 from platform_kit.consumer import backoff_seconds
 from platform_kit.errors import Unauthenticated
 from platform_kit.scheduling import Periodic
 
 SECRET = "unit-test-secret"
-ACTOR = auth.Actor("u1", "org1", auth.ISV, (auth.VENDOR_ADMIN,), "dept1")
+ACTOR = Actor("u1", "org1", ISV, (VENDOR_ADMIN,), "dept1")
 
 
 def test_retry_backoff_doubles_and_is_capped():
@@ -33,8 +35,8 @@ def test_event_data_is_validated_against_its_contract_naming_the_field():
 
 
 def test_actor_survives_the_trip_through_message_headers():
-    assert auth.Actor.from_header(ACTOR.to_header()) == ACTOR
-    assert auth.Actor.from_header(None) is None
+    assert Actor.from_header(ACTOR.to_header()) == ACTOR
+    assert Actor.from_header(None) is None
 
 
 def test_GW2_access_token_round_trip_carries_the_actor():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from identity_svc.adapters.orm import AuditEntry
-from platform_kit.auth import Actor
+from platform_contracts.actor import Actor
 from platform_kit.logs import current_correlation_id
 
 # the actions written, for readers and for the audit_log filter

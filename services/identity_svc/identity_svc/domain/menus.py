@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from platform_kit.auth import (
+from platform_contracts.roles import (
     CUSTOMER_MANAGER,
     CUSTOMER_ROLE,
     DESIGNER,

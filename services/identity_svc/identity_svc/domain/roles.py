@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from identity_svc.domain.errors import InvalidValue
-from platform_kit.auth import (
+from platform_contracts.roles import (
     CUSTOMER,
     CUSTOMER_MANAGER,
     CUSTOMER_ROLE,

@@ -18,7 +18,9 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from identity_svc.service import IdentityService
-from platform_kit.auth import ACTOR_KEY, ISV, OPERATOR, Actor, Revocations, decode_access_token
+from platform_contracts.actor import ACTOR_KEY, Actor
+from platform_contracts.roles import ISV, OPERATOR
+from platform_kit.auth import Revocations, decode_access_token
 
 JWT_SECRET = "identity-interface-tests-secret"
 OPERATOR_PASSWORD = "Operator2024"

@@ -3,7 +3,7 @@ as the platform's own exception classes, and the caller travels in the context d
 import pytest
 from nameko.standalone.rpc import ClusterRpcClient
 
-from platform_kit.auth import ACTOR_KEY
+from platform_contracts.actor import ACTOR_KEY
 from platform_kit.errors import NotFound, ValidationFailed
 
 

@@ -1,6 +1,6 @@
 """ORG-7: each role sees its own menus, as the product document lists them (seed 000)."""
 from identity_svc.domain.menus import MENU_TREE, MENUS_BY_ROLE, menus_for
-from platform_kit.auth import ROLES
+from platform_contracts.roles import ROLES
 
 
 def titles(entries: list[dict]) -> list[tuple[str, list[str]]]:

@@ -3,7 +3,7 @@ import pytest
 
 from identity_svc.domain.errors import InvalidValue
 from identity_svc.domain.roles import MAIN_ACCOUNT_ROLES, ROLE_CATALOGUE, check_roles, is_isv_admin, roles_of_kind
-from platform_kit.auth import CUSTOMER, ISV, OPERATOR, ROLES, ROLES_BY_ORG_KIND
+from platform_contracts.roles import CUSTOMER, ISV, OPERATOR, ROLES, ROLES_BY_ORG_KIND
 
 
 def test_ORG2_catalogue_holds_every_preset_role_once_with_english_and_chinese_titles():

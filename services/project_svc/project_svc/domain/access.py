@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from platform_kit.auth import CUSTOMER, PROVIDER_ADMIN, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER, Actor
+from platform_contracts.actor import Actor
+from platform_contracts.roles import CUSTOMER, PROVIDER_ADMIN, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER
 
 
 @dataclass(frozen=True)

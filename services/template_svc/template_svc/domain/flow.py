@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NODE_KINDS = ("assign_provider", "container", "submit_requirements", "confirm", "claim_order",
-              "assign_order", "generic", "complete_project")
+from platform_contracts.nodes import NODE_KINDS
 
 
 @dataclass(frozen=True)

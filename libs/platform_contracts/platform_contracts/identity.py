@@ -6,7 +6,7 @@ or a password hash.
 """
 from marshmallow import Schema, fields, validate
 
-from platform_kit.auth import ORG_KINDS, ROLES
+from platform_contracts.roles import ORG_KINDS, ROLES
 from platform_kit.contracts import register
 from platform_kit.workcal import DayKind
 

@@ -1,0 +1,42 @@
+"""The node kinds of a service flow (TPL-3). template_svc owns these facts; project and dispatch read them."""
+from __future__ import annotations
+
+ASSIGN_PROVIDER = "assign_provider"
+CONTAINER = "container"
+SUBMIT_REQUIREMENTS = "submit_requirements"
+CONFIRM = "confirm"
+CLAIM_ORDER = "claim_order"
+ASSIGN_ORDER = "assign_order"
+GENERIC = "generic"
+COMPLETE_PROJECT = "complete_project"
+NODE_KINDS = (ASSIGN_PROVIDER, CONTAINER, SUBMIT_REQUIREMENTS, CONFIRM, CLAIM_ORDER, ASSIGN_ORDER, GENERIC,
+              COMPLETE_PROJECT)
+
+# --- the frozen flow as it travels in events (template -> project) -------------------------------
+# A flow is an ordered list of nodes; a container holds ordered ``children`` (nodes again). Every
+# node has ``key`` (unique in the whole flow), ``kind``, ``name``, ``settings`` (per kind, below) and
+# ``reminders``. template_svc validates the full rules (TPL-11) and owns these schemas; project_svc
+# and dispatch_svc read frozen flows with them.
+
+CUSTOMER_SIDE, PROVIDER_SIDE = "customer", "provider"
+SIDES = (CUSTOMER_SIDE, PROVIDER_SIDE)
+PROVIDER_FIRST, DEPARTMENT_FIRST = "provider_first", "department_first"
+ASSIGN_RULES = (PROVIDER_FIRST, DEPARTMENT_FIRST)
+TRIGGERS = ("node_reached", "timeout", "completed", "rejected")
+# receivers of a reminder: these words, or "role:<preset role>" for everyone of the provider with it
+RECEIVERS = ("customer", "provider_admin", "node_operator", "vendor")
+
+# settings of each kind (all optional keys have the defaults shown):
+#   assign_provider:     {}
+#   container:           {}                      (children carry the work)
+#   submit_requirements: {"form_template_id": str, "submit_label": "提交需求", "view_label": "查看需求"}
+#   confirm:             {"side": customer|provider, "role": str|None (provider side), "button_label": "确认",
+#                         "allow_reject": bool, "timeout_days": number|None (>0, one decimal),
+#                         "advance_on_timeout": bool}
+#   claim_order:         {"timeout_days": number|None}
+#   assign_order:        {"role": str, "rule": provider_first|department_first}
+#   generic:             {"side": customer|provider, "role": str|None, "upload_enabled": bool,
+#                         "button_label": "完成", "view_label": "查看"}
+#   complete_project:    {"allow_reject": bool, "timeout_days": number|None, "auto_confirm_on_timeout": bool,
+#                         "button_label": "确认完成"}
+# reminders: [{"trigger": one of TRIGGERS, "receivers": [..RECEIVERS or "role:<r>"], "message_template": name}]
