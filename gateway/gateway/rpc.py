@@ -11,12 +11,8 @@ import eventlet
 from nameko import config
 from nameko.exceptions import RpcTimeout, UnknownService
 
-from platform_kit.errors import PlatformError
+from platform_kit.errors import ServiceUnavailable
 from platform_kit.rpc import ClusterRpc
-
-
-class ServiceUnavailable(PlatformError):
-    code, status = "service_unavailable", 503
 
 
 class _Method:

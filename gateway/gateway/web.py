@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.guard import Guard
 from platform_contracts.actor import ACTOR_KEY
-from platform_kit.errors import PlatformError, RateLimited, Unauthenticated, ValidationFailed
+from platform_kit.errors import PlatformError, RateLimited, Unauthenticated, ValidationFailed, validation_failed
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
 
 log = logging.getLogger(__name__)
@@ -159,11 +159,11 @@ def read_json(request: Request, schema: Schema):
     try:
         return schema.load(payload)
     except ValidationError as err:
-        raise ValidationFailed.from_marshmallow(err) from None
+        raise validation_failed(err) from None
 
 
 def read_query(request: Request, schema: Schema):
     try:
         return schema.load(request.args.to_dict())
     except ValidationError as err:
-        raise ValidationFailed.from_marshmallow(err, "Some query parameters are not valid.") from None
+        raise validation_failed(err, "Some query parameters are not valid.") from None

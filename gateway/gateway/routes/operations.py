@@ -7,8 +7,8 @@ from nameko import config
 from werkzeug.wrappers import Response
 
 from gateway import docs
-from gateway.rpc import ServiceUnavailable
 from gateway.web import error_response, json_response, route
+from platform_kit.errors import ServiceUnavailable
 from platform_kit.migrate import SERVICES
 
 READY_DEADLINE_SECONDS = 3.0

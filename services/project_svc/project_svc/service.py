@@ -1,10 +1,10 @@
-from nameko.rpc import rpc
+
 
 from platform_kit.auth import Caller, require_actor
 from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
-from platform_kit.errors import EXPECTED
+from platform_kit.errors import rpc
 from platform_kit.rpc import ServiceRpc
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
@@ -26,7 +26,7 @@ class ProjectService(PlatformService):
     caller = Caller()
     template_rpc = ServiceRpc("template")
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def create_from_purchase(self, payload: dict) -> dict:
         """payload: PurchaseSchema. Emits project_created and node_reached (only when new).
 
@@ -39,13 +39,13 @@ class ProjectService(PlatformService):
             project, created = handlers.create_from_purchase(purchase, flow, uow)
         return PurchaseResultSchema().dump({"created": created, "project": project})
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def get_project(self, project_id: str) -> dict:
         """The project, if the caller may see it (ORG-7); NotFound otherwise."""
         with self.db.unit_of_work() as uow:
             return ProjectSchema().dump(handlers.get_project(project_id, require_actor(self.caller), uow))
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc
     def list_projects(self, filters: dict) -> dict:
         """filters: ProjectFilterSchema. Returns ProjectPageSchema, only what the caller may see."""
         query = load(ProjectFilterSchema(), filters)
