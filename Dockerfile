@@ -40,6 +40,7 @@ RUN grep -vE '^[[:space:]]*(-e[[:space:]]|--editable|\./|libs/|services/|gateway
 COPY libs/ libs/
 COPY services/ services/
 COPY gateway/ gateway/
+COPY deploy/services.toml deploy/services.toml
 # hadolint ignore=DL3013,SC2086
 RUN set -eux; \
     args="-e gateway"; \

@@ -12,6 +12,7 @@ Prints, from one run on one stack:
 from __future__ import annotations
 
 import argparse
+import secrets
 import signal
 import statistics
 import sys
@@ -71,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     api.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost,
+           "JWT_SECRET": secrets.token_urlsafe(32),
            "RATE_LIMIT_PER_MINUTE": "1000000"}
-    urls = [f"postgresql://postgres@127.0.0.1:5432/{vhost}_{service}_svc" for service in migrate.SERVICES]
-    for service, url in zip(migrate.SERVICES, urls, strict=True):
+    urls = [f"postgresql://postgres@127.0.0.1:5432/{vhost}_{service}_svc" for service in migrate.services()]
+    for service, url in zip(migrate.services(), urls, strict=True):
         recreate_database(url)
         migrate.upgrade(service, url)
         env[f"{service.upper()}_DATABASE_URL"] = url
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.wait_healthy(timeout=120)
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
-            demo.load(rpc, amqp_uri)
+            demo.load(rpc, amqp_uri, env["JWT_SECRET"])
         session = requests.Session()
         session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=args.concurrency))
         token = session.post(f"{base}/api/v1/auth/login", json={

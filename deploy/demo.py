@@ -6,7 +6,6 @@ account gets a fixed demo password so the printed log-ins keep working across ru
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from nameko.standalone.rpc import ClusterRpcClient
@@ -16,7 +15,6 @@ from platform_kit.auth import decode_access_token
 from platform_kit.errors import NotFound
 
 OPERATOR_LOGIN, DEMO_PASSWORD = "operator", "Demo2026pass"
-DEV_SECRET = "dev-only-secret-change-me"  # the services' default when JWT_SECRET is not set
 ORGANISATIONS = [
     {"key": "vendor", "name": "Demo Vendor Co.", "kind": "isv", "admin": "vendor.admin"},
     {"key": "provider_a", "name": "Demo Provider A", "kind": "isv", "admin": "provider-a.admin"},
@@ -60,8 +58,9 @@ def _ensure_password(rpc, rpc_uri: str, login: str, first_password: str | None, 
         own.identity.change_password({"current_password": first_password, "new_password": DEMO_PASSWORD})
 
 
-def load(rpc, rpc_uri: str, jwt_secret: str | None = None) -> Demo:
-    secret = jwt_secret or os.environ.get("JWT_SECRET", DEV_SECRET)
+def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
+    """``jwt_secret``: the stack's JWT_SECRET (the loader reads its own tokens to act as the new admins)."""
+    secret = jwt_secret
     boot = rpc.identity.bootstrap_operator(OPERATOR_LOGIN, DEMO_PASSWORD)
     operator = Actor(boot["user"]["id"], boot["organisation"]["id"], "operator", tuple(boot["user"]["roles"]))
     org_ids: dict[str, str] = {}

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -57,6 +58,20 @@ def ensure_servers() -> None:
             time.sleep(0.5)
 
 
+def jwt_secret() -> str:
+    """JWT_SECRET from the environment, or one generated for this machine and kept in var/ (owner-only),
+    so tokens survive a restart of `make run`. There is no default secret anywhere."""
+    if os.environ.get("JWT_SECRET"):
+        return os.environ["JWT_SECRET"]
+    path = ROOT / "var" / "jwt_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def banner(loaded: demo.Demo) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
@@ -87,7 +102,8 @@ def main() -> int:
                               text=True)
     if migrated.returncode:
         raise SystemExit(f"migrations failed:\n{migrated.stdout}{migrated.stderr}")
-    stack = Stack(default_specs(), env={}, log_dir=ROOT / "var" / "log")
+    secret = jwt_secret()
+    stack = Stack(default_specs(), env={"JWT_SECRET": secret}, log_dir=ROOT / "var" / "log")
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -97,7 +113,7 @@ def main() -> int:
         stack.wait_healthy(timeout=90)
         amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
-            loaded = demo.load(rpc, amqp_uri)
+            loaded = demo.load(rpc, amqp_uri, secret)
         say(banner(loaded))
         while not stopping.is_set() and len(stack.running()) == len(stack.specs):
             stopping.wait(1)

@@ -23,7 +23,7 @@ from nameko.extensions import SharedExtension
 from werkzeug.wrappers import Request, Response
 
 from platform_contracts.actor import Actor
-from platform_kit.auth import Revocations, TokenClaims, decode_access_token
+from platform_kit.auth import Keyring, Revocations, TokenClaims, decode_access_token
 from platform_kit.cache import redis_client, redis_key_prefix
 from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
 
@@ -35,9 +35,7 @@ MAX_KEY_LENGTH = 200
 
 class Guard(SharedExtension):
     def setup(self) -> None:
-        self.secret = config.get("JWT_SECRET")
-        if not self.secret:
-            raise RuntimeError("JWT_SECRET is not configured")
+        self.secret = Keyring.from_config(config)
         self.redis = redis_client()
         self.revocations = Revocations(self.redis, redis_key_prefix())
         self.limit = int(config.get("RATE_LIMIT_PER_MINUTE", 600))

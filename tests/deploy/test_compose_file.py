@@ -13,6 +13,8 @@ The files are parsed with PyYAML (merge keys `<<` resolved by the safe loader); 
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 import importlib.util
 import re
 import shlex
@@ -526,9 +528,10 @@ def test_gateway_publishes_port_8000_and_needs_a_jwt_secret():
         for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
         if "=" in line and not line.lstrip().startswith("#")
     )
-    assert "dev" in example.get("JWT_SECRET", "").lower(), (
-        ".env.example: JWT_SECRET must be a marked dev value"
+    assert example.get("JWT_SECRET", None) == "", (
+        ".env.example: JWT_SECRET must be present and empty (no secret has a default; compose refuses an empty one)"
     )
+    assert ":?" in secret, "compose must refuse to start without JWT_SECRET"
 
 
 def test_dockerfile_is_one_slim_non_root_image_without_secrets():
@@ -565,17 +568,25 @@ def compose_binary() -> Path:
     return binary
 
 
-def test_docker_compose_config_accepts_the_file():
-    """The real Compose parser; it needs no Docker engine."""
-    compose = compose_binary()
-    result = subprocess.run(
-        [str(compose), "-f", str(COMPOSE_FILE), "--env-file", str(ENV_EXAMPLE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
+def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(compose_binary()), "-f", str(COMPOSE_FILE), "--env-file", str(ENV_EXAMPLE), "config", "-q"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
     )
+
+
+def test_docker_compose_config_accepts_the_file():
+    """The real Compose parser; it needs no Docker engine. A secret is set as an operator would."""
+    result = _compose_config({"JWT_SECRET": secrets.token_urlsafe(48)})
     assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_refuses_to_start_without_a_jwt_secret():
+    """No signing secret has a default: with the example's empty value compose stops with a clear message."""
+    result = _compose_config({"JWT_SECRET": None})
+    assert result.returncode != 0
+    assert "JWT_SECRET is not set" in result.stderr
 
 
 def test_docker_compose_config_refuses_a_broken_file(tmp_path):

@@ -1,5 +1,6 @@
 """Every service and the gateway as its own process, on their own databases and virtual host."""
 import os
+import secrets
 import signal
 import uuid
 from contextlib import contextmanager
@@ -18,6 +19,10 @@ from platform_kit.testing import TEST_PREFIX, recreate_database
 # gateway on 28000, services on 28101..28107: never a running `make run`; two suites side by side
 # set PLATFORM_E2E_PORT_OFFSET (and PLATFORM_TEST_DB_PREFIX) apart
 PORT_OFFSET = int(os.environ.get("PLATFORM_E2E_PORT_OFFSET", "20000"))
+# generated per run: no secret has a default anywhere. Kept in the environment so that tests
+# forging tokens read the same value (``E2E_SECRET_VARIABLE``), however often this module is imported.
+E2E_SECRET_VARIABLE = "PLATFORM_E2E_JWT_SECRET"
+JWT_SECRET = os.environ.setdefault(E2E_SECRET_VARIABLE, secrets.token_urlsafe(32))
 
 
 class E2E:
@@ -90,8 +95,8 @@ def e2e(request, tmp_path_factory):
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"AMQP_URI": amqp_uri, "REDIS_URL": "redis://127.0.0.1:6379/0",
            "REDIS_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}", "LOG_LEVEL": "INFO",
-           "JWT_SECRET": "e2e-secret", "STOP_GRACE_SECONDS": "3"}
-    for service in migrate.SERVICES:
+           "JWT_SECRET": JWT_SECRET, "STOP_GRACE_SECONDS": "3"}
+    for service in migrate.services():
         url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}e2e_{service}_svc"
         recreate_database(url)
         migrate.upgrade(service, url)

@@ -6,6 +6,7 @@ the demo accounts and their cached tokens stay usable by the other tests.
 """
 import base64
 import json
+import os
 import random
 import re
 import uuid
@@ -22,9 +23,10 @@ from platform_kit.auth import decode_access_token, issue_access_token
 from platform_kit.clock import utcnow
 from platform_kit.stack import ProcessSpec, Stack
 
+SECRET = os.environ["PLATFORM_E2E_JWT_SECRET"]  # JWT_SECRET of the e2e stack (conftest.py)
+
 pytestmark = pytest.mark.e2e
 
-SECRET = "e2e-secret"  # JWT_SECRET of the e2e stack
 NEW_PASSWORD = "Changed2026pass"
 SECOND_GATEWAY_PORT_OFFSET = 960  # 28960 beside the e2e gateway on 28000
 

@@ -1,5 +1,6 @@
 """The thin flow through the gateway with every service as its own process (issue: foundation)."""
 import json
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,7 +17,7 @@ CUSTOMER, PROVIDERS = "customer.admin", ("provider-a.admin", "provider-b.admin")
 @pytest.fixture(scope="module")
 def demo_loaded(e2e):
     with e2e.rpc() as rpc:
-        again = demo.load(rpc, e2e.amqp_uri, "e2e-secret")
+        again = demo.load(rpc, e2e.amqp_uri, os.environ["PLATFORM_E2E_JWT_SECRET"])
     assert again.org_ids == e2e.demo.org_ids, "loading the demo data twice changes nothing"
     return e2e.demo
 

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from gateway import docs
 from gateway.web import error_response, json_response, route
+from platform_kit import manifest
 from platform_kit.errors import ServiceUnavailable
-from platform_kit.migrate import SERVICES
 
 READY_DEADLINE_SECONDS = 3.0
 
@@ -32,7 +32,7 @@ class OperationsRoutes:
         except Exception as exc:
             checks["broker"] = f"failing: {type(exc).__name__}"
         pending = {}
-        for service in SERVICES:
+        for service in manifest.load().names:
             try:
                 pending[service] = getattr(self.services, service).ping.call_async()
             except ServiceUnavailable:

@@ -2,7 +2,7 @@
 
 An event on the wire is an envelope::
 
-    {"event_id": "...", "event_type": "node_reached", "version": 1, "source": "project",
+    {"event_id": "...", "event_type": "order_shipped", "version": 1, "source": "shop",
      "occurred_at": "2026-11-21T10:00:00+00:00", "correlation_id": "...", "data": {...}}
 
 ``data`` is validated against the schema registered here before it is written to the outbox,

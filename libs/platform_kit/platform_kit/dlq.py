@@ -1,8 +1,8 @@
 """Operator command for a service's dead-letter queue.
 
-    python -m platform_kit.dlq list project            # what is there, with the error of each
-    python -m platform_kit.dlq replay project          # every message back to its handler's queue
-    python -m platform_kit.dlq replay project --event-id 7f0c...   # just that one
+    python -m platform_kit.dlq list SERVICE            # what is there, with the error of each
+    python -m platform_kit.dlq replay SERVICE          # every message back to its handler's queue
+    python -m platform_kit.dlq replay SERVICE --event-id 7f0c...   # just that one
 
 The broker is read from ``AMQP_URI`` (default the local broker).
 """
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m platform_kit.dlq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["list", "replay"])
-    parser.add_argument("service", help="service name, e.g. project, dispatch, notify")
+    parser.add_argument("service", help="the service name (deploy/services.toml)")
     parser.add_argument("--event-id", help="replay only this event")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"))
     args = parser.parse_args(argv)

@@ -1,11 +1,12 @@
 """Create each service's database if missing and migrate it to head (forwards only).
 
     python -m platform_kit.migrate --all
-    python -m platform_kit.migrate project dispatch
+    python -m platform_kit.migrate SERVICE [SERVICE ...]
 
+The services, their packages and database names come from the manifest (``platform_kit.manifest``).
 Safe to run on every start and from several places at once: each service's upgrade holds a
 PostgreSQL advisory lock, so concurrent runs queue instead of racing. The database URL of a
-service comes from ``<NAME>_DATABASE_URL`` (default: the local server, database ``<name>_svc``).
+service comes from ``<NAME>_DATABASE_URL`` (default: the local server and the manifest's database name).
 """
 from __future__ import annotations
 
@@ -22,18 +23,23 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-SERVICES = ("identity", "template", "project", "dispatch", "ticket", "billing", "notify")
+from platform_kit import manifest
+
 log = logging.getLogger("platform_kit.migrate")
+
+
+def services() -> tuple[str, ...]:
+    return manifest.load().names
 
 
 def database_url(service: str, env: dict | None = None) -> str:
     env = os.environ if env is None else env
-    key = f"{service.upper()}_DATABASE_URL"
-    return env.get(key) or f"postgresql://postgres@127.0.0.1:5432/{service}_svc"
+    entry = manifest.load().service(service)
+    return env.get(entry.database_url_key) or f"postgresql://postgres@127.0.0.1:5432/{entry.database}"
 
 
 def migrations_dir(service: str) -> Path:
-    package = importlib.import_module(f"{service}_svc")
+    package = importlib.import_module(manifest.load().service(service).package)
     return Path(package.__file__).resolve().parent.parent / "migrations"
 
 
@@ -92,7 +98,7 @@ def upgrade(service: str, url: str | None = None) -> None:
 
 def make_revision(service: str, message: str) -> None:
     """Developers: autogenerate the next revision against a scratch database at head."""
-    scratch = f"{database_url(service).rsplit('/', 1)[0]}/{service}_svc_autogen"
+    scratch = f"{database_url(service)}_autogen"
     drop_database(scratch)
     upgrade(service, scratch)
     command.revision(alembic_config(service, scratch), message=message, autogenerate=True)
@@ -101,7 +107,7 @@ def make_revision(service: str, message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m platform_kit.migrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("services", nargs="*", choices=[[], *SERVICES], metavar="SERVICE")
+    parser.add_argument("services", nargs="*", choices=[[], *services()], metavar="SERVICE")
     parser.add_argument("--all", action="store_true", help="every service")
     parser.add_argument("--make-revision", metavar="MESSAGE",
                         help="developers: autogenerate a new revision of the one named service")
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--make-revision takes exactly one service")
         make_revision(args.services[0], args.make_revision)
         return 0
-    names = SERVICES if args.all else args.services
+    names = services() if args.all else args.services
     if not names:
         parser.error("name at least one service or --all")
     for name in names:

@@ -1,6 +1,6 @@
 """Run one service (or the gateway) as its own process.
 
-    python -m platform_kit.run project_svc.service [--config path/to/config.yml]
+    python -m platform_kit.run PACKAGE.service [--config path/to/config.yml]
 
 Why not ``nameko run``: it has been seen to sit on SIGTERM for minutes while workers drain. Here
 SIGTERM/SIGINT ask the runner to stop gracefully and, if that takes longer than
@@ -49,7 +49,7 @@ def default_config_path(module) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m platform_kit.run")
-    parser.add_argument("module", help="e.g. project_svc.service or gateway.service")
+    parser.add_argument("module", help="the module of a service class, e.g. PACKAGE.service (deploy/services.toml)")
     parser.add_argument("--config", help="config.yml (default: the one next to the module)")
     args = parser.parse_args(argv)
 

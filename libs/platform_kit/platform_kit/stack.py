@@ -17,9 +17,7 @@ from pathlib import Path
 
 import requests
 
-SERVICE_PORTS = {"identity": 8101, "template": 8102, "project": 8103, "dispatch": 8104,
-                 "ticket": 8105, "billing": 8106, "notify": 8107}
-GATEWAY_PORT = 8000
+from platform_kit import manifest
 
 
 @dataclass(frozen=True)
@@ -34,8 +32,10 @@ class ProcessSpec:
 
 
 def default_specs(port_offset: int = 0) -> list[ProcessSpec]:
-    specs = [ProcessSpec(name, f"{name}_svc.service", port + port_offset) for name, port in SERVICE_PORTS.items()]
-    specs.append(ProcessSpec("gateway", "gateway.service", GATEWAY_PORT + port_offset))
+    """Every service of the manifest and the gateway, on the manifest's ports plus ``port_offset``."""
+    platform = manifest.load()
+    specs = [ProcessSpec(s.name, s.module, s.port + port_offset) for s in platform.services]
+    specs.append(ProcessSpec("gateway", platform.gateway_module, platform.gateway_port + port_offset))
     return specs
 
 

@@ -5,7 +5,7 @@
   (Each service's migrations create these tables: ``platform_kit.alembic_env`` adds this
   metadata to every service's autogenerate target.)
 - ``processed_events``: which handler has already applied which event (idempotent consumers).
-- ``deadlines``: durable timers (a node's timeout, a ticket's SLA) that survive restarts.
+- ``deadlines``: durable timers (a timeout, a service-level target) that survive restarts.
 """
 from __future__ import annotations
 

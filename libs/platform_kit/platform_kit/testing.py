@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 from nameko import config as nameko_config
 
-from platform_kit import migrate
+from platform_kit import manifest, migrate
 from platform_kit.migrate import drop_database
 
 # Two suites running at once on one machine (two checkouts, or a developer beside CI) set
@@ -32,8 +32,8 @@ def recreate_database(url: str) -> None:
 @pytest.fixture(scope="session")
 def test_database_urls() -> dict[str, str]:
     urls = {}
-    for service in migrate.SERVICES:
-        url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}{service}_svc"
+    for service in migrate.services():
+        url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}{manifest.load().service(service).database}"
         recreate_database(url)
         migrate.upgrade(service, url)
         urls[service] = url
@@ -79,9 +79,9 @@ class FakeUnitOfWork:
 
     Pass the service's fake repositories by the names the real one uses::
 
-        uow = FakeUnitOfWork("project", projects=FakeProjectRepository())
-        handlers.create_from_purchase(purchase, flow, uow)
-        assert uow.committed and uow.event_types() == ["project_created", "node_reached"]
+        uow = FakeUnitOfWork("shop", orders=FakeOrderRepository())
+        handlers.place_order(command, uow)
+        assert uow.committed and uow.event_types() == ["order_placed"]
 
     ``emit`` checks the payload against the event contract exactly as the real one does, so a
     handler test also proves the event is one its listeners can read. Committed events are in

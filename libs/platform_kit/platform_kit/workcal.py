@@ -1,8 +1,8 @@
 """The platform's working calendar (ORG-6): which days count, and how time counts on them.
 
-Every service counts timeouts "in working days" (TPL-4, TPL-7, PRJ-4, TKT-6) and ticket
-service-level timers "in service hours" (TKT-2, TKT-5, TKT-8). If each service did its own
-arithmetic, the same project would be late in one screen and on time in another, so the
+Services count timeouts "in working days" (TPL-4, TPL-7, PRJ-4, TKT-6) and service-level
+timers "in service hours" (TKT-2, TKT-5, TKT-8). If each service did its own arithmetic, the
+same deadline would be late in one screen and on time in another, so the
 rules live here once, as pure code: no database, no RPC, no network. Services load the
 operator's edits from their own storage and pass them in as overrides.
 
@@ -25,7 +25,7 @@ The time model, decided once so that every caller agrees:
   time a day still counts as 24 hours. (Asia/Shanghai has none.)
 
 ``working_time_between`` is the exact inverse of the two "add" functions, which is what lets
-a service store "how much working time was used" when a project is paused (PRJ-4) and add
+a service store "how much working time was used" when a clock is paused (PRJ-4) and add
 the rest later.
 """
 

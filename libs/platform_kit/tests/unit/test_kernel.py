@@ -69,3 +69,28 @@ def test_periods_are_aligned_to_the_wall_clock_so_replicas_agree():
     job = Periodic(10)
     assert job.period_index(1000.0) == job.period_index(1009.9) == 100
     assert job.period_index(1010.0) == 101
+
+
+def test_GW2_tokens_name_their_key_and_survive_a_rotation_with_overlap():
+    old = auth.Keyring("the-old-secret-0123456789")
+    token, _ = auth.issue_access_token(ACTOR, old)
+    assert jwt.get_unverified_header(token)["kid"] == old.kid
+    assert old.kid not in token.split(".")[1] and "the-old-secret" not in token
+    rotated = auth.Keyring("the-new-secret-9876543210", previous=("the-old-secret-0123456789",))
+    assert auth.decode_access_token(token, rotated).actor == ACTOR
+    fresh, _ = auth.issue_access_token(ACTOR, rotated)
+    assert jwt.get_unverified_header(fresh)["kid"] == rotated.kid != old.kid
+    after_overlap = auth.Keyring("the-new-secret-9876543210")
+    with pytest.raises(Unauthenticated, match="no longer accepted"):
+        auth.decode_access_token(token, after_overlap)
+
+
+@pytest.mark.parametrize("configured", [{}, {"JWT_SECRET": ""}, {"JWT_SECRET": "${JWT_SECRET}"}])
+def test_a_process_without_a_signing_secret_refuses_to_start(configured):
+    with pytest.raises(RuntimeError, match="JWT_SECRET is not set"):
+        auth.Keyring.from_config(configured)
+
+
+def test_previous_secrets_are_read_from_a_comma_separated_setting():
+    keyring = auth.Keyring.from_config({"JWT_SECRET": "current-secret", "JWT_PREVIOUS_SECRETS": " a-secret , b-secret,"})
+    assert keyring.previous == ("a-secret", "b-secret")

@@ -13,7 +13,7 @@ from nameko import config
 from nameko.extensions import DependencyProvider
 
 from identity_svc.domain.login_limits import ACCOUNT, ADDRESS, Limit
-from platform_kit.auth import Revocations
+from platform_kit.auth import Keyring, Revocations
 from platform_kit.cache import redis_client, redis_key_prefix
 
 
@@ -60,17 +60,14 @@ class LoginGuard:
 
 @dataclass(frozen=True)
 class Sessions:
-    secret: str
+    secret: Keyring
     revocations: Revocations
     guard: LoginGuard
 
 
 class SessionStore(DependencyProvider):
     def setup(self) -> None:
-        secret = config.get("JWT_SECRET")
-        if not secret:
-            raise RuntimeError("configuration key JWT_SECRET (signs access tokens) is not set")
-        self.secret = secret
+        self.secret = Keyring.from_config(config)
         self.redis = redis_client()
 
     def stop(self) -> None:
