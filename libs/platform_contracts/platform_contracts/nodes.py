@@ -29,7 +29,9 @@ RECEIVERS = ("customer", "provider_admin", "node_operator", "vendor")
 # settings of each kind (all optional keys have the defaults shown):
 #   assign_provider:     {}
 #   container:           {}                      (children carry the work)
-#   submit_requirements: {"form_template_id": str, "submit_label": "提交需求", "view_label": "查看需求"}
+#   submit_requirements: {"form_template_id": str, "submit_label": "提交需求", "view_label": "查看需求",
+#                         "form": {"id", "name", "fields": [...]}}  (the form's snapshot, added by template_svc
+#                         when a version is approved; validate with platform_contracts.forms)
 #   confirm:             {"side": customer|provider, "role": str|None (provider side), "button_label": "确认",
 #                         "allow_reject": bool, "timeout_days": number|None (>0, one decimal),
 #                         "advance_on_timeout": bool}
@@ -40,3 +42,34 @@ RECEIVERS = ("customer", "provider_admin", "node_operator", "vendor")
 #   complete_project:    {"allow_reject": bool, "timeout_days": number|None, "auto_confirm_on_timeout": bool,
 #                         "button_label": "确认完成"}
 # reminders: [{"trigger": one of TRIGGERS, "receivers": [..RECEIVERS or "role:<r>"], "message_template": name}]
+# (message templates are notify_svc's, named "node – recipient", e.g. "complete project – notify customer")
+
+# limits of a flow: nodes counted at every depth, and containers inside containers
+MAX_NODES = 200
+MAX_DEPTH = 3          # top level = 1: a container may hold a container, whose children are work nodes
+# the kinds that are work nodes (a container only groups them; the two ends are built in)
+WORK_KINDS = (SUBMIT_REQUIREMENTS, CONFIRM, CLAIM_ORDER, ASSIGN_ORDER, GENERIC)
+
+DEFAULT_SETTINGS: dict[str, dict] = {
+    ASSIGN_PROVIDER: {},
+    CONTAINER: {},
+    SUBMIT_REQUIREMENTS: {"form_template_id": None, "submit_label": "提交需求", "view_label": "查看需求"},
+    CONFIRM: {"side": CUSTOMER_SIDE, "role": None, "button_label": "确认", "allow_reject": False,
+              "timeout_days": None, "advance_on_timeout": False},
+    CLAIM_ORDER: {"timeout_days": None},
+    ASSIGN_ORDER: {"role": None, "rule": PROVIDER_FIRST},
+    GENERIC: {"side": PROVIDER_SIDE, "role": None, "upload_enabled": False, "button_label": "完成",
+              "view_label": "查看"},
+    COMPLETE_PROJECT: {"allow_reject": False, "timeout_days": None, "auto_confirm_on_timeout": False,
+                       "button_label": "确认完成"},
+}
+
+
+def walk(nodes: list[dict], path: str = "nodes"):
+    """Every node of a flow in order, depth first, with its path (``nodes[2].children[0]``)."""
+    for i, node in enumerate(nodes):
+        at = f"{path}[{i}]"
+        yield at, node
+        if node.get("children"):
+            yield from walk(node["children"], f"{at}.children")
+

@@ -21,3 +21,24 @@ register("product_template_bound", source="template", schema=ProductTemplateBoun
          description="A product was bound to an approved template version (TPL-12), or the version it is "
                      "bound to changed; new projects of the product use it. project_svc keeps the flow "
                      "from this event instead of asking template_svc per purchase.")
+
+
+class TemplateVersionChanged(Schema):
+    template_id = fields.String(required=True)
+    template_version = fields.Integer(required=True)
+    owner_id = fields.String(allow_none=True, load_default=None,
+                             metadata={"description": "the vendor; null for a public template"})
+    template_name = fields.String(load_default="")
+    status = fields.String(required=True, metadata={"description": "pending_approval, approved or rejected"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "why the operator rejected it (rejections only)"})
+
+
+register("template_version_submitted", source="template", schema=TemplateVersionChanged,
+         description="A template version was published by its owner and awaits the platform operator's "
+                     "approval (TPL-1); a public template is approved in the same transaction.")
+register("template_version_approved", source="template", schema=TemplateVersionChanged,
+         description="The operator approved a template version (TPL-1): it is now the version the template's "
+                     "products use (each such product also gets product_template_bound).")
+register("template_version_rejected", source="template", schema=TemplateVersionChanged,
+         description="The operator rejected a template version with a reason (TPL-1); the vendor edits it again.")
