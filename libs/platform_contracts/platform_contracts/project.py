@@ -86,3 +86,35 @@ register("project_provider_changed", source="project", schema=ProviderChanged,
 register("reminder_due", source="project", schema=ReminderDue,
          description="A node's reminder rule fired (node reached, timeout, completed, rejected; TPL-10); "
                      "notify_svc fans it out to the receivers on their channels.")
+
+
+class NodeCompleted(Schema):
+    project_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    node_key = fields.String(required=True)
+    node_kind = fields.String(required=True, validate=validate.OneOf(NODE_KINDS))
+    node_name = fields.String(required=True)
+    round = fields.Integer(required=True)
+    by = fields.String(required=True, metadata={
+        "description": "the user who passed the node, `dispatch`, or `system` (advanced or confirmed on timeout)"})
+
+
+class ProjectRated(Schema):
+    project_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    product_id = fields.String(required=True)
+    vendor_id = fields.String(required=True)
+    provider_id = fields.String(allow_none=True, load_default=None)
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="")
+
+
+register("node_completed", source="project", schema=NodeCompleted,
+         description="A node of a project's flow was passed (confirmed, finished, submitted, assigned, claimed, "
+                     "or advanced on timeout); billing's staged payments use passed confirm nodes as milestones.")
+register("project_paused", source="project", schema=ProjectClosed,
+         description="The provider admin paused the project (PRJ-8); `reason` is the note. Its node clock is frozen.")
+register("project_resumed", source="project", schema=ProjectClosed,
+         description="The provider admin resumed the project (PRJ-8); the node clock continues with what it had left.")
+register("project_rated", source="project", schema=ProjectRated,
+         description="The customer rated a completed project (PRJ-9).")
