@@ -7,6 +7,10 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
+from platform_kit import nameko_adapters  # noqa: E402
+
+nameko_adapters.apply()  # as platform_kit.run does at the start of every service process
+
 pytest_plugins = ["platform_kit.testing"]
 
 

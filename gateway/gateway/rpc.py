@@ -12,7 +12,7 @@ from nameko import config
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from platform_kit.errors import ServiceUnavailable
-from platform_kit.rpc import ClusterRpc
+from platform_kit.nameko_adapters import ClusterRpc
 
 
 class _Method:

@@ -29,6 +29,7 @@ from nameko import config  # noqa: E402
 from nameko.cli.utils.config import setup_config  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
+from platform_kit import nameko_adapters  # noqa: E402
 from platform_kit.logs import configure_logging  # noqa: E402
 
 log = logging.getLogger("platform_kit.run")
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.config or default_config_path(module)) as fh:
         setup_config(fh)
     configure_logging(service_cls.name, config.get("LOG_LEVEL"))
+    nameko_adapters.apply()
     grace = float(os.environ.get("STOP_GRACE_SECONDS", "5"))
 
     runner = ServiceRunner()

@@ -59,18 +59,3 @@ def _check(fn) -> str:
 def _check_broker() -> None:
     with Connection(config["AMQP_URI"], connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1)
-
-
-def _replies_without_publisher_confirms() -> None:
-    """RPC replies go to the caller's non-durable reply queue and every caller waits with a time
-    limit, so waiting for the broker to confirm each reply buys nothing. Requests keep their
-    confirms: nameko needs them to report an unknown service."""
-    from functools import partial
-
-    from nameko.amqp.publish import Publisher
-    from nameko.rpc import Responder
-
-    Responder.publisher_cls = partial(Publisher, use_confirms=False)
-
-
-_replies_without_publisher_confirms()

@@ -5,7 +5,7 @@ from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import rpc
-from platform_kit.rpc import ServiceRpc
+from platform_kit.nameko_adapters import ServiceRpc
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
 from project_svc import handlers

@@ -92,5 +92,6 @@ def test_a_process_without_a_signing_secret_refuses_to_start(configured):
 
 
 def test_previous_secrets_are_read_from_a_comma_separated_setting():
-    keyring = auth.Keyring.from_config({"JWT_SECRET": "current-secret", "JWT_PREVIOUS_SECRETS": " a-secret , b-secret,"})
+    keyring = auth.Keyring.from_config({"JWT_SECRET": "current-secret",
+                                        "JWT_PREVIOUS_SECRETS": " a-secret , b-secret,"})
     assert keyring.previous == ("a-secret", "b-secret")
