@@ -1,0 +1,57 @@
+"""billing_svc's refusals: pure classes (domain code raises them), sent over RPC as the platform
+class they extend (``platform_kit.errors.rpc``)."""
+from __future__ import annotations
+
+from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+
+
+class LedgerRuleBroken(Unprocessable):
+    """A transfer that would break a ledger rule (unbalanced, wrong currency, not positive)."""
+
+
+class InsufficientCredit(Unprocessable):
+    """BIL-5: the customer's available credit at the supplier does not cover the amount."""
+
+
+class IdempotencyConflict(Conflict):
+    """The same idempotency key was used before for a different effect."""
+
+
+class HoldNotPending(Unprocessable):
+    """A hold can be posted or voided once (it is pending → posted | voided)."""
+
+
+class NotOnboarded(Unprocessable):
+    """BIL-2: the platform agreement or the withholding agreement is missing or unconfirmed."""
+
+
+class CustomerBlocked(Unprocessable):
+    """BIL-7: too many failed withholdings are unpaid."""
+
+
+class NotSubscribed(Unprocessable):
+    """BIL-3: no approved subscription for this product code."""
+
+
+class PriceLocked(Unprocessable):
+    """BIL-8: the operator's price lock forbids this change now."""
+
+
+class RefundTooLarge(Unprocessable):
+    """BIL-6: a refund never exceeds what was paid and not yet refunded."""
+
+
+class WrongState(Unprocessable):
+    """The object's state does not allow this action now."""
+
+
+class BillingNotFound(NotFound):
+    pass
+
+
+class NotAllowed(Forbidden):
+    pass
+
+
+class BadInput(ValidationFailed):
+    pass

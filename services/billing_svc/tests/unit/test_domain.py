@@ -1,0 +1,131 @@
+"""BIL-2..BIL-8, BIL-12: the domain rules one by one, without broker or database."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from billing_svc.domain import chain, money
+from billing_svc.domain.catalogue import PriceLock, Product, Subscription, round_robin
+from billing_svc.domain.ledger import Ledger, Posting, two_legs
+from billing_svc.domain.orders import Order
+from billing_svc.domain.parties import Customer
+from billing_svc.domain.stages import DUE, Stage, StagedContract
+from billing_svc.exceptions import (
+    CustomerBlocked,
+    IdempotencyConflict,
+    InsufficientCredit,
+    LedgerRuleBroken,
+    NotOnboarded,
+    PriceLocked,
+    RefundTooLarge,
+)
+
+NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+def ledger_for(limit):
+    ledger = Ledger()
+    for account in money.order_accounts("c", "s", "CNY", limit):
+        ledger.accounts[account.id] = account
+    return ledger
+
+
+def test_BIL6_a_transfer_that_does_not_sum_to_zero_or_is_not_integer_is_refused():
+    ledger = ledger_for(None)
+    with pytest.raises(LedgerRuleBroken):
+        ledger.transfer("k", (Posting("customer:c", -5), Posting("clearing", 4)), "CNY", NOW)
+    with pytest.raises(LedgerRuleBroken):
+        two_legs("customer:c", "clearing", 2.5)
+    with pytest.raises(LedgerRuleBroken):
+        two_legs("customer:c", "clearing", -3)
+    assert ledger.new_transfers == []
+
+
+def test_BIL6_the_same_key_gives_the_same_transfer_and_another_effect_under_it_is_refused():
+    ledger = ledger_for(None)
+    first = ledger.transfer("k", two_legs("customer:c", "clearing", 5), "CNY", NOW)
+    assert ledger.transfer("k", two_legs("customer:c", "clearing", 5), "CNY", NOW) is first
+    with pytest.raises(IdempotencyConflict):
+        ledger.transfer("k", two_legs("customer:c", "clearing", 6), "CNY", NOW)
+    assert ledger.accounts["clearing"].balance == 5
+
+
+def test_BIL5_a_hold_beyond_the_credit_limit_fails_and_a_voided_hold_gives_the_credit_back():
+    ledger = ledger_for(100)
+    order = Order("o1", "c", "s", "p", "CODE", 80, "CNY", "k1", NOW)
+    chain.place_hold(ledger, order, NOW)
+    assert ledger.accounts["credit:c:s"].available == 20
+    with pytest.raises(InsufficientCredit):
+        chain.place_hold(ledger, Order("o2", "c", "s", "p", "CODE", 21, "CNY", "k2", NOW), NOW)
+    chain.settle_fulfilment(ledger, order, False, NOW, "supplier failed")
+    assert ledger.accounts["credit:c:s"].available == 100
+
+
+def test_BIL6_a_paid_order_is_paid_out_and_refunded_at_most_what_was_paid():
+    ledger = ledger_for(100)
+    order = Order("o1", "c", "s", "p", "CODE", 80, "CNY", "k1", NOW)
+    chain.place_hold(ledger, order, NOW)
+    chain.settle_fulfilment(ledger, order, True, NOW)
+    chain.settle_step(ledger, order, "withhold:o1:1", True, NOW)
+    assert ledger.accounts["credit:c:s"].available == 100      # paid: credit given back
+    chain.settle_step(ledger, order, "payout:o1:1", True, NOW)
+    assert ledger.accounts["supplier:s"].balance == 80 and ledger.accounts["clearing"].balance == 0
+    with pytest.raises(RefundTooLarge):
+        order.start_refund("r1", 81, "", NOW)
+    order.start_refund("r1", 30, "", NOW)
+    chain.settle_step(ledger, order, "refund:r1:collect", True, NOW)
+    chain.settle_step(ledger, order, "refund:r1:return:1", True, NOW)
+    assert ledger.accounts["customer:c"].balance == -50 and ledger.accounts["supplier:s"].balance == 50
+    with pytest.raises(RefundTooLarge):
+        order.start_refund("r2", 51, "", NOW)
+
+
+def test_BIL2_BIL7_orders_are_refused_without_agreements_and_while_blocked():
+    customer = Customer("c")
+    with pytest.raises(NotOnboarded) as refused:
+        customer.check_may_order()
+    assert "withholding agreement" in refused.value.message
+    customer.sign(NOW, "acct-1", True, True)
+    customer.confirm(NOW, "op")
+    customer.check_may_order()
+    for _ in range(3):
+        customer.count_unpaid(+1)
+    with pytest.raises(CustomerBlocked):
+        customer.check_may_order()
+    assert customer.count_unpaid(-1) == (False, True)
+    customer.check_may_order()
+
+
+def test_BIL8_no_price_change_or_customer_cancellation_during_the_lock():
+    lock = PriceLock(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    product = Product("p", "s", "CODE", "1 GB", 1000, 900, "CNY")
+    with pytest.raises(PriceLocked):
+        product.change_price(950, lock, NOW)
+    subscription = Subscription("sub", "c", "s", "p", "CODE", "approved", NOW)
+    with pytest.raises(PriceLocked):
+        subscription.cancel(lock, NOW)
+    with pytest.raises(PriceLocked):
+        subscription.pause(lock, NOW)
+    assert product.change_price(950, lock, NOW + timedelta(days=2)) is True
+
+
+def test_BIL4_round_robin_takes_each_supplier_in_turn():
+    picks, cursor = [], 0
+    for _ in range(6):
+        supplier, cursor = round_robin(["s3", "s1", "s2"], cursor)
+        picks.append(supplier)
+    assert picks == ["s1", "s2", "s3", "s1", "s2", "s3"]
+
+
+def test_BIL12_a_stage_falls_due_when_the_flow_passes_its_milestone_and_alerts_once_per_period():
+    contract = StagedContract("k", "prj", "c", "s", "CNY", terms_days=5, overdue_period_days=7, stages=[
+        Stage("first", "首期款", 3000, "confirm-start"), Stage("final", "尾款", 7000, "confirm-final")])
+    assert contract.node_reached("confirm-start", 2, NOW) == []          # reaching the confirm node is not passing it
+    due = contract.node_reached("build", 3, NOW)
+    assert [s.key for s in due] == ["first"] and due[0].status == DUE
+    assert contract.overdue_alert("first", NOW + timedelta(days=4)) == (False, NOW + timedelta(days=5))
+    alert, again = contract.overdue_alert("first", NOW + timedelta(days=6))
+    assert alert and again == NOW + timedelta(days=12)
+    assert contract.overdue_alert("first", NOW + timedelta(days=7))[0] is False
+    assert contract.overdue_alert("first", NOW + timedelta(days=13))[0] is True
+    contract.pay("first", NOW + timedelta(days=14))
+    assert contract.overdue_alert("first", NOW + timedelta(days=30)) == (False, None)
