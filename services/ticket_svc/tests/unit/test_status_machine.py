@@ -1,0 +1,178 @@
+"""TKT-1, TKT-3, TKT-6, TKT-7: the ticket's statuses, sides, notes, auto rules and timers."""
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from platform_kit.workcal import ServiceHours, default_calendar
+from ticket_svc.domain.model import (
+    AGENT,
+    AWAITING_CONFIRMATION,
+    AWAITING_FEEDBACK,
+    CLOSED,
+    CUSTOMER,
+    NOTE_KIND,
+    PROCESSING,
+    REPLY_KIND,
+    RESOLVED,
+    SYSTEM,
+    Clock,
+    Ticket,
+)
+from ticket_svc.domain.sla import TimerName
+from ticket_svc.exceptions import NoteRequired, TransitionNotAllowed
+
+SH = ZoneInfo("Asia/Shanghai")
+CLOCK = Clock(default_calendar(), ServiceHours())
+from datetime import datetime  # noqa: E402
+
+MON_10 = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+
+
+def open_ticket(category="question", tier=None, now=MON_10, description="网站后台登录后报错 500，请帮忙看看"):
+    ticket, alerts = Ticket.open(id="t1", message_id="m1", customer_org_id="cust", customer_user_id="u-c",
+                                 provider_id="prov", vendor_id="ven", title="后台报错", description=description,
+                                 category=category, tier=tier, now=now, clock=CLOCK)
+    return ticket, alerts
+
+
+def test_TKT1_agent_moves_processing_to_awaiting_feedback_and_the_customer_back():
+    ticket, _ = open_ticket()
+    ticket.change_status(AWAITING_FEEDBACK, AGENT, "a1", MON_10 + timedelta(minutes=5), CLOCK)
+    assert ticket.status == AWAITING_FEEDBACK and ticket.waiting_round == 1
+    ticket.customer_message("m2", "u-c", "截图已补充", MON_10 + timedelta(hours=1), CLOCK)
+    assert ticket.status == PROCESSING
+    assert [e.action for e in ticket.log][-2:] == ["processing->awaiting_feedback", "awaiting_feedback->processing"]
+
+
+@pytest.mark.parametrize("start,to,side", [
+    (PROCESSING, RESOLVED, CUSTOMER),                 # the customer confirms only what the agent solved
+    (PROCESSING, AWAITING_FEEDBACK, CUSTOMER),
+    (PROCESSING, AWAITING_CONFIRMATION, SYSTEM),
+    (PROCESSING, CLOSED, AGENT),                      # only the customer withdraws a ticket
+    (AWAITING_CONFIRMATION, RESOLVED, AGENT),         # the agent cannot confirm its own solution
+    (CLOSED, PROCESSING, CUSTOMER),
+    (RESOLVED, AWAITING_FEEDBACK, AGENT),
+])
+def test_TKT1_transitions_not_allowed_from_the_status_or_to_the_side_are_refused(start, to, side):
+    ticket, _ = open_ticket()
+    ticket.status = start
+    with pytest.raises(TransitionNotAllowed):
+        ticket.change_status(to, side, "x", MON_10, CLOCK)
+    assert ticket.status == start
+
+
+def test_TKT1_solved_confirmed_closed_and_rated():
+    ticket, _ = open_ticket()
+    later = MON_10 + timedelta(minutes=40)
+    ticket.agent_message("m2", "a1", "您好，由于配置原因引起，现已解决", REPLY_KIND, later, CLOCK)
+    ticket.change_status(AWAITING_CONFIRMATION, AGENT, "a1", later, CLOCK)
+    assert ticket.resolution_seconds == 40 * 60
+    ticket.change_status(RESOLVED, CUSTOMER, "u-c", later, CLOCK)
+    ticket.change_status(CLOSED, CUSTOMER, "u-c", later, CLOCK)
+    ticket.rate("u-c", 5, "很好", later)
+    assert ticket.rating == 5
+    with pytest.raises(TransitionNotAllowed):
+        ticket.rate("u-c", 4, "", later)
+
+
+def test_TKT5_the_first_reply_stops_first_response_and_a_plan_reply_stops_the_plan_timer():
+    ticket, _ = open_ticket()
+    ticket.agent_message("m2", "a1", "您好！您的问题已收到", REPLY_KIND, MON_10 + timedelta(minutes=3), CLOCK)
+    assert ticket.first_response_seconds == 180
+    assert ticket.timers[TimerName.PLAN].active
+    ticket.agent_message("m3", "a1", "预计 17:00 完成", REPLY_KIND, MON_10 + timedelta(minutes=20), CLOCK, plan=True)
+    assert not ticket.timers[TimerName.PLAN].active
+
+
+def test_TKT7_internal_notes_are_never_shown_to_the_customer_and_stop_no_timer():
+    ticket, _ = open_ticket()
+    ticket.agent_message("m2", "a1", "怀疑是数据库连接池", NOTE_KIND, MON_10, CLOCK)
+    assert ticket.first_response_seconds is None
+    assert all(m.kind == REPLY_KIND for m in ticket.visible_messages(CUSTOMER))
+    assert len(ticket.visible_messages(AGENT)) == 2
+
+
+def test_TKT5_a_new_customer_message_after_an_answer_restarts_the_4_hour_reply_timer():
+    ticket, _ = open_ticket()
+    ticket.agent_message("m2", "a1", "您好", REPLY_KIND, MON_10 + timedelta(minutes=1), CLOCK)
+    reply = ticket.timers[TimerName.REPLY]
+    assert not reply.active
+    ticket.customer_message("m3", "u-c", "还是不行", MON_10 + timedelta(hours=1), CLOCK)
+    assert reply.active and reply.cycle == 2
+    warn, breach, cycle = ticket.timer_deadlines(CLOCK)[TimerName.REPLY]
+    assert breach.astimezone(SH) == MON_10 + timedelta(hours=5) and cycle == 2
+
+
+def test_TKT5_warning_and_breach_are_recorded_once_each_and_stale_cycles_ignored():
+    ticket, _ = open_ticket()
+    now = MON_10 + timedelta(minutes=16)
+    assert [a.kind for a in ticket.timer_fired(TimerName.FIRST_RESPONSE, "warning", 1, now, CLOCK)] == ["sla_warning"]
+    assert ticket.timer_fired(TimerName.FIRST_RESPONSE, "warning", 1, now, CLOCK) == []
+    assert [a.urgent for a in ticket.timer_fired(TimerName.FIRST_RESPONSE, "breach", 1, now, CLOCK)] == [True]
+    assert ticket.timer_fired(TimerName.FIRST_RESPONSE, "breach", 1, now, CLOCK) == []
+    assert ticket.timer_fired(TimerName.REPLY, "breach", 7, now, CLOCK) == []
+    assert ticket.breached == [TimerName.FIRST_RESPONSE]
+
+
+def test_TKT5_awaiting_feedback_stops_every_deadline():
+    ticket, _ = open_ticket()
+    ticket.change_status(AWAITING_FEEDBACK, AGENT, "a1", MON_10 + timedelta(minutes=5), CLOCK)
+    assert all(breach is None for _, breach, _ in ticket.timer_deadlines(CLOCK).values())
+
+
+def test_TKT6_reminder_on_the_2nd_working_day_confirmation_after_7_and_resolved_after_3():
+    fri = datetime(2026, 11, 20, 15, 0, tzinfo=SH)
+    ticket, _ = open_ticket(now=fri)
+    ticket.change_status(AWAITING_FEEDBACK, AGENT, "a1", fri, CLOCK)
+    rule, due = ticket.next_auto_rule(CLOCK.calendar)
+    assert rule == "remind" and due.astimezone(SH) == datetime(2026, 11, 24, 15, 0, tzinfo=SH)
+    alerts = ticket.apply_auto_rule("remind", 1, due, CLOCK)
+    assert [a.kind for a in alerts] == ["feedback_reminder"] and ticket.status == AWAITING_FEEDBACK
+    assert ticket.apply_auto_rule("remind", 1, due, CLOCK) == []     # fired twice: no second reminder
+    rule, due = ticket.next_auto_rule(CLOCK.calendar)
+    assert rule == "to_confirmation" and due.astimezone(SH) == datetime(2026, 12, 1, 15, 0, tzinfo=SH)
+    alerts = ticket.apply_auto_rule("to_confirmation", 1, due, CLOCK)
+    assert ticket.status == AWAITING_CONFIRMATION and [a.kind for a in alerts] == ["moved_to_confirmation"]
+    rule, due2 = ticket.next_auto_rule(CLOCK.calendar)
+    assert rule == "confirm" and due2.astimezone(SH) == datetime(2026, 12, 4, 15, 0, tzinfo=SH)
+    ticket.apply_auto_rule("confirm", 2, due2, CLOCK)
+    assert ticket.status == RESOLVED
+
+
+def test_TKT6_a_rule_from_an_earlier_waiting_period_does_nothing():
+    ticket, _ = open_ticket()
+    ticket.change_status(AWAITING_FEEDBACK, AGENT, "a1", MON_10, CLOCK)
+    ticket.customer_message("m2", "u-c", "补充信息如下", MON_10 + timedelta(hours=1), CLOCK)
+    ticket.change_status(AWAITING_FEEDBACK, AGENT, "a1", MON_10 + timedelta(hours=2), CLOCK)
+    assert ticket.apply_auto_rule("remind", 1, MON_10 + timedelta(days=3), CLOCK) == []
+    assert not ticket.reminded
+
+
+def test_TKT3_transfer_and_escalation_need_a_note():
+    ticket, _ = open_ticket()
+    with pytest.raises(NoteRequired):
+        ticket.transfer("a2", "  ", "a1", "m2", MON_10)
+    with pytest.raises(NoteRequired):
+        ticket.escalate("", "a1", "m2", MON_10)
+    ticket.transfer("a2", "查到是 DNS 解析问题，请继续跟进", "a1", "m2", MON_10)
+    assert ticket.assignee_id == "a2" and ticket.messages[-1].kind == NOTE_KIND
+    alerts = ticket.escalate("需要平台协助开通权限", "a2", "m3", MON_10)
+    assert ticket.escalated and alerts[0].audience == ("operators",)
+
+
+def test_TKT4_business_stopping_then_complaints_sort_first():
+    down, _ = open_ticket(category="server_down")
+    plain, _ = open_ticket()
+    complained, _ = open_ticket()
+    complained.complain("u-c", "太慢了", MON_10)
+    p3, _ = open_ticket(tier="P3")
+    assert down.priority_rank < complained.priority_rank < p3.priority_rank < plain.priority_rank
+    assert TimerName.SAME_DAY in down.timers
+
+
+def test_TKT9_a_pasted_password_is_masked_and_the_customer_told_to_change_it():
+    ticket, alerts = open_ticket(description="服务器登录不了，root 密码是 Abc#12345 请帮忙")
+    assert "Abc#12345" not in ticket.messages[0].body and "******" in ticket.messages[0].body
+    assert [a.kind for a in alerts] == ["secret_masked"]
+    assert "修改" in ticket.messages[1].body and ticket.messages[1].kind == REPLY_KIND

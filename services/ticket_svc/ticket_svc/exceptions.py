@@ -1,0 +1,34 @@
+"""ticket_svc's refusals, as subclasses of the platform's (pure: domain code raises them)."""
+from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+
+
+class TicketNotFound(NotFound):
+    """Missing, or another tenant's (ORG-7 answers both alike)."""
+
+
+class TransitionNotAllowed(Unprocessable):
+    """TKT-1: the status change is not allowed from the current status or to this side."""
+
+
+class NoteRequired(ValidationFailed):
+    """TKT-3: a transfer or an escalation needs a note."""
+
+
+class NotYourTicket(Forbidden):
+    """The caller sees the ticket but may not do this to it (e.g. an agent not assigned)."""
+
+
+class HandoverRequired(Conflict):
+    """TKT-2: going off duty with open tickets needs a handover."""
+
+
+class ConfirmationRequired(Conflict):
+    """TKT-3: transferring to an off-duty agent needs an explicit confirmation."""
+
+
+class UnknownSubject(Unprocessable):
+    """The order, project or product the ticket is about is not known (yet)."""
+
+
+class AttachmentTooLarge(ValidationFailed):
+    """An attachment over the size limit."""
