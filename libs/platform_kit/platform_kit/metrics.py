@@ -19,6 +19,8 @@ EVENTS_HANDLED = Counter(
 )
 OUTBOX_PUBLISHED = Counter("platform_outbox_published_total", "Outbox events published", ["service"])
 PERIODIC_RUNS = Counter("platform_periodic_runs_total", "Periodic jobs run (claimed periods)", ["service", "job"])
+PERIODIC_SKIPPED = Counter("platform_periodic_skipped_total", "Periods skipped because the claim store was unreachable",
+                           ["service", "job"])
 DEADLINES_FIRED = Counter("platform_deadlines_fired_total", "Deadlines fired", ["service", "kind", "outcome"])
 
 

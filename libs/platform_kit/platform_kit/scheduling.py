@@ -1,8 +1,9 @@
 """Periodic jobs that run once per period across all replicas, and durable deadlines.
 
-``@periodic(seconds)``: every replica ticks, but a tick runs the job only after claiming the
-period in Redis (``SET key NX``); periods are aligned to the wall clock, so all replicas agree
-on which period it is and exactly one of them runs it.
+``@periodic(seconds)`` or ``@periodic(cron=..., timezone=...)``: APScheduler's triggers decide
+the instants; every replica wakes at each, but runs the job only after claiming that instant in
+Redis (``SET key NX``); instants are aligned to the wall clock, so all replicas agree on them
+and exactly one of them runs each.
 
 ``@on_deadline(kind)``: the handler for deadlines that units of work set with
 ``uow.schedule(kind, key, due_at, payload)``. Deadlines live in the service's database, so a
@@ -14,12 +15,17 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import redis
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from eventlet.event import Event
 from nameko.extensions import Entrypoint, SharedExtension
-from nameko.timer import Timer
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -35,24 +41,55 @@ POLL_SECONDS = 1.0
 MAX_DEADLINE_BACKOFF = 600
 
 
-class Periodic(Timer):
-    def __init__(self, interval: float, name: str | None = None, **kwargs):
-        super().__init__(interval, eager=False, **kwargs)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def make_trigger(interval: float | None = None, cron: str | None = None, timezone: str = "UTC") -> BaseTrigger:
+    """APScheduler decides when a job is due: every ``interval`` seconds counted from the Unix epoch
+    (so every replica computes the same instants), or a crontab expression in a time zone
+    (``cron="0 0 * * *", timezone="Asia/Shanghai"``: midnight in China, for daily statements)."""
+    if (interval is None) == (cron is None):
+        raise ValueError("a periodic job takes either an interval in seconds or a cron expression")
+    if interval is not None:
+        if interval <= 0:
+            raise ValueError("the interval must be positive")
+        return IntervalTrigger(seconds=interval, start_date=EPOCH, timezone=UTC)
+    return CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
+
+
+class Periodic(Entrypoint):
+    """``@periodic(seconds)`` or ``@periodic(cron="0 * * * *", timezone="Asia/Shanghai")``.
+
+    Every replica wakes at each instant the trigger names, and runs the job only after claiming
+    that instant in Redis (``SET key NX``): exactly one replica runs each period. A run that
+    overlaps the next instant makes that instant be skipped, never run twice at once. With Redis
+    unreachable the period is skipped (logged and counted), never run by several replicas.
+    """
+
+    def __init__(self, interval: float | None = None, *, cron: str | None = None, timezone: str = "UTC",
+                 name: str | None = None, **kwargs):
+        self.trigger = make_trigger(interval, cron, timezone)
+        self.interval = interval
         self.job_name = name
+        self.redis = None
+        self._stopping = threading.Event()
+        super().__init__(**kwargs)
 
     def setup(self) -> None:
-        super().setup()
         self.job_name = self.job_name or self.method_name
         self.redis = redis_client()
         self.key_prefix = redis_key_prefix()
 
+    def start(self) -> None:
+        self._stopping.clear()
+        self.container.spawn_managed_thread(self._run, identifier=f"periodic.{self.job_name}")
+
     def stop(self) -> None:
-        super().stop()
+        self._stopping.set()
         self._close_redis()
 
     def kill(self) -> None:
-        super().kill()
-        self._close_redis()
+        self.stop()
 
     def _close_redis(self) -> None:
         # dropped now, not at interpreter exit, where redis-py's __del__ trips over eventlet
@@ -60,28 +97,46 @@ class Periodic(Timer):
             self.redis.close()
             self.redis = None
 
+    def next_fire_time(self, now: datetime) -> datetime:
+        return self.trigger.get_next_fire_time(None, now)
+
     def period_index(self, now: float | None = None) -> int:
+        """Interval jobs: which period ``now`` (Unix seconds) falls in; replicas agree on it."""
         return math.floor((now if now is not None else time.time()) / self.interval)
 
-    def claim(self, index: int) -> bool:
-        key = f"{self.key_prefix}:periodic:{self.container.service_name}:{self.job_name}:{index}"
-        return bool(self.redis.set(key, "1", nx=True, ex=max(int(self.interval * 3), 5)))
+    def claim(self, fire_at: datetime) -> bool:
+        after = self.trigger.get_next_fire_time(fire_at, fire_at + timedelta(microseconds=1))
+        ttl = max(int(((after or fire_at) - fire_at).total_seconds() * 3), 5)
+        stamp = int(fire_at.timestamp() * 1000)
+        key = f"{self.key_prefix}:periodic:{self.container.service_name}:{self.job_name}:{stamp}"
+        return bool(self.redis.set(key, "1", nx=True, ex=ttl))
 
-    def handle_timer_tick(self) -> None:
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            now = utcnow()
+            fire_at = self.next_fire_time(now)
+            if fire_at is None:
+                return
+            if self._stopping.wait(max((fire_at - now).total_seconds(), 0)):
+                return
+            self._tick(fire_at)
+
+    def _tick(self, fire_at: datetime) -> None:
         if self.redis is None:  # stopping
-            self.worker_complete.send()
             return
         try:
-            claimed = self.claim(self.period_index())
+            claimed = self.claim(fire_at)
         except redis.RedisError:
-            log.exception("cannot claim period of %s; skipping this tick", self.job_name)
-            claimed = False
-        if claimed:
-            metrics.PERIODIC_RUNS.labels(self.container.service_name, self.job_name).inc()
-            super().handle_timer_tick()
-        else:
-            # another replica has this period; nameko's timer loop waits for a finished worker
-            self.worker_complete.send()
+            log.exception("cannot claim the period of %s; skipping it", self.job_name)
+            metrics.PERIODIC_SKIPPED.labels(self.container.service_name, self.job_name).inc()
+            return
+        if not claimed:
+            return  # another replica runs this period
+        metrics.PERIODIC_RUNS.labels(self.container.service_name, self.job_name).inc()
+        done = Event()
+        self.container.spawn_worker(self, (), {}, handle_result=lambda worker_ctx, result, exc_info: (
+            done.send(), (result, exc_info))[1])
+        done.wait()
 
 
 periodic = Periodic.decorator

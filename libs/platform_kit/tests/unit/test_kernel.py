@@ -95,3 +95,21 @@ def test_previous_secrets_are_read_from_a_comma_separated_setting():
     keyring = auth.Keyring.from_config({"JWT_SECRET": "current-secret",
                                         "JWT_PREVIOUS_SECRETS": " a-secret , b-secret,"})
     assert keyring.previous == ("a-secret", "b-secret")
+
+
+def test_interval_jobs_fire_at_instants_counted_from_the_epoch_so_replicas_agree():
+    job = Periodic(3600)
+    assert job.next_fire_time(datetime(2026, 11, 22, 10, 15, tzinfo=UTC)) == datetime(2026, 11, 22, 11, tzinfo=UTC)
+    assert job.next_fire_time(datetime(2026, 11, 22, 11, tzinfo=UTC)) == datetime(2026, 11, 22, 11, tzinfo=UTC)
+
+
+def test_PRJ11_cron_jobs_fire_at_midnight_in_their_time_zone():
+    daily = Periodic(cron="0 0 * * *", timezone="Asia/Shanghai")
+    # 2026-11-22 10:00 UTC is 18:00 in Shanghai: the next midnight there is 16:00 UTC
+    assert daily.next_fire_time(datetime(2026, 11, 22, 10, tzinfo=UTC)) == datetime(2026, 11, 22, 16, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("arguments", [{}, {"interval": 10, "cron": "* * * * *"}, {"interval": 0}])
+def test_a_periodic_job_needs_exactly_one_positive_schedule(arguments):
+    with pytest.raises(ValueError):
+        Periodic(**arguments)
