@@ -50,3 +50,7 @@ class NotYours(Forbidden):
 
 class UnknownMessageTemplate(ValidationFailed):
     pass
+
+
+class MissingVendor(ValidationFailed):
+    pass
