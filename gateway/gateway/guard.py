@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from platform_contracts.actor import Actor
 from platform_kit.auth import Keyring, Revocations, TokenClaims, decode_access_token
-from platform_kit.cache import redis_client, redis_key_prefix
+from platform_kit.cache import RedisConnection, redis_key_prefix
 from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
 
 IDEMPOTENCY_TTL = 24 * 3600
@@ -34,15 +34,14 @@ MAX_KEY_LENGTH = 200
 
 
 class Guard(SharedExtension):
+    connection = RedisConnection()
+
     def setup(self) -> None:
         self.secret = Keyring.from_config(config)
-        self.redis = redis_client()
+        self.redis = self.connection.client
         self.revocations = Revocations(self.redis, redis_key_prefix())
         self.limit = int(config.get("RATE_LIMIT_PER_MINUTE", 600))
         self.prefix = f"{redis_key_prefix()}:gw"
-
-    def stop(self) -> None:
-        self.redis.close()
 
     # --- who -------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from platform_kit import metrics
-from platform_kit.cache import redis_client, redis_key_prefix
+from platform_kit.cache import RedisConnection
 from platform_kit.clock import utcnow
 from platform_kit.tables import deadlines
 
@@ -71,14 +71,13 @@ class Periodic(Entrypoint):
         self.trigger = make_trigger(interval, cron, timezone)
         self.interval = interval
         self.job_name = name
-        self.redis = None
         self._stopping = threading.Event()
         super().__init__(**kwargs)
 
+    connection = RedisConnection()
+
     def setup(self) -> None:
         self.job_name = self.job_name or self.method_name
-        self.redis = redis_client()
-        self.key_prefix = redis_key_prefix()
 
     def start(self) -> None:
         self._stopping.clear()
@@ -86,16 +85,9 @@ class Periodic(Entrypoint):
 
     def stop(self) -> None:
         self._stopping.set()
-        self._close_redis()
 
     def kill(self) -> None:
         self.stop()
-
-    def _close_redis(self) -> None:
-        # dropped now, not at interpreter exit, where redis-py's __del__ trips over eventlet
-        if self.redis is not None:
-            self.redis.close()
-            self.redis = None
 
     def next_fire_time(self, now: datetime) -> datetime:
         return self.trigger.get_next_fire_time(None, now)
@@ -108,8 +100,8 @@ class Periodic(Entrypoint):
         after = self.trigger.get_next_fire_time(fire_at, fire_at + timedelta(microseconds=1))
         ttl = max(int(((after or fire_at) - fire_at).total_seconds() * 3), 5)
         stamp = int(fire_at.timestamp() * 1000)
-        key = f"{self.key_prefix}:periodic:{self.container.service_name}:{self.job_name}:{stamp}"
-        return bool(self.redis.set(key, "1", nx=True, ex=ttl))
+        key = f"{self.connection.key_prefix}:periodic:{self.container.service_name}:{self.job_name}:{stamp}"
+        return bool(self.connection.client.set(key, "1", nx=True, ex=ttl))
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -122,7 +114,7 @@ class Periodic(Entrypoint):
             self._tick(fire_at)
 
     def _tick(self, fire_at: datetime) -> None:
-        if self.redis is None:  # stopping
+        if self.connection.client is None:  # stopping
             return
         try:
             claimed = self.claim(fire_at)
