@@ -1,0 +1,227 @@
+"""Handlers against a fake unit of work: routing, assignment, duty, transfer, timers, auto rules."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from platform_contracts.actor import Actor
+from ticket_svc import handlers
+from ticket_svc.domain.model import AWAITING_CONFIRMATION, AWAITING_FEEDBACK, RESOLVED
+from ticket_svc.exceptions import (
+    AttachmentTooLarge,
+    ConfirmationRequired,
+    HandoverRequired,
+    NoteRequired,
+    TicketNotFound,
+    TransitionNotAllowed,
+    UnknownSubject,
+)
+
+from .fakes import fake_uow
+
+SH = ZoneInfo("Asia/Shanghai")
+MON_10 = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+CUSTOMER = Actor("u-cust", "cust", "customer", ("customer",))
+OTHER_CUSTOMER = Actor("u-other", "other", "customer", ("customer",))
+A1 = Actor("a1", "prov", "isv", ("support_agent",))
+A2 = Actor("a2", "prov", "isv", ("support_agent",))
+ADMIN = Actor("adm", "prov", "isv", ("provider_admin",))
+RIVAL = Actor("r1", "rival", "isv", ("support_agent",))
+OPERATOR = Actor("op", "platform", "operator", ("platform_operator",))
+
+
+def who(notification):
+    return [{k: v for k, v in r.items() if v} for r in notification["receivers"]]
+
+
+def world():
+    uow = fake_uow()
+    uow.subjects.upsert_project("p1", "ORD-1", "prod", "ven", "cust")
+    uow.subjects.set_provider("p1", "prov", "prod")
+    uow.subjects.upsert_project("p2", "ORD-2", "prod2", "ven", "cust")    # vendor delivers itself
+    for agent in (A1, A2, RIVAL):
+        uow.people.upsert_user({"user_id": agent.user_id, "org_id": agent.org_id, "roles": ["support_agent"],
+                                "active": True})
+    uow.people.upsert_org("platform", "平台", "operator")
+    return uow
+
+
+def open_(uow, **extra):
+    cmd = {"title": "后台报错", "description": "登录后台时报错 500", "category": "fault", "order_id": "ORD-1", **extra}
+    return handlers.open_ticket(cmd, CUSTOMER, uow, MON_10)
+
+
+def test_TKT1_a_ticket_about_an_order_routes_to_its_provider_or_to_the_vendor_without_one():
+    uow = world()
+    assert open_(uow).provider_id == "prov"
+    assert open_(uow, order_id="ORD-2").provider_id == "ven"
+    assert uow.event_types().count("ticket_opened") == 2
+
+
+def test_ORG7_a_ticket_about_another_customers_order_is_refused_and_nothing_is_written():
+    uow = world()
+    with pytest.raises(UnknownSubject):
+        handlers.open_ticket({"title": "x", "description": "y", "category": "fault", "order_id": "ORD-1"},
+                             OTHER_CUSTOMER, uow, MON_10)
+    assert uow.tickets.rows == {} and uow.events == []
+
+
+def test_TKT2_nobody_on_duty_queues_the_ticket_and_the_first_agent_on_duty_takes_it():
+    uow = world()
+    ticket = open_(uow)
+    assert ticket.assignee_id is None
+    result = handlers.go_on_duty(A1, uow, MON_10)
+    assert result["assigned"] == [ticket.id] and uow.tickets.rows[ticket.id].assignee_id == "a1"
+
+
+def test_TKT2_new_tickets_go_to_the_least_loaded_on_duty_agent():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    first = open_(uow)
+    handlers.go_on_duty(A2, uow, MON_10 + timedelta(minutes=1))
+    second = open_(uow)
+    third = open_(uow)
+    assert (first.assignee_id, second.assignee_id, third.assignee_id) == ("a1", "a2", "a1")
+
+
+def test_TKT2_going_off_duty_with_open_tickets_asks_for_a_handover():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    handlers.go_on_duty(A2, uow, MON_10)
+    ticket = open_(uow)
+    holder = A1 if ticket.assignee_id == "a1" else A2
+    other = "a2" if holder is A1 else "a1"
+    with pytest.raises(HandoverRequired):
+        handlers.go_off_duty({}, holder, uow, MON_10)
+    assert uow.people.is_on_duty(holder.user_id)
+    handlers.go_off_duty({"handover_to": other, "note": "已排查网络，下一步看日志"}, holder, uow, MON_10)
+    assert uow.tickets.rows[ticket.id].assignee_id == other and not uow.people.is_on_duty(holder.user_id)
+
+
+def test_TKT3_transfer_needs_a_note_and_an_off_duty_target_needs_confirmation_and_is_told():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow)
+    with pytest.raises(NoteRequired):
+        handlers.transfer(ticket.id, {"to_agent_id": "a2", "note": "", "confirm_off_duty": True}, A1, uow, MON_10)
+    with pytest.raises(ConfirmationRequired):
+        handlers.transfer(ticket.id, {"to_agent_id": "a2", "note": "请跟进"}, A1, uow, MON_10)
+    assert uow.tickets.rows[ticket.id].assignee_id == "a1"
+    handlers.transfer(ticket.id, {"to_agent_id": "a2", "note": "请跟进日志", "confirm_off_duty": True}, A1, uow, MON_10)
+    told = uow.events_of("ticket_notification_requested")[-1]
+    assert who(told) == [{"user_id": "a2"}] and told["variables"]["kind"] == "transferred_to_off_duty"
+
+
+def test_TKT3_escalation_reaches_the_operators_queue():
+    uow = world()
+    ticket = open_(uow)
+    handlers.escalate(ticket.id, "需要平台开通接口权限", A1, uow, MON_10)
+    items, total = handlers.escalations({}, OPERATOR, uow)
+    assert total == 1 and items[0].id == ticket.id
+    assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"org_id": "platform"}]
+
+
+def test_ORG7_another_providers_agent_cannot_reply_and_nothing_changes():
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(TicketNotFound):
+        handlers.post_message(ticket.id, {"body": "hi"}, RIVAL, uow, MON_10)
+    assert len(uow.tickets.rows[ticket.id].messages) == 1
+
+
+def test_TKT1_a_transition_not_allowed_is_refused_and_nothing_changes():
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(TransitionNotAllowed):
+        handlers.change_status(ticket.id, RESOLVED, "", CUSTOMER, uow, MON_10)
+    assert uow.tickets.rows[ticket.id].status == "processing"
+
+
+def test_TKT7_an_oversized_attachment_is_refused():
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(AttachmentTooLarge):
+        handlers.post_message(ticket.id, {"body": "日志", "attachments": [{"name": "a.log", "size": 30 << 20}]},
+                              CUSTOMER, uow, MON_10)
+
+
+def test_TKT5_opening_schedules_warning_and_breach_deadlines_and_a_reply_cancels_them():
+    uow = world()
+    ticket = open_(uow)
+    due, payload = uow.deadlines[("ticket_sla_breach", f"{ticket.id}:first_response")]
+    assert due.astimezone(SH) == MON_10 + timedelta(minutes=15) and payload["cycle"] == 1
+    handlers.post_message(ticket.id, {"body": "您好！您的问题已收到"}, A1, uow, MON_10 + timedelta(minutes=2))
+    assert ("ticket_sla_breach", f"{ticket.id}:first_response") not in uow.deadlines
+
+
+def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_twice():
+    uow = world()
+    ticket = open_(uow)
+    payload = {"ticket_id": ticket.id, "timer": "first_response", "cycle": 1}
+    handlers.timer_fired("breach", payload, uow, MON_10 + timedelta(minutes=15))
+    handlers.timer_fired("breach", payload, uow, MON_10 + timedelta(minutes=15))
+    assert len(uow.events_of("ticket_sla_breached")) == 1
+    assert uow.tickets.rows[ticket.id].breached == ["first_response"]
+
+
+def test_TKT6_the_auto_rules_remind_move_and_confirm():
+    uow = world()
+    ticket = open_(uow)
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10)
+    for expected in ("remind", "to_confirmation", "confirm"):
+        due, payload = uow.deadlines[("ticket_auto_rule", ticket.id)]
+        assert payload["rule"] == expected
+        handlers.auto_rule_fired(ticket.id, payload, uow, due)
+        if expected == "to_confirmation":
+            assert uow.tickets.rows[ticket.id].status == AWAITING_CONFIRMATION
+    assert uow.tickets.rows[ticket.id].status == RESOLVED
+    reminder = [n for n in uow.events_of("ticket_notification_requested")
+                if n["variables"]["kind"] == "feedback_reminder"]
+    assert reminder[0]["channels"] == ["email", "sms"]
+    assert ("ticket_auto_rule", ticket.id) not in uow.deadlines
+
+
+def test_ORG6_a_calendar_change_moves_the_deadlines_of_open_tickets():
+    uow = world()
+    fri = datetime(2026, 11, 20, 17, 50, tzinfo=SH)
+    ticket = handlers.open_ticket({"title": "t", "description": "d", "category": "fault", "order_id": "ORD-1"},
+                                  CUSTOMER, uow, fri)
+    key = ("ticket_sla_breach", f"{ticket.id}:first_response")
+    assert uow.deadlines[key][0].astimezone(SH) == datetime(2026, 11, 23, 9, 5, tzinfo=SH)
+    handlers.calendar_changed({"event_id": "e1"}, {"day": date(2026, 11, 23), "kind": "holiday", "name": "x"}, uow)
+    assert uow.deadlines[key][0].astimezone(SH) == datetime(2026, 11, 24, 9, 5, tzinfo=SH)
+
+
+def test_TKT2_service_hours_cover_at_least_9_to_18_and_moving_them_reschedules():
+    from datetime import time
+
+    from platform_kit.errors import ValidationFailed
+    uow = world()
+    with pytest.raises(ValidationFailed):
+        handlers.set_service_hours({"start": time(10), "end": time(18)}, ADMIN, uow)
+    fri = datetime(2026, 11, 20, 17, 50, tzinfo=SH)
+    ticket = handlers.open_ticket({"title": "t", "description": "d", "category": "fault", "order_id": "ORD-1"},
+                                  CUSTOMER, uow, fri)
+    result = handlers.set_service_hours({"start": time(8), "end": time(22), "every_day": True}, ADMIN, uow)
+    assert result["rescheduled"] == 1
+    due = uow.deadlines[("ticket_sla_breach", f"{ticket.id}:first_response")][0]
+    assert due.astimezone(SH) == datetime(2026, 11, 20, 18, 5, tzinfo=SH)
+
+
+def test_TKT4_a_suspected_complaint_alerts_the_provider_admins_at_once():
+    uow = world()
+    ticket = open_(uow)
+    handlers.post_message(ticket.id, {"body": "请马上给我打电话"}, CUSTOMER, uow, MON_10 + timedelta(minutes=1))
+    alert = uow.events_of("ticket_notification_requested")[-1]
+    assert alert["urgent"] and {"org_id": "prov", "role": "provider_admin"} in who(alert)
+    assert uow.tickets.rows[ticket.id].suspected == ["phone_call"]
+
+
+def test_TKT5_report_gives_medians_and_percentiles_per_agent():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow)
+    handlers.post_message(ticket.id, {"body": "您好"}, A1, uow, MON_10 + timedelta(minutes=4))
+    result = handlers.report({"opened_from": MON_10 - timedelta(days=1), "opened_to": MON_10 + timedelta(days=1)},
+                             ADMIN, uow)
+    assert result["total"]["first_response_median"] == 240 and result["agents"][0]["agent_id"] == "a1"

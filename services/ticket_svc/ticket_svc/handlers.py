@@ -1,0 +1,527 @@
+"""Use cases of ticket_svc: fn(command..., uow, now) -> result.
+
+Handlers load aggregates through the repositories (``uow.tickets``, ``uow.people``,
+``uow.subjects``, ``uow.settings``), let the domain decide, then turn what it returns into
+events, notification requests and durable deadlines, and commit once.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+
+from platform_contracts.actor import Actor
+from platform_contracts.roles import SUPPORT_AGENT
+from platform_kit.workcal import CalendarDay, ServiceHours, default_calendar
+from ticket_svc.domain import reports
+from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, side_of
+from ticket_svc.domain.assignment import choose_agent
+from ticket_svc.domain.complaints import DEFAULT_ABUSIVE_WORDS
+from ticket_svc.domain.model import (
+    AGENT,
+    CUSTOMER,
+    REPLY_KIND,
+    Alert,
+    Clock,
+    Ticket,
+)
+from ticket_svc.exceptions import (
+    AttachmentTooLarge,
+    ConfirmationRequired,
+    HandoverRequired,
+    NotYourTicket,
+    TicketNotFound,
+    UnknownSubject,
+    ValidationFailed,
+)
+
+WARNING, BREACH, AUTO_RULE = "ticket_sla_warning", "ticket_sla_breach", "ticket_auto_rule"
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+REMINDER_CHANNELS = ["email", "sms"]   # TKT-6: the 2nd-working-day reminder goes by e-mail and SMS
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# ---- clock, deadlines, notifications --------------------------------------------------------
+
+def clock_for(provider_id: str, uow) -> Clock:
+    """The calendar with the operator's edits (ORG-6) and the provider's service hours (TKT-2)."""
+    return Clock(default_calendar(uow.settings.calendar_overrides()),
+                 uow.settings.service_hours(provider_id) or ServiceHours())
+
+
+def sync_deadlines(ticket: Ticket, clock: Clock, uow) -> None:
+    """Set or move every durable deadline of the ticket from its timers, cancel the rest."""
+    for name, (warn_at, breach_at, cycle) in ticket.timer_deadlines(clock).items():
+        key = f"{ticket.id}:{name}"
+        payload = {"ticket_id": ticket.id, "timer": str(name), "cycle": cycle}
+        for kind, due in ((WARNING, warn_at), (BREACH, breach_at)):
+            if due is None:
+                uow.cancel_deadline(kind, key)
+            else:
+                uow.schedule(kind, key, due, payload)
+    rule = ticket.next_auto_rule(clock.calendar) if ticket.is_open else None
+    if rule is None:
+        uow.cancel_deadline(AUTO_RULE, ticket.id)
+    else:
+        uow.schedule(AUTO_RULE, ticket.id, rule[1], {"rule": rule[0], "round": ticket.waiting_round})
+
+
+def _receivers(ticket: Ticket, audience: tuple[str, ...], uow) -> list[dict]:
+    out: list[dict] = []
+    for who in audience:
+        if who == "customer":
+            out.append({"user_id": ticket.customer_user_id})
+        elif who == "assignee" and ticket.assignee_id:
+            out.append({"user_id": ticket.assignee_id})
+        elif who == "provider_admins":
+            out.append({"org_id": ticket.provider_id, "role": "provider_admin"})
+        elif who == "operators":
+            out.extend({"org_id": org} for org in uow.people.operator_org_ids())
+        elif who.startswith("user:"):
+            out.append({"user_id": who[5:]})
+    unique = []
+    for receiver in out:
+        if receiver not in unique:
+            unique.append(receiver)
+    return unique
+
+
+def notify(ticket: Ticket, alerts: list[Alert], uow) -> None:
+    for alert in alerts:
+        receivers = _receivers(ticket, alert.audience, uow)
+        if not receivers:
+            continue
+        uow.emit("ticket_notification_requested", {
+            "receivers": receivers, "message_template": alert.template,
+            "variables": {**alert.variables, "kind": alert.kind}, "urgent": alert.urgent,
+            "dedupe_key": alert.dedupe_key, "link": f"/tickets/{ticket.id}",
+            "channels": REMINDER_CHANNELS if alert.kind == "feedback_reminder" else None,
+        })
+
+
+def _status_event(ticket: Ticket, before: str, side: str, uow) -> None:
+    if ticket.status != before:
+        uow.emit("ticket_status_changed", {"ticket_id": ticket.id, "provider_id": ticket.provider_id,
+                                           "customer_org_id": ticket.customer_org_id, "from_status": before,
+                                           "to_status": ticket.status, "side": side})
+
+
+def _save(ticket: Ticket, clock: Clock, alerts: list[Alert], uow) -> None:
+    uow.tickets.save(ticket)
+    sync_deadlines(ticket, clock, uow)
+    notify(ticket, alerts, uow)
+
+
+# ---- opening and routing ---------------------------------------------------------------------
+
+def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+    """TKT-1: a customer (or an enterprise system on its behalf: the operator naming the customer)
+    opens a ticket about an order, a project or a product; routed to the provider delivering it,
+    to the vendor when there is none; assigned to the least-loaded on-duty agent (TKT-2)."""
+    if actor.is_operator:
+        customer_org, customer_user = cmd.get("customer_org_id"), cmd.get("customer_user_id")
+        if not customer_org or not customer_user:
+            raise ValidationFailed("A ticket opened on a customer's behalf names the customer.",
+                                   {"customer_org_id": ["required"], "customer_user_id": ["required"]})
+    else:
+        customer_org, customer_user = actor.org_id, actor.user_id
+    provider_id, vendor_id, subject = _route(cmd, customer_org, uow)
+    clock = clock_for(provider_id, uow)
+    ticket, alerts = Ticket.open(
+        id=new_id(), message_id=new_id(), customer_org_id=customer_org, customer_user_id=customer_user,
+        provider_id=provider_id, vendor_id=vendor_id, title=cmd["title"], description=cmd["description"],
+        category=cmd["category"], tier=cmd.get("tier"), now=now, clock=clock, complaint=cmd.get("complaint", False),
+        product_id=subject.get("product_id"), order_id=subject.get("order_id"), project_id=subject.get("project_id"),
+    )
+    agent = choose_agent(uow.people.agent_loads(provider_id))
+    if agent is not None:
+        ticket.assign(agent, now)
+    uow.tickets.add(ticket)
+    sync_deadlines(ticket, clock, uow)
+    uow.emit("ticket_opened", {"ticket_id": ticket.id, "customer_org_id": customer_org, "provider_id": provider_id,
+                               "vendor_id": vendor_id, "category": ticket.category, "tier": ticket.tier,
+                               "order_id": ticket.order_id, "project_id": ticket.project_id,
+                               "product_id": ticket.product_id, "assignee_id": ticket.assignee_id})
+    notify(ticket, alerts, uow)
+    uow.commit()
+    return ticket
+
+
+def _route(cmd: dict, customer_org: str, uow) -> tuple[str, str | None, dict]:
+    """Who answers: the order's (project's) provider, else its vendor; a product's vendor."""
+    if cmd.get("order_id") or cmd.get("project_id"):
+        subject = (uow.subjects.by_order(cmd["order_id"]) if cmd.get("order_id")
+                   else uow.subjects.get(cmd["project_id"]))
+        # another customer's order answers exactly like an unknown one (ORG-7)
+        if subject is None or subject["customer_id"] != customer_org:
+            field = "order_id" if cmd.get("order_id") else "project_id"
+            raise UnknownSubject("No order or project of yours has this id.", {field: ["not found"]})
+        return subject["provider_id"] or subject["vendor_id"], subject["vendor_id"], subject
+    if cmd.get("product_id"):
+        vendor = uow.subjects.vendor_of_product(cmd["product_id"])
+        if vendor is None:
+            raise UnknownSubject("This product is not known.", {"product_id": ["not found"]})
+        return vendor, vendor, {"product_id": cmd["product_id"]}
+    raise ValidationFailed("Say what the ticket is about.",
+                           {"order_id": ["one of order_id, project_id or product_id is required"]})
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def load_visible(ticket_id: str, actor: Actor, uow, *, for_update: bool = False) -> tuple[Ticket, str]:
+    ticket = uow.tickets.get(ticket_id, for_update=for_update)
+    side = side_of(actor, ticket) if ticket is not None else None
+    if side is None:
+        raise TicketNotFound(f"Ticket {ticket_id} was not found.")
+    return ticket, side
+
+
+def get_ticket(ticket_id: str, actor: Actor, uow) -> tuple[Ticket, str]:
+    return load_visible(ticket_id, actor, uow)
+
+
+def list_tickets(query: dict, actor: Actor, uow) -> tuple[list[Ticket], int]:
+    return uow.tickets.list(scope=scope_of(actor), **query)
+
+
+def escalations(query: dict, actor: Actor, uow) -> tuple[list[Ticket], int]:
+    """The operator's queue: tickets escalated to the platform's support (TKT-3)."""
+    if not actor.is_operator:
+        raise NotYourTicket("Only the platform's support sees the escalation queue.")
+    return uow.tickets.list(scope=Scope(everything=True), **{**query, "escalated": True})
+
+
+# ---- conversation ----------------------------------------------------------------------------
+
+def _check_attachments(attachments: list[dict]) -> None:
+    for index, item in enumerate(attachments):
+        if item.get("size", 0) > MAX_ATTACHMENT_BYTES:
+            raise AttachmentTooLarge(f"{item.get('name', 'An attachment')} is larger than 20 MB.",
+                                     {"attachments": {str(index): ["larger than 20 MB"]}})
+
+
+def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+    """A reply or an internal note (TKT-7). Customers only reply; agents reply or note."""
+    attachments = cmd.get("attachments") or []
+    _check_attachments(attachments)
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    clock = clock_for(ticket.provider_id, uow)
+    before = ticket.status
+    if side == CUSTOMER:
+        if cmd.get("kind", REPLY_KIND) != REPLY_KIND:
+            raise NotYourTicket("Customers post replies; internal notes are for the provider's agents.")
+        alerts = ticket.customer_message(new_id(), actor.user_id, cmd["body"], now, clock,
+                                         uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
+    elif side == AGENT:
+        ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
+                             plan=cmd.get("plan", False), attachments=attachments)
+        alerts = []
+    else:
+        raise NotYourTicket("The platform's support answers a ticket once it is escalated to it.")
+    _status_event(ticket, before, side, uow)
+    _save(ticket, clock, alerts, uow)
+    uow.commit()
+    return ticket
+
+
+def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side == OBSERVER:
+        raise NotYourTicket("The platform's support changes a ticket once it is escalated to it.")
+    clock = clock_for(ticket.provider_id, uow)
+    before = ticket.status
+    alerts = ticket.change_status(to, side, actor.user_id, now, clock, note)
+    _status_event(ticket, before, side, uow)
+    _save(ticket, clock, alerts, uow)
+    uow.commit()
+    return ticket
+
+
+def complain(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side != CUSTOMER:
+        raise NotYourTicket("Only the customer complains about a ticket.")
+    ticket.complain(actor.user_id, note, now)
+    alert = Alert("suspected_complaint", ("provider_admins", "assignee"), "ticket.complaint",
+                  {"ticket_id": ticket.id, "title": ticket.title, "reason": "explicit"}, True,
+                  f"ticket:{ticket.id}:complaint")
+    _save(ticket, clock_for(ticket.provider_id, uow), [alert], uow)
+    uow.commit()
+    return ticket
+
+
+def rate(ticket_id: str, score: int, comment: str, actor: Actor, uow, now: datetime) -> Ticket:
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side != CUSTOMER:
+        raise NotYourTicket("Only the customer rates a ticket.")
+    ticket.rate(actor.user_id, score, comment, now)
+    uow.tickets.save(ticket)
+    uow.commit()
+    return ticket
+
+
+# ---- agents: duty, transfer, escalation ------------------------------------------------------
+
+def _require_agent(actor: Actor) -> None:
+    if actor.is_operator or not actor.has_role(*AGENT_ROLES):
+        raise NotYourTicket("Only a provider's support agents do this.")
+
+
+def _fill_from_queue(provider_id: str, uow, now: datetime) -> list[Ticket]:
+    """Hand the provider's unassigned tickets, most urgent first, to the least-loaded agents."""
+    assigned = []
+    for ticket in uow.tickets.unassigned(provider_id):
+        agent = choose_agent(uow.people.agent_loads(provider_id))
+        if agent is None:
+            break
+        ticket.assign(agent, now)
+        uow.tickets.save(ticket)
+        assigned.append(ticket)
+    return assigned
+
+
+def go_on_duty(actor: Actor, uow, now: datetime) -> dict:
+    """TKT-2: on duty; the provider's unassigned queue is handed out at once."""
+    _require_agent(actor)
+    uow.people.set_duty(actor.user_id, actor.org_id, True, now)
+    assigned = _fill_from_queue(actor.org_id, uow, now)
+    uow.commit()
+    return {"user_id": actor.user_id, "on_duty": True, "assigned": [t.id for t in assigned]}
+
+
+def go_off_duty(cmd: dict, actor: Actor, uow, now: datetime) -> dict:
+    """TKT-2: off duty. With open tickets the agent hands them over: to a colleague with a note,
+    or back to the queue (the other on-duty agents, else unassigned)."""
+    _require_agent(actor)
+    open_tickets = uow.tickets.open_assigned_to(actor.user_id, for_update=True)
+    handover_to, note = cmd.get("handover_to"), (cmd.get("note") or "").strip()
+    if open_tickets and not handover_to and not cmd.get("return_to_queue"):
+        raise HandoverRequired(f"You have {len(open_tickets)} open tickets: hand them over to a colleague "
+                               "with a note, or return them to the queue.",
+                               {"handover_to": ["required while you hold open tickets"]})
+    uow.people.set_duty(actor.user_id, actor.org_id, False, now)
+    if handover_to:
+        _require_colleague(handover_to, actor.org_id, uow)
+        for ticket in open_tickets:
+            ticket.transfer(handover_to, note, actor.user_id, new_id(), now)
+            uow.tickets.save(ticket)
+    else:
+        for ticket in open_tickets:
+            ticket.unassign(now, actor.user_id)
+            uow.tickets.save(ticket)
+        _fill_from_queue(actor.org_id, uow, now)
+    uow.commit()
+    return {"user_id": actor.user_id, "on_duty": False, "handed_over": [t.id for t in open_tickets]}
+
+
+def _require_colleague(user_id: str, provider_id: str, uow) -> dict:
+    user = uow.people.user(user_id)
+    if user is None or user["org_id"] != provider_id or SUPPORT_AGENT not in user["roles"] or not user["active"]:
+        raise ValidationFailed("The agent to hand over to is not a support agent of your organisation.",
+                               {"to_agent_id": ["not a support agent of your organisation"]})
+    return user
+
+
+def transfer(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+    """TKT-3: with a note; to an off-duty agent only when confirmed, and that agent is told."""
+    _require_agent(actor)
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side != AGENT:
+        raise TicketNotFound(f"Ticket {ticket_id} was not found.")
+    target = cmd["to_agent_id"]
+    _require_colleague(target, ticket.provider_id, uow)
+    on_duty = uow.people.is_on_duty(target)
+    if not on_duty and not cmd.get("confirm_off_duty"):
+        raise ConfirmationRequired("That agent is off duty: confirm the transfer and they will be told.",
+                                   {"confirm_off_duty": ["required: the agent is off duty"]})
+    ticket.transfer(target, cmd.get("note", ""), actor.user_id, new_id(), now)
+    alerts = [Alert("assigned" if on_duty else "transferred_to_off_duty", (f"user:{target}",),
+                    "ticket.transferred", {"ticket_id": ticket.id, "title": ticket.title,
+                                           "note": cmd.get("note", "")}, not on_duty,
+                    f"ticket:{ticket.id}:transfer:{len(ticket.log)}")]
+    _save(ticket, clock_for(ticket.provider_id, uow), alerts, uow)
+    uow.commit()
+    return ticket
+
+
+def escalate(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+    _require_agent(actor)
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side != AGENT:
+        raise TicketNotFound(f"Ticket {ticket_id} was not found.")
+    alerts = ticket.escalate(note, actor.user_id, new_id(), now)
+    _save(ticket, clock_for(ticket.provider_id, uow), alerts, uow)
+    uow.commit()
+    return ticket
+
+
+# ---- timers and rules ------------------------------------------------------------------------
+
+def timer_fired(stage: str, payload: dict, uow, now: datetime) -> None:
+    """A warning or breach deadline: recorded and alerted once (the ticket row is locked, and the
+    domain ignores a second firing of the same cycle)."""
+    ticket = uow.tickets.get(payload["ticket_id"], for_update=True)
+    if ticket is None:
+        return
+    clock = clock_for(ticket.provider_id, uow)
+    alerts = ticket.timer_fired(payload["timer"], stage, payload["cycle"], now, clock)
+    if not alerts:
+        return
+    if stage == "breach":
+        uow.emit("ticket_sla_breached", {"ticket_id": ticket.id, "provider_id": ticket.provider_id,
+                                         "assignee_id": ticket.assignee_id, "timer": payload["timer"]})
+    uow.tickets.save(ticket)
+    notify(ticket, alerts, uow)
+    uow.commit()
+
+
+def auto_rule_fired(ticket_id: str, payload: dict, uow, now: datetime) -> None:
+    """TKT-6: the 2nd-day reminder, the 7th-day move to awaiting confirmation, the 3-day confirmation."""
+    ticket = uow.tickets.get(ticket_id, for_update=True)
+    if ticket is None:
+        return
+    clock = clock_for(ticket.provider_id, uow)
+    before = ticket.status
+    alerts = ticket.apply_auto_rule(payload["rule"], payload["round"], now, clock)
+    if not alerts and ticket.status == before and payload["rule"] != "confirm":
+        return
+    _status_event(ticket, before, "system", uow)
+    _save(ticket, clock, alerts, uow)
+    uow.commit()
+
+
+def reschedule(provider_id: str | None, uow) -> int:
+    """Recompute every open ticket's deadlines (the calendar or service hours changed)."""
+    count = 0
+    clocks: dict[str, Clock] = {}
+    for ticket in uow.tickets.open_tickets(provider_id):
+        clock = clocks.get(ticket.provider_id) or clocks.setdefault(ticket.provider_id,
+                                                                    clock_for(ticket.provider_id, uow))
+        sync_deadlines(ticket, clock, uow)
+        count += 1
+    return count
+
+
+def set_service_hours(cmd: dict, actor: Actor, uow) -> dict:
+    """TKT-2: at least Monday-Friday 09:00-18:00 on working days; longer hours, more days or 7x24."""
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin sets its service hours.")
+    hours = service_hours_from(cmd)
+    uow.settings.set_service_hours(actor.org_id, hours)
+    count = reschedule(actor.org_id, uow)
+    uow.commit()
+    return {**hours_dict(hours), "provider_id": actor.org_id, "rescheduled": count}
+
+
+def service_hours_from(cmd: dict) -> ServiceHours:
+    start, end = cmd["start"], cmd["end"]
+    try:
+        hours = ServiceHours(start=start, end=end, every_day=cmd.get("every_day", False), working_days_only=True)
+    except ValueError as err:
+        raise ValidationFailed(str(err), {"end": [str(err)]}) from None
+    if hours.opens > ServiceHours().opens or hours.closes < ServiceHours().closes:
+        raise ValidationFailed("Service hours must cover at least 09:00-18:00 (TKT-2).",
+                               {"start": ["at most 09:00"], "end": ["at least 18:00 (00:00 is midnight)"]})
+    return hours
+
+
+def hours_dict(hours: ServiceHours) -> dict:
+    return {"start": hours.start, "end": hours.end, "every_day": hours.every_day,
+            "always": hours.every_day and hours.start == time(0) and hours.end == time(0)}
+
+
+def get_service_hours(actor: Actor, uow) -> dict:
+    hours = uow.settings.service_hours(actor.org_id) or ServiceHours()
+    return {**hours_dict(hours), "provider_id": actor.org_id, "rescheduled": 0}
+
+
+def calendar_changed(event: dict, data: dict, uow) -> int:
+    """ORG-6: the operator edited a day; every open ticket's deadlines move with it."""
+    if not uow.claim_event(event, "ticket.calendar_changed"):
+        return 0
+    day = data["day"]
+    uow.settings.set_calendar_day(CalendarDay(day, data["kind"], data.get("name", "")) if data["kind"] else None,
+                                  day)
+    count = reschedule(None, uow)
+    uow.commit()
+    return count
+
+
+# ---- copies of other services' facts ---------------------------------------------------------
+
+def user_changed(event: dict, data: dict, uow) -> None:
+    if not uow.claim_event(event, "ticket.user_changed"):
+        return
+    uow.people.upsert_user(data)
+    uow.commit()
+
+
+def organisation_created(event: dict, data: dict, uow) -> None:
+    if not uow.claim_event(event, "ticket.organisation_created"):
+        return
+    uow.people.upsert_org(data["org_id"], data["name"], data["kind"])
+    uow.commit()
+
+
+def project_created(event: dict, data: dict, uow) -> None:
+    if not uow.claim_event(event, "ticket.project_created"):
+        return
+    uow.subjects.upsert_project(data["project_id"], data["order_id"], data["product_id"], data["vendor_id"],
+                                data["customer_id"])
+    uow.commit()
+
+
+def provider_assigned(event: dict, data: dict, uow) -> None:
+    if not uow.claim_event(event, "ticket.provider_assigned"):
+        return
+    uow.subjects.set_provider(data["project_id"], data["provider_id"], data["product_id"])
+    uow.commit()
+
+
+# ---- canned replies, word list, reports --------------------------------------------------------
+
+def canned_replies(actor: Actor, uow) -> list[dict]:
+    _require_agent(actor)
+    return uow.settings.canned_replies(actor.org_id)
+
+
+def add_canned_reply(cmd: dict, actor: Actor, uow) -> dict:
+    _require_agent(actor)
+    reply = {"id": new_id(), "provider_id": actor.org_id, "key": cmd["key"], "body": cmd["body"]}
+    uow.settings.add_canned_reply(reply)
+    uow.commit()
+    return reply
+
+
+def abusive_words(actor: Actor, uow) -> list[str]:
+    if not actor.is_operator:
+        raise NotYourTicket("Only the platform operator maintains the word list.")
+    return list(uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS)
+
+
+def set_abusive_words(words: list[str], actor: Actor, uow) -> list[str]:
+    """TKT-4: the maintained list of abusive words (Chinese and English)."""
+    if not actor.is_operator:
+        raise NotYourTicket("Only the platform operator maintains the word list.")
+    cleaned = sorted({w.strip().lower() for w in words if w.strip()})
+    uow.settings.set_abusive_words(cleaned)
+    uow.commit()
+    return cleaned
+
+
+def report(query: dict, actor: Actor, uow) -> dict:
+    """TKT-5: a provider's figures over a period, in total and per agent."""
+    if actor.is_operator:
+        provider_id = query.get("provider_id")
+        if not provider_id:
+            raise ValidationFailed("Name the provider.", {"provider_id": ["required for the operator"]})
+    elif actor.has_role("provider_admin"):
+        provider_id = actor.org_id
+    else:
+        raise NotYourTicket("Reports are for the provider's admin and the platform operator.")
+    rows = uow.tickets.figures(provider_id, query["opened_from"], query["opened_to"])
+    return {"provider_id": provider_id, "opened_from": query["opened_from"], "opened_to": query["opened_to"],
+            **reports.report(rows)}
+
