@@ -1,6 +1,10 @@
+"""Marshmallow schemas of every RPC payload of project_svc (the internal contract)."""
 from marshmallow import Schema, fields, validate
 
+from project_svc.domain.listing import SORT_CHOICES
 from project_svc.domain.model import STATUSES
+
+NOTE = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class PurchaseSchema(Schema):
@@ -11,15 +15,18 @@ class PurchaseSchema(Schema):
                                        "example": "ORD-20261121-0001"})
     product_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
                                metadata={"example": "prod-erp-install"})
-    customer_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
-                                metadata={"example": "cust-acme"})
+    customer_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36),
+                                metadata={"description": "only the marketplace (platform operator) names it; "
+                                                         "anyone else buys for their own organisation",
+                                          "example": "cust-acme"})
 
 
 class NodeSchema(Schema):
     key = fields.String()
     kind = fields.String()
     name = fields.String()
-    role = fields.String(allow_none=True)
+    parent = fields.String(allow_none=True, metadata={"description": "the container the node runs in"})
+    settings = fields.Dict()
 
 
 class LogEntrySchema(Schema):
@@ -28,12 +35,35 @@ class LogEntrySchema(Schema):
     node_key = fields.String(allow_none=True)
     actor = fields.String()
     note = fields.String()
+    round = fields.Integer()
 
 
-class ProjectSchema(Schema):
+class RecordSchema(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"description": "message or note"})
+    author_id = fields.String()
+    node_key = fields.String(allow_none=True)
+    body = fields.String()
+    at = fields.AwareDateTime()
+
+
+class FileSchema(Schema):
+    id = fields.String()
+    node_key = fields.String()
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    at = fields.AwareDateTime()
+
+
+class _Common(Schema):
     id = fields.String()
     order_id = fields.String()
     product_id = fields.String()
+    product_code = fields.String()
+    product_name = fields.String()
     vendor_id = fields.String()
     customer_id = fields.String()
     provider_id = fields.String(allow_none=True)
@@ -41,9 +71,31 @@ class ProjectSchema(Schema):
     template_version = fields.Integer()
     status = fields.String(validate=validate.OneOf(STATUSES))
     round = fields.Integer()
+    current_side = fields.String(metadata={"description": "customer, provider or dispatch: who the node waits for"})
+    current_operator_id = fields.String(allow_none=True, metadata={
+        "description": "the employee operating the current node; null on the provider side means the provider admin"})
+    late_side = fields.String(allow_none=True, metadata={"description": "PRJ-3: which side is late, if any"})
+    late_since = fields.AwareDateTime(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True, metadata={"description": "when the current node times out"})
+    created_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+
+
+class ProjectSchema(_Common):
     current_node = fields.Nested(NodeSchema)
-    nodes = fields.List(fields.Nested(NodeSchema))
+    nodes = fields.List(fields.Nested(NodeSchema), metadata={"description": "the steps in walking order"})
+    operators = fields.Dict(keys=fields.String(), values=fields.String(),
+                            metadata={"description": "role -> the employee dispatch assigned"})
+    claimed_by = fields.String(allow_none=True)
+    remaining_seconds = fields.Integer(allow_none=True, metadata={"description": "paused: working time left"})
+    submissions = fields.Dict(metadata={"description": "requirements submitted, by node key"})
+    rating_comment = fields.String()
+    closed_reason = fields.String()
     log = fields.List(fields.Nested(LogEntrySchema))
+    messages = fields.List(fields.Nested(RecordSchema))
+    notes = fields.List(fields.Nested(RecordSchema), metadata={"description": "never shown to the customer"})
+    files = fields.List(fields.Nested(FileSchema))
 
 
 class PurchaseResultSchema(Schema):
@@ -52,23 +104,130 @@ class PurchaseResultSchema(Schema):
 
 
 class ProjectFilterSchema(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES), load_default=None)
+    status = fields.String(validate=validate.OneOf(STATUSES), load_default=None,
+                           metadata={"description": "the tab"})
+    order_id = fields.String(load_default=None)
+    customer_id = fields.String(load_default=None)
+    product_id = fields.String(load_default=None)
+    product_code = fields.String(load_default=None)
     vendor_id = fields.String(load_default=None)
     provider_id = fields.String(load_default=None)
-    customer_id = fields.String(load_default=None)
+    operator_id = fields.String(load_default=None, metadata={"description": "the current node's operator"})
+    late = fields.Boolean(load_default=None)
+    created_from = fields.AwareDateTime(load_default=None)
+    created_to = fields.AwareDateTime(load_default=None)
+    mine = fields.String(load_default=None, validate=validate.OneOf(("waiting", "handled")),
+                         metadata={"description": "my projects: waiting for me, or handled by me (PRJ-2)"})
+    as_customer = fields.Boolean(load_default=False,
+                                 metadata={"description": "purchased services: what my organisation bought (ORG-5)"})
+    sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORT_CHOICES))
+    cursor = fields.String(load_default=None, metadata={"description": "next_cursor of the previous page"})
     limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
-    offset = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    offset = fields.Integer(validate=validate.Range(min=0, max=10_000), load_default=0,
+                            metadata={"description": "for shallow pages; deep pages use cursor"})
 
 
-class ProjectSummarySchema(ProjectSchema):
-    """A row of a project list: everything but the node list and the flow log."""
+class ProjectSummarySchema(_Common):
+    """A row of a project list (PRJ-3)."""
 
-    class Meta:
-        exclude = ("log", "nodes")
+    current_node_key = fields.String()
+    current_node_name = fields.String()
+    current_node_kind = fields.String()
+    updated_at = fields.AwareDateTime()
 
 
 class ProjectPageSchema(Schema):
     items = fields.List(fields.Nested(ProjectSummarySchema))
     total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "projects per status tab under the same filters"})
+    next_cursor = fields.String(allow_none=True)
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+class NodeActionSchema(Schema):
+    node_key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    note = NOTE
+
+
+class SubmitRequirementsSchema(Schema):
+    node_key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    data = fields.Dict(required=True, metadata={"description": "field key -> value, per the node's form"})
+
+
+class RejectSchema(Schema):
+    node_key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class NoteSchema(Schema):
+    note = NOTE
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class RateSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RecordBodySchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class UploadSchema(Schema):
+    node_key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    content_base64 = fields.String(required=True)
+
+
+class FileContentSchema(FileSchema):
+    content_base64 = fields.String()
+
+
+class DashboardQuerySchema(Schema):
+    view = fields.String(load_default=None, validate=validate.OneOf(("vendor", "provider")),
+                         metadata={"description": "vendor or provider figures (default: what your roles allow)"})
+    time_zone = fields.String(load_default="Asia/Shanghai")
+
+
+class CountSchema(Schema):
+    day = fields.String()
+    month = fields.String()
+    count = fields.Integer()
+
+
+class BreakdownSchema(Schema):
+    new = fields.Integer()
+    delivered = fields.Integer()
+    in_progress = fields.Integer(metadata={"description": "in progress and not late"})
+    late = fields.Integer()
+    paused = fields.Integer()
+    cancelled = fields.Integer()
+
+
+class SaturationSchema(Schema):
+    product_id = fields.String()
+    product_code = fields.String()
+    product_name = fields.String()
+    provider_id = fields.String()
+    held = fields.Integer()
+    max_held = fields.Integer()
+    ratio = fields.Float()
+    band = fields.String(metadata={"description": "green < 40 %, blue 40-80 %, red > 80 %"})
+
+
+class DashboardSchema(Schema):
+    as_of = fields.AwareDateTime(metadata={"description": "00:00 today in the time zone; today is not counted"})
+    time_zone = fields.String()
+    view = fields.String(attribute="as")
+    average_completion_days = fields.Float(allow_none=True)
+    new_per_day = fields.List(fields.Nested(CountSchema(only=("day", "count"))))
+    new_per_month = fields.List(fields.Nested(CountSchema(only=("month", "count"))))
+    status_30_days = fields.Nested(BreakdownSchema)
+    status_60_days = fields.Nested(BreakdownSchema)
+    saturation = fields.List(fields.Nested(SaturationSchema))

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, Text, text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,8 +31,37 @@ class ProjectRow(Base):
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    # the engine's state (PRJ-2..9)
+    product_code: Mapped[str] = mapped_column(String(64), server_default="")
+    product_name: Mapped[str] = mapped_column(String(200), server_default="")
+    operators: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    claim_department_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    remaining_seconds: Mapped[int | None] = mapped_column(BigInteger)
+    late_side: Mapped[str | None] = mapped_column(String(10))
+    late_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submissions: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str] = mapped_column(Text, server_default="")
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_reason: Mapped[str] = mapped_column(Text, server_default="")
+    # denormalised for lists, filters and sorting without reading the flow (PRJ-3, PRJ-10)
+    current_node_key: Mapped[str] = mapped_column(String(64), server_default="")
+    current_node_name: Mapped[str] = mapped_column(String(200), server_default="")
+    current_node_kind: Mapped[str] = mapped_column(String(32), server_default="")
+    current_side: Mapped[str] = mapped_column(String(10), server_default="")
+    current_operator_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # keyset paging newest first, inside a tab and per tenant (PRJ-10: deep pages stay fast)
+        Index("ix_projects_status_created", "status", "created_at", "id"),
+        Index("ix_projects_vendor_status_created", "vendor_id", "status", "created_at", "id"),
+        Index("ix_projects_provider_status_created", "provider_id", "status", "created_at", "id"),
+        Index("ix_projects_customer_status_created", "customer_id", "status", "created_at", "id"),
+        Index("ix_projects_created", "created_at", "id"),
+    )
 
 
 class FlowLogRow(Base):
@@ -45,3 +74,82 @@ class FlowLogRow(Base):
     node_key: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, server_default="")
+    round: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class ParticipantRow(Base):
+    """Who handled a project ("my projects: handled by me", PRJ-2)."""
+
+    __tablename__ = "project_participants"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+
+
+class ProductFlowRow(Base):
+    """The flow each product is bound to, kept from template_svc's product_template_bound."""
+
+    __tablename__ = "product_flows"
+
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(36))
+    product_code: Mapped[str] = mapped_column(String(64), server_default="")
+    product_name: Mapped[str] = mapped_column(String(200), server_default="")
+    template_id: Mapped[str] = mapped_column(String(36))
+    template_name: Mapped[str] = mapped_column(String(200), server_default="")
+    template_version: Mapped[int] = mapped_column(Integer)
+    nodes: Mapped[list] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+class CalendarDayRow(Base):
+    """The operator's calendar overrides, kept from identity_svc's calendar_changed (ORG-6)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), server_default="")
+
+
+class RecordRow(Base):
+    """Messages (everyone on the project sees them) and notes (never the customer), PRJ-7."""
+
+    __tablename__ = "project_records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    author_id: Mapped[str] = mapped_column(String(36))
+    node_key: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_project_records_project_kind_at", "project_id", "kind", "at"),)
+
+
+class FileRow(Base):
+    __tablename__ = "project_files"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    node_key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SaturationRow(Base):
+    """Each product's providers with held and maximum orders, from dispatch's saturation_changed."""
+
+    __tablename__ = "provider_saturation"
+
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(36), index=True)
+    held: Mapped[int] = mapped_column(Integer)
+    max_held: Mapped[int] = mapped_column(Integer)

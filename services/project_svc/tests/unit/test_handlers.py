@@ -1,0 +1,214 @@
+"""PRJ-1..9 use cases against a fake unit of work: events, deadlines, refusals that change nothing."""
+import copy
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from platform_contracts.actor import Actor
+from platform_contracts.roles import CUSTOMER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit.testing import FakeUnitOfWork
+from platform_kit.workcal import default_calendar
+from project_svc import handlers
+from project_svc.exceptions import NotYourTurn, ProjectNotFound, RequirementsInvalid, UnknownProduct
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+FORM = {"id": "f", "name": "Needs", "fields": [{"key": "site", "label": "Site", "type": "text", "required": True},
+                                                {"key": "users", "label": "Users", "type": "number"}]}
+NODES = [
+    {"key": "assign", "kind": "assign_provider", "name": "Assign provider"},
+    {"key": "req", "kind": "submit_requirements", "name": "Requirements", "settings": {"form": FORM}},
+    {"key": "work", "kind": "generic", "name": "Work", "settings": {"side": "provider", "upload_enabled": True}},
+    {"key": "ok", "kind": "confirm", "name": "Confirm", "settings": {"side": "customer", "timeout_days": 2},
+     "reminders": [{"trigger": "timeout", "receivers": ["customer"], "message_template": "late"}]},
+    {"key": "done", "kind": "complete_project", "name": "Complete"},
+]
+VENDOR = Actor("vendor-user", "vendor-org", ISV, (VENDOR_ADMIN,))
+PROVIDER = Actor("prov-admin", "prov-org", ISV, (PROVIDER_ADMIN,))
+BUYER = Actor("cust-user", "cust-org", CUSTOMER, ("customer",))
+STRANGER = Actor("x", "other-org", CUSTOMER, ("customer",))
+
+
+class FakeProjects:
+    def __init__(self):
+        self.saved = {}
+
+    def add_if_new(self, project):
+        if any(p.order_id == project.order_id for p in self.saved.values()):
+            return False
+        self.saved[project.id] = copy.deepcopy(project)
+        return True
+
+    def get(self, project_id, *, for_update=False):
+        project = self.saved.get(project_id)
+        return copy.deepcopy(project) if project else None
+
+    def by_order(self, order_id):
+        return next((copy.deepcopy(p) for p in self.saved.values() if p.order_id == order_id), None)
+
+    def save(self, project):
+        self.saved[project.id] = copy.deepcopy(project)
+
+
+class FakeProducts:
+    def __init__(self):
+        self.flows = {}
+
+    def upsert(self, data):
+        self.flows[data["product_id"]] = dict(data)
+
+    def get(self, product_id):
+        return self.flows.get(product_id)
+
+
+class FakeCalendar:
+    def calendar(self):
+        return default_calendar()
+
+    def set_day(self, *args):
+        pass
+
+
+class FakeRecords:
+    def __init__(self):
+        self.items = []
+
+    def add_record(self, **values):
+        self.items.append(values)
+        return values
+
+    def records(self, project_id, kinds):
+        return [r for r in self.items if r["project_id"] == project_id and r["kind"] in kinds]
+
+    def files(self, project_id):
+        return []
+
+
+class FakeSaturation:
+    def provider_count(self, product_id):
+        return 2
+
+
+def new_uow():
+    return FakeUnitOfWork("project", projects=FakeProjects(), products=FakeProducts(), calendar=FakeCalendar(),
+                          records=FakeRecords(), saturation=FakeSaturation())
+
+
+def bound(uow):
+    handlers.product_template_bound(
+        {"event_id": str(uuid.uuid4())},
+        {"product_id": "prod", "vendor_id": "vendor-org", "product_code": "ERP", "product_name": "ERP install",
+         "template_id": "t", "template_name": "T", "template_version": 3, "nodes": NODES}, uow)
+
+
+def purchased(uow):
+    bound(uow)
+    project, _ = handlers.create_from_purchase({"order_id": f"o-{uuid.uuid4()}", "product_id": "prod",
+                                                "customer_id": "cust-org"}, uow, NOW)
+    handlers.provider_assigned({"event_id": str(uuid.uuid4())},
+                               {"project_id": project.id, "provider_id": "prov-org", "node_key": "assign", "round": 1},
+                               uow)
+    return project.id
+
+
+def test_PRJ1_a_purchase_runs_on_the_bound_flow_kept_from_template_events_without_an_rpc():
+    uow = new_uow()
+    bound(uow)
+    project, created = handlers.create_from_purchase({"order_id": "o1", "product_id": "prod",
+                                                      "customer_id": "cust-org"}, uow, NOW)
+    assert created and project.template_version == 3 and project.product_code == "ERP"
+    assert uow.event_types() == ["project_created", "node_reached"]
+    again, created = handlers.create_from_purchase({"order_id": "o1", "product_id": "prod",
+                                                    "customer_id": "cust-org"}, uow, NOW)
+    assert not created and again.id == project.id and uow.commits == 2
+
+
+def test_PRJ1_a_purchase_of_a_product_without_a_bound_flow_is_refused_clearly():
+    with pytest.raises(UnknownProduct) as refused:
+        handlers.create_from_purchase({"order_id": "o", "product_id": "nope", "customer_id": "c"}, new_uow(), NOW)
+    assert "product_id" in refused.value.fields
+
+
+def test_TPL6_a_submission_with_missing_and_mistyped_fields_names_each_and_commits_nothing():
+    uow = new_uow()
+    project_id = purchased(uow)
+    committed = uow.commits
+    with pytest.raises(RequirementsInvalid) as refused:
+        handlers.act(project_id, "submit_requirements", {"node_key": "req", "data": {"users": "many"}}, BUYER, uow)
+    assert set(refused.value.fields) == {"site", "users"} and uow.commits == committed
+    assert uow.projects.saved[project_id].current_node["key"] == "req"
+    handlers.act(project_id, "submit_requirements", {"node_key": "req", "data": {"site": "Beijing", "users": 10}},
+                 BUYER, uow)
+    assert uow.projects.saved[project_id].submissions["req"] == {"site": "Beijing", "users": 10}
+    assert uow.events_of("node_completed")[-1]["by"] == "cust-user"
+
+
+def test_ORG7_another_tenant_acting_gets_not_found_and_the_wrong_role_gets_forbidden():
+    uow = new_uow()
+    project_id = purchased(uow)
+    with pytest.raises(ProjectNotFound):
+        handlers.act(project_id, "submit_requirements", {"node_key": "req", "data": {"site": "x"}}, STRANGER, uow)
+    with pytest.raises(NotYourTurn):
+        handlers.act(project_id, "submit_requirements", {"node_key": "req", "data": {"site": "x"}}, PROVIDER, uow)
+
+
+def test_PRJ4_reaching_a_timed_node_schedules_its_deadline_and_pause_resume_move_it():
+    uow = new_uow()
+    project_id = purchased(uow)
+    handlers.act(project_id, "submit_requirements", {"node_key": "req", "data": {"site": "x"}}, BUYER, uow, NOW)
+    handlers.act(project_id, "confirm", {"node_key": "work"}, PROVIDER, uow, NOW)
+    due, payload = uow.deadlines[(handlers.NODE_TIMEOUT, project_id)]
+    assert due == datetime(2026, 11, 25, 2, 0, tzinfo=UTC) and payload == {"node_key": "ok", "round": 1}
+    handlers.act(project_id, "pause", {"note": "wait"}, PROVIDER, uow, NOW + timedelta(days=1))
+    assert (handlers.NODE_TIMEOUT, project_id) not in uow.deadlines
+    handlers.act(project_id, "resume", {"note": "go"}, PROVIDER, uow, datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    assert uow.deadlines[(handlers.NODE_TIMEOUT, project_id)][0] == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert {"project_paused", "project_resumed"} <= set(uow.event_types())
+
+
+def test_PRJ3_a_fired_deadline_marks_the_customer_side_late_and_sends_the_timeout_reminder_once():
+    uow = new_uow()
+    project_id = purchased(uow)
+    handlers.act(project_id, "submit_requirements", {"node_key": "req", "data": {"site": "x"}}, BUYER, uow, NOW)
+    handlers.act(project_id, "confirm", {"node_key": "work"}, PROVIDER, uow, NOW)
+    due, payload = uow.deadlines[(handlers.NODE_TIMEOUT, project_id)]
+    handlers.node_timeout(project_id, payload, uow, due)
+    handlers.node_timeout(project_id, payload, uow, due + timedelta(minutes=1))
+    project = uow.projects.saved[project_id]
+    assert (project.late_side, project.late_since) == ("customer", due)
+    assert [r["trigger"] for r in uow.events_of("reminder_due")] == ["timeout"]
+
+
+def test_PRJ7_notes_are_never_listed_for_the_customer_and_messages_stop_when_the_project_closes():
+    uow = new_uow()
+    project_id = purchased(uow)
+    handlers.add_record(project_id, "note", "internal", PROVIDER, uow)
+    handlers.add_record(project_id, "message", "hello", BUYER, uow)
+    with pytest.raises(NotYourTurn):
+        handlers.add_record(project_id, "note", "x", BUYER, uow)
+    with pytest.raises(ProjectNotFound):
+        handlers.list_records(project_id, "note", BUYER, uow)
+    view = handlers.get_project(project_id, BUYER, uow)
+    assert view["notes"] == [] and [m["body"] for m in view["messages"]] == ["hello"]
+    assert [n["body"] for n in handlers.get_project(project_id, VENDOR, uow)["notes"]] == ["internal"]
+    handlers.act(project_id, "cancel", {"reason": "refund"}, VENDOR, uow)
+    assert uow.events_of("project_cancelled")[0]["reason"] == "refund"
+    with pytest.raises(Exception, match="cancelled"):
+        handlers.add_record(project_id, "message", "late", BUYER, uow)
+
+
+def test_PRJ5_change_of_provider_emits_the_change_and_a_new_assign_provider_round():
+    uow = new_uow()
+    project_id = purchased(uow)
+    handlers.act(project_id, "change_provider", {"note": "slow"}, VENDOR, uow)
+    changed = uow.events_of("project_provider_changed")[0]
+    assert changed["old_provider_id"] == "prov-org" and changed["round"] == 2
+    reached = uow.events_of("node_reached")[-1]
+    assert reached["node_kind"] == "assign_provider" and reached["round"] == 2
+
+
+def test_PRJ1_the_marketplace_names_the_customer_and_everyone_else_buys_for_itself():
+    assert handlers.purchase_for(VENDOR, {"order_id": "o", "product_id": "p", "customer_id": "x"})["customer_id"] \
+        == "vendor-org"
+    assert handlers.purchase_for(VENDOR, {"order_id": "o", "product_id": "p", "customer_id": None})["customer_id"] \
+        == "vendor-org"
