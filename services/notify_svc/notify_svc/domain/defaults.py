@@ -1,0 +1,118 @@
+# ruff: noqa: E501  (message texts read best unbroken)
+"""The default message templates the platform ships with (NTF-1, TPL-10, TKT-5, TKT-6, seed 004).
+
+One template per node kind, trigger and recipient of TPL-10, named "node – notify recipient"
+("complete project – notify customer"; other triggers add the trigger: "confirm timeout – notify
+node operator"), plus the ticket rules and the overdue alerts. Operators edit them; a fresh
+deployment seeds what is missing and never overwrites an edited one.
+"""
+from __future__ import annotations
+
+from notify_svc.domain.templates import ANY_CHANNEL, Content, MessageTemplate, Variable
+
+NODE_NAMES = {
+    "assign_provider": ("assign provider", "分配服务商"),
+    "container": ("container", "容器节点"),
+    "submit_requirements": ("submit requirements", "提交需求"),
+    "confirm": ("confirm", "确认"),
+    "claim_order": ("claim order", "认领订单"),
+    "assign_order": ("assign order", "派单"),
+    "generic": ("generic node", "通用节点"),
+    "complete_project": ("complete project", "项目完成"),
+}
+TRIGGER_NAMES = {"node_reached": ("", "已到达"), "timeout": (" timeout", "已超时"),
+                 "completed": (" completed", "已完成"), "rejected": (" rejected", "被驳回")}
+RECIPIENT_NAMES = {"customer": ("customer", "客户"), "provider_admin": ("provider admin", "服务商管理员"),
+                   "node_operator": ("node operator", "节点处理人"), "vendor": ("vendor", "厂商")}
+ALL_CHANNELS = ["inbox", "sms", "email", "dingtalk", "wechat_work"]
+
+_PROJECT_VARIABLES = [
+    Variable("receiver_name", "string", "who reads the message", "张三"),
+    Variable("project_id", "string", "the delivery project", "prj-2f9c"),
+    Variable("order_id", "string", "the marketplace order", "ord-1001"),
+    Variable("node_name", "string", "the node of the flow", "需求确认"),
+]
+
+
+def _node_templates() -> list[MessageTemplate]:
+    templates = []
+    for kind, (node_en, node_zh) in NODE_NAMES.items():
+        for trigger, (trigger_en, trigger_zh) in TRIGGER_NAMES.items():
+            for recipient, (recipient_en, recipient_zh) in RECIPIENT_NAMES.items():
+                subject_zh = f"【交付中心】项目 {{{{ order_id }}}} 的「{{{{ node_name }}}}」{trigger_zh}"
+                body_zh = (f"{{{{ receiver_name }}}}，您好：订单 {{{{ order_id }}}} 的交付项目已进行到「{{{{ node_name }}}}」"
+                           f"（{node_zh}），该节点{trigger_zh}，请登录交付中心查看。")
+                subject_en = f"Order {{{{ order_id }}}}: {{{{ node_name }}}} {trigger_en.strip() or 'reached'}"
+                body_en = (f"Hello {{{{ receiver_name }}}}, the delivery project of order {{{{ order_id }}}} is at "
+                           f"'{{{{ node_name }}}}' ({node_en}){': ' + trigger_en.strip() if trigger_en else ''}. "
+                           f"Please sign in to the delivery centre.")
+                templates.append(MessageTemplate(
+                    name=f"{node_en}{trigger_en} – notify {recipient_en}", variables=list(_PROJECT_VARIABLES),
+                    contents=[Content("zh-CN", ANY_CHANNEL, subject_zh, body_zh),
+                              Content("en", ANY_CHANNEL, subject_en, body_en)],
+                    channels=list(ALL_CHANNELS), node_kind=kind, trigger=trigger, recipient=recipient,
+                    description=f"{node_zh}节点{trigger_zh} – 通知{recipient_zh}", builtin=True))
+    return templates
+
+
+def _template(name: str, description: str, variables: list[Variable], subject: str, body: str,
+              recipient: str | None = None) -> MessageTemplate:
+    return MessageTemplate(name=name, variables=variables, contents=[Content("zh-CN", ANY_CHANNEL, subject, body)],
+                           channels=list(ALL_CHANNELS), recipient=recipient, description=description, builtin=True)
+
+
+_TICKET = [Variable("receiver_name", "string", "", "张三"), Variable("ticket_id", "string", "", "tk-88"),
+           Variable("title", "string", "", "服务器无法登录")]
+_OVERDUE_PROJECT = [Variable("receiver_name", "string", "", "张三"), Variable("project_id", "string", "", "prj-2f9c"),
+                    Variable("order_id", "string", "", "ord-1001"), Variable("due_date", "datetime", "", "2026-11-30"),
+                    Variable("days_overdue", "number", "", "3")]
+_OVERDUE_PAYMENT = [Variable("receiver_name", "string", "", "张三"), Variable("invoice_id", "string", "", "inv-7"),
+                    Variable("amount", "string", "formatted amount with currency", "¥1,200.00"),
+                    Variable("due_date", "datetime", "", "2026-11-30"), Variable("days_overdue", "number", "", "3")]
+
+
+def _other_templates() -> list[MessageTemplate]:
+    return [
+        _template("ticket first response overdue – notify provider admin", "工单首次响应超时（TKT-5）", _TICKET,
+                  "【工单】{{ ticket_id }} 首次响应超时", "{{ receiver_name }}：工单「{{ title }}」超过15分钟未响应，请尽快处理。",
+                  "provider_admin"),
+        _template("ticket plan overdue – notify provider admin", "工单方案回复超时（TKT-5）", _TICKET,
+                  "【工单】{{ ticket_id }} 方案回复超时", "{{ receiver_name }}：工单「{{ title }}」超过30分钟未给出处理方案。",
+                  "provider_admin"),
+        _template("ticket reply overdue – notify provider admin", "工单回复超时（TKT-5）", _TICKET,
+                  "【工单】{{ ticket_id }} 超过4个服务小时未回复", "{{ receiver_name }}：客户在工单「{{ title }}」的留言已超过4个服务小时未回复。",
+                  "provider_admin"),
+        _template("ticket awaiting feedback – notify customer", "待反馈第2个工作日提醒（TKT-6）", _TICKET,
+                  "【工单】{{ ticket_id }} 等待您的反馈", "{{ receiver_name }}：工单「{{ title }}」正在等待您的反馈，请登录查看。",
+                  "customer"),
+        _template("ticket awaiting confirmation – notify customer", "转为待确认（TKT-6）", _TICKET,
+                  "【工单】{{ ticket_id }} 待确认", "{{ receiver_name }}：工单「{{ title }}」已处理，7个工作日未收到反馈，已转为待确认。",
+                  "customer"),
+        _template("ticket confirmed automatically – notify customer", "自动确认（TKT-6）", _TICKET,
+                  "【工单】{{ ticket_id }} 已自动确认", "{{ receiver_name }}：工单「{{ title }}」待确认已满3个工作日，系统已自动确认。",
+                  "customer"),
+        _template("project overdue – notify vendor", "项目工期警报（seed 004）", _OVERDUE_PROJECT,
+                  "【工期警报】订单 {{ order_id }} 已超期 {{ days_overdue }} 天",
+                  "{{ receiver_name }}：项目 {{ project_id }}（订单 {{ order_id }}）应于 {{ due_date }} 完成，已超期 {{ days_overdue }} 天。",
+                  "vendor"),
+        _template("project overdue – notify provider admin", "项目工期警报（seed 004）", _OVERDUE_PROJECT,
+                  "【工期警报】订单 {{ order_id }} 已超期 {{ days_overdue }} 天",
+                  "{{ receiver_name }}：项目 {{ project_id }}（订单 {{ order_id }}）应于 {{ due_date }} 完成，已超期 {{ days_overdue }} 天。",
+                  "provider_admin"),
+        _template("payment overdue – notify customer", "回款警报（seed 004）", _OVERDUE_PAYMENT,
+                  "【回款提醒】账单 {{ invoice_id }} 已逾期",
+                  "{{ receiver_name }}：账单 {{ invoice_id }} 金额 {{ amount }} 应于 {{ due_date }} 支付，已逾期 {{ days_overdue }} 天。",
+                  "customer"),
+        _template("payment overdue – notify vendor", "回款警报（seed 004）", _OVERDUE_PAYMENT,
+                  "【回款警报】账单 {{ invoice_id }} 已逾期",
+                  "{{ receiver_name }}：账单 {{ invoice_id }} 金额 {{ amount }} 应于 {{ due_date }} 回款，已逾期 {{ days_overdue }} 天。",
+                  "vendor"),
+        _template("webhook endpoint disabled – notify organisation admin", "Webhook 停用（GW-5）",
+                  [Variable("receiver_name", "string", "", "张三"), Variable("url", "url", "", "https://example.com/hook")],
+                  "【Webhook】{{ url }} 已停用",
+                  "{{ receiver_name }}：您的 Webhook 地址 {{ url }} 连续失败超过一天，已被停用。修复后请在控制台重新启用并重放失败的事件。"),
+    ]
+
+
+def default_templates() -> list[MessageTemplate]:
+    return _node_templates() + _other_templates()

@@ -1,0 +1,42 @@
+"""notify_svc's refusals, each a platform class (its code and HTTP status come from the base)."""
+from platform_kit.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
+
+
+class TemplateInvalid(ValidationFailed):
+    """A message template that does not render: unknown variable, syntax error, missing content."""
+
+
+class TemplateNotFound(NotFound):
+    pass
+
+
+class TemplateExists(Conflict):
+    pass
+
+
+class MessageNotFound(NotFound):
+    pass
+
+
+class DeliveryNotFound(NotFound):
+    pass
+
+
+class NotResendable(Unprocessable):
+    """Only a failed or skipped delivery is sent again by hand."""
+
+
+class WebhookUrlRefused(ValidationFailed):
+    """Not http(s), or it points into the platform's own network (loopback, private addresses)."""
+
+
+class UnknownEventType(ValidationFailed):
+    pass
+
+
+class EndpointNotFound(NotFound):
+    pass
+
+
+class WebhookDeliveryNotFound(NotFound):
+    pass
