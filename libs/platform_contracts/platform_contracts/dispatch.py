@@ -80,3 +80,15 @@ register("order_claimed", source="dispatch", schema=OrderClaimed,
                      "advances, and a later department-first assign-order dispatches inside that department.")
 register("saturation_changed", source="dispatch", schema=SaturationChanged,
          description="A provider's held orders or maximum for a product changed (PRJ-11 saturation).")
+
+
+class ProductProvidersSet(Schema):
+    product_id = fields.String(required=True)
+    vendor_id = fields.String(required=True)
+    provider_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "every provider that delivers the product now; empty: the vendor delivers itself"})
+
+
+register("product_providers_set", source="dispatch", schema=ProductProvidersSet,
+         description="The providers of a product were set or changed (DSP-1); template_svc shows the product's "
+                     "provider configuration status.")

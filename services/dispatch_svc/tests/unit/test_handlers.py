@@ -1,0 +1,161 @@
+"""Use cases of dispatch_svc against the fake unit of work (DSP-1..9, PRJ-6, ORG-7)."""
+import uuid
+
+import pytest
+
+from dispatch_svc import handlers
+from platform_contracts.actor import Actor
+from platform_contracts.roles import CUSTOMER_MANAGER, DESIGNER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit.exceptions import Forbidden, NotFound
+
+
+def _event(event_type: str, data: dict) -> dict:
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "data": data}
+
+
+def _reached(kind: str, project_id="p1", round_=1, provider_id=None, settings=None, node_key=None) -> dict:
+    return {"project_id": project_id, "order_id": f"o-{project_id}", "product_id": "prod", "vendor_id": "vendor",
+            "customer_id": "cust", "provider_id": provider_id, "node_key": node_key or kind, "node_kind": kind,
+            "node_name": kind, "node_index": 0, "role": None, "round": round_, "settings": settings or {}}
+
+
+def _user(user_id: str, roles=(DESIGNER,), org_id="prov", department_id=None, active=True) -> dict:
+    return {"user_id": user_id, "org_id": org_id, "org_kind": ISV, "login_name": user_id, "display_name": user_id,
+            "roles": list(roles), "department_id": department_id, "active": active}
+
+
+def _reach(uow, kind, **kw):
+    data = _reached(kind, **kw)
+    handlers.node_reached(_event("node_reached", data), data, uow)
+
+
+OPERATOR = None  # system calls (no actor) act as the platform
+
+
+def test_DSP1_DSP2_assign_provider_holds_an_order_and_says_so(uow, repo):
+    handlers.set_product_providers(OPERATOR, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "prov", "weight": 10, "max_held": 1}]}, uow)
+    assert uow.events_of("product_providers_set")[0]["provider_ids"] == ["prov"]
+    _reach(uow, "assign_provider")
+    assert uow.events_of("provider_assigned")[0]["provider_id"] == "prov"
+    assert repo.products["prod"].links["prov"].held == 1
+    assert uow.events_of("saturation_changed")[-1]["held"] == 1
+
+
+def test_DSP3_a_full_product_queues_and_a_completed_project_wakes_the_queue(uow, repo):
+    handlers.set_product_providers(OPERATOR, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "prov", "weight": 10, "max_held": 1}]}, uow)
+    _reach(uow, "assign_provider", project_id="p1")
+    _reach(uow, "assign_provider", project_id="p2")
+    assert uow.events_of("provider_queued")[0]["project_id"] == "p2"
+    handlers.project_closed(_event("project_completed", {"project_id": "p1"}), {"project_id": "p1"}, uow)
+    assert ("retry_queue", "provider:prod") in uow.deadlines
+    key, payload = "provider:prod", uow.deadlines[("retry_queue", "provider:prod")][1]
+    assert handlers.retry_due(key, payload, uow) == 1
+    assert uow.events_of("provider_assigned")[-1]["project_id"] == "p2"
+    assert repo.products["prod"].links["prov"].held == 1 and repo.projects["p2"].waiting is None
+
+
+def test_DSP5_assign_order_picks_the_least_loaded_employee_of_the_role(uow, repo):
+    for user in (_user("e1"), _user("e2"), _user("e3", roles=("engineer",))):
+        handlers.user_changed(_event("user_created", user), user, uow)
+    repo.staff["e1"].held = 2
+    _reach(uow, "assign_order", provider_id="prov", settings={"role": DESIGNER, "rule": "provider_first"})
+    assigned = uow.events_of("employee_assigned")
+    assert [(a["user_id"], a["rule"]) for a in assigned] == [("e2", "least_loaded")]
+    assert repo.staff["e2"].held == 1
+
+
+def test_DSP5_nobody_with_the_role_queues_and_a_user_given_the_role_wakes_it(uow, repo):
+    handlers.user_changed(_event("user_created", _user("e1", roles=("engineer",))), _user("e1", roles=("engineer",)),
+                          uow)
+    _reach(uow, "assign_order", provider_id="prov", settings={"role": DESIGNER})
+    assert uow.events_of("employee_queued")[0]["reason"] == "nobody at the provider holds the role"
+    updated = {**_user("e1", roles=("engineer", DESIGNER)), "changed": ["roles"]}
+    handlers.user_changed(_event("user_updated", updated), updated, uow)
+    assert ("retry_queue", "employee:prov") in uow.deadlines
+    handlers.retry_queue(uow, level="employee", key="prov")
+    assert uow.events_of("employee_assigned")[0]["user_id"] == "e1"
+
+
+def test_DSP7_DSP6_a_claim_then_department_first_dispatch(uow, repo):
+    users = [_user("cm", roles=(CUSTOMER_MANAGER,), department_id="d2"), _user("e1", department_id="d1"),
+             _user("e2", department_id="d2")]
+    for user in users:
+        handlers.user_changed(_event("user_created", user), user, uow)
+    _reach(uow, "claim_order", provider_id="prov")
+    manager = Actor("cm", "prov", ISV, (CUSTOMER_MANAGER,), "d2")
+    claimed = handlers.claim_order(manager, "o-p1", uow)
+    assert claimed["department_id"] == "d2" and uow.events_of("order_claimed") == [claimed]
+    _reach(uow, "assign_order", provider_id="prov", settings={"role": DESIGNER, "rule": "department_first"})
+    assert uow.events_of("employee_assigned")[0]["user_id"] == "e2"
+
+
+def test_DSP7_ORG7_another_providers_manager_sees_no_such_order(uow):
+    _reach(uow, "claim_order", provider_id="prov")
+    with pytest.raises(NotFound):
+        handlers.claim_order(Actor("x", "other", ISV, (CUSTOMER_MANAGER,)), "o-p1", uow)
+
+
+def test_DSP4_the_admin_sets_capacity_the_employee_only_its_switch_and_a_stranger_nothing(uow, repo):
+    handlers.user_changed(_event("user_created", _user("e1")), _user("e1"), uow)
+    admin = Actor("adm", "prov", ISV, (PROVIDER_ADMIN,))
+    assert handlers.set_employee_settings(admin, "e1", {"capacity": 9}, uow).capacity == 9
+    me = Actor("e1", "prov", ISV, (DESIGNER,))
+    assert handlers.set_employee_settings(me, "e1", {"open": False}, uow).open is False
+    with pytest.raises(Forbidden):
+        handlers.set_employee_settings(me, "e1", {"capacity": 50}, uow)
+    with pytest.raises(NotFound):
+        handlers.set_employee_settings(Actor("adm2", "other", ISV, (PROVIDER_ADMIN,)), "e1", {"open": True}, uow)
+    handlers.set_employee_settings(me, "e1", {"open": True}, uow)
+    assert ("retry_queue", "employee:prov") in uow.deadlines, "switching open lets the queue move at once"
+
+
+def test_PRJ6_change_operator_moves_the_hold_and_emits_manual(uow, repo):
+    for user in (_user("e1"), _user("e2")):
+        handlers.user_changed(_event("user_created", user), user, uow)
+    _reach(uow, "assign_order", provider_id="prov", settings={"role": DESIGNER})
+    first = uow.events_of("employee_assigned")[0]["user_id"]
+    other = "e2" if first == "e1" else "e1"
+    admin = Actor("adm", "prov", ISV, (PROVIDER_ADMIN,))
+    with pytest.raises(NotFound):
+        handlers.change_operator(Actor("adm", "else", ISV, (PROVIDER_ADMIN,)), {"project_id": "p1", "user_id": other},
+                                 uow)
+    result = handlers.change_operator(admin, {"project_id": "p1", "user_id": other}, uow)
+    assert result["rule"] == "manual" and repo.staff[other].held == 1 and repo.staff[first].held == 0
+
+
+def test_DSP9_a_provider_change_frees_the_old_holds_and_the_next_round_picks_another(uow, repo):
+    handlers.set_product_providers(OPERATOR, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "a", "weight": 1, "max_held": 5}, {"provider_id": "b", "weight": 1, "max_held": 5}]}, uow)
+    _reach(uow, "assign_provider")
+    old = uow.events_of("provider_assigned")[0]["provider_id"]
+    data = {"project_id": "p1", "product_id": "prod", "old_provider_id": old, "round": 2}
+    handlers.provider_changed(_event("project_provider_changed", data), data, uow)
+    assert repo.products["prod"].links[old].held == 0
+    _reach(uow, "assign_provider", round_=2)
+    assert uow.events_of("provider_assigned")[1]["provider_id"] != old
+
+
+def test_DSP3_queues_are_seen_by_their_vendor_and_provider_admin_only(uow, repo):
+    handlers.set_product_providers(OPERATOR, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "prov", "weight": 1, "max_held": 1}]}, uow)
+    _reach(uow, "assign_provider", project_id="p1")
+    _reach(uow, "assign_provider", project_id="p2")
+    vendor = Actor("v", "vendor", ISV, (VENDOR_ADMIN,))
+    rows, total = handlers.queue_page(vendor, {}, uow)
+    assert total == 1 and rows[0]["project_id"] == "p2" and rows[0]["waited_seconds"] >= 0
+    assert handlers.queue_page(Actor("v", "stranger", ISV, (VENDOR_ADMIN,)), {}, uow) == ([], 0)
+
+
+def test_DSP1_a_vendor_cannot_add_providers(uow):
+    handlers.set_product_providers(OPERATOR, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "prov", "weight": 1, "max_held": 1}]}, uow)
+    vendor = Actor("v", "vendor", ISV, (VENDOR_ADMIN,))
+    with pytest.raises(Forbidden):
+        handlers.set_product_providers(vendor, {"product_id": "prod", "providers": [
+            {"provider_id": "prov", "weight": 1, "max_held": 1},
+            {"provider_id": "x", "weight": 1, "max_held": 1}]}, uow)
+    rows = handlers.set_product_providers(vendor, {"product_id": "prod", "providers": [
+        {"provider_id": "prov", "weight": 7, "max_held": 9}]}, uow)
+    assert rows[0]["weight"] == 7 and rows[0]["max_held"] == 9
