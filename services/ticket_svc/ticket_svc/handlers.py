@@ -178,8 +178,32 @@ def load_visible(ticket_id: str, actor: Actor, uow, *, for_update: bool = False)
     return ticket, side
 
 
-def get_ticket(ticket_id: str, actor: Actor, uow) -> tuple[Ticket, str]:
-    return load_visible(ticket_id, actor, uow)
+def get_ticket(ticket_id: str, actor: Actor, uow) -> dict:
+    ticket, side = load_visible(ticket_id, actor, uow)
+    return view(ticket, side, uow)
+
+
+def view(ticket: Ticket, side: str, uow) -> dict:
+    """The ticket as this side sees it: customers get replies only, no timers and no log (TKT-7)."""
+    data = {name: getattr(ticket, name) for name in (
+        "id", "title", "category", "business_stopping", "tier", "status", "customer_org_id", "customer_user_id",
+        "provider_id", "vendor_id", "order_id", "project_id", "product_id", "assignee_id", "escalated", "complaint",
+        "complaint_note", "suspected", "breached", "priority_rank", "rating", "rating_comment",
+        "first_response_seconds", "resolution_seconds", "opened_at", "updated_at", "resolved_at", "closed_at",
+        "waiting_since")}
+    data["your_side"] = side
+    data["messages"] = ticket.visible_messages(side)
+    data["log"], data["timers"] = [], []
+    if side != CUSTOMER:
+        data["log"] = ticket.log
+        clock = clock_for(ticket.provider_id, uow)
+        hours = ticket.hours(clock)
+        for name, timer in ticket.timers.items():
+            data["timers"].append({
+                "name": name, "target_seconds": None if timer.target is None else int(timer.target.total_seconds()),
+                "used_seconds": int(timer.used.total_seconds()), "due_at": timer.due_at(clock.calendar, hours),
+                "met_at": timer.met_at, "breached_at": timer.breached_at})
+    return data
 
 
 def list_tickets(query: dict, actor: Actor, uow) -> tuple[list[Ticket], int]:
@@ -525,3 +549,12 @@ def report(query: dict, actor: Actor, uow) -> dict:
     return {"provider_id": provider_id, "opened_from": query["opened_from"], "opened_to": query["opened_to"],
             **reports.report(rows)}
 
+
+
+def view_for(ticket: Ticket, actor: Actor, uow) -> dict:
+    return view(ticket, side_of(actor, ticket) or OBSERVER, uow)
+
+
+def duty_roster(actor: Actor, uow) -> list[dict]:
+    _require_agent(actor)
+    return uow.people.duty_of(actor.org_id)

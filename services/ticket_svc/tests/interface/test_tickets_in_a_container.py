@@ -1,0 +1,111 @@
+"""ticket_svc in a nameko container with the real database and broker: assignment with agents
+coming on and off duty, transfer, the 2/7/3 auto rules on a controllable clock, a breach alerted
+once with two replicas, and bad input that changes nothing."""
+import pytest
+
+from platform_kit.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from ticket_svc.service import TicketService
+
+
+def open_ticket(rpc, w, **extra):
+    return rpc(w["customer"]).open_ticket({"title": "网站后台无法登录", "description": "登录后台提示 500 错误",
+                                           "category": "fault", "order_id": w["order_id"], **extra})
+
+
+def test_TKT2_tickets_wait_in_the_queue_until_an_agent_comes_on_duty_then_go_to_the_least_loaded(rpc, world):
+    w = world()
+    first = open_ticket(rpc, w)
+    assert first["assignee_id"] is None and first["provider_id"] == w["provider"]
+    assert rpc(w["a1"]).go_on_duty()["assigned"] == [first["id"]]
+    rpc(w["a2"]).go_on_duty()
+    second = open_ticket(rpc, w)
+    assert second["assignee_id"] == w["a2"].user_id
+    with pytest.raises(Conflict):
+        rpc(w["a1"]).go_off_duty({})
+    handed = rpc(w["a1"]).go_off_duty({"handover_to": w["a2"].user_id, "note": "已确认账号正常，请查应用日志"})
+    assert handed["handed_over"] == [first["id"]]
+    assert rpc(w["a2"]).get_ticket(first["id"])["assignee_id"] == w["a2"].user_id
+    queue = rpc(w["admin"]).list_tickets({"assignee_id": w["a2"].user_id})
+    assert queue["total"] == 2
+
+
+def test_TKT3_a_transfer_without_a_note_changes_nothing_and_with_one_moves_the_ticket(rpc, world, outbox):
+    w = world()
+    rpc(w["a1"]).go_on_duty()
+    ticket = open_ticket(rpc, w)
+    with pytest.raises(ValidationFailed):
+        rpc(w["a1"]).transfer(ticket["id"], {"to_agent_id": w["a2"].user_id, "note": " ", "confirm_off_duty": True})
+    with pytest.raises(Conflict):
+        rpc(w["a1"]).transfer(ticket["id"], {"to_agent_id": w["a2"].user_id, "note": "请继续"})
+    assert rpc(w["a1"]).get_ticket(ticket["id"])["assignee_id"] == w["a1"].user_id
+    moved = rpc(w["a1"]).transfer(ticket["id"], {"to_agent_id": w["a2"].user_id, "note": "已排查网络，请看数据库",
+                                                 "confirm_off_duty": True})
+    assert moved["assignee_id"] == w["a2"].user_id
+    assert outbox("ticket_notification_requested", receivers=[{"user_id": w["a2"].user_id}])
+
+
+def test_TKT6_reminder_confirmation_and_automatic_resolution_on_a_controllable_clock(
+        rpc, world, outbox, fast_forward, deadline_exists, wait_until):
+    w = world()
+    rpc(w["a1"]).go_on_duty()
+    ticket = open_ticket(rpc, w)
+    rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图"})
+    reminded = {"variables": {"kind": "feedback_reminder", "ticket_id": ticket["id"]}}
+    assert fast_forward("ticket_auto_rule", ticket["id"])
+    wait_until(lambda: outbox("ticket_notification_requested", **reminded), message="the 2nd-day reminder")
+    assert outbox("ticket_notification_requested", **reminded)[0]["data"]["channels"] == ["email", "sms"]
+    wait_until(lambda: deadline_exists("ticket_auto_rule", ticket["id"]), message="the 7-day rule scheduled")
+    assert fast_forward("ticket_auto_rule", ticket["id"])
+    wait_until(lambda: rpc(w["customer"]).get_ticket(ticket["id"])["status"] == "awaiting_confirmation",
+               message="moved to awaiting confirmation")
+    assert outbox("ticket_notification_requested", variables={"kind": "moved_to_confirmation"},
+                  receivers=[{"user_id": w["customer"].user_id}])
+    wait_until(lambda: deadline_exists("ticket_auto_rule", ticket["id"]), message="the 3-day rule scheduled")
+    assert fast_forward("ticket_auto_rule", ticket["id"])
+    wait_until(lambda: rpc(w["customer"]).get_ticket(ticket["id"])["status"] == "resolved", message="resolved")
+    assert len(outbox("ticket_status_changed", ticket_id=ticket["id"], side="system")) == 2
+
+
+def test_TKT5_a_breach_is_alerted_once_with_two_replicas_running(
+        rpc, world, container_factory, outbox, fast_forward, deadline_exists, wait_until):
+    second = container_factory(TicketService)
+    second.start()
+    w = world()
+    tickets = [open_ticket(rpc, w) for _ in range(12)]
+    for t in tickets:
+        assert fast_forward("ticket_sla_breach", f"{t['id']}:first_response")
+    wait_until(lambda: not any(deadline_exists("ticket_sla_breach", f"{t['id']}:first_response") for t in tickets),
+               timeout=20, message="every breach deadline fired")
+    for t in tickets:
+        assert len(outbox("ticket_sla_breached", ticket_id=t["id"], timer="first_response")) == 1
+        alerts = outbox("ticket_notification_requested", variables={"kind": "sla_breach", "ticket_id": t["id"]})
+        assert len(alerts) == 1 and alerts[0]["data"]["urgent"] is True
+    assert rpc(w["admin"]).list_tickets({"breached": True})["total"] == 12
+
+
+def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
+    w = world()
+    other = world()
+    ticket = open_ticket(rpc, w)
+    with pytest.raises(Unprocessable):
+        rpc(w["customer"]).change_status(ticket["id"], {"status": "resolved"})
+    with pytest.raises(NotFound):
+        rpc(w["rival"]).post_message(ticket["id"], {"body": "我来回复"})
+    with pytest.raises(ValidationFailed):
+        rpc(w["customer"]).post_message(ticket["id"], {"body": "日志", "attachments": [
+            {"name": "huge.log", "size": 50 * 1024 * 1024}]})
+    with pytest.raises(Unprocessable):
+        rpc(other["customer"]).open_ticket({"title": "x", "description": "y", "category": "fault",
+                                            "order_id": w["order_id"]})
+    after = rpc(w["customer"]).get_ticket(ticket["id"])
+    assert after["status"] == "processing" and len(after["messages"]) == 1
+
+
+def test_TKT4_chinese_text_search_and_suspected_complaints(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w, title="商城首页打不开")
+    rpc(w["customer"]).post_message(ticket["id"], {"body": "请尽快给我打电话"})
+    found = rpc(w["admin"]).list_tickets({"q": "首页打不"})
+    assert [t["id"] for t in found["items"]] == [ticket["id"]]
+    assert rpc(w["admin"]).list_tickets({"suspected": True})["items"][0]["suspected"] == ["phone_call"]
+    assert rpc(w["admin"]).list_tickets({"q": "不存在的内容"})["total"] == 0

@@ -1,0 +1,341 @@
+"""Loads and saves tickets and the facts ticket_svc keeps; the only place with SQL."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from platform_kit.workcal import CalendarDay, ServiceHours
+from ticket_svc.adapters.orm import (
+    AbusiveWordRow,
+    AgentDutyRow,
+    CalendarDayRow,
+    CannedReplyRow,
+    LogRow,
+    MessageRow,
+    OrganisationRow,
+    ServiceHoursRow,
+    SubjectRow,
+    TicketRow,
+    UserRow,
+)
+from ticket_svc.domain.access import Scope
+from ticket_svc.domain.assignment import AgentLoad
+from ticket_svc.domain.canned import DEFAULT_CANNED_REPLIES
+from ticket_svc.domain.model import CUSTOMER, OPEN_STATUSES, REPLY_KIND, LogEntry, Message, Ticket
+from ticket_svc.domain.reports import TicketFigures
+from ticket_svc.domain.sla import Timer
+
+_SCALARS = ("customer_org_id", "customer_user_id", "provider_id", "vendor_id", "product_id", "order_id",
+            "project_id", "title", "category", "tier", "status", "assignee_id", "escalated", "complaint",
+            "complaint_note", "waiting_since", "waiting_round", "reminded", "rating", "rating_comment",
+            "first_response_seconds", "resolution_seconds", "resolved_at", "closed_at", "opened_at")
+_SEARCH_LIMIT = 20_000
+SORTS = {"priority": (TicketRow.priority_rank, TicketRow.opened_at), "opened_at": (TicketRow.opened_at,),
+         "updated_at": (TicketRow.updated_at,), "status": (TicketRow.status, TicketRow.opened_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def timers_to_json(timers: dict[str, Timer]) -> dict:
+    return {name: {"target": None if t.target is None else t.target.total_seconds(),
+                   "used": t.used.total_seconds(), "running_since": _iso(t.running_since), "met_at": _iso(t.met_at),
+                   "warned_at": _iso(t.warned_at), "breached_at": _iso(t.breached_at), "cycle": t.cycle}
+            for name, t in timers.items()}
+
+
+def timers_from_json(data: dict) -> dict[str, Timer]:
+    return {name: Timer(name, None if v["target"] is None else timedelta(seconds=v["target"]),
+                        timedelta(seconds=v["used"]), _dt(v["running_since"]), _dt(v["met_at"]),
+                        _dt(v["warned_at"]), _dt(v["breached_at"]), v["cycle"])
+            for name, v in data.items()}
+
+
+class TicketRepository:
+    def __init__(self, session: Session):
+        self.session = session
+        self._rows: dict[str, TicketRow] = {}
+        self._saved: dict[str, tuple[int, int]] = {}
+
+    # ---- one ticket -----------------------------------------------------------------------
+
+    def add(self, ticket: Ticket) -> None:
+        row = TicketRow(id=ticket.id)
+        self.session.add(row)
+        self._rows[ticket.id] = row
+        self._saved[ticket.id] = (0, 0)
+        self.save(ticket)
+
+    def get(self, ticket_id: str, *, for_update: bool = False) -> Ticket | None:
+        row = self.session.get(TicketRow, ticket_id, with_for_update=for_update, populate_existing=for_update)
+        return None if row is None else self._load(row, full=True)
+
+    def save(self, ticket: Ticket) -> None:
+        row = self._rows[ticket.id]
+        for name in _SCALARS:
+            setattr(row, name, getattr(ticket, name))
+        row.suspected, row.breached = list(ticket.suspected), list(ticket.breached)
+        row.breach_count, row.priority_rank = len(ticket.breached), ticket.priority_rank
+        row.timers = timers_to_json(ticket.timers)
+        row.updated_at = ticket.updated_at or ticket.opened_at
+        visible = [m.body for m in ticket.messages if m.kind == REPLY_KIND and m.side == CUSTOMER]
+        row.search_text = "\n".join([ticket.title, *visible])[:_SEARCH_LIMIT]
+        messages_saved, log_saved = self._saved.get(ticket.id, (0, 0))
+        self.session.flush()
+        for seq, message in enumerate(ticket.messages[messages_saved:], start=messages_saved):
+            self.session.add(MessageRow(id=message.id, ticket_id=ticket.id, seq=seq, author_id=message.author_id,
+                                        side=message.side, kind=message.kind, body=message.body, at=message.at,
+                                        attachments=message.attachments))
+        for entry in ticket.log[log_saved:]:
+            self.session.add(LogRow(ticket_id=ticket.id, at=entry.at, action=entry.action, actor=entry.actor,
+                                    detail=entry.detail))
+        self._saved[ticket.id] = (len(ticket.messages), len(ticket.log))
+        self.session.flush()
+
+    def _load(self, row: TicketRow, *, full: bool) -> Ticket:
+        ticket = Ticket(id=row.id, **{name: getattr(row, name) for name in _SCALARS},
+                        suspected=list(row.suspected), breached=list(row.breached), updated_at=row.updated_at,
+                        timers=timers_from_json(row.timers))
+        if full:
+            ticket.messages = [Message(r.id, r.author_id, r.side, r.kind, r.body, r.at, list(r.attachments))
+                               for r in self.session.execute(select(MessageRow).where(MessageRow.ticket_id == row.id)
+                                                             .order_by(MessageRow.seq)).scalars()]
+            ticket.log = [LogEntry(r.at, r.action, r.actor, r.detail)
+                          for r in self.session.execute(select(LogRow).where(LogRow.ticket_id == row.id)
+                                                        .order_by(LogRow.id)).scalars()]
+        self._rows[row.id] = row
+        self._saved[row.id] = (len(ticket.messages), len(ticket.log)) if full else (10**9, 10**9)
+        return ticket
+
+    # ---- many -----------------------------------------------------------------------------
+
+    def list(self, *, scope: Scope, status: str | None = None, tier: str | None = None,
+             complaint: bool | None = None, suspected: bool | None = None, breached: bool | None = None,
+             assignee_id: str | None = None, customer_org_id: str | None = None, provider_id: str | None = None,
+             escalated: bool | None = None, unassigned: bool | None = None, opened_from: datetime | None = None,
+             opened_to: datetime | None = None, q: str | None = None, sort: str = "priority", limit: int = 50,
+             offset: int = 0) -> tuple[list[Ticket], int]:
+        query = select(TicketRow)
+        if not scope.everything:
+            visible = [c == v for c, v in ((TicketRow.provider_id, scope.provider_of),
+                                           (TicketRow.customer_org_id, scope.customer_of)) if v is not None]
+            query = query.where(or_(*visible)) if visible else query.where(false())
+        for column, value in ((TicketRow.status, status), (TicketRow.tier, tier), (TicketRow.complaint, complaint),
+                              (TicketRow.assignee_id, assignee_id), (TicketRow.customer_org_id, customer_org_id),
+                              (TicketRow.provider_id, provider_id), (TicketRow.escalated, escalated)):
+            if value is not None:
+                query = query.where(column == value)
+        if suspected is not None:
+            has = func.jsonb_array_length(TicketRow.suspected) > 0
+            query = query.where(has if suspected else ~has)
+        if breached is not None:
+            query = query.where(TicketRow.breach_count > 0 if breached else TicketRow.breach_count == 0)
+        if unassigned:
+            query = query.where(TicketRow.assignee_id.is_(None), TicketRow.status.in_(OPEN_STATUSES))
+        if opened_from is not None:
+            query = query.where(TicketRow.opened_at >= opened_from)
+        if opened_to is not None:
+            query = query.where(TicketRow.opened_at < opened_to)
+        if q:
+            # ILIKE on a trigram index: works for Chinese substrings (no word boundaries needed)
+            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(TicketRow.search_text.ilike(f"%{escaped}%"))
+        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        descending = sort.startswith("-")
+        columns = SORTS[sort.lstrip("-")]
+        order = [c.desc() if descending else c.asc() for c in columns]
+        rows = self.session.execute(query.order_by(*order, TicketRow.id).limit(limit).offset(offset)).scalars()
+        return [self._load(r, full=False) for r in rows], total
+
+    def unassigned(self, provider_id: str) -> list[Ticket]:
+        rows = self.session.execute(
+            select(TicketRow).where(TicketRow.provider_id == provider_id, TicketRow.assignee_id.is_(None),
+                                    TicketRow.status.in_(OPEN_STATUSES))
+            .order_by(TicketRow.priority_rank, TicketRow.opened_at).with_for_update(skip_locked=True)
+        ).scalars().all()
+        return [self._load(r, full=True) for r in rows]
+
+    def open_assigned_to(self, user_id: str, *, for_update: bool = False) -> list[Ticket]:
+        query = select(TicketRow).where(TicketRow.assignee_id == user_id, TicketRow.status.in_(OPEN_STATUSES))
+        if for_update:
+            query = query.with_for_update()
+        return [self._load(r, full=True) for r in self.session.execute(query.order_by(TicketRow.opened_at)).scalars()]
+
+    def open_tickets(self, provider_id: str | None = None, batch: int = 1000) -> Iterator[Ticket]:
+        """Every open ticket (of one provider), in batches, without their conversation."""
+        last = ""
+        while True:
+            query = select(TicketRow).where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.id > last)
+            if provider_id is not None:
+                query = query.where(TicketRow.provider_id == provider_id)
+            rows = self.session.execute(query.order_by(TicketRow.id).limit(batch)).scalars().all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._load(row, full=False)
+            last = rows[-1].id
+            self.session.expunge_all()
+            self._rows.clear()
+
+    def figures(self, provider_id: str, opened_from: datetime, opened_to: datetime) -> list[TicketFigures]:
+        rows = self.session.execute(
+            select(TicketRow.assignee_id, TicketRow.status, TicketRow.first_response_seconds,
+                   TicketRow.resolution_seconds, TicketRow.breach_count, TicketRow.rating)
+            .where(TicketRow.provider_id == provider_id, TicketRow.opened_at >= opened_from,
+                   TicketRow.opened_at < opened_to)
+        ).all()
+        return [TicketFigures(r.assignee_id, r.status in OPEN_STATUSES, r.first_response_seconds,
+                              r.resolution_seconds, r.breach_count, r.rating) for r in rows]
+
+
+class PeopleRepository:
+    """identity's users and organisations as ticket_svc keeps them, and who is on duty."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def upsert_user(self, data: dict) -> None:
+        values = {"user_id": data["user_id"], "org_id": data["org_id"], "org_kind": data["org_kind"],
+                  "display_name": data["display_name"], "roles": list(data["roles"]), "active": data["active"]}
+        stmt = pg_insert(UserRow).values(**values)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
+        if not data["active"] or "support_agent" not in data["roles"]:
+            # a deactivated or former agent takes no more tickets
+            self.session.execute(update(AgentDutyRow).where(AgentDutyRow.user_id == data["user_id"])
+                                 .values(on_duty=False))
+
+    def upsert_org(self, org_id: str, name: str, kind: str) -> None:
+        stmt = pg_insert(OrganisationRow).values(org_id=org_id, name=name, kind=kind)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["org_id"], set_={"name": name}))
+
+    def user(self, user_id: str) -> dict | None:
+        row = self.session.get(UserRow, user_id)
+        return None if row is None else {"user_id": row.user_id, "org_id": row.org_id, "roles": list(row.roles),
+                                         "active": row.active, "display_name": row.display_name}
+
+    def operator_org_ids(self) -> list[str]:
+        return list(self.session.execute(select(OrganisationRow.org_id).where(OrganisationRow.kind == "operator"))
+                    .scalars())
+
+    def set_duty(self, user_id: str, provider_id: str, on: bool, now: datetime) -> None:
+        stmt = pg_insert(AgentDutyRow).values(user_id=user_id, provider_id=provider_id, on_duty=on, since=now)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"],
+                                                        set_={"on_duty": on, "since": now,
+                                                              "provider_id": provider_id}))
+
+    def is_on_duty(self, user_id: str) -> bool:
+        row = self.session.get(AgentDutyRow, user_id)
+        return bool(row and row.on_duty)
+
+    def agent_loads(self, provider_id: str) -> list[AgentLoad]:
+        """Lock the provider's duty rows so that two tickets opened at once see each other's load."""
+        duty = self.session.execute(
+            select(AgentDutyRow).where(AgentDutyRow.provider_id == provider_id, AgentDutyRow.on_duty.is_(True))
+            .order_by(AgentDutyRow.user_id).with_for_update()
+        ).scalars().all()
+        if not duty:
+            return []
+        counts = dict(self.session.execute(
+            select(TicketRow.assignee_id, func.count()).where(
+                TicketRow.assignee_id.in_([d.user_id for d in duty]), TicketRow.status.in_(OPEN_STATUSES))
+            .group_by(TicketRow.assignee_id)).all())
+        return [AgentLoad(d.user_id, d.on_duty, d.since, counts.get(d.user_id, 0)) for d in duty]
+
+    def duty_of(self, provider_id: str) -> list[dict]:
+        rows = self.session.execute(select(AgentDutyRow).where(AgentDutyRow.provider_id == provider_id)
+                                    .order_by(AgentDutyRow.user_id)).scalars()
+        return [{"user_id": r.user_id, "on_duty": r.on_duty, "since": r.since} for r in rows]
+
+
+class SubjectRepository:
+    """Orders and projects: the customer, the vendor and the provider (project and dispatch events)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    @staticmethod
+    def _dict(row: SubjectRow | None) -> dict | None:
+        if row is None:
+            return None
+        return {"project_id": row.project_id, "order_id": row.order_id, "product_id": row.product_id,
+                "vendor_id": row.vendor_id, "customer_id": row.customer_id, "provider_id": row.provider_id}
+
+    def upsert_project(self, project_id: str, order_id: str, product_id: str, vendor_id: str,
+                       customer_id: str) -> None:
+        values = {"order_id": order_id, "product_id": product_id, "vendor_id": vendor_id, "customer_id": customer_id}
+        stmt = pg_insert(SubjectRow).values(project_id=project_id, **values)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["project_id"], set_=values))
+
+    def set_provider(self, project_id: str, provider_id: str, product_id: str) -> None:
+        # provider_assigned may overtake project_created: keep whichever arrives first
+        stmt = pg_insert(SubjectRow).values(project_id=project_id, provider_id=provider_id, product_id=product_id)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["project_id"],
+                                                        set_={"provider_id": provider_id}))
+
+    def get(self, project_id: str) -> dict | None:
+        return self._dict(self.session.get(SubjectRow, project_id))
+
+    def by_order(self, order_id: str) -> dict | None:
+        return self._dict(self.session.execute(select(SubjectRow).where(SubjectRow.order_id == order_id))
+                          .scalar_one_or_none())
+
+    def vendor_of_product(self, product_id: str) -> str | None:
+        return self.session.execute(select(SubjectRow.vendor_id).where(SubjectRow.product_id == product_id,
+                                                                       SubjectRow.vendor_id.is_not(None)).limit(1)
+                                    ).scalar_one_or_none()
+
+
+class SettingsRepository:
+    """Calendar edits, service hours, the abusive-word list and canned replies."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def calendar_overrides(self) -> list[CalendarDay]:
+        return [CalendarDay(r.day, r.kind, r.name) for r in self.session.execute(select(CalendarDayRow)).scalars()]
+
+    def set_calendar_day(self, entry: CalendarDay | None, day: date) -> None:
+        if entry is None:
+            self.session.execute(delete(CalendarDayRow).where(CalendarDayRow.day == day))
+            return
+        values = {"kind": entry.kind.value, "name": entry.name}
+        stmt = pg_insert(CalendarDayRow).values(day=day, **values)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["day"], set_=values))
+
+    def service_hours(self, provider_id: str) -> ServiceHours | None:
+        row = self.session.get(ServiceHoursRow, provider_id)
+        return None if row is None else ServiceHours(start=row.start, end=row.end, every_day=row.every_day)
+
+    def set_service_hours(self, provider_id: str, hours: ServiceHours) -> None:
+        values = {"start": hours.start, "end": hours.end, "every_day": hours.every_day}
+        stmt = pg_insert(ServiceHoursRow).values(provider_id=provider_id, **values)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["provider_id"], set_=values))
+
+    def abusive_words(self) -> tuple[str, ...]:
+        return tuple(self.session.execute(select(AbusiveWordRow.word).order_by(AbusiveWordRow.word)).scalars())
+
+    def set_abusive_words(self, words: list[str]) -> None:
+        self.session.execute(delete(AbusiveWordRow))
+        if words:
+            self.session.execute(pg_insert(AbusiveWordRow).values([{"word": w} for w in words])
+                                 .on_conflict_do_nothing())
+
+    def canned_replies(self, provider_id: str) -> list[dict]:
+        own = self.session.execute(select(CannedReplyRow).where(CannedReplyRow.provider_id == provider_id)
+                                   .order_by(CannedReplyRow.created_at)).scalars()
+        defaults = [{"id": f"default-{key}", "provider_id": None, "key": key, "body": body}
+                    for key, body in DEFAULT_CANNED_REPLIES]
+        return defaults + [{"id": r.id, "provider_id": r.provider_id, "key": r.key, "body": r.body} for r in own]
+
+    def add_canned_reply(self, reply: dict) -> None:
+        self.session.add(CannedReplyRow(**reply))
+        self.session.flush()

@@ -1,0 +1,249 @@
+"""Payloads of ticket_svc's RPCs (the internal contract; the gateway has its own public schemas)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ticket_svc.domain.model import CATEGORIES, NOTE_KIND, REPLY_KIND, STATUSES
+from ticket_svc.domain.sla import TIERS
+
+SORTS = ("priority", "-priority", "opened_at", "-opened_at", "updated_at", "-updated_at", "status", "-status")
+
+
+class AttachmentSchema(Schema):
+    key = fields.String(load_default=None, allow_none=True, metadata={"description": "storage key of an upload"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "error.png"})
+    size = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"example": 20480})
+    content_type = fields.String(load_default="application/octet-stream")
+
+
+class OpenTicketSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "网站无法访问"})
+    description = fields.String(required=True, validate=validate.Length(min=1, max=10000),
+                                metadata={"example": "今天上午开始商城首页打不开，返回 502"})
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES), metadata={
+        "description": "site_down, server_down, software_unusable and resources_expiring are business-stopping "
+                       "(TKT-4): sorted first, resolved the same day", "example": "site_down"})
+    tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(TIERS)), metadata={
+        "description": "professional-service severity P0..P3 (TKT-8); none for ordinary after-sales"})
+    order_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                             metadata={"example": "ORD-20261121-0001"})
+    project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    product_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    complaint = fields.Boolean(load_default=False, metadata={"description": "open it as a complaint (投诉)"})
+    customer_org_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "only when the platform (an enterprise system) opens it on a customer's behalf"})
+    customer_user_id = fields.String(load_default=None, allow_none=True)
+
+
+class MessageCreateSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000),
+                         metadata={"example": "您好！您的问题已收到，我们尽快安排看下，请耐心等待！"})
+    kind = fields.String(load_default=REPLY_KIND, validate=validate.OneOf((REPLY_KIND, NOTE_KIND)), metadata={
+        "description": "reply: the customer sees it; note: internal, agents only (TKT-7)"})
+    plan = fields.Boolean(load_default=False, metadata={
+        "description": "this reply tells the customer the plan and expected time (the 30-minute target, TKT-5)"})
+    attachments = fields.List(fields.Nested(AttachmentSchema), load_default=list,
+                              validate=validate.Length(max=10))
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={"example": "awaiting_feedback"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class TransferSchema(Schema):
+    to_agent_id = fields.String(required=True)
+    note = fields.String(required=True, validate=validate.Length(max=2000), metadata={
+        "description": "what you found and what the next agent should do (TKT-3)"})
+    confirm_off_duty = fields.Boolean(load_default=False, metadata={
+        "description": "required to transfer to an agent who is off duty; that agent is told"})
+
+
+class NoteSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class ComplainSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RateSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5), metadata={"example": 5})
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class OffDutySchema(Schema):
+    handover_to = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "a colleague who takes over your open tickets, with the note"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    return_to_queue = fields.Boolean(load_default=False, metadata={
+        "description": "hand your open tickets back to the provider's queue instead"})
+
+    @validates_schema
+    def _note_with_handover(self, data, **kwargs):
+        if data.get("handover_to") and not data.get("note", "").strip():
+            raise ValidationError("a handover needs a note (TKT-3)", "note")
+
+
+class ServiceHoursSchema(Schema):
+    start = fields.Time(required=True, metadata={"example": "08:00:00"})
+    end = fields.Time(required=True, metadata={"description": "00:00 means midnight (24:00)",
+                                                "example": "22:00:00"})
+    every_day = fields.Boolean(load_default=False, metadata={"description": "also weekends and holidays"})
+
+
+class ServiceHoursOutSchema(ServiceHoursSchema):
+    provider_id = fields.String()
+    always = fields.Boolean(metadata={"description": "7x24"})
+    rescheduled = fields.Integer(metadata={"description": "open tickets whose deadlines were recomputed"})
+
+
+class TicketFilterSchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    tier = fields.String(load_default=None, validate=validate.OneOf(tuple(TIERS)))
+    complaint = fields.Boolean(load_default=None, metadata={"description": "explicit complaints (投诉)"})
+    suspected = fields.Boolean(load_default=None, metadata={"description": "suspected complaints"})
+    breached = fields.Boolean(load_default=None)
+    escalated = fields.Boolean(load_default=None)
+    unassigned = fields.Boolean(load_default=None, metadata={"description": "the provider's unassigned queue"})
+    assignee_id = fields.String(load_default=None)
+    customer_org_id = fields.String(load_default=None)
+    provider_id = fields.String(load_default=None)
+    opened_from = fields.AwareDateTime(load_default=None)
+    opened_to = fields.AwareDateTime(load_default=None)
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={
+        "description": "text in the title or the customer's messages; Chinese substrings work"})
+    sort = fields.String(load_default="priority", validate=validate.OneOf(SORTS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ExportFilterSchema(TicketFilterSchema):
+    limit = fields.Integer(load_default=10000, validate=validate.Range(min=1, max=10000))
+
+
+class ReportQuerySchema(Schema):
+    opened_from = fields.AwareDateTime(required=True, metadata={"example": "2026-11-01T00:00:00+08:00"})
+    opened_to = fields.AwareDateTime(required=True, metadata={"example": "2026-12-01T00:00:00+08:00"})
+    provider_id = fields.String(load_default=None, metadata={"description": "the operator names the provider"})
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    author_id = fields.String()
+    side = fields.String()
+    kind = fields.String()
+    body = fields.String()
+    at = fields.AwareDateTime()
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+
+
+class TimerSchema(Schema):
+    name = fields.String()
+    target_seconds = fields.Integer(allow_none=True)
+    used_seconds = fields.Integer()
+    due_at = fields.AwareDateTime(allow_none=True)
+    met_at = fields.AwareDateTime(allow_none=True)
+    breached_at = fields.AwareDateTime(allow_none=True)
+
+
+class LogEntrySchema(Schema):
+    at = fields.AwareDateTime()
+    action = fields.String()
+    actor = fields.String()
+    detail = fields.String()
+
+
+class TicketSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    category = fields.String()
+    business_stopping = fields.Boolean()
+    tier = fields.String(allow_none=True)
+    status = fields.String()
+    customer_org_id = fields.String()
+    customer_user_id = fields.String()
+    provider_id = fields.String()
+    vendor_id = fields.String(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    project_id = fields.String(allow_none=True)
+    product_id = fields.String(allow_none=True)
+    assignee_id = fields.String(allow_none=True)
+    escalated = fields.Boolean()
+    complaint = fields.Boolean()
+    suspected = fields.List(fields.String())
+    breached = fields.List(fields.String())
+    priority_rank = fields.Integer()
+    rating = fields.Integer(allow_none=True)
+    first_response_seconds = fields.Integer(allow_none=True)
+    resolution_seconds = fields.Integer(allow_none=True)
+    opened_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class TicketSchema(TicketSummarySchema):
+    complaint_note = fields.String()
+    rating_comment = fields.String()
+    waiting_since = fields.AwareDateTime(allow_none=True)
+    your_side = fields.String(metadata={"description": "customer, agent or observer"})
+    timers = fields.List(fields.Nested(TimerSchema), metadata={"description": "agents only"})
+    messages = fields.List(fields.Nested(MessageSchema), metadata={"description": "customers see replies only"})
+    log = fields.List(fields.Nested(LogEntrySchema), metadata={"description": "agents only"})
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSummarySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class DutySchema(Schema):
+    user_id = fields.String()
+    on_duty = fields.Boolean()
+    assigned = fields.List(fields.String(), metadata={"description": "tickets taken from the queue"})
+    handed_over = fields.List(fields.String())
+
+
+class RosterEntrySchema(Schema):
+    user_id = fields.String()
+    on_duty = fields.Boolean()
+    since = fields.AwareDateTime()
+
+
+class CannedReplySchema(Schema):
+    id = fields.String(dump_only=True)
+    provider_id = fields.String(dump_only=True, allow_none=True)
+    key = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={"example": "received"})
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class WordListSchema(Schema):
+    words = fields.List(fields.String(validate=validate.Length(min=1, max=50)), required=True,
+                        validate=validate.Length(max=2000))
+
+
+class FiguresSchema(Schema):
+    tickets = fields.Integer()
+    backlog = fields.Integer()
+    first_response_median = fields.Float(allow_none=True, metadata={"description": "service seconds"})
+    first_response_p90 = fields.Float(allow_none=True)
+    resolution_median = fields.Float(allow_none=True)
+    resolution_p90 = fields.Float(allow_none=True)
+    breaches = fields.Integer()
+    breached_tickets = fields.Integer()
+    satisfaction = fields.Float(allow_none=True, metadata={"description": "average rating 1..5"})
+    ratings = fields.Integer()
+
+
+class AgentFiguresSchema(FiguresSchema):
+    agent_id = fields.String()
+
+
+class ReportSchema(Schema):
+    provider_id = fields.String()
+    opened_from = fields.AwareDateTime()
+    opened_to = fields.AwareDateTime()
+    total = fields.Nested(FiguresSchema)
+    agents = fields.List(fields.Nested(AgentFiguresSchema))
