@@ -15,6 +15,7 @@ from platform_contracts.actor import Actor
 from platform_contracts.roles import ISV, PLATFORM_OPERATOR, VENDOR_ADMIN
 from platform_contracts.roles import OPERATOR as OPERATOR_KIND
 from platform_kit.tables import outbox_events
+from platform_kit.testing import _wait_until
 from project_svc.service import ProjectService
 from template_svc.service import TemplateService
 
@@ -41,6 +42,8 @@ def _product(rpc, providers=()) -> tuple[str, str]:
     if providers:
         rpc.dispatch.set_product_providers({"product_id": product_id, "vendor_id": vendor_id,
                                             "providers": list(providers)})
+    # project_svc keeps the bound flow from template_svc's event (no RPC per purchase)
+    _wait_until(lambda: rpc.project.knows_product(product_id), message="project_svc to know the product's flow")
     return product_id, vendor_id
 
 
