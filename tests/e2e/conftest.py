@@ -100,6 +100,7 @@ def e2e(request, tmp_path_factory):
         url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}e2e_{service}_svc"
         recreate_database(url)
         migrate.upgrade(service, url)
+        migrate.declare_topology(service, amqp_uri)
         env[f"{service.upper()}_DATABASE_URL"] = url
     log_dir = tmp_path_factory.mktemp("e2e-logs")
     stack = Stack(default_specs(PORT_OFFSET), env=env, log_dir=log_dir)

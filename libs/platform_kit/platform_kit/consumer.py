@@ -5,10 +5,15 @@
 1. the handler raised: the message is republished to ``<queue>.retry`` with a per-message TTL
    (back-off 1 s, 2 s, 4 s ... capped); when the TTL expires RabbitMQ dead-letters it straight
    back to the handler's own queue (not to other services' queues);
-2. after ``max_attempts`` the message goes to the service's dead-letter queue ``dlq.<service>``
-   with the error, the original queue and the attempt count in its headers, where an operator
-   lists and replays it (``python -m platform_kit.dlq``);
-3. only after that republish is confirmed is the original acked: if the broker is unreachable,
+2. a transient failure (``platform_kit.faults``: a lost connection, a timeout, a serialisation
+   conflict, a dependency down) is retried that way for as long as it takes, back-off capped at
+   ``TRANSIENT_MAX_BACKOFF_SECONDS``, and counted (``platform_events_handled_total`` with outcome
+   ``retried_transient``); it never reaches the dead-letter queue;
+3. any other failure, after ``max_attempts``, goes to the service's dead-letter queue
+   ``dlq.<service>`` with the error, the original queue and the attempt count in its headers,
+   where an operator lists and replays it (``python -m platform_kit.dlq``); so does a message
+   that cannot even be decoded (not JSON), at once, with the reason;
+4. only after that republish is confirmed is the original acked: if the broker is unreachable,
    the message is requeued instead, so nothing is lost.
 
 Idempotency is the handler's side of the bargain: it calls ``uow.claim_event(event, name)`` in the
@@ -26,10 +31,14 @@ from nameko.constants import PERSISTENT
 from nameko.events import EventHandler
 
 from platform_kit import metrics
+from platform_kit.faults import is_transient
+from platform_kit.topology import Subscription
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-platform-attempt"
+TRANSIENT_HEADER = "x-platform-transient-attempt"
+TRANSIENT_MAX_BACKOFF_SECONDS = 300.0
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
@@ -69,7 +78,12 @@ class RetryingEventHandler(EventHandler):
         super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
 
     def setup(self) -> None:
+        self.consumer_options["on_decode_error"] = self.handle_undecodable
         super().setup()
+        expected = Subscription(self.container.service_name, self.method_name, self.source_service,
+                                self.event_type).queue_name
+        if self.queue.name != expected:  # the migrator declares queues by this name before we start
+            raise RuntimeError(f"nameko named the queue {self.queue.name!r}, platform_kit.topology {expected!r}")
         self.retry_queue = retry_queue(self.queue.name)
         self.dead_letter_queue = dead_letter_queue(self.container.service_name)
         with get_producer(config["AMQP_URI"]) as producer:
@@ -87,6 +101,9 @@ class RetryingEventHandler(EventHandler):
             return
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:2000]
+        if is_transient(exc_info[1]):
+            self._retry_transient(message, error)
+            return
         try:
             if attempt < self.max_attempts:
                 delay = backoff_seconds(attempt, self.backoff)
@@ -107,8 +124,40 @@ class RetryingEventHandler(EventHandler):
         metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name, outcome).inc()
         self.consumer.ack_message(message)
 
-    def _republish(self, message, queue: Queue, attempt: int, error: str, expiration=None) -> None:
+    def _retry_transient(self, message, error: str) -> None:
+        headers = message.headers or {}
+        transient = int(headers.get(TRANSIENT_HEADER, 0)) + 1
+        delay = min(backoff_seconds(transient, self.backoff), TRANSIENT_MAX_BACKOFF_SECONDS)
+        try:
+            self._republish(message, self.retry_queue, int(headers.get(ATTEMPT_HEADER, 1)), error,
+                            expiration=delay, extra={TRANSIENT_HEADER: transient})
+        except Exception:
+            log.exception("could not hand %s's failed message on; requeueing it", self.handler_name)
+            self.consumer.requeue_message(message)
+            return
+        log.warning("%s hit a transient failure (try %d), retrying in %.0fs: %s", self.handler_name, transient,
+                    delay, error)
+        metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "retried_transient").inc()
+        self.consumer.ack_message(message)
+
+    def handle_undecodable(self, message, exc: Exception) -> None:
+        """A body that is not what it claims (not JSON): no retry can fix it; dead-letter it with the reason."""
+        error = f"undecodable message ({message.content_type}): {exc}"[:2000]
+        try:
+            self._republish(message, self.dead_letter_queue, 1, error)
+        except Exception:
+            log.exception("could not dead-letter an undecodable message of %s; requeueing it", self.handler_name)
+            self.consumer.requeue_message(message)
+            return
+        log.error("%s received a message it cannot decode; moved to %s: %s", self.handler_name,
+                  self.dead_letter_queue.name, error)
+        metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name, "undecodable").inc()
+        self.consumer.ack_message(message)
+
+    def _republish(self, message, queue: Queue, attempt: int, error: str, expiration=None,
+                   extra: dict | None = None) -> None:
         headers = dict(message.headers or {})
+        headers.update(extra or {})
         headers.update({
             ATTEMPT_HEADER: attempt,
             "x-platform-error": error,

@@ -18,6 +18,8 @@ EVENTS_HANDLED = Counter(
     ["service", "handler", "outcome"],
 )
 OUTBOX_PUBLISHED = Counter("platform_outbox_published_total", "Outbox events published", ["service"])
+OUTBOX_UNROUTABLE = Counter("platform_outbox_unroutable_total", "Outbox events the broker could not route",
+                            ["service", "event_type"])
 PERIODIC_RUNS = Counter("platform_periodic_runs_total", "Periodic jobs run (claimed periods)", ["service", "job"])
 PERIODIC_SKIPPED = Counter("platform_periodic_skipped_total", "Periods skipped because the claim store was unreachable",
                            ["service", "job"])

@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("services", nargs="*", choices=[[], *services()], metavar="SERVICE")
     parser.add_argument("--all", action="store_true", help="every service")
+    parser.add_argument("--no-topology", action="store_true",
+                        help="migrate the databases only; do not declare queues on the broker (AMQP_URI)")
     parser.add_argument("--make-revision", metavar="MESSAGE",
                         help="developers: autogenerate a new revision of the one named service")
     args = parser.parse_args(argv)
@@ -123,7 +125,21 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name at least one service or --all")
     for name in names:
         upgrade(name)
+    if not args.no_topology:
+        for name in names:
+            declare_topology(name)
     return 0
+
+
+def declare_topology(service: str, amqp_uri: str | None = None) -> list[str]:
+    """Declare the service's exchange and every queue it consumes from, before any of it runs
+    (platform_kit.topology): events published before a subscriber first starts wait in its queue."""
+    from platform_kit import topology
+
+    uri = amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    declared = topology.declare(uri, topology.service_class(manifest.load().service(service).module))
+    log.info("%s: declared %d queues on the broker", service, len(declared))
+    return declared
 
 
 if __name__ == "__main__":

@@ -153,3 +153,19 @@ class FakeUnitOfWork:
 
     def events_of(self, event_type: str) -> list[dict]:
         return [e["data"] for e in self.events if e["event_type"] == event_type]
+
+
+def publish_event(source: str, event_type: str, data: dict, event_id: str | None = None) -> dict:
+    """Publish an event envelope as ``source`` would, straight to the broker (interface tests)."""
+    from nameko.amqp.publish import get_producer
+    from nameko.standalone.events import get_event_exchange
+
+    from platform_kit.clock import utcnow
+
+    envelope = {"event_id": event_id or str(uuid.uuid4()), "event_type": event_type, "version": 1,
+                "source": source, "occurred_at": utcnow().isoformat(), "correlation_id": None, "data": data}
+    exchange = get_event_exchange(source)
+    with get_producer(nameko_config["AMQP_URI"]) as producer:
+        producer.publish(envelope, exchange=exchange, routing_key=event_type, serializer="json",
+                         declare=[exchange])
+    return envelope

@@ -4,8 +4,6 @@ import uuid
 from datetime import timedelta
 
 from nameko import config
-from nameko.amqp.publish import get_producer
-from nameko.standalone.events import get_event_exchange
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -15,16 +13,7 @@ from platform_kit.consumer import on_event
 from platform_kit.db import Database, UnitOfWork
 from platform_kit.scheduling import on_deadline, periodic
 from platform_kit.tables import deadlines
-
-
-def publish(source: str, event_type: str, data: dict, event_id: str | None = None) -> dict:
-    envelope = {"event_id": event_id or str(uuid.uuid4()), "event_type": event_type, "version": 1,
-                "source": source, "occurred_at": utcnow().isoformat(), "correlation_id": None, "data": data}
-    exchange = get_event_exchange(source)
-    with get_producer(config["AMQP_URI"]) as producer:
-        producer.publish(envelope, exchange=exchange, routing_key=event_type, serializer="json",
-                         declare=[exchange])
-    return envelope
+from platform_kit.testing import publish_event as publish
 
 
 class Flaky:
