@@ -92,8 +92,8 @@ class User(Base):
 
 
 class RefreshToken(Base):
-    """An opaque refresh token, stored as its SHA-256. Rotation keeps one family per log-in:
-    presenting a revoked member again means it was stolen, and the whole family is revoked."""
+    """An opaque refresh token, stored as its SHA-256. Rotation keeps one family per log-in (a
+    sign-in): presenting a rotated member again means it was stolen, and the sign-in ends."""
 
     __tablename__ = "refresh_tokens"
 
@@ -106,6 +106,9 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
     replaced_by: Mapped[str | None] = mapped_column(String(36))
+    # the access token issued with this refresh token, revoked when its sign-in ends
+    access_jti: Mapped[str | None] = mapped_column(String(64))
+    access_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CalendarOverride(Base):

@@ -1,73 +1,102 @@
-"""What log-in and log-out need besides the database: the token secret and Redis.
+"""What sign-in needs besides the database: access tokens (JWT) and Redis.
 
 ``SessionStore`` is a nameko DependencyProvider: it reads ``JWT_SECRET`` and ``REDIS_URL`` in
-``setup()`` and hands each worker a small ``Sessions`` object with the secret, the shared
-token revocations of ``platform_kit.auth`` and the failed-log-in counters.
+``setup()`` and hands each worker a ``domain.ports.Sessions`` built from the classes below,
+which implement the domain's small interfaces (unit tests use in-memory fakes instead).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from datetime import datetime
 
 import redis
 from nameko import config
 from nameko.extensions import DependencyProvider
 
-from identity_svc.domain.login_limits import ACCOUNT, ADDRESS, Limit
-from platform_kit.auth import Keyring, Revocations
+from identity_svc.domain.login_limits import Counter
+from identity_svc.domain.ports import AccessClaims, IssuedAccess, Sessions
+from identity_svc.domain.signin import AccessGrant
+from platform_contracts.actor import Actor
+from platform_kit import auth
 from platform_kit.cache import redis_client, redis_key_prefix
+from platform_kit.exceptions import Unauthenticated
 
 
-class LoginGuard:
-    """Failed log-ins counted in Redis per account and per client address, in fixed windows."""
+class JwtAccessTokens:
+    def __init__(self, secret: str):
+        self.secret = secret
 
-    def __init__(self, client: redis.Redis, prefix: str = "identity:login_failures"):
+    def issue(self, actor: Actor, *, must_change_password: bool, now: datetime) -> IssuedAccess:
+        token, claims = auth.issue_access_token(actor, self.secret, must_change_password=must_change_password,
+                                                now=now)
+        return IssuedAccess(token, AccessGrant(claims.jti, claims.expires_at), auth.ACCESS_TOKEN_MINUTES * 60)
+
+    def read(self, token: str) -> AccessClaims | None:
+        try:
+            claims = auth.decode_access_token(token, self.secret)
+        except Unauthenticated:
+            return None  # expired or not ours: it opens nothing any more
+        return AccessClaims(claims.actor.user_id, AccessGrant(claims.jti, claims.expires_at))
+
+
+class RedisRevocations:
+    """``platform_kit.auth.Revocations``, the keys the gateway checks on every request."""
+
+    def __init__(self, revocations: auth.Revocations):
+        self.revocations = revocations
+
+    def revoke(self, user_id: str, grant: AccessGrant) -> None:
+        self.revocations.revoke(auth.TokenClaims(Actor(user_id, "", ""), grant.jti, grant.expires_at,
+                                                 grant.expires_at, False))
+
+    def revoke_all_before(self, user_id: str, moment: datetime) -> None:
+        self.revocations.revoke_all_before(user_id, moment)
+
+
+class RedisFailureCounters:
+    """Failed log-ins counted in Redis, one key per counter, in fixed windows."""
+
+    def __init__(self, client: redis.Redis, prefix: str):
         self.redis = client
         self.prefix = prefix
 
-    def _key(self, limit: Limit, value: str) -> str:
-        return f"{self.prefix}:{limit.scope}:{value}"
+    def _key(self, counter: Counter) -> str:
+        return f"{self.prefix}:{counter.limit.scope}:{counter.key}"
 
-    def _scopes(self, login_key: str, address: str | None) -> list[tuple[Limit, str]]:
-        scopes = [(ACCOUNT, self._key(ACCOUNT, login_key))]
-        if address:
-            scopes.append((ADDRESS, self._key(ADDRESS, address)))
-        return scopes
+    def read(self, counters: Sequence[Counter]) -> list[tuple[Counter, int, int]]:
+        pipe = self.redis.pipeline(transaction=False)
+        for counter in counters:
+            pipe.get(self._key(counter))
+            pipe.ttl(self._key(counter))
+        values = pipe.execute()
+        return [(c, int(values[2 * i] or 0), int(values[2 * i + 1])) for i, c in enumerate(counters)]
 
-    def blocked(self, login_key: str, address: str | None) -> tuple[Limit, int] | None:
-        """The limit reached and the seconds until it lifts, or None when log-in may proceed."""
-        for limit, key in self._scopes(login_key, address):
-            count = self.redis.get(key)
-            if count is not None and int(count) >= limit.max_failures:
-                ttl = self.redis.ttl(key)
-                return limit, ttl if ttl > 0 else limit.window_seconds
-        return None
-
-    def record_failure(self, login_key: str, address: str | None) -> bool:
-        """Count a failure; True when it made the account or the address reach its limit."""
-        reached = False
-        for limit, key in self._scopes(login_key, address):
-            pipe = self.redis.pipeline(transaction=True)
+    def add_failure(self, counters: Sequence[Counter]) -> list[int]:
+        pipe = self.redis.pipeline(transaction=True)
+        for counter in counters:
             # the window starts at the first failure; INCR keeps the expiry set here
-            pipe.set(key, 0, ex=limit.window_seconds, nx=True)
-            pipe.incr(key)
-            count = pipe.execute()[1]
-            reached = reached or count == limit.max_failures
-        return reached
+            pipe.set(self._key(counter), 0, ex=counter.limit.window_seconds, nx=True)
+            pipe.incr(self._key(counter))
+        values = pipe.execute()
+        return [int(v) for v in values[1::2]]
 
-    def clear_account(self, login_key: str) -> None:
-        self.redis.delete(self._key(ACCOUNT, login_key))
+    def forget(self, counters: Sequence[Counter]) -> None:
+        if counters:
+            self.redis.delete(*(self._key(c) for c in counters))
 
-
-@dataclass(frozen=True)
-class Sessions:
-    secret: Keyring
-    revocations: Revocations
-    guard: LoginGuard
+    def forget_account(self, login_key: str) -> None:
+        escaped = "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in login_key)
+        keys = [f"{self.prefix}:account:{login_key}",
+                *self.redis.scan_iter(match=f"{self.prefix}:account_at_address:{escaped}|*", count=500)]
+        self.redis.delete(*keys)
 
 
 class SessionStore(DependencyProvider):
     def setup(self) -> None:
-        self.secret = Keyring.from_config(config)
+        secret = config.get("JWT_SECRET")
+        if not secret:
+            raise RuntimeError("configuration key JWT_SECRET (signs access tokens) is not set")
+        self.secret = secret
         self.redis = redis_client()
 
     def stop(self) -> None:
@@ -82,5 +111,5 @@ class SessionStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Sessions:
         namespace = redis_key_prefix()
-        return Sessions(self.secret, Revocations(self.redis, namespace),
-                        LoginGuard(self.redis, f"{namespace}:identity:login_failures"))
+        return Sessions(JwtAccessTokens(self.secret), RedisRevocations(auth.Revocations(self.redis, namespace)),
+                        RedisFailureCounters(self.redis, f"{namespace}:identity:login_failures"))

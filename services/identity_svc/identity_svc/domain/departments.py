@@ -9,26 +9,48 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from identity_svc.domain.errors import Clash, InvalidValue, NotAllowedNow
+from identity_svc.domain.events import Event
+from identity_svc.exceptions import Clash, InvalidValue, NotAllowedNow
 
 MAX_NAME = 100
 
 
-@dataclass(frozen=True)
+@dataclass
 class Department:
     id: str
     parent_id: str | None
     name: str
+    org_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def changed(self, change: str) -> Event:
+        return Event("department_changed", {"department_id": self.id, "org_id": self.org_id, "change": change,
+                                            "name": self.name, "parent_id": self.parent_id})
+
+
+def root_of(org_id: str, department_id: str, name: str, now: datetime) -> tuple[Department, Event]:
+    """The root department of a new ISV, named like the organisation."""
+    root = Department(department_id, None, name, org_id, now, now)
+    return root, root.changed("created")
 
 
 class DepartmentTree:
-    def __init__(self, departments: Iterable[Department]):
+    """The aggregate of one ISV's departments. Changes are recorded for the repository
+    (``added``, ``updated``, ``removed``) and return the ``department_changed`` events."""
+
+    def __init__(self, departments: Iterable[Department], org_id: str | None = None):
+        self.org_id = org_id
         self.by_id: dict[str, Department] = {d.id: d for d in departments}
         roots = [d for d in self.by_id.values() if d.parent_id is None]
         if len(roots) != 1:
             raise ValueError(f"a department tree has exactly one root, found {len(roots)}")
         self.root = roots[0]
+        self.added: list[str] = []
+        self.updated: set[str] = set()
+        self.removed: list[str] = []
 
     def __contains__(self, department_id: str) -> bool:
         return department_id in self.by_id
@@ -92,6 +114,41 @@ class DepartmentTree:
                 parts.append(f"{len(children)} sub-department(s)")
             raise NotAllowedNow(f"Only an empty department can be deleted; this one has {' and '.join(parts)}.",
                                 {"department_id": [f"still has {' and '.join(parts)}"]})
+
+    # ---- changes -----------------------------------------------------------------------
+
+    def create(self, department_id: str, parent_id: str | None, name: str, now: datetime) -> tuple[Department, Event]:
+        """A new department under ``parent_id`` (default: the root)."""
+        parent_id = parent_id or self.root.id
+        cleaned = self.check_create(parent_id, name)
+        department = Department(department_id, parent_id, cleaned, self.org_id, now, now)
+        self.by_id[department.id] = department
+        self.added.append(department.id)
+        return department, department.changed("created")
+
+    def update(self, department_id: str, changes: dict, now: datetime) -> list[Event]:
+        """Rename and/or move; one event per change, each carrying the final state."""
+        department = self.by_id[department_id]
+        kinds = []
+        if "name" in changes:
+            name = self.check_rename(department_id, changes["name"])
+            if name != department.name:
+                department.name = name
+                kinds.append("renamed")
+        if "parent_id" in changes and changes["parent_id"] != department.parent_id:
+            self.check_move(department_id, changes["parent_id"])
+            department.parent_id = changes["parent_id"]
+            kinds.append("moved")
+        if kinds:
+            department.updated_at = now
+            self.updated.add(department_id)
+        return [department.changed(kind) for kind in kinds]
+
+    def delete(self, department_id: str, user_counts: Mapping[str, int]) -> tuple[Department, Event]:
+        self.check_delete(department_id, user_counts)
+        department = self.by_id.pop(department_id)
+        self.removed.append(department_id)
+        return department, department.changed("deleted")
 
     # ---- views -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from identity_svc.domain.errors import InvalidValue
+from identity_svc.exceptions import InvalidValue
 from platform_contracts.roles import (
     CUSTOMER,
     CUSTOMER_MANAGER,

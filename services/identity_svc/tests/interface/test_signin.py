@@ -2,6 +2,8 @@
 import pytest
 from sqlalchemy import text
 
+from identity_svc.adapters.sessions import RedisFailureCounters
+from identity_svc.domain.login_limits import ACCOUNT, ACCOUNT_AT_ADDRESS, ADDRESS, Counter
 from platform_kit.errors import RateLimited, Unauthenticated, ValidationFailed
 
 
@@ -52,22 +54,46 @@ def test_GW2_unknown_user_and_wrong_password_get_the_same_answer(rpc, isv, uniqu
     assert unknown.value.message == wrong.value.message == "The login name or the password is not correct."
 
 
-def test_GW2_failed_logins_are_limited_per_account(rpc, isv, new_employee, random_address):
+def test_GW2_failed_logins_are_limited_per_account_from_any_address(rpc, isv, new_employee, random_address):
     user, password = new_employee(isv)
-    for _ in range(5):
+    for _ in range(ACCOUNT.max_failures):
         with pytest.raises(Unauthenticated):
             rpc().login(user["login_name"], "Wrong-1234", random_address())
     with pytest.raises(RateLimited) as err:
         rpc().login(user["login_name"], password, random_address())  # even the right password waits
-    assert "for this account" in err.value.message and "Try again in 15 minutes" in err.value.message
+    assert "for this account." in err.value.message and "Try again in 15 minutes" in err.value.message
 
 
-def test_GW2_failed_logins_are_limited_per_client_address(rpc, isv, new_employee, unique, random_address):
+def test_GW2_failed_logins_of_one_account_from_one_address_make_only_that_address_wait(rpc, isv, new_employee,
+                                                                                        random_address):
     user, password = new_employee(isv)
     address = random_address()
-    for _ in range(20):
+    for _ in range(ACCOUNT_AT_ADDRESS.max_failures):
         with pytest.raises(Unauthenticated):
-            rpc().login(unique("guess"), "Wrong-1234", address)
+            rpc().login(user["login_name"], "Wrong-1234", address)
+    with pytest.raises(RateLimited) as err:
+        rpc().login(user["login_name"], password, address)
+    assert "for this account from your address" in err.value.message
+    # the user, elsewhere, signs in; so does a colleague behind the same address
+    assert rpc().login(user["login_name"], password, random_address())["access_token"]
+    colleague, colleagues_password = new_employee(isv)
+    assert rpc().login(colleague["login_name"], colleagues_password, address)["access_token"]
+
+
+def test_GW2_a_shared_address_is_limited_only_at_a_much_higher_ceiling(rpc, isv, new_employee, unique, random_address,
+                                                                      redis_client, platform_config):
+    user, password = new_employee(isv)
+    address = random_address()
+    for _ in range(ACCOUNT_AT_ADDRESS.max_failures):  # several people behind one office address mistype
+        with pytest.raises(Unauthenticated):
+            rpc().login(unique("typo"), "Wrong-1234", address)
+    assert rpc().login(user["login_name"], password, address)["access_token"]
+    # the address's own ceiling: counted to one below it (a hundred real log-ins would take long)
+    counters = RedisFailureCounters(redis_client, f"{platform_config['REDIS_KEY_PREFIX']}:identity:login_failures")
+    for _ in range(ADDRESS.max_failures - ACCOUNT_AT_ADDRESS.max_failures - 1):
+        counters.add_failure([Counter(ADDRESS, address)])
+    with pytest.raises(Unauthenticated):
+        rpc().login(unique("guess"), "Wrong-1234", address)
     with pytest.raises(RateLimited) as err:
         rpc().login(user["login_name"], password, address)
     assert "for this address" in err.value.message
@@ -96,8 +122,23 @@ def test_GW2_refresh_rotates_the_token_and_reuse_revokes_the_whole_family(rpc, o
     with pytest.raises(Unauthenticated):
         rpc().refresh(second["refresh_token"])  # so the legitimate successor dies too
     assert revocations.is_revoked(decode(second["access_token"]))
+    assert revocations.is_revoked(decode(first["access_token"]))
     reused = rpc(operator).audit_log({"action": "refresh_token_reused", "actor_user_id": user["id"]})["items"]
     assert len(reused) == 1
+
+
+def test_GW2_refresh_token_reuse_ends_that_sign_in_only_not_the_users_other_sign_ins(
+        rpc, isv, sign_in, new_employee, revocations, random_address, decode):
+    user, one_time = new_employee(isv)
+    password = sign_in(user, one_time)
+    phone = rpc().login(user["login_name"], password, random_address())
+    laptop = rpc().login(user["login_name"], password, random_address())
+    rotated = rpc().refresh(laptop["refresh_token"])
+    with pytest.raises(Unauthenticated):
+        rpc().refresh(laptop["refresh_token"])
+    assert revocations.is_revoked(decode(rotated["access_token"]))
+    assert not revocations.is_revoked(decode(phone["access_token"]))
+    assert rpc().refresh(phone["refresh_token"])["access_token"]
 
 
 def test_GW2_an_unknown_refresh_token_is_refused(rpc):

@@ -2,7 +2,7 @@
 import pytest
 
 from identity_svc.domain.departments import Department, DepartmentTree
-from identity_svc.domain.errors import Clash, InvalidValue, NotAllowedNow
+from identity_svc.exceptions import Clash, InvalidValue, NotAllowedNow
 
 
 def tree() -> DepartmentTree:
