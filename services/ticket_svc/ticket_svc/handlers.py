@@ -226,10 +226,29 @@ def _check_attachments(attachments: list[dict]) -> None:
                                      {"attachments": {str(index): ["larger than 20 MB"]}})
 
 
+def check_upload(ticket_id: str, name: str, size: int, actor: Actor, uow) -> Ticket:
+    """The caller may write to the ticket and the file is within the limit (TKT-7)."""
+    _check_attachments([{"name": name, "size": size}])
+    ticket, side = load_visible(ticket_id, actor, uow)
+    if side not in (CUSTOMER, AGENT) or not ticket.is_open:
+        raise NotYourTicket("You cannot add files to this ticket.")
+    return ticket
+
+
+def _check_keys(ticket_id: str, attachments: list[dict]) -> None:
+    """An attachment's key must be a file uploaded to this very ticket."""
+    for index, item in enumerate(attachments):
+        key = item.get("key")
+        if key is not None and not key.startswith(f"tickets/{ticket_id}/"):
+            raise ValidationFailed("An attachment was not uploaded to this ticket.",
+                                   {"attachments": {str(index): ["not uploaded to this ticket"]}})
+
+
 def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
     """A reply or an internal note (TKT-7). Customers only reply; agents reply or note."""
     attachments = cmd.get("attachments") or []
     _check_attachments(attachments)
+    _check_keys(ticket_id, attachments)
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status

@@ -14,6 +14,12 @@ class AttachmentSchema(Schema):
     content_type = fields.String(load_default="application/octet-stream")
 
 
+class AttachmentUploadSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content_type = fields.String(load_default="application/octet-stream", validate=validate.Length(max=100))
+    content_base64 = fields.String(required=True)
+
+
 class OpenTicketSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200),
                           metadata={"example": "网站无法访问"})

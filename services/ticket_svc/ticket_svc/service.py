@@ -1,14 +1,20 @@
 """ticket_svc entrypoints: load the payload, open a unit of work, call a handler, dump the result."""
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import uuid
+
 from platform_kit.auth import Caller, require_actor
 from platform_kit.clock import utcnow
 from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
-from platform_kit.errors import rpc
+from platform_kit.errors import ValidationFailed, rpc
 from platform_kit.scheduling import on_deadline
 from platform_kit.service import PlatformService
+from platform_kit.storage import FileStorage
 from platform_kit.validation import load
 from ticket_svc import handlers
 from ticket_svc.adapters.repository import (
@@ -18,6 +24,8 @@ from ticket_svc.adapters.repository import (
     TicketRepository,
 )
 from ticket_svc.schemas import (
+    AttachmentSchema,
+    AttachmentUploadSchema,
     CannedReplySchema,
     ComplainSchema,
     DutySchema,
@@ -48,6 +56,7 @@ class TicketService(PlatformService):
         "tickets": TicketRepository, "people": PeopleRepository, "subjects": SubjectRepository,
         "settings": SettingsRepository})
     caller = Caller()
+    storage = FileStorage()
 
     def _ticket(self, ticket, uow) -> dict:
         return TicketSchema().dump(handlers.view_for(ticket, require_actor(self.caller), uow))
@@ -101,6 +110,22 @@ class TicketService(PlatformService):
         cmd = load(MessageCreateSchema(), payload)
         with self.db.unit_of_work() as uow:
             return self._ticket(handlers.post_message(ticket_id, cmd, require_actor(self.caller), uow, utcnow()), uow)
+
+    @rpc
+    def upload_attachment(self, ticket_id: str, payload: dict) -> dict:
+        """payload: AttachmentUploadSchema (content base64, at most 20 MB). Stored under the ticket;
+        returns AttachmentSchema to send in a message's ``attachments``."""
+        cmd = load(AttachmentUploadSchema(), payload)
+        try:
+            content = base64.b64decode(cmd["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed("The file content is not base64.", {"content_base64": ["not base64"]}) from None
+        actor = require_actor(self.caller)
+        with self.db.unit_of_work() as uow:
+            ticket = handlers.check_upload(ticket_id, cmd["name"], len(content), actor, uow)
+        stored = self.storage.put(f"tickets/{ticket.id}/{uuid.uuid4()}", io.BytesIO(content), cmd["content_type"])
+        return AttachmentSchema().dump({"key": stored.key, "name": cmd["name"], "size": stored.size,
+                                        "content_type": stored.content_type})
 
     @rpc
     def change_status(self, ticket_id: str, payload: dict) -> dict:

@@ -12,6 +12,7 @@ import json
 import uuid
 
 import pytest
+from nameko import config as nameko_config
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
@@ -34,11 +35,12 @@ class Rpc:
 
 
 @pytest.fixture
-def ticket(platform_config, container_factory):
-    container = container_factory(TicketService)
-    container.start()
-    yield container
-    container.stop()
+def ticket(platform_config, container_factory, tmp_path):
+    with nameko_config.patch({"FILE_STORAGE_DIR": str(tmp_path / "files")}):
+        container = container_factory(TicketService)
+        container.start()
+        yield container
+        container.stop()
     gc.collect()
 
 

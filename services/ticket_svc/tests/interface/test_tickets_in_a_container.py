@@ -109,3 +109,20 @@ def test_TKT4_chinese_text_search_and_suspected_complaints(rpc, world):
     assert [t["id"] for t in found["items"]] == [ticket["id"]]
     assert rpc(w["admin"]).list_tickets({"suspected": True})["items"][0]["suspected"] == ["phone_call"]
     assert rpc(w["admin"]).list_tickets({"q": "不存在的内容"})["total"] == 0
+
+
+def test_TKT7_an_uploaded_file_is_attached_to_a_reply_and_a_file_of_another_ticket_is_refused(rpc, world):
+    import base64
+    w = world()
+    ticket = open_ticket(rpc, w)
+    other = open_ticket(rpc, w)
+    content = base64.b64encode("错误日志 line 1\n".encode()).decode()
+    file = rpc(w["customer"]).upload_attachment(ticket["id"], {"name": "error.log", "content_type": "text/plain",
+                                                               "content_base64": content})
+    assert file["key"].startswith(f"tickets/{ticket['id']}/") and file["size"] == len("错误日志 line 1\n".encode())
+    with pytest.raises(ValidationFailed):
+        rpc(w["customer"]).post_message(other["id"], {"body": "见附件", "attachments": [file]})
+    with pytest.raises(NotFound):
+        rpc(w["rival"]).upload_attachment(ticket["id"], {"name": "x", "content_base64": content})
+    after = rpc(w["customer"]).post_message(ticket["id"], {"body": "见附件", "attachments": [file]})
+    assert after["messages"][-1]["attachments"][0]["name"] == "error.log"

@@ -1,0 +1,114 @@
+"""The public HTTP contract of the ticket routes (what a caller may send and gets back).
+
+Mirrors ticket_svc's internal schemas where they agree; the gateway's own copy is what
+integrators rely on, so an internal change does not silently change /api/v1.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ticket_svc import schemas as internal
+
+
+class OpenTicketBody(internal.OpenTicketSchema):
+    """Open a ticket about your order, project or product (TKT-1)."""
+
+
+class MessageBody(internal.MessageCreateSchema):
+    """A reply (the customer sees it) or an internal note (agents only)."""
+
+
+class StatusBody(internal.StatusChangeSchema):
+    pass
+
+
+class TransferBody(internal.TransferSchema):
+    pass
+
+
+class EscalateBody(internal.NoteSchema):
+    pass
+
+
+class ComplaintBody(internal.ComplainSchema):
+    pass
+
+
+class RatingBody(internal.RateSchema):
+    pass
+
+
+class OffDutyBody(internal.OffDutySchema):
+    pass
+
+
+class ServiceHoursBody(internal.ServiceHoursSchema):
+    pass
+
+
+class ServiceHoursView(internal.ServiceHoursOutSchema):
+    pass
+
+
+class TicketQuery(internal.TicketFilterSchema):
+    pass
+
+
+class ExportQuery(internal.TicketFilterSchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+    class Meta:
+        exclude = ("limit", "offset")
+
+
+class TicketView(internal.TicketSchema):
+    pass
+
+
+class TicketSummaryView(internal.TicketSummarySchema):
+    pass
+
+
+class TicketPage(Schema):
+    items = fields.List(fields.Nested(TicketSummaryView))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class DutyView(internal.DutySchema):
+    pass
+
+
+class RosterEntry(internal.RosterEntrySchema):
+    pass
+
+
+class CannedReply(internal.CannedReplySchema):
+    pass
+
+
+class WordList(internal.WordListSchema):
+    pass
+
+
+class ReportQuery(internal.ReportQuerySchema):
+    pass
+
+
+class ReportExportQuery(internal.ReportQuerySchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+
+class ReportView(internal.ReportSchema):
+    pass
+
+
+class AttachmentUpload(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "error.png"})
+    content_type = fields.String(load_default="application/octet-stream", metadata={"example": "image/png"})
+    content_base64 = fields.String(required=True, metadata={"description": "the file, base64; at most 20 MB"})
+
+
+class AttachmentView(internal.AttachmentSchema):
+    """Send it back in a message's `attachments` to attach the file."""

@@ -1,0 +1,246 @@
+"""After-sales tickets (TKT-1..9): customers open and follow tickets; agents go on and off duty,
+reply, note, transfer and escalate; provider admins see queues and reports; the operator sees
+escalations. ticket_svc checks every ticket's tenant again (ORG-7)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from werkzeug.wrappers import Response
+
+from gateway.api.tickets import (
+    AttachmentUpload,
+    AttachmentView,
+    CannedReply,
+    ComplaintBody,
+    DutyView,
+    EscalateBody,
+    ExportQuery,
+    MessageBody,
+    OffDutyBody,
+    OpenTicketBody,
+    RatingBody,
+    ReportExportQuery,
+    ReportQuery,
+    ReportView,
+    RosterEntry,
+    ServiceHoursBody,
+    ServiceHoursView,
+    StatusBody,
+    TicketPage,
+    TicketQuery,
+    TicketView,
+    TransferBody,
+    WordList,
+)
+from gateway.web import json_response, read_json, read_query, route
+from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, SUPPORT_AGENT
+
+AGENTS = (SUPPORT_AGENT, PROVIDER_ADMIN)
+EXPORT_COLUMNS = ("id", "title", "category", "tier", "status", "priority_rank", "customer_org_id", "provider_id",
+                  "assignee_id", "order_id", "complaint", "suspected", "breached", "escalated",
+                  "first_response_seconds", "resolution_seconds", "rating", "opened_at", "resolved_at", "closed_at")
+REPORT_COLUMNS = ("agent_id", "tickets", "backlog", "first_response_median", "first_response_p90",
+                  "resolution_median", "resolution_p90", "breaches", "breached_tickets", "satisfaction", "ratings")
+
+
+def _cell(value):
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def table_response(name: str, columns: tuple[str, ...], rows: list[dict], fmt: str) -> Response:
+    """CSV (UTF-8 with BOM, so that Excel shows Chinese) or XLSX of the rows."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(name)
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([_cell(row.get(c)) for c in columns])
+        out = io.BytesIO()
+        book.save(out)
+        mimetype, body = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", out.getvalue()
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        mimetype, body = "text/csv", ("\ufeff" + out.getvalue()).encode("utf-8")
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
+
+
+class TicketRoutes:
+    # --- tickets ------------------------------------------------------------------------------
+
+    @route("POST", "/api/v1/tickets", summary="Open an after-sales ticket", tags=("tickets",), body=OpenTicketBody,
+           response=TicketView, status=201, errors=(404, 422))
+    def open_ticket(self, request):
+        """TKT-1. About your order (or project, or product): it goes to the provider delivering it, or the
+        vendor when there is none, and to its least-loaded on-duty agent (TKT-2). A business-stopping
+        category sorts first and wants a same-day resolution (TKT-4). Passwords and keys you paste are
+        masked (TKT-9). Someone else's order answers 422 like an unknown one."""
+        body = read_json(request, OpenTicketBody())
+        return json_response(self.services.ticket.open_ticket(body), status=201)
+
+    @route("GET", "/api/v1/tickets", summary="List the tickets you may see", tags=("tickets",), query=TicketQuery,
+           response=TicketPage)
+    def list_tickets(self, request):
+        """Customers see their own tickets; a provider's agents and admin the provider's queue (filter
+        `assignee_id`, `unassigned=true`); the operator all. Filters: status, tier, complaint, suspected,
+        breached, escalated, customer, dates; `q` searches titles and customer messages (Chinese
+        substrings work); sort by priority (default), opened_at, updated_at, status."""
+        return json_response(self.services.ticket.list_tickets(TicketQuery().dump(read_query(request, TicketQuery()))))
+
+    @route("GET", "/api/v1/tickets/export", summary="Export the ticket list as CSV or XLSX", tags=("tickets",),
+           query=ExportQuery)
+    def export_tickets(self, request):
+        """The same filters as the list, up to 10,000 rows; `format=csv` (default) or `xlsx`. Answers a
+        file (text/csv or the XLSX media type), not JSON."""
+        query = ExportQuery().dump(read_query(request, ExportQuery()))
+        fmt = query.pop("format")
+        rows = self.services.ticket.export_tickets(query)
+        return table_response("tickets", EXPORT_COLUMNS, rows, fmt)
+
+    @route("GET", "/api/v1/tickets/<ticket_id>", summary="One ticket with its conversation", tags=("tickets",),
+           response=TicketView, errors=(404,))
+    def get_ticket(self, request, ticket_id):
+        """Customers see replies only; agents also see internal notes, the timers and the log (TKT-7)."""
+        return json_response(self.services.ticket.get_ticket(ticket_id))
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/messages", summary="Reply, or add an internal note",
+           tags=("tickets",), body=MessageBody, response=TicketView, status=201, errors=(403, 404, 422))
+    def post_message(self, request, ticket_id):
+        """TKT-7. An agent's first reply meets the 15-minute target, a reply with `plan: true` the
+        30-minute one; a customer's message restarts the 4-service-hour reply timer and is checked for
+        complaint signals (TKT-4) and secrets (TKT-9)."""
+        body = read_json(request, MessageBody())
+        return json_response(self.services.ticket.post_message(ticket_id, body), status=201)
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/attachments", summary="Upload an attachment", tags=("tickets",),
+           body=AttachmentUpload, response=AttachmentView, status=201, errors=(404, 422))
+    def upload_attachment(self, request, ticket_id):
+        """At most 20 MB. Send the answer in a message's `attachments` to attach the file."""
+        body = read_json(request, AttachmentUpload())
+        return json_response(self.services.ticket.upload_attachment(ticket_id, body), status=201)
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/status", summary="Change a ticket's status", tags=("tickets",),
+           body=StatusBody, response=TicketView, errors=(403, 404, 422))
+    def change_status(self, request, ticket_id):
+        """TKT-1. Agents: processing → awaiting_feedback / awaiting_confirmation (solved) / resolved.
+        Customers: confirm (awaiting_confirmation → resolved), reopen (→ processing), close. Awaiting
+        feedback pauses the service-level timers; after 2 working days the customer is reminded, after
+        7 the ticket awaits confirmation, 3 more and it is resolved (TKT-6)."""
+        body = read_json(request, StatusBody())
+        return json_response(self.services.ticket.change_status(ticket_id, body))
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/complaint", summary="Complain about a ticket (投诉)",
+           tags=("tickets",), body=ComplaintBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404))
+    def complain(self, request, ticket_id):
+        """TKT-4. The provider's admin is alerted at once; complaints sort right after business-stopping tickets."""
+        return json_response(self.services.ticket.complain(ticket_id, read_json(request, ComplaintBody())))
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/rating", summary="Rate the service", tags=("tickets",),
+           body=RatingBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404, 422))
+    def rate(self, request, ticket_id):
+        """TKT-7. Once, when the ticket is resolved or closed; 1..5."""
+        return json_response(self.services.ticket.rate(ticket_id, read_json(request, RatingBody())))
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/transfer", summary="Transfer to another agent", tags=("tickets",),
+           body=TransferBody, response=TicketView, roles=AGENTS, errors=(404, 409))
+    def transfer(self, request, ticket_id):
+        """TKT-3. The note says what you found and what the next agent should do. An off-duty agent
+        needs `confirm_off_duty: true` (409 otherwise) and is told."""
+        return json_response(self.services.ticket.transfer(ticket_id, read_json(request, TransferBody())))
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/escalate", summary="Escalate to the platform's support",
+           tags=("tickets",), body=EscalateBody, response=TicketView, roles=AGENTS, errors=(404, 422))
+    def escalate(self, request, ticket_id):
+        """TKT-3. With a note saying what the platform should solve; the ticket joins the operator's queue."""
+        return json_response(self.services.ticket.escalate(ticket_id, read_json(request, EscalateBody())))
+
+    @route("GET", "/api/v1/ticket-escalations", summary="The operator's queue of escalated tickets",
+           tags=("tickets",), query=TicketQuery, response=TicketPage, roles=(PLATFORM_OPERATOR,))
+    def escalations(self, request):
+        query = TicketQuery().dump(read_query(request, TicketQuery()))
+        return json_response(self.services.ticket.escalation_queue(query))
+
+    # --- agents ------------------------------------------------------------------------------
+
+    @route("POST", "/api/v1/support-duty/on", summary="Go on duty", tags=("tickets",), response=DutyView,
+           roles=AGENTS)
+    def go_on_duty(self, request):
+        """TKT-2. Your provider's unassigned tickets are handed out at once, least-loaded first."""
+        return json_response(self.services.ticket.go_on_duty())
+
+    @route("POST", "/api/v1/support-duty/off", summary="Go off duty", tags=("tickets",), body=OffDutyBody,
+           response=DutyView, roles=AGENTS, errors=(409,))
+    def go_off_duty(self, request):
+        """TKT-2. With open tickets, hand them over (`handover_to` + `note`) or `return_to_queue`; 409 otherwise."""
+        return json_response(self.services.ticket.go_off_duty(read_json(request, OffDutyBody())))
+
+    @route("GET", "/api/v1/support-duty", summary="Who of your provider is on duty", tags=("tickets",),
+           response=RosterEntry, many=True, roles=AGENTS)
+    def duty_roster(self, request):
+        return json_response(self.services.ticket.duty_roster())
+
+    @route("GET", "/api/v1/service-hours", summary="Your provider's service hours", tags=("tickets",),
+           response=ServiceHoursView, roles=AGENTS)
+    def get_service_hours(self, request):
+        return json_response(self.services.ticket.get_service_hours())
+
+    @route("PUT", "/api/v1/service-hours", summary="Set your provider's service hours", tags=("tickets",),
+           body=ServiceHoursBody, response=ServiceHoursView, roles=(PROVIDER_ADMIN,))
+    def set_service_hours(self, request):
+        """TKT-2. At least 09:00-18:00 on working days; longer hours, `every_day`, or 00:00-00:00 every
+        day for 7x24. Every open ticket's deadlines move with them."""
+        return json_response(self.services.ticket.set_service_hours(
+            ServiceHoursBody().dump(read_json(request, ServiceHoursBody()))))
+
+    @route("GET", "/api/v1/canned-replies", summary="Canned replies", tags=("tickets",), response=CannedReply,
+           many=True, roles=AGENTS)
+    def canned_replies(self, request):
+        """TKT-7. The reply samples of the ticket guide, then your provider's own."""
+        return json_response(self.services.ticket.canned_replies())
+
+    @route("POST", "/api/v1/canned-replies", summary="Add a canned reply", tags=("tickets",), body=CannedReply,
+           response=CannedReply, status=201, roles=AGENTS)
+    def add_canned_reply(self, request):
+        return json_response(self.services.ticket.add_canned_reply(read_json(request, CannedReply())), status=201)
+
+    @route("GET", "/api/v1/abusive-words", summary="The abusive-word list of complaint detection",
+           tags=("tickets",), response=WordList, roles=(PLATFORM_OPERATOR,))
+    def abusive_words(self, request):
+        return json_response(self.services.ticket.abusive_words())
+
+    @route("PUT", "/api/v1/abusive-words", summary="Replace the abusive-word list", tags=("tickets",),
+           body=WordList, response=WordList, roles=(PLATFORM_OPERATOR,))
+    def set_abusive_words(self, request):
+        """TKT-4. Chinese and English; English words match whole words only."""
+        return json_response(self.services.ticket.set_abusive_words(read_json(request, WordList())))
+
+    # --- reports -----------------------------------------------------------------------------
+
+    @route("GET", "/api/v1/ticket-reports", summary="Service figures of a provider", tags=("tickets",),
+           query=ReportQuery, response=ReportView, roles=(PROVIDER_ADMIN, PLATFORM_OPERATOR), errors=(403,))
+    def ticket_report(self, request):
+        """TKT-5. Over tickets opened in the period: first-response and resolution times in service
+        seconds (median, 90th percentile), breaches, satisfaction and backlog, in total and per agent.
+        The operator names `provider_id`."""
+        return json_response(self.services.ticket.report(ReportQuery().dump(read_query(request, ReportQuery()))))
+
+    @route("GET", "/api/v1/ticket-reports/export", summary="Export the service figures as CSV or XLSX",
+           tags=("tickets",), query=ReportExportQuery, roles=(PROVIDER_ADMIN, PLATFORM_OPERATOR), errors=(403,))
+    def export_ticket_report(self, request):
+        """One row per agent and a last row `total`; answers a file, not JSON."""
+        query = ReportExportQuery().dump(read_query(request, ReportExportQuery()))
+        fmt = query.pop("format")
+        result = self.services.ticket.report(query)
+        rows = [*result["agents"], {"agent_id": "total", **result["total"]}]
+        return table_response("ticket-report", REPORT_COLUMNS, rows, fmt)
