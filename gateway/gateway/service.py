@@ -9,6 +9,7 @@ from gateway.openapi import build_spec
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.projects import ProjectRoutes
+from gateway.routes.tickets import TicketRoutes
 from gateway.rpc import TimedRpc
 from platform_kit.logs import Correlation
 from platform_kit.metrics import Metrics
@@ -23,7 +24,7 @@ DESCRIPTION = (
 )
 
 
-class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes):
+class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()
