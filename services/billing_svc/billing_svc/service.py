@@ -1,7 +1,329 @@
+"""billing_svc entrypoints: load input, open a unit of work, call a handler, dump output."""
+from __future__ import annotations
+
+import logging
+
+from billing_svc import handlers
+from billing_svc.adapters.dependencies import Outside
+from billing_svc.adapters.outside import OutsideUnavailable
+from billing_svc.adapters.repository import (
+    CustomerRepository,
+    LedgerRepository,
+    OrderRepository,
+    PriceLockRepository,
+    ProductRepository,
+    RoutingRepository,
+    StagedContractRepository,
+    SubscriptionRepository,
+    SupplierRepository,
+)
+from billing_svc.schemas import (
+    AgreementsSchema,
+    CreditAccountListSchema,
+    CreditLimitSchema,
+    CustomerSchema,
+    CustomerSettingsSchema,
+    DecisionSchema,
+    FulfilmentUrlSchema,
+    NewProductSchema,
+    NewRefundSchema,
+    NewStagedContractSchema,
+    OrderPageSchema,
+    OrderQuerySchema,
+    OrderSchema,
+    PlacedOrderSchema,
+    PlaceOrderSchema,
+    PriceLockSchema,
+    ProductChangeSchema,
+    ProductPageSchema,
+    ProductQuerySchema,
+    ProductSchema,
+    ProviderNoticeSchema,
+    ReconcileSchema,
+    ReconciliationSchema,
+    StagedContractSchema,
+    StatementQuerySchema,
+    StatementSchema,
+    SubscribeSchema,
+    SubscriptionListSchema,
+    SubscriptionPageSchema,
+    SubscriptionQuerySchema,
+    SubscriptionSchema,
+    SupplierResultSchema,
+)
+from platform_kit.auth import Caller, require_actor
+from platform_kit.clock import utcnow
+from platform_kit.consumer import on_event
+from platform_kit.contracts import load_data
 from platform_kit.db import Database
+from platform_kit.errors import ServiceUnavailable, rpc
+from platform_kit.scheduling import on_deadline
 from platform_kit.service import PlatformService
+from platform_kit.validation import load
+
+log = logging.getLogger(__name__)
+PROCESSING_RECHECK_SECONDS = 2.0
+
+
+def _page(items, total, query) -> dict:
+    return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
 
 
 class BillingService(PlatformService):
     name = "billing"
-    db = Database("BILLING_DATABASE_URL")
+    db = Database("BILLING_DATABASE_URL", repositories={
+        "customers": CustomerRepository, "suppliers": SupplierRepository, "products": ProductRepository,
+        "subscriptions": SubscriptionRepository, "routing": RoutingRepository, "price_locks": PriceLockRepository,
+        "orders": OrderRepository, "ledger": LedgerRepository, "contracts": StagedContractRepository,
+    })
+    caller = Caller()
+    outside = Outside()
+
+    # --- customers and the operator (BIL-2, BIL-8, BIL-9, BIL-10) ---------------------------
+
+    @rpc
+    def sign_agreements(self, payload: dict) -> dict:
+        """payload: AgreementsSchema (the calling customer). Returns CustomerSchema."""
+        body = load(AgreementsSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return CustomerSchema().dump(handlers.sign_agreements(require_actor(self.caller), body, utcnow(), uow))
+
+    @rpc
+    def update_customer_settings(self, payload: dict) -> dict:
+        body = load(CustomerSettingsSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return CustomerSchema().dump(handlers.update_customer_settings(require_actor(self.caller), body, uow))
+
+    @rpc
+    def get_customer(self, customer_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return CustomerSchema().dump(handlers.get_customer(customer_id, require_actor(self.caller), uow))
+
+    @rpc
+    def confirm_customer(self, customer_id: str) -> dict:
+        """The operator confirms the customer's withholding binding (BIL-2)."""
+        with self.db.unit_of_work() as uow:
+            return CustomerSchema().dump(handlers.confirm_customer(customer_id, require_actor(self.caller),
+                                                                   utcnow(), uow))
+
+    @rpc
+    def set_price_lock(self, payload: dict) -> dict:
+        body = load(PriceLockSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return PriceLockSchema().dump(handlers.set_price_lock(require_actor(self.caller), body, uow))
+
+    # --- suppliers: catalogue, subscriptions, credit ------------------------------------------
+
+    @rpc
+    def set_fulfilment_url(self, payload: dict) -> dict:
+        body = load(FulfilmentUrlSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.set_fulfilment_url(require_actor(self.caller), body["fulfilment_url"], uow)
+
+    @rpc
+    def publish_product(self, payload: dict) -> dict:
+        body = load(NewProductSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow))
+
+    @rpc
+    def update_product(self, product_id: str, payload: dict) -> dict:
+        """Emits billing_notification_requested to subscribers on a price change or suspension (BIL-10)."""
+        body = load(ProductChangeSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return ProductSchema().dump(handlers.update_product(require_actor(self.caller), product_id, body,
+                                                                utcnow(), uow))
+
+    @rpc
+    def list_products(self, filters: dict) -> dict:
+        query = load(ProductQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_products(require_actor(self.caller), query, uow)
+        return ProductPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def request_subscriptions(self, payload: dict) -> dict:
+        body = load(SubscribeSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            items = handlers.request_subscriptions(require_actor(self.caller), body["product_ids"], utcnow(), uow)
+        return SubscriptionListSchema().dump({"items": items})
+
+    @rpc
+    def decide_subscription(self, subscription_id: str, payload: dict) -> dict:
+        body = load(DecisionSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return SubscriptionSchema().dump(handlers.decide_subscription(
+                require_actor(self.caller), subscription_id, body["approve"], utcnow(), uow))
+
+    @rpc
+    def change_subscription(self, subscription_id: str, action: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return SubscriptionSchema().dump(handlers.change_subscription(
+                require_actor(self.caller), subscription_id, action, utcnow(), uow))
+
+    @rpc
+    def list_subscriptions(self, filters: dict) -> dict:
+        query = load(SubscriptionQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_subscriptions(require_actor(self.caller), query, uow)
+        return SubscriptionPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def set_credit_limit(self, customer_id: str, payload: dict) -> dict:
+        body = load(CreditLimitSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.set_credit_limit(require_actor(self.caller), customer_id, body["limit"],
+                                             body["currency"], uow)
+
+    @rpc
+    def credit_accounts(self) -> dict:
+        with self.db.unit_of_work() as uow:
+            return CreditAccountListSchema().dump({"items": handlers.credit_accounts(require_actor(self.caller), uow)})
+
+    # --- orders and money (BIL-4..BIL-7) --------------------------------------------------------
+
+    @rpc
+    def place_order(self, payload: dict) -> dict:
+        """payload: PlaceOrderSchema. Returns PlacedOrderSchema. Emits order_result_ready at once
+        when the credit is insufficient; otherwise fulfilment runs from a durable deadline."""
+        body = load(PlaceOrderSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow)
+        return PlacedOrderSchema().dump({"order": order, "created": created})
+
+    @rpc
+    def get_order(self, order_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return OrderSchema().dump(handlers.get_order(require_actor(self.caller), order_id, uow))
+
+    @rpc
+    def list_orders(self, filters: dict) -> dict:
+        query = load(OrderQuerySchema(), filters)
+        if query.get("day"):
+            query["day_from"], query["day_to"] = handlers._day_bounds(query["day"])
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_orders(require_actor(self.caller), query, uow)
+        return OrderPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def supplier_result(self, order_id: str, payload: dict) -> dict:
+        """The supplier's call-back for an order it answered ``processing`` (BIL-4)."""
+        body = load(SupplierResultSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            order = handlers.record_fulfilment(order_id, body["status"] == "succeeded", body["reason"],
+                                               body["reference"], utcnow(), uow, supplier=require_actor(self.caller))
+        return OrderSchema().dump(order)
+
+    @rpc
+    def start_refund(self, order_id: str, payload: dict) -> dict:
+        body = load(NewRefundSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return OrderSchema().dump(handlers.start_refund(require_actor(self.caller), order_id, body["amount"],
+                                                            body["reason"], utcnow(), uow))
+
+    @rpc
+    def retry_withholdings(self) -> dict:
+        with self.db.unit_of_work() as uow:
+            orders = handlers.retry_withholdings(require_actor(self.caller), utcnow(), uow)
+        return {"retried": [o.id for o in orders]}
+
+    @rpc
+    def provider_notice(self, payload: dict) -> dict:
+        """The payment provider's asynchronous notice; a duplicate changes nothing."""
+        body = load(ProviderNoticeSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            order = handlers.record_payment(body["order_id"], body["key"], body["status"] == "succeeded",
+                                            body["reference"], utcnow(), uow)
+        return {"order_id": order.id, "withholding": order.withholding}
+
+    @on_deadline("billing_fulfil")
+    def fulfil(self, order_id: str, payload: dict) -> None:
+        """Ask the supplier's system; a failure to reach it is retried by the deadline."""
+        with self.db.unit_of_work() as uow:
+            request = handlers.fulfilment_request(order_id, uow)
+        if request is None:
+            return
+        answer = self.outside.suppliers.fulfil(request[1], request[0])
+        if answer.final:
+            with self.db.unit_of_work() as uow:
+                handlers.record_fulfilment(order_id, answer.status == "succeeded", answer.reason, answer.reference,
+                                           utcnow(), uow)
+
+    @on_deadline("billing_pay")
+    def pay(self, order_id: str, payload: dict) -> None:
+        """The order's next payment step at the provider (BIL-6). A step without an answer is
+        queried; only a step the provider never received is sent (again, with the same key)."""
+        with self.db.unit_of_work() as uow:
+            found = handlers.next_payment(order_id, uow)
+        if found is None:
+            return
+        request, must_query = found
+        try:
+            answer = self.outside.provider.query(request.key) if must_query else None
+            if answer is None:
+                answer = self.outside.provider.pay(request)
+        except OutsideUnavailable as err:
+            # unknown outcome: the step stays 'sent' and the deadline's retry will query it
+            raise ServiceUnavailable(f"payment provider: {err}") from err
+        with self.db.unit_of_work() as uow:
+            if answer.final:
+                handlers.record_payment(order_id, request.key, answer.status == "succeeded", answer.reference,
+                                        utcnow(), uow)
+            else:
+                handlers.payment_in_progress(order_id, utcnow(), PROCESSING_RECHECK_SECONDS, uow)
+
+    # --- statements and reconciliation (BIL-11) ---------------------------------------------------
+
+    @rpc
+    def daily_statement(self, filters: dict) -> dict:
+        query = load(StatementQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            return StatementSchema().dump(handlers.daily_statement(require_actor(self.caller), query, uow))
+
+    @rpc
+    def reconcile(self, payload: dict) -> dict:
+        """The operator's reconciliation of a day: the provider's settlement file against the
+        ledger, and the suppliers' order reports against the orders."""
+        body = load(ReconcileSchema(), payload)
+        require_actor(self.caller)
+        try:
+            settlement = self.outside.provider.settlement(body["day"].isoformat())
+        except OutsideUnavailable as err:
+            raise ServiceUnavailable(f"The payment provider's settlement file is not available: {err}") from err
+        with self.db.unit_of_work() as uow:
+            return ReconciliationSchema().dump(handlers.reconcile(body["day"], settlement, body["supplier_reports"],
+                                                                  uow))
+
+    # --- staged payments (BIL-12) -----------------------------------------------------------------
+
+    @rpc
+    def create_staged_contract(self, payload: dict) -> dict:
+        body = load(NewStagedContractSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StagedContractSchema().dump(handlers.create_staged_contract(require_actor(self.caller), body,
+                                                                               utcnow(), uow))
+
+    @rpc
+    def get_staged_contract(self, contract_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return StagedContractSchema().dump(handlers.get_staged_contract(require_actor(self.caller),
+                                                                            contract_id, uow))
+
+    @rpc
+    def pay_stage(self, contract_id: str, stage_key: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return StagedContractSchema().dump(handlers.pay_stage(require_actor(self.caller), contract_id,
+                                                                  stage_key, utcnow(), uow))
+
+    @on_event("project", "node_reached")
+    def handle_node_reached(self, event: dict) -> None:
+        """Stages whose milestone the flow passed fall due (emits payment_stage_due)."""
+        with self.db.unit_of_work() as uow:
+            handlers.node_reached(event, load_data(event), utcnow(), uow)
+
+    @on_deadline("billing_stage_overdue")
+    def stage_overdue(self, key: str, payload: dict) -> None:
+        """Once per overdue period: billing_notification_requested (urgent) until paid."""
+        contract_id, _, stage_key = key.partition(":")
+        with self.db.unit_of_work() as uow:
+            handlers.stage_overdue(contract_id, stage_key, utcnow(), uow)

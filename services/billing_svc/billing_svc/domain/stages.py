@@ -56,6 +56,12 @@ class StagedContract:
     def node_reached(self, node_key: str, node_index: int, at: datetime) -> list[Stage]:
         """Remember the node; returns the stages that fell due now."""
         self.reached[node_key] = max(node_index, self.reached.get(node_key, node_index))
+        return self.evaluate(at)
+
+    def evaluate(self, at: datetime) -> list[Stage]:
+        """Stages whose milestone the flow has passed, by what is known now; returns those that fell due."""
+        if not self.reached:
+            return []
         furthest = max(self.reached.values())
         fell_due = []
         for stage in self.stages:

@@ -138,7 +138,8 @@ class MoneyChain(RuleBasedStateMachine):
     # --- invariants ----------------------------------------------------------------------------
 
     def _snapshot(self):
-        return tuple((a.id, a.balance, a.pending) for a in self.ledger.accounts.values()), len(self.ledger.new_transfers)
+        accounts = tuple((a.id, a.balance, a.pending) for a in self.ledger.accounts.values())
+        return accounts, len(self.ledger.new_transfers)
 
     @invariant()
     def each_transfer_sums_to_zero(self):

@@ -1,0 +1,364 @@
+"""Loads and saves billing's aggregates; the only place that knows its tables and locks.
+
+Locks: an order, a customer, a routing cursor and the ledger accounts a use case touches are
+taken ``FOR UPDATE``; ledger accounts always in id order, so two transactions touching the same
+accounts never deadlock.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from billing_svc.adapters.orm import (
+    AccountRow,
+    CustomerRow,
+    HoldRow,
+    OrderRow,
+    PostingRow,
+    PriceLockRow,
+    ProductRow,
+    ProjectProgressRow,
+    RoutingCursorRow,
+    StagedContractRow,
+    SubscriptionRow,
+    SupplierRow,
+    TransferRow,
+)
+from billing_svc.domain.catalogue import APPROVED, PriceLock, Product, Subscription
+from billing_svc.domain.ledger import Account, Hold, Ledger, Posting, Transfer
+from billing_svc.domain.orders import Order, PaymentStep, Refund
+from billing_svc.domain.parties import Customer
+from billing_svc.domain.stages import Stage, StagedContract
+
+
+def _fields(cls) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+class _Simple:
+    """Aggregates stored in one row with the same field names."""
+    row: type
+    model: type
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, id_: str, *, for_update: bool = False):
+        row = self.session.get(self.row, id_, with_for_update=for_update, populate_existing=for_update)
+        return None if row is None else self._to_domain(row)
+
+    def add(self, obj) -> None:
+        self.session.add(self.row(**self._to_row(obj)))
+        self.session.flush()
+
+    def save(self, obj) -> None:
+        row = self.session.get(self.row, obj.id)
+        for name, value in self._to_row(obj).items():
+            setattr(row, name, value)
+        self.session.flush()
+
+    def _to_row(self, obj) -> dict:
+        return {f: getattr(obj, f) for f in _fields(self.model)}
+
+    def _to_domain(self, row):
+        return self.model(**{f: getattr(row, f) for f in _fields(self.model)})
+
+
+class CustomerRepository(_Simple):
+    row, model = CustomerRow, Customer
+
+    def get_or_new(self, customer_id: str, *, for_update: bool = True) -> Customer:
+        self.session.execute(pg_insert(CustomerRow).values(id=customer_id).on_conflict_do_nothing())
+        return self.get(customer_id, for_update=for_update)
+
+
+class SupplierRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def fulfilment_url(self, supplier_id: str) -> str | None:
+        row = self.session.get(SupplierRow, supplier_id)
+        return row.fulfilment_url if row else None
+
+    def set_fulfilment_url(self, supplier_id: str, url: str | None) -> None:
+        stmt = pg_insert(SupplierRow).values(id=supplier_id, fulfilment_url=url)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"fulfilment_url": url}))
+
+
+class ProductRepository(_Simple):
+    row, model = ProductRow, Product
+
+    def by_ids(self, ids: list[str]) -> dict[str, Product]:
+        rows = self.session.execute(select(ProductRow).where(ProductRow.id.in_(ids))).scalars()
+        return {r.id: self._to_domain(r) for r in rows}
+
+    def list(self, *, supplier_id: str | None = None, visible_to: str | None = None, code: str | None = None,
+             limit: int = 50, offset: int = 0) -> tuple[list[Product], int]:
+        query = select(ProductRow)
+        if supplier_id:
+            query = query.where(ProductRow.supplier_id == supplier_id)
+        if visible_to:
+            query = query.where(ProductRow.visible_to.contains([visible_to]), ProductRow.listed.is_(True))
+        if code:
+            query = query.where(ProductRow.code == code)
+        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = self.session.execute(query.order_by(ProductRow.code, ProductRow.id).limit(limit).offset(offset))
+        return [self._to_domain(r) for r in rows.scalars()], total
+
+
+class SubscriptionRepository(_Simple):
+    row, model = SubscriptionRow, Subscription
+
+    def add_if_new(self, subscription: Subscription) -> Subscription:
+        """One subscription per customer and product; asking again returns the existing one."""
+        self.session.execute(pg_insert(SubscriptionRow).values(**self._to_row(subscription))
+                             .on_conflict_do_nothing(index_elements=["customer_id", "product_id"]))
+        row = self.session.execute(select(SubscriptionRow).where(
+            SubscriptionRow.customer_id == subscription.customer_id,
+            SubscriptionRow.product_id == subscription.product_id)).scalar_one()
+        return self._to_domain(row)
+
+    def of_product(self, product_id: str, status: str = APPROVED) -> list[Subscription]:
+        rows = self.session.execute(select(SubscriptionRow).where(SubscriptionRow.product_id == product_id,
+                                                                 SubscriptionRow.status == status)).scalars()
+        return [self._to_domain(r) for r in rows]
+
+    def usable(self, customer_id: str, product_code: str) -> list[Subscription]:
+        rows = self.session.execute(
+            select(SubscriptionRow).join(ProductRow, ProductRow.id == SubscriptionRow.product_id).where(
+                SubscriptionRow.customer_id == customer_id, SubscriptionRow.product_code == product_code,
+                SubscriptionRow.status == APPROVED, ProductRow.listed.is_(True), ProductRow.suspended.is_(False))
+        ).scalars()
+        return [self._to_domain(r) for r in rows]
+
+    def list(self, *, customer_id: str | None = None, supplier_id: str | None = None, status: str | None = None,
+             limit: int = 50, offset: int = 0) -> tuple[list[Subscription], int]:
+        query = select(SubscriptionRow)
+        for column, value in ((SubscriptionRow.customer_id, customer_id), (SubscriptionRow.supplier_id, supplier_id),
+                              (SubscriptionRow.status, status)):
+            if value is not None:
+                query = query.where(column == value)
+        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = self.session.execute(query.order_by(SubscriptionRow.requested_at.desc(), SubscriptionRow.id)
+                                    .limit(limit).offset(offset)).scalars()
+        return [self._to_domain(r) for r in rows], total
+
+
+class RoutingRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def take_cursor(self, customer_id: str, product_code: str) -> int:
+        """The cursor, locked until commit: replicas take turns one after the other (BIL-4)."""
+        self.session.execute(pg_insert(RoutingCursorRow).values(customer_id=customer_id, product_code=product_code,
+                                                                cursor=0).on_conflict_do_nothing())
+        return self.session.execute(select(RoutingCursorRow.cursor).where(
+            RoutingCursorRow.customer_id == customer_id, RoutingCursorRow.product_code == product_code
+        ).with_for_update()).scalar_one()
+
+    def set_cursor(self, customer_id: str, product_code: str, cursor: int) -> None:
+        row = self.session.get(RoutingCursorRow, (customer_id, product_code))
+        row.cursor = cursor
+
+
+class PriceLockRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def current(self) -> PriceLock | None:
+        row = self.session.execute(select(PriceLockRow).order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
+        return None if row is None else PriceLock(row.starts_at, row.ends_at)
+
+    def set(self, lock: PriceLock, by: str) -> None:
+        self.session.add(PriceLockRow(starts_at=lock.starts_at, ends_at=lock.ends_at, set_by=by))
+
+
+class OrderRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add_if_new(self, order: Order) -> Order | None:
+        """Insert unless the customer used this idempotency key before; returns the earlier order then."""
+        inserted = self.session.execute(
+            pg_insert(OrderRow).values(**self._to_row(order))
+            .on_conflict_do_nothing(index_elements=["customer_id", "idempotency_key"]).returning(OrderRow.id)
+        ).scalar_one_or_none()
+        if inserted is not None:
+            return None
+        return self.by_key(order.customer_id, order.idempotency_key)
+
+    def by_key(self, customer_id: str, key: str) -> Order | None:
+        row = self.session.execute(select(OrderRow).where(OrderRow.customer_id == customer_id,
+                                                          OrderRow.idempotency_key == key)).scalar_one_or_none()
+        return None if row is None else self._to_domain(row)
+
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        row = self.session.get(OrderRow, order_id, with_for_update=for_update, populate_existing=for_update)
+        return None if row is None else self._to_domain(row)
+
+    def save(self, order: Order) -> None:
+        row = self.session.get(OrderRow, order.id)
+        for name, value in self._to_row(order).items():
+            setattr(row, name, value)
+        self.session.flush()
+
+    def failed_withholdings(self, customer_id: str) -> list[Order]:
+        rows = self.session.execute(select(OrderRow).where(OrderRow.customer_id == customer_id,
+                                                           OrderRow.status == "succeeded")).scalars()
+        return [o for o in map(self._to_domain, rows) if o.withholding == "failed"]
+
+    def list(self, *, customer_id: str | None = None, supplier_id: str | None = None, status: str | None = None,
+             day_from: datetime | None = None, day_to: datetime | None = None, sort: str = "-created_at",
+             limit: int = 50, offset: int = 0) -> tuple[list[Order], int]:
+        query = select(OrderRow)
+        for column, value in ((OrderRow.customer_id, customer_id), (OrderRow.supplier_id, supplier_id),
+                              (OrderRow.status, status)):
+            if value is not None:
+                query = query.where(column == value)
+        if day_from is not None:
+            query = query.where(OrderRow.created_at >= day_from)
+        if day_to is not None:
+            query = query.where(OrderRow.created_at < day_to)
+        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        column = getattr(OrderRow, sort.lstrip("-"))
+        query = query.order_by(column.desc() if sort.startswith("-") else column.asc(), OrderRow.id)
+        rows = self.session.execute(query.limit(limit).offset(offset)).scalars()
+        return [self._to_domain(r) for r in rows], total
+
+    @staticmethod
+    def _to_row(order: Order) -> dict:
+        values = {f: getattr(order, f) for f in _fields(Order) if f not in ("steps", "refunds")}
+        values["steps"] = [dataclasses.asdict(s) for s in order.steps]
+        values["refunds"] = [{**dataclasses.asdict(r), "requested_at": r.requested_at.isoformat()}
+                             for r in order.refunds]
+        return values
+
+    @staticmethod
+    def _to_domain(row: OrderRow) -> Order:
+        order = Order(**{f: getattr(row, f) for f in _fields(Order) if f not in ("steps", "refunds")})
+        order.steps = [PaymentStep(**s) for s in row.steps]
+        order.refunds = [Refund(**{**r, "requested_at": datetime.fromisoformat(r["requested_at"])})
+                         for r in row.refunds]
+        return order
+
+
+class LedgerRepository:
+    """Loads the part of the ledger a use case touches (accounts locked) and saves new transfers."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def open_accounts(self, accounts: list[Account]) -> None:
+        """Open accounts that do not exist yet (existing ones keep their balances and floors)."""
+        for account in accounts:
+            self.session.execute(pg_insert(AccountRow).values(
+                id=account.id, currency=account.currency, floor=account.floor, balance=0, pending=0,
+            ).on_conflict_do_nothing())
+
+    def set_floor(self, account_id: str, floor: int | None) -> None:
+        row = self.session.get(AccountRow, account_id, with_for_update=True)
+        row.floor = floor
+
+    def load(self, account_ids: list[str], keys: list[str] = (), hold_ids: list[str] = ()) -> Ledger:
+        rows = self.session.execute(select(AccountRow).where(AccountRow.id.in_(sorted(set(account_ids))))
+                                    .order_by(AccountRow.id).with_for_update()).scalars().all()
+        ledger = Ledger(accounts={r.id: Account(r.id, r.currency, r.floor, r.balance, r.pending) for r in rows})
+        for row in self.session.execute(select(TransferRow).where(TransferRow.key.in_(list(keys)))).scalars():
+            ledger.by_key[row.key] = self._transfer(row)
+        for row in self.session.execute(select(HoldRow).where(HoldRow.id.in_([h for h in hold_ids if h]))).scalars():
+            ledger.holds[row.id] = Hold(row.id, tuple(Posting(a, n) for a, n in row.postings), row.currency,
+                                        row.status)
+        return ledger
+
+    def save(self, ledger: Ledger) -> None:
+        for transfer in ledger.new_transfers:
+            self.session.add(TransferRow(id=transfer.id, key=transfer.key, kind=transfer.kind,
+                                         currency=transfer.currency, pending_id=transfer.pending_id,
+                                         at=transfer.at, memo=transfer.memo))
+            for position, p in enumerate(transfer.postings):
+                self.session.add(PostingRow(transfer_id=transfer.id, account_id=p.account_id, amount=p.amount,
+                                            position=position))
+            if transfer.kind == "pending":
+                self.session.add(HoldRow(id=transfer.id, status="pending", currency=transfer.currency,
+                                         postings=[[p.account_id, p.amount] for p in transfer.postings]))
+        self.session.flush()
+        for transfer in ledger.new_transfers:
+            if transfer.pending_id:
+                self.session.get(HoldRow, transfer.pending_id).status = ledger.holds[transfer.pending_id].status
+        for account in ledger.accounts.values():
+            row = self.session.get(AccountRow, account.id)
+            row.balance, row.pending = account.balance, account.pending
+        ledger.new_transfers = []
+        self.session.flush()
+
+    def accounts(self, prefix: str) -> list[Account]:
+        rows = self.session.execute(select(AccountRow).where(AccountRow.id.startswith(prefix))
+                                    .order_by(AccountRow.id)).scalars()
+        return [Account(r.id, r.currency, r.floor, r.balance, r.pending) for r in rows]
+
+    def transfers_between(self, start: datetime, end: datetime) -> list[Transfer]:
+        rows = self.session.execute(select(TransferRow).where(TransferRow.at >= start, TransferRow.at < end)
+                                    .order_by(TransferRow.at, TransferRow.id)).scalars().all()
+        return [self._transfer(r) for r in rows]
+
+    def _transfer(self, row: TransferRow) -> Transfer:
+        postings = self.session.execute(select(PostingRow).where(PostingRow.transfer_id == row.id)
+                                        .order_by(PostingRow.position)).scalars()
+        return Transfer(row.id, row.key, row.kind, row.currency, tuple(Posting(p.account_id, p.amount)
+                                                                         for p in postings),
+                        row.at, row.pending_id, row.memo)
+
+
+class StagedContractRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, contract: StagedContract) -> None:
+        self.session.add(StagedContractRow(**self._to_row(contract)))
+        self.session.flush()
+
+    def get(self, contract_id: str, *, for_update: bool = False) -> StagedContract | None:
+        row = self.session.get(StagedContractRow, contract_id, with_for_update=for_update,
+                               populate_existing=for_update)
+        return None if row is None else self._to_domain(row)
+
+    def of_project(self, project_id: str) -> list[StagedContract]:
+        rows = self.session.execute(select(StagedContractRow).where(StagedContractRow.project_id == project_id)
+                                    .order_by(StagedContractRow.id).with_for_update()).scalars()
+        return [self._to_domain(r) for r in rows]
+
+    def save(self, contract: StagedContract) -> None:
+        row = self.session.get(StagedContractRow, contract.id)
+        for name, value in self._to_row(contract).items():
+            setattr(row, name, value)
+        self.session.flush()
+
+    def progress(self, project_id: str) -> dict[str, int]:
+        row = self.session.get(ProjectProgressRow, project_id)
+        return dict(row.reached) if row else {}
+
+    def record_progress(self, project_id: str, node_key: str, node_index: int) -> None:
+        stmt = pg_insert(ProjectProgressRow).values(project_id=project_id, reached={node_key: node_index})
+        self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["project_id"],
+            set_={"reached": ProjectProgressRow.reached.op("||")(stmt.excluded.reached)}))
+
+    @staticmethod
+    def _to_row(contract: StagedContract) -> dict:
+        values = {f: getattr(contract, f) for f in _fields(StagedContract) if f != "stages"}
+        values["stages"] = [{**dataclasses.asdict(s),
+                             "due_at": s.due_at.isoformat() if s.due_at else None,
+                             "paid_at": s.paid_at.isoformat() if s.paid_at else None} for s in contract.stages]
+        return values
+
+    @staticmethod
+    def _to_domain(row: StagedContractRow) -> StagedContract:
+        def stage(s: dict) -> Stage:
+            return Stage(**{**s, "due_at": datetime.fromisoformat(s["due_at"]) if s["due_at"] else None,
+                            "paid_at": datetime.fromisoformat(s["paid_at"]) if s["paid_at"] else None})
+        values = {f: getattr(row, f) for f in _fields(StagedContract) if f != "stages"}
+        return StagedContract(**values, stages=[stage(s) for s in row.stages])

@@ -1,0 +1,543 @@
+"""Use cases of billing_svc: fn(command..., uow) -> result.
+
+Parties: a supplier is an ISV organisation, an enterprise customer a customer organisation, the
+platform operator the operator organisation (platform_contracts.roles has no billing kinds; see
+the README). Another party's object answers exactly like a missing one (ORG-7).
+
+Calls to outside systems (the supplier's fulfilment system, the payment provider) never happen
+inside a unit of work: a handler prepares the request and commits that it is going out, the
+entrypoint calls the adapter, and another handler records the answer.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from billing_svc.domain import chain, money, statements
+from billing_svc.domain.catalogue import (
+    REQUESTED,
+    PriceLock,
+    Product,
+    Subscription,
+    may_subscribe,
+    round_robin,
+)
+from billing_svc.domain.ledger import positive_amount
+from billing_svc.domain.orders import SENT, Order, PaymentRequest
+from billing_svc.domain.parties import Customer
+from billing_svc.domain.stages import Stage, StagedContract
+from billing_svc.exceptions import BadInput, BillingNotFound, InsufficientCredit, NotAllowed, NotSubscribed
+from platform_contracts.actor import Actor
+from platform_contracts.roles import CUSTOMER, ISV
+
+# --- parties ---------------------------------------------------------------------------------
+
+
+def _customer_org(actor: Actor) -> str:
+    if actor.org_kind != CUSTOMER:
+        raise NotAllowed("Only an enterprise customer (a customer organisation) may do this.")
+    return actor.org_id
+
+
+def _supplier_org(actor: Actor) -> str:
+    if actor.org_kind != ISV:
+        raise NotAllowed("Only a supplier (an ISV organisation) may do this.")
+    return actor.org_id
+
+
+def _notify(uow, receivers: list[dict], template: str, variables: dict, dedupe_key: str, *,
+            urgent: bool = False, channels: list[str] | None = None) -> None:
+    uow.emit("billing_notification_requested", {"receivers": receivers, "message_template": template,
+                                                "variables": variables, "dedupe_key": dedupe_key,
+                                                "urgent": urgent, "channels": channels})
+
+
+def _customer_receivers(customer: Customer) -> list[dict]:
+    """BIL-10: the configured change-notice e-mail, else the organisation's admins."""
+    return [{"email": customer.notice_email}] if customer.notice_email else [{"org_id": customer.id}]
+
+
+def sign_agreements(actor: Actor, body: dict, now: datetime, uow) -> Customer:
+    """BIL-2: the customer signs the platform and withholding agreements and binds its account."""
+    customer = uow.customers.get_or_new(_customer_org(actor))
+    customer.sign(now, body["payment_account"], body["platform_agreement"], body["withholding_agreement"])
+    uow.customers.save(customer)
+    uow.commit()
+    return customer
+
+
+def update_customer_settings(actor: Actor, body: dict, uow) -> Customer:
+    """BIL-9, BIL-10: callback URL and change-notice e-mail."""
+    customer = uow.customers.get_or_new(_customer_org(actor))
+    for name in ("callback_url", "notice_email"):
+        if name in body:
+            setattr(customer, name, body[name])
+    uow.customers.save(customer)
+    uow.commit()
+    return customer
+
+
+def confirm_customer(customer_id: str, actor: Actor, now: datetime, uow) -> Customer:
+    """BIL-2: the operator's second check that the withholding account is bound."""
+    customer = uow.customers.get(customer_id, for_update=True)
+    if customer is None:
+        raise BillingNotFound(f"Customer {customer_id} has not signed anything yet.")
+    customer.confirm(now, actor.user_id)
+    uow.customers.save(customer)
+    uow.commit()
+    return customer
+
+
+def get_customer(customer_id: str, actor: Actor, uow) -> Customer:
+    if not (actor.is_operator or actor.org_id == customer_id):
+        raise BillingNotFound(f"Customer {customer_id} was not found.")
+    customer = uow.customers.get(customer_id)
+    return customer or Customer(customer_id)
+
+
+# --- catalogue and subscriptions ----------------------------------------------------------------
+
+
+def set_price_lock(actor: Actor, body: dict, uow) -> PriceLock:
+    if body["ends_at"] <= body["starts_at"]:
+        raise BadInput("The lock must end after it starts.", {"ends_at": ["must be after starts_at"]})
+    lock = PriceLock(body["starts_at"], body["ends_at"])
+    uow.price_locks.set(lock, actor.user_id)
+    uow.commit()
+    return lock
+
+
+def set_fulfilment_url(actor: Actor, url: str, uow) -> dict:
+    supplier_id = _supplier_org(actor)
+    uow.suppliers.set_fulfilment_url(supplier_id, url)
+    uow.commit()
+    return {"supplier_id": supplier_id, "fulfilment_url": url}
+
+
+def publish_product(actor: Actor, body: dict, uow) -> Product:
+    """BIL-3: a supplier publishes a product visible to the customers it names."""
+    product = Product(id=str(uuid.uuid4()), supplier_id=_supplier_org(actor), code=body["code"], name=body["name"],
+                      face_value=body["face_value"], price=body["price"], currency=body["currency"],
+                      listed=body.get("listed", True), visible_to=sorted(set(body.get("visible_to", []))))
+    uow.products.add(product)
+    uow.commit()
+    return product
+
+
+def _own_product(actor: Actor, product_id: str, uow) -> Product:
+    product = uow.products.get(product_id, for_update=True)
+    if product is None or product.supplier_id != actor.org_id:
+        raise BillingNotFound(f"Product {product_id} was not found.")
+    return product
+
+
+def update_product(actor: Actor, product_id: str, body: dict, now: datetime, uow) -> Product:
+    """BIL-3, BIL-8, BIL-10: listing and visibility are always allowed; a price change is refused
+    during the price lock; a price change or a suspension tells every subscribed customer."""
+    product = _own_product(actor, product_id, uow)
+    notices = []
+    if "price" in body and product.change_price(body["price"], uow.price_locks.current(), now):
+        notices.append(("billing price changed", f"price:{product.id}:{body['price']}:{now.isoformat()}"))
+    for name in ("listed", "name"):
+        if name in body:
+            setattr(product, name, body[name])
+    if "visible_to" in body:
+        product.visible_to = sorted(set(body["visible_to"]))
+    if "suspended" in body and body["suspended"] != product.suspended:
+        product.suspended = body["suspended"]
+        template = "billing channel suspended" if product.suspended else "billing channel resumed"
+        notices.append((template, f"suspended:{product.id}:{product.suspended}:{now.isoformat()}"))
+    uow.products.save(product)
+    for template, key in notices:
+        for subscription in uow.subscriptions.of_product(product.id):
+            customer = uow.customers.get(subscription.customer_id) or Customer(subscription.customer_id)
+            _notify(uow, _customer_receivers(customer), template,
+                    {"product_code": product.code, "product_name": product.name, "price": product.price,
+                     "currency": product.currency, "supplier_id": product.supplier_id},
+                    f"{key}:{customer.id}", channels=["email"] if customer.notice_email else None)
+    uow.commit()
+    return product
+
+
+def list_products(actor: Actor, query: dict, uow) -> tuple[list[Product], int]:
+    if actor.org_kind == CUSTOMER:
+        return uow.products.list(visible_to=actor.org_id, code=query.get("code"), limit=query["limit"],
+                                 offset=query["offset"])
+    supplier = None if actor.is_operator else actor.org_id
+    return uow.products.list(supplier_id=supplier, code=query.get("code"), limit=query["limit"],
+                             offset=query["offset"])
+
+
+def request_subscriptions(actor: Actor, product_ids: list[str], now: datetime, uow) -> list[Subscription]:
+    """BIL-3: one or many at once; asking again for the same product returns its subscription."""
+    customer_id = _customer_org(actor)
+    products = uow.products.by_ids(product_ids)
+    result = []
+    for product_id in product_ids:
+        product = products.get(product_id)
+        if product is None or not product.visible_for(customer_id):
+            raise BillingNotFound(f"Product {product_id} was not found.", {"product_ids": [product_id]})
+        may_subscribe(product, customer_id)
+        result.append(uow.subscriptions.add_if_new(Subscription(
+            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now)))
+    for subscription in result:
+        if subscription.requested_at == now:
+            _notify(uow, [{"org_id": subscription.supplier_id}], "billing subscription requested",
+                    {"customer_id": customer_id, "product_code": subscription.product_code},
+                    f"subscription-requested:{subscription.id}")
+    uow.commit()
+    return result
+
+
+def decide_subscription(actor: Actor, subscription_id: str, approve: bool, now: datetime, uow) -> Subscription:
+    """BIL-3: the supplier approves or rejects; an approval opens the customer's credit account."""
+    subscription = uow.subscriptions.get(subscription_id, for_update=True)
+    if subscription is None or subscription.supplier_id != actor.org_id:
+        raise BillingNotFound(f"Subscription {subscription_id} was not found.")
+    subscription.decide(approve, now)
+    uow.subscriptions.save(subscription)
+    if approve:
+        product = uow.products.get(subscription.product_id)
+        # no credit until the supplier sets a limit (seed 002: suppliers set it per customer)
+        uow.ledger.open_accounts(money.order_accounts(subscription.customer_id, subscription.supplier_id,
+                                                      product.currency, 0))
+    uow.commit()
+    return subscription
+
+
+def change_subscription(actor: Actor, subscription_id: str, action: str, now: datetime, uow) -> Subscription:
+    """BIL-8: customers cancel, pause or resume; suppliers cancel. Cancelling and pausing are
+    refused during the price lock."""
+    subscription = uow.subscriptions.get(subscription_id, for_update=True)
+    if subscription is None or actor.org_id not in (subscription.customer_id, subscription.supplier_id):
+        raise BillingNotFound(f"Subscription {subscription_id} was not found.")
+    lock = uow.price_locks.current()
+    if action == "cancel":
+        subscription.cancel(lock, now)
+    elif action == "pause" and actor.org_id == subscription.customer_id:
+        subscription.pause(lock, now)
+    elif action == "resume" and actor.org_id == subscription.customer_id:
+        subscription.resume()
+    else:
+        raise NotAllowed(f"You may not {action} this subscription.")
+    uow.subscriptions.save(subscription)
+    uow.commit()
+    return subscription
+
+
+def list_subscriptions(actor: Actor, query: dict, uow) -> tuple[list[Subscription], int]:
+    scope = {}
+    if actor.org_kind == CUSTOMER:
+        scope["customer_id"] = actor.org_id
+    elif not actor.is_operator:
+        scope["supplier_id"] = actor.org_id
+    return uow.subscriptions.list(status=query.get("status"), limit=query["limit"], offset=query["offset"], **scope)
+
+
+def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency: str, uow) -> dict:
+    """BIL-5: the supplier's credit line for a customer (None: unlimited)."""
+    supplier_id = _supplier_org(actor)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise BadInput("The limit is a non-negative integer of minor units, or null.", {"limit": ["invalid"]})
+    subscriptions, _ = uow.subscriptions.list(customer_id=customer_id, supplier_id=supplier_id, limit=1)
+    if not subscriptions:
+        raise BillingNotFound(f"Customer {customer_id} does not subscribe to you.")
+    uow.ledger.open_accounts(money.order_accounts(customer_id, supplier_id, currency, limit))
+    account_id = money.credit_account(customer_id, supplier_id)
+    uow.ledger.set_floor(account_id, None if limit is None else -limit)
+    uow.commit()
+    return credit_view(uow.ledger.load([account_id]).accounts[account_id], customer_id, supplier_id)
+
+
+def credit_view(account, customer_id: str, supplier_id: str) -> dict:
+    return {"customer_id": customer_id, "supplier_id": supplier_id, "currency": account.currency,
+            "limit": None if account.floor is None else -account.floor,
+            "used": -account.balance, "held": account.pending, "available": account.available}
+
+
+def credit_accounts(actor: Actor, uow) -> list[dict]:
+    """BIL-5: a customer sees one account per supplier; a supplier one per customer."""
+    accounts = uow.ledger.accounts("credit:")
+    views = []
+    for account in accounts:
+        _, customer_id, supplier_id = account.id.split(":")
+        if actor.is_operator or actor.org_id in (customer_id, supplier_id):
+            views.append(credit_view(account, customer_id, supplier_id))
+    return views
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bool]:
+    """BIL-2..BIL-7: route round-robin among subscribed suppliers and hold the amount on credit.
+
+    The same idempotency key returns the first order and does nothing else. Refusals (not
+    onboarded, blocked, not subscribed) leave nothing behind; insufficient credit is a *failed
+    order* (recorded, and its result pushed), as the seed describes."""
+    customer_id = _customer_org(actor)
+    earlier = uow.orders.by_key(customer_id, body["idempotency_key"])
+    if earlier is not None:
+        return earlier, False
+    customer = uow.customers.get(customer_id) or Customer(customer_id)
+    customer.check_may_order()
+    candidates = uow.subscriptions.usable(customer_id, body["product_code"])
+    if not candidates:
+        raise NotSubscribed(f"No approved subscription for product code {body['product_code']}.",
+                            {"product_code": ["not subscribed"]})
+    cursor = uow.routing.take_cursor(customer_id, body["product_code"])
+    supplier_id, cursor = round_robin([s.supplier_id for s in candidates], cursor)
+    uow.routing.set_cursor(customer_id, body["product_code"], cursor)
+    subscription = next(s for s in candidates if s.supplier_id == supplier_id)
+    product = uow.products.get(subscription.product_id)
+    order = Order(str(uuid.uuid4()), customer_id, supplier_id, product.id, product.code, product.price,
+                  product.currency, body["idempotency_key"], now)
+    earlier = uow.orders.add_if_new(order)
+    if earlier is not None:     # a concurrent request with the same key won
+        return earlier, False
+    ledger = uow.ledger.load(_order_account_ids(order), [chain.hold_key(order.id)])
+    try:
+        chain.place_hold(ledger, order, now)
+    except InsufficientCredit as refusal:
+        order.failed(now, refusal.message)
+        _emit_result(order, customer, uow)
+    else:
+        uow.schedule("billing_fulfil", order.id, now)
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    uow.commit()
+    return order, True
+
+
+def _order_account_ids(order: Order) -> list[str]:
+    return [a.id for a in money.order_accounts(order.customer_id, order.supplier_id, order.currency, None)]
+
+
+def _emit_result(order: Order, customer: Customer, uow) -> None:
+    uow.emit("order_result_ready", {**order.result(), "callback_url": customer.callback_url})
+
+
+def fulfilment_request(order_id: str, uow) -> tuple[dict, str] | None:
+    """What to send to the supplier's system, or None when the order needs nothing more."""
+    order = uow.orders.get(order_id)
+    if order is None or order.status != "fulfilling":
+        return None
+    url = uow.suppliers.fulfilment_url(order.supplier_id)
+    if not url:
+        raise BadInput(f"Supplier {order.supplier_id} has no fulfilment URL configured.")
+    return {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
+            "currency": order.currency, "customer_id": order.customer_id}, url
+
+
+def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref: str | None, now: datetime,
+                      uow, *, supplier: Actor | None = None) -> Order:
+    """The supplier's result (its answer, or its later call-back): post or void the hold, push
+    the result, and on success start the payment steps. A duplicate result changes nothing."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None or (supplier is not None and supplier.org_id != order.supplier_id):
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    ledger = uow.ledger.load(_order_account_ids(order), [f"post:{order.id}", f"void:{order.id}"], [order.hold_id])
+    if chain.settle_fulfilment(ledger, order, succeeded, now, reason or "the supplier could not fulfil it",
+                               supplier_ref):
+        uow.ledger.save(ledger)
+        uow.orders.save(order)
+        _emit_result(order, uow.customers.get(order.customer_id) or Customer(order.customer_id), uow)
+        if succeeded:
+            uow.schedule("billing_pay", order.id, now)
+        uow.commit()
+    return order
+
+
+def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
+    """The order's next step at the provider and whether it must be *queried* first.
+
+    A step found ``sent`` went out before without a final answer (time-out, crash, another
+    replica): it is settled by asking the provider, never by sending it blindly. A step about to
+    go out is committed as ``sent`` first."""
+    order = uow.orders.get(order_id, for_update=True)
+    step = order.next_step() if order else None
+    if step is None:
+        return None
+    must_query = step.status == SENT
+    if not must_query:
+        order.mark_sent(step.key)
+        uow.orders.save(order)
+        uow.commit()
+    return order.request_for(step), must_query
+
+
+def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow) -> Order:
+    """The provider's final answer for a step (reply, query or notice): ledger transfers once per
+    key, the unpaid count (BIL-7), and the next step scheduled."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
+    ledger = uow.ledger.load(_order_account_ids(order), [key, f"repay:{order.id}"])
+    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    if outcome.unpaid_delta:
+        blocked, unblocked = customer.count_unpaid(outcome.unpaid_delta)
+        uow.customers.save(customer)
+        if blocked or unblocked:
+            _notify(uow, _customer_receivers(customer),
+                    "billing orders blocked" if blocked else "billing orders unblocked",
+                    {"unpaid": customer.unpaid, "threshold": customer.block_threshold},
+                    f"{'blocked' if blocked else 'unblocked'}:{customer.id}:{order.id}:{key}", urgent=blocked)
+    if order.next_step() is not None:
+        uow.schedule("billing_pay", order.id, now)
+    uow.commit()
+    return order
+
+
+def payment_in_progress(order_id: str, now: datetime, seconds: float, uow) -> None:
+    """The provider is still working on it: look again later (its notice may come first)."""
+    uow.schedule("billing_pay", order_id, now + timedelta(seconds=seconds))
+    uow.commit()
+
+
+def retry_withholdings(actor: Actor, now: datetime, uow) -> list[Order]:
+    """BIL-7: the customer topped up its account; every failed withholding is tried again."""
+    orders = uow.orders.failed_withholdings(_customer_org(actor))
+    for order in orders:
+        order = uow.orders.get(order.id, for_update=True)
+        order.retry_withholding()
+        uow.orders.save(order)
+        uow.schedule("billing_pay", order.id, now)
+    uow.commit()
+    return orders
+
+
+def start_refund(actor: Actor, order_id: str, amount: int, reason: str, now: datetime, uow) -> Order:
+    """BIL-6: the supplier refunds (after agreeing with the customer), at most what was paid."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None or order.supplier_id != _supplier_org(actor):
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    order.start_refund(str(uuid.uuid4()), positive_amount(amount), reason, now)
+    uow.orders.save(order)
+    uow.schedule("billing_pay", order.id, now)
+    uow.commit()
+    return order
+
+
+def get_order(actor: Actor, order_id: str, uow) -> Order:
+    order = uow.orders.get(order_id)
+    if order is None or not (actor.is_operator or actor.org_id in (order.customer_id, order.supplier_id)):
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    return order
+
+
+def order_scope(actor: Actor) -> dict:
+    if actor.is_operator:
+        return {}
+    if actor.org_kind == CUSTOMER:
+        return {"customer_id": actor.org_id}
+    return {"supplier_id": actor.org_id}
+
+
+def list_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
+    filters = {k: query.get(k) for k in ("customer_id", "supplier_id", "status")}
+    filters.update(order_scope(actor))
+    return uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
+                           sort=query["sort"], limit=query["limit"], offset=query["offset"])
+
+
+# --- staged payments (BIL-12) ---------------------------------------------------------------
+
+
+def create_staged_contract(actor: Actor, body: dict, now: datetime, uow) -> StagedContract:
+    supplier_id = _supplier_org(actor)
+    contract = StagedContract(
+        id=str(uuid.uuid4()), project_id=body["project_id"], customer_id=body["customer_id"],
+        supplier_id=supplier_id, currency=body["currency"], terms_days=body["terms_days"],
+        overdue_period_days=body["overdue_period_days"],
+        stages=[Stage(s["key"], s["name"], positive_amount(s["amount"]), s["milestone_node_key"])
+                for s in body["stages"]])
+    contract.reached = uow.contracts.progress(contract.project_id)
+    uow.contracts.add(contract)
+    _stages_fell_due(contract, contract.evaluate(now), uow)
+    uow.contracts.save(contract)
+    uow.commit()
+    return contract
+
+
+def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
+    """project_svc's node_reached: remember the progress; stages whose milestone was passed fall due."""
+    if not uow.claim_event(event, "billing.node_reached"):
+        return
+    uow.contracts.record_progress(data["project_id"], data["node_key"], data["node_index"])
+    for contract in uow.contracts.of_project(data["project_id"]):
+        _stages_fell_due(contract, contract.node_reached(data["node_key"], data["node_index"], now), uow)
+        uow.contracts.save(contract)
+    uow.commit()
+
+
+def _stages_fell_due(contract: StagedContract, stages: list[Stage], uow) -> None:
+    for stage in stages:
+        uow.emit("payment_stage_due", {
+            "contract_id": contract.id, "project_id": contract.project_id, "customer_id": contract.customer_id,
+            "supplier_id": contract.supplier_id, "stage_key": stage.key, "stage_name": stage.name,
+            "amount": stage.amount, "currency": contract.currency, "due_at": stage.due_at.isoformat()})
+        uow.schedule("billing_stage_overdue", f"{contract.id}:{stage.key}", stage.due_at)
+
+
+def stage_overdue(contract_id: str, stage_key: str, now: datetime, uow) -> None:
+    """Deadline: alert once per overdue period until the stage is paid."""
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None:
+        return
+    alert, again = contract.overdue_alert(stage_key, now)
+    stage = contract.stage(stage_key)
+    if alert:
+        _notify(uow, [{"org_id": contract.customer_id}, {"org_id": contract.supplier_id}],
+                "billing payment overdue",
+                {"contract_id": contract.id, "project_id": contract.project_id, "stage": stage.name,
+                 "amount": stage.amount, "currency": contract.currency, "due_at": stage.due_at.isoformat()},
+                f"payment-overdue:{contract.id}:{stage_key}:{stage.alerts_sent}", urgent=True)
+    if again is not None:
+        uow.schedule("billing_stage_overdue", f"{contract.id}:{stage_key}", again)
+    uow.contracts.save(contract)
+    uow.commit()
+
+
+def pay_stage(actor: Actor, contract_id: str, stage_key: str, now: datetime, uow) -> StagedContract:
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None or not (actor.is_operator or actor.org_id == contract.supplier_id):
+        raise BillingNotFound(f"Contract {contract_id} was not found.")
+    contract.pay(stage_key, now)
+    uow.cancel_deadline("billing_stage_overdue", f"{contract.id}:{stage_key}")
+    uow.contracts.save(contract)
+    uow.commit()
+    return contract
+
+
+def get_staged_contract(actor: Actor, contract_id: str, uow) -> StagedContract:
+    contract = uow.contracts.get(contract_id)
+    if contract is None or not (actor.is_operator or actor.org_id in (contract.customer_id, contract.supplier_id)):
+        raise BillingNotFound(f"Contract {contract_id} was not found.")
+    return contract
+
+
+# --- statements and reconciliation (BIL-11) ------------------------------------------------------
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def daily_statement(actor: Actor, query: dict, uow) -> dict:
+    start, end = _day_bounds(query["day"])
+    filters = {"customer_id": query.get("customer_id"), "supplier_id": query.get("supplier_id")}
+    filters.update(order_scope(actor))
+    orders, _ = uow.orders.list(**filters, day_from=start, day_to=end, sort="created_at", limit=100_000)
+    return statements.statement(query["day"], orders)
+
+
+def reconcile(day: date, settlement: list[dict], supplier_reports: dict, uow) -> dict:
+    start, end = _day_bounds(day)
+    orders, _ = uow.orders.list(day_from=start, day_to=end, sort="created_at", limit=100_000)
+    checked, mismatches = statements.reconcile(uow.ledger.transfers_between(start, end), settlement, orders,
+                                               supplier_reports)
+    return {"day": day, "checked": checked, "mismatches": mismatches}

@@ -1,0 +1,332 @@
+"""Marshmallow schemas of billing_svc's RPC payloads (the internal contract)."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from billing_svc.domain.catalogue import SUBSCRIPTION_STATUSES
+from billing_svc.domain.orders import ORDER_STATUSES
+
+CODE = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$")
+CURRENCY = validate.Regexp(r"^[A-Z]{3}$")
+
+
+class Money(fields.Integer):
+    """Integer minor units: 12.5 and "12" are refused, not rounded."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1))
+        super().__init__(strict=True, **kwargs)
+
+
+class AgreementsSchema(Schema):
+    platform_agreement = fields.Boolean(required=True, metadata={"description": "平台补充协议 signed"})
+    withholding_agreement = fields.Boolean(required=True, metadata={"description": "代收代扣协议 signed"})
+    payment_account = fields.String(required=True, validate=validate.Length(min=3, max=128),
+                                    metadata={"example": "alipay-ent-2088000000000001"})
+
+
+class CustomerSettingsSchema(Schema):
+    callback_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False)
+    notice_email = fields.Email(allow_none=True)
+
+
+class CustomerSchema(Schema):
+    id = fields.String()
+    platform_agreement_at = fields.AwareDateTime(allow_none=True)
+    withholding_agreement_at = fields.AwareDateTime(allow_none=True)
+    payment_account = fields.String(allow_none=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    callback_url = fields.String(allow_none=True)
+    notice_email = fields.String(allow_none=True)
+    onboarded = fields.Boolean()
+    unpaid = fields.Integer(metadata={"description": "failed withholdings not paid yet (BIL-7)"})
+    block_threshold = fields.Integer()
+    blocked = fields.Boolean()
+
+
+class PriceLockSchema(Schema):
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+
+
+class FulfilmentUrlSchema(Schema):
+    fulfilment_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+
+
+class NewProductSchema(Schema):
+    code = fields.String(required=True, validate=CODE, metadata={"example": "CMCC-1G-NATION"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "全国流量 1GB"})
+    face_value = Money(required=True, metadata={"example": 3000})
+    price = Money(required=True, metadata={"example": 2850})
+    currency = fields.String(required=True, validate=CURRENCY, metadata={"example": "CNY"})
+    listed = fields.Boolean(load_default=True)
+    visible_to = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list)
+
+
+class ProductChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    price = Money()
+    listed = fields.Boolean()
+    suspended = fields.Boolean(metadata={"description": "channel suspended (通道挂起): not routed to"})
+    visible_to = fields.List(fields.String(validate=validate.Length(min=1, max=36)))
+
+
+class ProductSchema(Schema):
+    id = fields.String()
+    supplier_id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    face_value = fields.Integer()
+    price = fields.Integer()
+    currency = fields.String()
+    listed = fields.Boolean()
+    suspended = fields.Boolean()
+    visible_to = fields.List(fields.String())
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
+    offset = fields.Integer(validate=validate.Range(min=0), load_default=0)
+
+
+class ProductQuerySchema(PageQuerySchema):
+    code = fields.String(load_default=None)
+
+
+class ProductPageSchema(Schema):
+    items = fields.List(fields.Nested(ProductSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class SubscribeSchema(Schema):
+    product_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=100))
+
+
+class DecisionSchema(Schema):
+    approve = fields.Boolean(required=True)
+
+
+class SubscriptionSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    supplier_id = fields.String()
+    product_id = fields.String()
+    product_code = fields.String()
+    status = fields.String(validate=validate.OneOf(SUBSCRIPTION_STATUSES))
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class SubscriptionListSchema(Schema):
+    items = fields.List(fields.Nested(SubscriptionSchema))
+
+
+class SubscriptionQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(SUBSCRIPTION_STATUSES), load_default=None)
+
+
+class SubscriptionPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(SubscriptionSchema))
+
+
+class CreditLimitSchema(Schema):
+    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0),
+                           metadata={"description": "minor units; null: unlimited"})
+    currency = fields.String(load_default="CNY", validate=CURRENCY)
+
+
+class CreditAccountSchema(Schema):
+    customer_id = fields.String()
+    supplier_id = fields.String()
+    currency = fields.String()
+    limit = fields.Integer(allow_none=True)
+    used = fields.Integer()
+    held = fields.Integer()
+    available = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
+
+
+class CreditAccountListSchema(Schema):
+    items = fields.List(fields.Nested(CreditAccountSchema))
+
+
+class PlaceOrderSchema(Schema):
+    product_code = fields.String(required=True, validate=CODE, metadata={"example": "CMCC-1G-NATION"})
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=128),
+                                    metadata={"description": "the Idempotency-Key header; one order per key"})
+
+
+class StepSchema(Schema):
+    key = fields.String()
+    kind = fields.String()
+    amount = fields.Integer()
+    status = fields.String()
+
+
+class RefundSchema(Schema):
+    id = fields.String()
+    amount = fields.Integer()
+    reason = fields.String()
+    status = fields.String()
+    requested_at = fields.AwareDateTime()
+
+
+class OrderSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    supplier_id = fields.String()
+    product_id = fields.String()
+    product_code = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
+    idempotency_key = fields.String()
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+    reason = fields.String()
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    withholding = fields.String(metadata={"description": "none | pending | paid | failed"})
+    paid = fields.Integer()
+    paid_out = fields.Integer()
+    refunded = fields.Integer()
+    steps = fields.List(fields.Nested(StepSchema))
+    refunds = fields.List(fields.Nested(RefundSchema))
+
+
+class PlacedOrderSchema(Schema):
+    created = fields.Boolean(metadata={"description": "false: this idempotency key was used before"})
+    order = fields.Nested(OrderSchema)
+
+
+class OrderQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES), load_default=None)
+    customer_id = fields.String(load_default=None)
+    supplier_id = fields.String(load_default=None)
+    day = fields.Date(load_default=None, metadata={"description": "orders created on this UTC day"})
+    sort = fields.String(validate=validate.OneOf(("created_at", "-created_at", "amount", "-amount")),
+                         load_default="-created_at")
+
+
+class OrderPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(OrderSchema))
+
+
+class SupplierResultSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("succeeded", "failed")))
+    reason = fields.String(load_default="")
+    reference = fields.String(load_default=None, allow_none=True)
+
+
+class NewRefundSchema(Schema):
+    amount = Money(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ProviderNoticeSchema(Schema):
+    """The payment provider's asynchronous notice of a payment's final outcome."""
+    key = fields.String(required=True)
+    order_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("succeeded", "failed")))
+    reference = fields.String(load_default=None, allow_none=True)
+
+
+class StatementQuerySchema(Schema):
+    day = fields.Date(required=True)
+    customer_id = fields.String(load_default=None)
+    supplier_id = fields.String(load_default=None)
+
+
+class StatementLineSchema(Schema):
+    order_id = fields.String()
+    created_at = fields.AwareDateTime()
+    customer_id = fields.String()
+    supplier_id = fields.String()
+    product_code = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
+    status = fields.String()
+    withholding = fields.String()
+    paid = fields.Integer()
+    paid_out = fields.Integer()
+    refunded = fields.Integer()
+
+
+class StatementSchema(Schema):
+    day = fields.Date()
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    orders = fields.Integer()
+    succeeded = fields.Integer()
+    amount = fields.Integer(metadata={"description": "sum of succeeded orders"})
+    paid = fields.Integer()
+    paid_out = fields.Integer()
+    refunded = fields.Integer()
+
+
+class SupplierReportLineSchema(Schema):
+    order_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("succeeded", "failed")))
+    amount = fields.Integer(strict=True, required=True)
+
+
+class ReconcileSchema(Schema):
+    day = fields.Date(required=True)
+    supplier_reports = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(SupplierReportLineSchema)),
+                                   load_default=dict, metadata={"description": "supplier id → its order report"})
+
+
+class MismatchSchema(Schema):
+    source = fields.String(metadata={"description": "provider | supplier"})
+    reference = fields.String(metadata={"description": "payment key or order id"})
+    problem = fields.String()
+    ledger = fields.Raw(allow_none=True)
+    theirs = fields.Raw(allow_none=True)
+
+
+class ReconciliationSchema(Schema):
+    day = fields.Date()
+    checked = fields.Integer()
+    mismatches = fields.List(fields.Nested(MismatchSchema))
+
+
+class NewStageSchema(Schema):
+    key = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "首期款"})
+    amount = Money(required=True)
+    milestone_node_key = fields.String(required=True, metadata={
+        "description": "key of the confirm node whose acceptance makes the stage due"})
+
+
+class NewStagedContractSchema(Schema):
+    project_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    currency = fields.String(load_default="CNY", validate=CURRENCY)
+    terms_days = fields.Integer(load_default=10, validate=validate.Range(min=0, max=365))
+    overdue_period_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=365))
+    stages = fields.List(fields.Nested(NewStageSchema), required=True, validate=validate.Length(min=1, max=50))
+
+    @validates_schema
+    def _unique_keys(self, data, **kwargs):
+        keys = [s["key"] for s in data.get("stages", [])]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("stage keys must be unique", "stages")
+
+
+class StageSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    amount = fields.Integer()
+    milestone_node_key = fields.String()
+    status = fields.String()
+    due_at = fields.AwareDateTime(allow_none=True)
+    paid_at = fields.AwareDateTime(allow_none=True)
+    alerts_sent = fields.Integer()
+
+
+class StagedContractSchema(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    customer_id = fields.String()
+    supplier_id = fields.String()
+    currency = fields.String()
+    terms_days = fields.Integer()
+    overdue_period_days = fields.Integer()
+    total = fields.Integer()
+    stages = fields.List(fields.Nested(StageSchema))
