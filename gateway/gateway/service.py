@@ -6,6 +6,7 @@ it declares, calls a service with the caller's identity in the context, and shap
 from __future__ import annotations
 
 from gateway.openapi import build_spec
+from gateway.routes.billing import BillingRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.projects import ProjectRoutes
@@ -24,7 +25,7 @@ DESCRIPTION = (
 )
 
 
-class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes):
+class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, BillingRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()
