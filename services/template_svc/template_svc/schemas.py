@@ -44,7 +44,13 @@ class SubmitRequirementsSettings(Schema):
     submit_label = fields.String(load_default="提交需求", validate=LABEL)
     view_label = fields.String(load_default="查看需求", validate=LABEL)
     form = fields.Dict(dump_only=True, metadata={
-        "description": "read only: the form as it was when the version was approved ({id, name, fields})"})
+        "description": "read only: the form as it was when the version was approved ({id, name, fields}); "
+                       "ignored when sent back"})
+
+    @pre_load
+    def drop_snapshot(self, data, **kwargs):
+        # a flow read back from an approved version carries the snapshot; it is ours to add, not to take
+        return {k: v for k, v in data.items() if k != "form"} if isinstance(data, dict) else data
 
 
 class ConfirmSettings(Schema):
@@ -106,20 +112,22 @@ class ReminderSchema(Schema):
                                                "example": "complete project – notify customer"})
 
 
-def _node_schema(depth: int) -> type[Schema]:
-    """A node at ``depth`` (1 = top level); containers nest at most ``MAX_DEPTH`` levels."""
+def node_schema(depth: int = 1, prefix: str = "Node", settings_metadata: dict | None = None) -> type[Schema]:
+    """A node at ``depth`` (1 = top level); containers nest at most ``MAX_DEPTH`` levels.
+    ``settings_metadata`` documents the per-kind settings (the gateway's API document)."""
     attrs = {
         "key": fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error=(
             "Use 1 to 64 letters, digits, _ or -."))),
         "kind": fields.String(required=True, validate=validate.OneOf(N.NODE_KINDS)),
         "name": fields.String(required=True, validate=validate.Length(min=1, max=100)),
-        "settings": fields.Dict(load_default=dict),
+        "settings": fields.Dict(load_default=dict, metadata=settings_metadata or {}),
         "reminders": fields.List(fields.Nested(ReminderSchema), load_default=list,
                                  validate=validate.Length(max=20)),
     }
     if depth < N.MAX_DEPTH:
-        attrs["children"] = fields.List(fields.Nested(_node_schema(depth + 1)), load_default=list,
-                                        validate=validate.Length(max=N.MAX_NODES))
+        attrs["children"] = fields.List(fields.Nested(node_schema(depth + 1, prefix, settings_metadata)),
+                                        load_default=list, validate=validate.Length(max=N.MAX_NODES),
+                                        metadata={"description": "container only: its ordered child nodes"})
     else:
         attrs["children"] = fields.List(fields.Dict(), load_default=list, validate=validate.Length(
             max=0, error=f"Containers nest at most {N.MAX_DEPTH} levels deep."))
@@ -135,10 +143,10 @@ def _node_schema(depth: int) -> type[Schema]:
         return data
 
     attrs["typed_settings"] = post_load(typed_settings)
-    return type(f"NodeLevel{depth}Schema", (Schema,), attrs)
+    return type(f"{prefix}Level{depth}Schema", (Schema,), attrs)
 
 
-NodeSchema = _node_schema(1)
+NodeSchema = node_schema(1)
 
 
 class TemplateDraftSchema(Schema):
