@@ -72,10 +72,42 @@ def check_text(value: str, where: str, *, name: bool = False) -> None:
 
 # --------------------------------------------------------------------------- JSON bodies
 
-def parse_json(raw: bytes, *, max_depth: int = 32, max_keys: int = 2000, pause: Callable[[], None] | None = None):
+def too_many_values(raw: bytes, limit: int) -> bool:
+    """Whether a JSON text holds more than ``limit`` values (array items and object members),
+    decided before it is parsed: parsing runs in C without a pause, so it must be small.
+
+    Counts the commas outside strings with C-level searches; the Python steps are bounded by
+    the number of strings visited, and the count stops as soon as it passes ``limit``."""
+    if raw.count(b",") < limit:
+        return False
+    commas, strings, pos, end = 0, 0, 0, len(raw)
+    while pos < end:
+        quote = raw.find(b'"', pos)
+        commas += raw.count(b",", pos, end if quote < 0 else quote)
+        if quote < 0 or commas >= limit or strings >= limit:
+            break
+        close = quote + 1
+        while True:  # the closing quote is the first one not escaped by an odd run of backslashes
+            close = raw.find(b'"', close)
+            if close < 0:
+                return commas >= limit
+            run = close - 1
+            while raw[run] == 0x5C:  # backslash
+                run -= 1
+            if (close - 1 - run) % 2 == 0:
+                break
+            close += 1
+        strings += 1
+        pos = close + 1
+    return commas >= limit or strings >= limit
+
+
+def parse_json(raw: bytes, *, max_depth: int = 32, max_keys: int = 2000, max_values: int = 10_000,
+               pause: Callable[[], None] | None = None):
     """A JSON document as the platform accepts it, or ``TextRefused``.
 
-    Valid UTF-8, no duplicate keys, no NaN/Infinity, at most ``max_keys`` object keys in all and
+    Valid UTF-8, no duplicate keys, no NaN/Infinity, at most ``max_values`` values and
+    ``max_keys`` object keys in all and
     ``max_depth`` levels, every string free of NUL and lone surrogates, every integer a bigint.
     An empty object counts as one key (a body of a million ``{}`` is as costly as one of keys).
     ``pause`` is called now and then during the walk over the values (a server yields there)."""
@@ -84,6 +116,8 @@ def parse_json(raw: bytes, *, max_depth: int = 32, max_keys: int = 2000, pause: 
     except UnicodeDecodeError as err:
         raise TextRefused(f"The body is not valid UTF-8 (byte {err.start}).",
                           {"_body": ["invalid UTF-8"]}) from None
+    if too_many_values(raw, max_values):
+        raise TextRefused(f"The body has more than {max_values} values.", {"_body": [f"at most {max_values} values"]})
     keys = 0
 
     def pairs(items: list[tuple[str, object]]) -> dict:
