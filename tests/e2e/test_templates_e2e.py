@@ -96,7 +96,10 @@ def test_TPL11_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(e2e, ht
                                          "message_template": "no such message template"}]
     cases = [
         ({"name": "x", "nodes": [{"key": "a", "kind": "teleport", "name": "A"}]}, "nodes[0].kind"),
-        ({"name": "x", "nodes": [{"key": f"n{i}", "kind": "generic", "name": "N"} for i in range(10_000)]}, "nodes"),
+        # the gateway's own bound on a body's size answers first for 10,000 nodes; 201 reach the template rules
+        ({"name": "x", "nodes": [{"key": f"n{i}", "kind": "generic", "name": "N"} for i in range(10_000)]},
+         ("nodes", "_body")),
+        ({"name": "x", "nodes": [{"key": f"n{i}", "kind": "generic", "name": "N"} for i in range(201)]}, "nodes"),
         ({"name": "x" * 1_000_000, "nodes": base}, "name"),
         ({"name": "x", "nodes": looping}, "nodes[2].children[0].key"),
         ({"name": "x", "nodes": unknown_reminder}, "nodes[2].reminders[0].message_template"),
@@ -105,7 +108,8 @@ def test_TPL11_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(e2e, ht
     for body, field in cases:
         answer = api(e2e, http, "POST", "/api/v1/service-templates", json=body)
         assert 400 <= answer.status_code < 500, (field, answer.status_code)
-        assert field in answer.json().get("fields", {}), (field, answer.text[:500])
+        named = set(answer.json().get("fields", {}))
+        assert named & ({field} if isinstance(field, str) else set(field)), (field, answer.text[:500])
     assert own_total() == before
 
 
