@@ -19,6 +19,7 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import RAISE
 
 from gateway.web import ApiRoute, Limits
 from platform_kit.text import IDENTIFIER_PATTERN, INT64_MAX, INT64_MIN, NAME_PATTERN, NO_NUL
@@ -121,7 +122,36 @@ def build_spec(service_cls, *, title: str, version: str, description: str) -> di
                                                                              plugin.converter)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return with_platform_rules(spec.to_dict())
+    document = spec.to_dict()
+    closed_request_schemas(document, {name: key[0] for key, name in plugin.converter.refs.items()})
+    return with_platform_rules(document)
+
+
+def closed_request_schemas(document: dict, classes: dict[str, type]) -> None:
+    """``additionalProperties: false`` on every request schema that refuses unknown fields.
+
+    apispec states it only when a schema's ``Meta`` names ``unknown``; marshmallow refuses
+    unknown fields by default too, so the effective option of each class decides here. Only
+    schemas reachable from a request body: what a response may carry is the service's to say."""
+    components = document.get("components", {}).get("schemas", {})
+    pending = [op["requestBody"]["content"]["application/json"]["schema"]
+               for ops in document.get("paths", {}).values() for op in ops.values() if "requestBody" in op]
+    seen: set[str] = set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in seen and name in components:
+                    seen.add(name)
+                    cls = classes.get(name)
+                    if cls is not None and cls.opts.unknown == RAISE:
+                        components[name].setdefault("additionalProperties", False)
+                    pending.append(components[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
 
 
 def operation_of(service_cls, name: str, r: ApiRoute, method: str, converter) -> dict:

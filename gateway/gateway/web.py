@@ -438,9 +438,7 @@ def read_json(request: Request, schema: Schema):
                              max_values=limits.max_json_values, pause=_yield_now)
         if not isinstance(payload, dict):
             raise ValidationFailed("The body must be a JSON object.", {"_body": ["expected an object"]})
-        if schema.unknown == RAISE:
-            check_unknown_fields([f.data_key or n for n, f in schema.load_fields.items()], payload)
-        loaded = schema.load(payload)
+        loaded = _load(schema, payload)
         check_tree(loaded, max_depth=limits.max_json_depth + 8, pause=_yield_now)
         return loaded
     except TextRefused as refused:
@@ -449,15 +447,30 @@ def read_json(request: Request, schema: Schema):
         raise ValidationFailed("Some fields are not valid.", flatten_messages(err.messages)) from None
 
 
+def _load(schema: Schema, payload: dict):
+    """``schema.load``, with a strict schema's unknown fields named first in linear time (at most
+    20 of them) together with what is wrong with the known ones."""
+    if schema.unknown != RAISE:
+        return schema.load(payload)
+    allowed = {f.data_key or n for n, f in schema.load_fields.items()}
+    try:
+        check_unknown_fields(allowed, payload)
+    except TextRefused as unknown:
+        try:
+            schema.load({k: v for k, v in payload.items() if k in allowed})
+        except ValidationError as err:
+            raise ValidationFailed(unknown.message, {**flatten_messages(err.messages), **unknown.fields}) from None
+        raise
+    return schema.load(payload)
+
+
 def read_query(request: Request, schema: Schema):
     """Validate the query parameters (already parsed by the server's rules: each at most once)."""
     values = getattr(request, "query_values", None)
     if values is None:
         values = parse_query(request.environ.get("QUERY_STRING", ""))
     try:
-        if schema.unknown == RAISE:
-            check_unknown_fields([f.data_key or n for n, f in schema.load_fields.items()], values)
-        loaded = schema.load(values)
+        loaded = _load(schema, values)
         check_tree(loaded)
         return loaded
     except TextRefused as refused:

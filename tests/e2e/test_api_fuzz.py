@@ -1,0 +1,77 @@
+"""GW-1, GW-3 (issue 8): a property-based fuzzer over the whole API document of a running stack.
+
+Every operation of ``GET /openapi.json`` is a test of its own (so a route added later is fuzzed
+without editing this file), called with data generated from its schemas, in turn without a token
+and with the tokens of several demo roles. Each answer must be: no server error, a status the
+document lists for that operation, a body and headers that match the document, and a
+schema-valid request is never refused as invalid (400): only business refusals, missing rights
+or objects, and the rate limit may say no.
+
+Bounded: ``PLATFORM_FUZZ_EXAMPLES`` examples per operation (default 6), no shrinking beyond
+a few seconds, the coverage and stateful phases off.
+"""
+import itertools
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.config import SchemathesisConfig
+
+from deploy import demo
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = int(os.environ.get("PLATFORM_FUZZ_EXAMPLES", "6"))
+ROLES = (None, "operator", "vendor.admin", "customer.admin")
+# statuses a schema-valid request may get: business refusals, rights, missing objects, the limit
+ACCEPTABLE = ["2XX", "401", "403", "404", "409", "422", "429"]
+# operations whose call would end the fuzzer's own sign-ins: they get a fresh token each time
+ENDS_A_SIGN_IN = {"logout", "change_password"}
+
+
+class Tokens:
+    """Access tokens of the fuzzer's own sign-ins (never the cached ones other tests share)."""
+
+    def __init__(self, e2e):
+        self.e2e, self.cache = e2e, {}
+        self.turn = itertools.cycle(ROLES)
+
+    def headers(self, role: str | None, fresh: bool = False) -> dict:
+        if role is None:
+            return {}
+        if fresh or role not in self.cache:
+            token = self.e2e.login(role, demo.DEMO_PASSWORD)["access_token"]
+            if fresh:
+                return {"Authorization": f"Bearer {token}"}
+            self.cache[role] = token
+        return {"Authorization": f"Bearer {self.cache[role]}"}
+
+
+@pytest.fixture(scope="session")
+def fuzz_tokens(e2e):
+    return Tokens(e2e)
+
+
+@pytest.fixture(scope="session")
+def api_document(e2e):
+    config = SchemathesisConfig.from_dict({
+        "base-url": e2e.base,
+        "request-timeout": 30,
+        "generation": {"mode": "positive", "max-examples": EXAMPLES},
+        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTABLE}},
+    })
+    return schemathesis.openapi.from_url(e2e.url("/openapi.json"), config=config)
+
+
+schema = schemathesis.pytest.from_fixture("api_document")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate, Phase.target],
+          suppress_health_check=list(HealthCheck), derandomize=True)
+def test_GW3_every_operation_answers_within_its_document_with_and_without_tokens(case, fuzz_tokens):
+    role = next(fuzz_tokens.turn)
+    headers = fuzz_tokens.headers(role, fresh=case.operation.definition.raw.get("operationId") in ENDS_A_SIGN_IN)
+    case.call_and_validate(headers=headers)
