@@ -21,7 +21,7 @@ class PurchaseSchema(Schema):
                                           "example": "cust-acme"})
 
 
-class NodeSchema(Schema):
+class FlowNodeSchema(Schema):
     key = fields.String()
     kind = fields.String()
     name = fields.String()
@@ -29,7 +29,7 @@ class NodeSchema(Schema):
     settings = fields.Dict()
 
 
-class LogEntrySchema(Schema):
+class FlowLogEntrySchema(Schema):
     at = fields.AwareDateTime()
     action = fields.String()
     node_key = fields.String(allow_none=True)
@@ -38,7 +38,7 @@ class LogEntrySchema(Schema):
     round = fields.Integer()
 
 
-class RecordSchema(Schema):
+class ProjectRecordSchema(Schema):
     id = fields.String()
     kind = fields.String(metadata={"description": "message or note"})
     author_id = fields.String()
@@ -47,7 +47,7 @@ class RecordSchema(Schema):
     at = fields.AwareDateTime()
 
 
-class FileSchema(Schema):
+class ProjectFileSchema(Schema):
     id = fields.String()
     node_key = fields.String()
     name = fields.String()
@@ -83,8 +83,8 @@ class _Common(Schema):
 
 
 class ProjectSchema(_Common):
-    current_node = fields.Nested(NodeSchema)
-    nodes = fields.List(fields.Nested(NodeSchema), metadata={"description": "the steps in walking order"})
+    current_node = fields.Nested(FlowNodeSchema)
+    nodes = fields.List(fields.Nested(FlowNodeSchema), metadata={"description": "the steps in walking order"})
     operators = fields.Dict(keys=fields.String(), values=fields.String(),
                             metadata={"description": "role -> the employee dispatch assigned"})
     claimed_by = fields.String(allow_none=True)
@@ -92,10 +92,10 @@ class ProjectSchema(_Common):
     submissions = fields.Dict(metadata={"description": "requirements submitted, by node key"})
     rating_comment = fields.String()
     closed_reason = fields.String()
-    log = fields.List(fields.Nested(LogEntrySchema))
-    messages = fields.List(fields.Nested(RecordSchema))
-    notes = fields.List(fields.Nested(RecordSchema), metadata={"description": "never shown to the customer"})
-    files = fields.List(fields.Nested(FileSchema))
+    log = fields.List(fields.Nested(FlowLogEntrySchema))
+    messages = fields.List(fields.Nested(ProjectRecordSchema))
+    notes = fields.List(fields.Nested(ProjectRecordSchema), metadata={"description": "never shown to the customer"})
+    files = fields.List(fields.Nested(ProjectFileSchema))
 
 
 class PurchaseResultSchema(Schema):
@@ -161,20 +161,20 @@ class RejectSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class NoteSchema(Schema):
+class ProjectNoteSchema(Schema):
     note = NOTE
 
 
-class ReasonSchema(Schema):
+class ProjectReasonSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class RateSchema(Schema):
+class ProjectRateSchema(Schema):
     score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class RecordBodySchema(Schema):
+class ProjectRecordBodySchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
@@ -185,7 +185,7 @@ class UploadSchema(Schema):
     content_base64 = fields.String(required=True)
 
 
-class FileContentSchema(FileSchema):
+class FileContentSchema(ProjectFileSchema):
     content_base64 = fields.String()
 
 
@@ -195,13 +195,17 @@ class DashboardQuerySchema(Schema):
     time_zone = fields.String(load_default="Asia/Shanghai")
 
 
-class CountSchema(Schema):
-    day = fields.String()
-    month = fields.String()
+class DayCountSchema(Schema):
+    day = fields.String(metadata={"example": "2026-11-20"})
     count = fields.Integer()
 
 
-class BreakdownSchema(Schema):
+class MonthCountSchema(Schema):
+    month = fields.String(metadata={"example": "2026-11"})
+    count = fields.Integer()
+
+
+class StatusBreakdownSchema(Schema):
     new = fields.Integer()
     delivered = fields.Integer()
     in_progress = fields.Integer(metadata={"description": "in progress and not late"})
@@ -210,7 +214,7 @@ class BreakdownSchema(Schema):
     cancelled = fields.Integer()
 
 
-class SaturationSchema(Schema):
+class ProductProviderSaturationSchema(Schema):
     product_id = fields.String()
     product_code = fields.String()
     product_name = fields.String()
@@ -226,8 +230,8 @@ class DashboardSchema(Schema):
     time_zone = fields.String()
     view = fields.String(attribute="as")
     average_completion_days = fields.Float(allow_none=True)
-    new_per_day = fields.List(fields.Nested(CountSchema(only=("day", "count"))))
-    new_per_month = fields.List(fields.Nested(CountSchema(only=("month", "count"))))
-    status_30_days = fields.Nested(BreakdownSchema)
-    status_60_days = fields.Nested(BreakdownSchema)
-    saturation = fields.List(fields.Nested(SaturationSchema))
+    new_per_day = fields.List(fields.Nested(DayCountSchema))
+    new_per_month = fields.List(fields.Nested(MonthCountSchema))
+    status_30_days = fields.Nested(StatusBreakdownSchema)
+    status_60_days = fields.Nested(StatusBreakdownSchema)
+    saturation = fields.List(fields.Nested(ProductProviderSaturationSchema))

@@ -25,27 +25,28 @@ from project_svc.schemas import (
     DashboardQuerySchema,
     DashboardSchema,
     FileContentSchema,
-    FileSchema,
     NodeActionSchema,
-    NoteSchema,
+    ProjectFileSchema,
     ProjectFilterSchema,
+    ProjectNoteSchema,
     ProjectPageSchema,
+    ProjectRateSchema,
+    ProjectReasonSchema,
+    ProjectRecordBodySchema,
+    ProjectRecordSchema,
     ProjectSchema,
     ProjectSummarySchema,
     PurchaseResultSchema,
     PurchaseSchema,
-    RateSchema,
-    ReasonSchema,
-    RecordBodySchema,
-    RecordSchema,
     RejectSchema,
     SubmitRequirementsSchema,
     UploadSchema,
 )
 
 ACTIONS = {"submit_requirements": SubmitRequirementsSchema, "confirm": NodeActionSchema, "reject": RejectSchema,
-           "pause": NoteSchema, "resume": NoteSchema, "cancel": ReasonSchema, "change_provider": NoteSchema,
-           "rate": RateSchema}
+           "pause": ProjectNoteSchema, "resume": ProjectNoteSchema, "cancel": ProjectReasonSchema,
+           "change_provider": ProjectNoteSchema,
+           "rate": ProjectRateSchema}
 
 
 class ProjectService(PlatformService):
@@ -102,13 +103,12 @@ class ProjectService(PlatformService):
         return ProjectPageSchema().dump({**page, "limit": query["limit"], "offset": query["offset"]})
 
     @rpc
-    def export_page(self, filters: dict, after: int = 0, size: int = 2000) -> dict:
-        """One batch of an export (the gateway streams batches): rows ``after``..``after+size`` of the
-        keyset walk under the filters, as list rows."""
-        query = load(ProjectFilterSchema(), filters)
+    def export_page(self, filters: dict, size: int = 2000) -> dict:
+        """One batch of an export (the gateway streams batches, passing ``next_cursor`` back as
+        ``cursor``): up to ``size`` list rows of the keyset walk under the filters."""
+        query = load(ProjectFilterSchema(), {k: v for k, v in filters.items() if k not in ("limit", "offset")})
         actor = require_actor(self.caller)
-        size = max(1, min(size, 5000))
-        query.update(limit=size)
+        query.update(limit=max(1, min(size, 5000)), offset=0)
         with self.db.unit_of_work() as uow:
             page = handlers.list_projects(query, actor, uow)
         return {"items": ProjectSummarySchema(many=True).dump(page["items"]), "next_cursor": page["next_cursor"]}
@@ -118,10 +118,10 @@ class ProjectService(PlatformService):
         """kind: message | note; payload: RecordBodySchema. Only while the project is open."""
         if kind not in ("message", "note"):
             raise ProjectNotFound(f"There is no {kind} list.")
-        body = load(RecordBodySchema(), payload)["body"]
+        body = load(ProjectRecordBodySchema(), payload)["body"]
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            return RecordSchema().dump(handlers.add_record(project_id, kind, body, actor, uow))
+            return ProjectRecordSchema().dump(handlers.add_record(project_id, kind, body, actor, uow))
 
     @rpc
     def list_records(self, project_id: str, kind: str) -> list:
@@ -129,7 +129,7 @@ class ProjectService(PlatformService):
             raise ProjectNotFound(f"There is no {kind} list.")
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            return RecordSchema(many=True).dump(handlers.list_records(project_id, kind, actor, uow))
+            return ProjectRecordSchema(many=True).dump(handlers.list_records(project_id, kind, actor, uow))
 
     @rpc
     def upload_file(self, project_id: str, payload: dict) -> dict:
@@ -146,14 +146,14 @@ class ProjectService(PlatformService):
             stored = self.storage.put(f"projects/{project.id}/{uuid.uuid4()}", io.BytesIO(content),
                                       command["content_type"])
             file = handlers.record_upload(project, command["node_key"], command["name"], stored, actor, uow)
-        return FileSchema().dump(file)
+        return ProjectFileSchema().dump(file)
 
     @rpc
     def list_files(self, project_id: str) -> list:
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
             handlers.visible_project(project_id, actor, uow)
-            return FileSchema(many=True).dump(uow.records.files(project_id))
+            return ProjectFileSchema(many=True).dump(uow.records.files(project_id))
 
     @rpc
     def download_file(self, project_id: str, file_id: str) -> dict:
