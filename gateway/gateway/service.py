@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from gateway.openapi import build_spec
 from gateway.routes.billing import BillingRoutes
+from gateway.routes.dispatch import DispatchRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.projects import ProjectRoutes
+from gateway.routes.templates import TemplateRoutes
 from gateway.routes.tickets import TicketRoutes
-from gateway.rpc import TimedRpc
+from platform_kit.calls import ClusterRpc
 from platform_kit.logs import Correlation
 from platform_kit.metrics import Metrics
 
@@ -25,11 +27,12 @@ DESCRIPTION = (
 )
 
 
-class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, BillingRoutes):
+class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, TemplateRoutes, DispatchRoutes,
+                     BillingRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()
-    services = TimedRpc()
+    services = ClusterRpc()  # bounded by RPC_TIMEOUT_SECONDS and the request deadline
     _spec: dict | None = None
 
     @classmethod

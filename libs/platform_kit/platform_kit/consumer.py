@@ -22,6 +22,7 @@ same transaction as its effect.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
 from kombu import Exchange, Queue
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-platform-attempt"
 TRANSIENT_HEADER = "x-platform-transient-attempt"
+FAILED_AT_HEADER = "x-platform-failed-at"
 TRANSIENT_MAX_BACKOFF_SECONDS = 300.0
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_BACKOFF_SECONDS = 1.0
@@ -164,6 +166,7 @@ class RetryingEventHandler(EventHandler):
             "x-platform-queue": self.queue.name,
             "x-platform-handler": self.handler_name,
             "x-platform-routing-key": message.delivery_info.get("routing_key"),
+            FAILED_AT_HEADER: time.time(),
         })
         with get_producer(config["AMQP_URI"]) as producer:
             producer.publish(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -36,11 +37,19 @@ from platform_kit.tables import deadlines, outbox_events, processed_events
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine whose connections yield to other greenthreads (psycogreen) when eventlet runs."""
+def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5,
+                statement_timeout_ms: int = 30_000) -> Engine:
+    """An engine whose connections yield to other greenthreads (psycogreen) when eventlet runs,
+    and whose every operation is bounded: connecting waits at most ``connect_timeout`` seconds, a
+    statement (lock waits included) at most ``statement_timeout_ms``, and TCP keepalives find a
+    peer that vanished. Exceeding a bound is a transient failure (platform_kit.faults)."""
     _make_psycopg_green()
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         pool_recycle=1800)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800,
+                         pool_timeout=connect_timeout * 2, connect_args={
+                             "connect_timeout": max(int(connect_timeout), 1),
+                             "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+                             "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                             "keepalives_count": 3})
 
 
 def _make_psycopg_green() -> None:
@@ -68,11 +77,13 @@ class UnitOfWork:
         self.source = source
         self.emitted: list[dict] = []       # emitted in the transaction now open
         self.published: list[dict] = []     # committed, on their way out through the relay
+        self.commits = 0
         for name, factory in (repositories or {}).items():
             setattr(self, name, factory(session))
 
     def commit(self) -> None:
         self.session.commit()
+        self.commits += 1
         self.published.extend(self.emitted)
         self.emitted = []
 
@@ -135,8 +146,9 @@ class UnitOfWork:
 class Db:
     """What a worker sees: a way to open units of work."""
 
-    def __init__(self, provider: Database):
+    def __init__(self, provider: Database, worker_ctx=None):
         self._provider = provider
+        self._worker_ctx = worker_ctx
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -152,6 +164,8 @@ class Db:
                 session.rollback()
             finally:
                 session.close()
+        if uow.commits:
+            self._provider.committed_by(self._worker_ctx)
         if uow.published:
             self._provider.wake_relay()
 
@@ -184,6 +198,7 @@ class Database(DependencyProvider):
         self.pool_size = pool_size
         self.engine: Engine | None = None
         self.relay = None
+        self._committed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     @property
     def source(self) -> str:
@@ -193,7 +208,9 @@ class Database(DependencyProvider):
         url = config.get(self.url_key)
         if not url:
             raise RuntimeError(f"configuration key {self.url_key} (the database URL) is not set")
-        self.engine = make_engine(url, pool_size=self.pool_size)
+        self.engine = make_engine(url, pool_size=self.pool_size,
+                                  connect_timeout=float(config.get("DB_CONNECT_TIMEOUT_SECONDS", 5)),
+                                  statement_timeout_ms=int(config.get("DB_STATEMENT_TIMEOUT_MS", 30_000)))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.relay_events:
             from platform_kit.outbox import OutboxRelay
@@ -218,7 +235,18 @@ class Database(DependencyProvider):
             self.relay.wake()
 
     def get_dependency(self, worker_ctx) -> Db:
-        return Db(self)
+        return Db(self, worker_ctx)
+
+    def committed_by(self, worker_ctx) -> None:
+        if worker_ctx is not None:
+            self._committed[worker_ctx] = True
+
+    def committed_in(self, worker_ctx) -> bool:
+        """Whether a unit of work of this worker committed (a retry would then repeat an effect)."""
+        return self._committed.get(worker_ctx, False)
+
+    def worker_teardown(self, worker_ctx) -> None:
+        self._committed.pop(worker_ctx, None)
 
 
 

@@ -12,11 +12,12 @@ import argparse
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 
 from kombu import Connection
 
-from platform_kit.consumer import ATTEMPT_HEADER, dead_letter_queue, dead_letter_queue_name
+from platform_kit.consumer import ATTEMPT_HEADER, FAILED_AT_HEADER, dead_letter_queue, dead_letter_queue_name
 
 
 @dataclass
@@ -46,6 +47,23 @@ def _parse(message) -> DeadLetter:
         body=message.body, headers=headers, content_type=message.content_type,
         content_encoding=message.content_encoding,
     )
+
+
+def dead_letter_depth(amqp_uri: str, service: str) -> tuple[int, float]:
+    """How many messages wait in the service's dead-letter queue, and the oldest one's age in seconds."""
+    with Connection(amqp_uri, connect_timeout=5) as conn:
+        channel = conn.channel()
+        queue = dead_letter_queue(service)(channel)
+        depth = queue.queue_declare().message_count
+        oldest = 0.0
+        if depth:
+            first = queue.get(no_ack=False)
+            if first is not None:
+                failed_at = (first.headers or {}).get(FAILED_AT_HEADER)
+                oldest = max(time.time() - float(failed_at), 0.0) if failed_at else 0.0
+                first.requeue()
+        channel.close()
+    return depth, oldest
 
 
 def list_dead_letters(amqp_uri: str, service: str) -> list[DeadLetter]:

@@ -8,10 +8,15 @@ its message and fields, so no caller needs to import another service's exception
 """
 from __future__ import annotations
 
+import logging
+from functools import partial
+
 from marshmallow import ValidationError
 from nameko.exceptions import deserialize_to_instance
+from nameko.messaging import decode_from_headers
 from nameko.rpc import Rpc
 
+from platform_kit import calls, metrics
 from platform_kit.exceptions import (
     Conflict,
     Forbidden,
@@ -23,9 +28,12 @@ from platform_kit.exceptions import (
     Unprocessable,
     ValidationFailed,
 )
+from platform_kit.faults import is_transient, lost_connection
 
 __all__ = ["PlatformError", "ValidationFailed", "Unauthenticated", "Forbidden", "NotFound", "Conflict",
            "Unprocessable", "RateLimited", "ServiceUnavailable", "EXPECTED", "rpc", "validation_failed"]
+
+log = logging.getLogger(__name__)
 
 EXPECTED = (ValidationFailed, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable, RateLimited,
             ServiceUnavailable)
@@ -39,9 +47,16 @@ def validation_failed(err: ValidationError, message: str = "Some fields are not 
 
 
 
-def on_the_wire(exc: BaseException) -> BaseException:
-    """A service's own refusal as the registered platform class it extends."""
-    if type(exc) in EXPECTED or not isinstance(exc, PlatformError):
+def on_the_wire(exc: BaseException, service: str = "the") -> BaseException:
+    """A service's own refusal as the registered platform class it extends; a transient fault
+    (a dependency down or slow, a lost connection) as ``ServiceUnavailable``, never a bare 500."""
+    if not isinstance(exc, PlatformError):
+        if is_transient(exc):
+            wire = ServiceUnavailable(f"A dependency of the {service} service is unavailable; please retry.")
+            wire.__cause__ = exc
+            return wire
+        return exc
+    if type(exc) in EXPECTED:
         return exc
     base = next(cls for cls in type(exc).__mro__ if cls in EXPECTED or cls is PlatformError)
     wire = base(exc.message, exc.fields)
@@ -50,15 +65,49 @@ def on_the_wire(exc: BaseException) -> BaseException:
 
 
 class PlatformRpc(Rpc):
-    """nameko's RPC entrypoint whose expected refusals are sent as platform classes (see above)."""
+    """nameko's RPC entrypoint with the platform's rules for failures:
+
+    - expected refusals are sent as platform classes, transient faults as ``ServiceUnavailable``;
+    - a request whose caller's deadline has passed is not started (``platform_kit.calls``);
+    - a call that failed because its database connection died, before anything was committed,
+      is run once more on a fresh connection, so a database failover costs a retry, not a 500.
+    """
 
     def __init__(self, expected_exceptions=EXPECTED, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
-    def handle_result(self, message, worker_ctx, result, exc_info):
+    def handle_message(self, body, message):
+        context = decode_from_headers(message.headers)
+        if calls.has_expired(context):
+            metrics.RPC_EXPIRED.labels(self.container.service_name, self.method_name).inc()
+            log.warning("%s.%s: the caller's deadline passed before the request was taken; not started",
+                        self.container.service_name, self.method_name)
+            self.rpc_consumer.consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info, retried: bool = False):
+        if exc_info is not None and not retried and self._retry_on_fresh_connection(message, worker_ctx,
+                                                                                    exc_info[1]):
+            return result, exc_info
         if exc_info is not None:
-            exc_info = (type(wire := on_the_wire(exc_info[1])), wire, exc_info[2])
+            exc_info = (type(wire := on_the_wire(exc_info[1], self.container.service_name)), wire, exc_info[2])
         return super().handle_result(message, worker_ctx, result, exc_info)
+
+    def _retry_on_fresh_connection(self, message, worker_ctx, exc: BaseException) -> bool:
+        from platform_kit.db import Database
+
+        if not lost_connection(exc):
+            return False
+        databases = [d for d in self.container.dependencies if isinstance(d, Database)]
+        if not databases or any(d.committed_in(worker_ctx) for d in databases):
+            return False
+        log.warning("%s.%s lost its database connection before committing; running it once more",
+                    self.container.service_name, self.method_name)
+        self.container.spawn_worker(
+            self, worker_ctx.args, worker_ctx.kwargs, context_data=worker_ctx.context_data,
+            handle_result=partial(self.handle_result, message, retried=True))
+        return True
 
 
 rpc = PlatformRpc.decorator

@@ -61,3 +61,15 @@ def _is_service_unavailable(exc: BaseException) -> bool:
     from platform_kit.exceptions import ServiceUnavailable
 
     return isinstance(exc, ServiceUnavailable)
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """The database connection died under the work (so nothing of it can have committed on it)."""
+    from sqlalchemy import exc as sa_exc
+
+    for error in _chain(exc):
+        if isinstance(error, sa_exc.DBAPIError):
+            code = getattr(error.orig, "pgcode", None) or ""
+            if error.connection_invalidated or code.startswith("08") or code in {"57P01", "57P02", "57P03"}:
+                return True
+    return False

@@ -6,7 +6,7 @@ import time
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 WORKER_SECONDS = Histogram(
     "platform_worker_seconds", "Time spent in one entrypoint call",
@@ -17,6 +17,11 @@ EVENTS_HANDLED = Counter(
     "platform_events_handled_total", "Events handled, by outcome (ok, duplicate, retried, dead_lettered)",
     ["service", "handler", "outcome"],
 )
+RPC_EXPIRED = Counter("platform_rpc_expired_total", "RPC requests not started: the caller's deadline had passed",
+                      ["service", "method"])
+DEAD_LETTERS = Gauge("platform_dead_letters", "Messages waiting in the service's dead-letter queue", ["service"])
+DEAD_LETTER_OLDEST = Gauge("platform_dead_letter_oldest_age_seconds",
+                           "Age of the oldest message in the service's dead-letter queue", ["service"])
 OUTBOX_PUBLISHED = Counter("platform_outbox_published_total", "Outbox events published", ["service"])
 OUTBOX_UNROUTABLE = Counter("platform_outbox_unroutable_total", "Outbox events the broker could not route",
                             ["service", "event_type"])
@@ -33,6 +38,16 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
+class Workers:
+    """What a worker may ask about the others (``/health`` asks whether any is stuck)."""
+
+    def __init__(self, provider: Metrics, worker_ctx):
+        self._provider, self._worker_ctx = provider, worker_ctx
+
+    def running(self) -> list[float]:
+        return self._provider.running(but=self._worker_ctx)
+
+
 class Metrics(DependencyProvider):
     """Times every entrypoint call of the service and leaves one structured log line for it."""
 
@@ -41,6 +56,14 @@ class Metrics(DependencyProvider):
 
     def worker_setup(self, worker_ctx) -> None:
         self._started[worker_ctx] = time.perf_counter()
+
+    def get_dependency(self, worker_ctx) -> Workers:
+        return Workers(self, worker_ctx)
+
+    def running(self, but=None) -> list[float]:
+        """How long each worker of this container (but ``but``) has been running, in seconds."""
+        now = time.perf_counter()
+        return [now - started for ctx, started in list(self._started.items()) if ctx is not but]
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         started = self._started.pop(worker_ctx, None)

@@ -4,7 +4,7 @@ Both were measured in bench/ (together about a third of a signed-in round trip) 
 details of nameko that an upgrade may change; ``tests/unit/test_nameko_adapters.py`` pins those
 details, so an upgrade that moves them fails loudly instead of quietly losing the gain.
 
-1. ``ClusterRpc`` / ``ServiceRpc``: RPC clients that publish requests without re-declaring the
+1. ``ClusterRpc``: an RPC client that publishes requests without re-declaring the
    reply queue. nameko publishes every request with ``declare=[reply queue]``; the reply queue
    has an ``x-expires`` argument, so kombu never caches that declaration and sends
    ``queue.declare`` to the broker before every single request. While the client's reply
@@ -23,16 +23,9 @@ from functools import partial
 from nameko.amqp.publish import Publisher
 from nameko.rpc import ClusterRpc as _ClusterRpc
 from nameko.rpc import Responder
-from nameko.rpc import ServiceRpc as _ServiceRpc
 
 
 class ClusterRpc(_ClusterRpc):
-    def setup(self) -> None:
-        super().setup()
-        self.publisher.declare = []
-
-
-class ServiceRpc(_ServiceRpc):
     def setup(self) -> None:
         super().setup()
         self.publisher.declare = []

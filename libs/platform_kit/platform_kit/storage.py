@@ -13,7 +13,7 @@ Two backends, chosen by configuration:
 
 ``FILE_STORAGE_BACKEND`` selects (``local`` | ``s3``). A service declares
 ``storage = FileStorage()`` and calls ``self.storage.put(...)`` in its entrypoints. Keys are the
-caller's business ("project/<id>/<file id>"): they are checked, never taken from a user's file name.
+caller's business ("orders/<id>/<file id>"): they are checked, never taken from a user's file name.
 """
 from __future__ import annotations
 
