@@ -116,7 +116,7 @@ class TicketRoutes:
 
     @route("POST", "/api/v1/tickets/<ticket_id>/messages", summary="Reply, or add an internal note",
            tags=("tickets",), body=MessageBody, response=TicketView, status=201, errors=(403, 404, 422))
-    def post_message(self, request, ticket_id):
+    def post_ticket_message(self, request, ticket_id):
         """TKT-7. An agent's first reply meets the 15-minute target, a reply with `plan: true` the
         30-minute one; a customer's message restarts the 4-service-hour reply timer and is checked for
         complaint signals (TKT-4) and secrets (TKT-9)."""
@@ -125,14 +125,14 @@ class TicketRoutes:
 
     @route("POST", "/api/v1/tickets/<ticket_id>/attachments", summary="Upload an attachment", tags=("tickets",),
            body=AttachmentUpload, response=AttachmentView, status=201, errors=(404, 422))
-    def upload_attachment(self, request, ticket_id):
+    def upload_ticket_attachment(self, request, ticket_id):
         """At most 20 MB. Send the answer in a message's `attachments` to attach the file."""
         body = read_json(request, AttachmentUpload())
         return json_response(self.services.ticket.upload_attachment(ticket_id, body), status=201)
 
     @route("POST", "/api/v1/tickets/<ticket_id>/status", summary="Change a ticket's status", tags=("tickets",),
            body=StatusBody, response=TicketView, errors=(403, 404, 422))
-    def change_status(self, request, ticket_id):
+    def change_ticket_status(self, request, ticket_id):
         """TKT-1. Agents: processing → awaiting_feedback / awaiting_confirmation (solved) / resolved.
         Customers: confirm (awaiting_confirmation → resolved), reopen (→ processing), close. Awaiting
         feedback pauses the service-level timers; after 2 working days the customer is reminded, after
@@ -142,32 +142,32 @@ class TicketRoutes:
 
     @route("POST", "/api/v1/tickets/<ticket_id>/complaint", summary="Complain about a ticket (投诉)",
            tags=("tickets",), body=ComplaintBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404))
-    def complain(self, request, ticket_id):
+    def complain_about_ticket(self, request, ticket_id):
         """TKT-4. The provider's admin is alerted at once; complaints sort right after business-stopping tickets."""
         return json_response(self.services.ticket.complain(ticket_id, read_json(request, ComplaintBody())))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/rating", summary="Rate the service", tags=("tickets",),
            body=RatingBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404, 422))
-    def rate(self, request, ticket_id):
+    def rate_ticket(self, request, ticket_id):
         """TKT-7. Once, when the ticket is resolved or closed; 1..5."""
         return json_response(self.services.ticket.rate(ticket_id, read_json(request, RatingBody())))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/transfer", summary="Transfer to another agent", tags=("tickets",),
            body=TransferBody, response=TicketView, roles=AGENTS, errors=(404, 409))
-    def transfer(self, request, ticket_id):
+    def transfer_ticket(self, request, ticket_id):
         """TKT-3. The note says what you found and what the next agent should do. An off-duty agent
         needs `confirm_off_duty: true` (409 otherwise) and is told."""
         return json_response(self.services.ticket.transfer(ticket_id, read_json(request, TransferBody())))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/escalate", summary="Escalate to the platform's support",
            tags=("tickets",), body=EscalateBody, response=TicketView, roles=AGENTS, errors=(404, 422))
-    def escalate(self, request, ticket_id):
+    def escalate_ticket(self, request, ticket_id):
         """TKT-3. With a note saying what the platform should solve; the ticket joins the operator's queue."""
         return json_response(self.services.ticket.escalate(ticket_id, read_json(request, EscalateBody())))
 
     @route("GET", "/api/v1/ticket-escalations", summary="The operator's queue of escalated tickets",
            tags=("tickets",), query=TicketQuery, response=TicketPage, roles=(PLATFORM_OPERATOR,))
-    def escalations(self, request):
+    def ticket_escalations(self, request):
         query = TicketQuery().dump(read_query(request, TicketQuery()))
         return json_response(self.services.ticket.escalation_queue(query))
 
@@ -175,29 +175,29 @@ class TicketRoutes:
 
     @route("POST", "/api/v1/support-duty/on", summary="Go on duty", tags=("tickets",), response=DutyView,
            roles=AGENTS)
-    def go_on_duty(self, request):
+    def support_go_on_duty(self, request):
         """TKT-2. Your provider's unassigned tickets are handed out at once, least-loaded first."""
         return json_response(self.services.ticket.go_on_duty())
 
     @route("POST", "/api/v1/support-duty/off", summary="Go off duty", tags=("tickets",), body=OffDutyBody,
            response=DutyView, roles=AGENTS, errors=(409,))
-    def go_off_duty(self, request):
+    def support_go_off_duty(self, request):
         """TKT-2. With open tickets, hand them over (`handover_to` + `note`) or `return_to_queue`; 409 otherwise."""
         return json_response(self.services.ticket.go_off_duty(read_json(request, OffDutyBody())))
 
     @route("GET", "/api/v1/support-duty", summary="Who of your provider is on duty", tags=("tickets",),
            response=RosterEntry, many=True, roles=AGENTS)
-    def duty_roster(self, request):
+    def support_duty_roster(self, request):
         return json_response(self.services.ticket.duty_roster())
 
     @route("GET", "/api/v1/service-hours", summary="Your provider's service hours", tags=("tickets",),
            response=ServiceHoursView, roles=AGENTS)
-    def get_service_hours(self, request):
+    def get_support_service_hours(self, request):
         return json_response(self.services.ticket.get_service_hours())
 
     @route("PUT", "/api/v1/service-hours", summary="Set your provider's service hours", tags=("tickets",),
            body=ServiceHoursBody, response=ServiceHoursView, roles=(PROVIDER_ADMIN,))
-    def set_service_hours(self, request):
+    def set_support_service_hours(self, request):
         """TKT-2. At least 09:00-18:00 on working days; longer hours, `every_day`, or 00:00-00:00 every
         day for 7x24. Every open ticket's deadlines move with them."""
         return json_response(self.services.ticket.set_service_hours(
@@ -205,7 +205,7 @@ class TicketRoutes:
 
     @route("GET", "/api/v1/canned-replies", summary="Canned replies", tags=("tickets",), response=CannedReply,
            many=True, roles=AGENTS)
-    def canned_replies(self, request):
+    def list_canned_replies(self, request):
         """TKT-7. The reply samples of the ticket guide, then your provider's own."""
         return json_response(self.services.ticket.canned_replies())
 
@@ -216,7 +216,7 @@ class TicketRoutes:
 
     @route("GET", "/api/v1/abusive-words", summary="The abusive-word list of complaint detection",
            tags=("tickets",), response=WordList, roles=(PLATFORM_OPERATOR,))
-    def abusive_words(self, request):
+    def get_abusive_words(self, request):
         return json_response(self.services.ticket.abusive_words())
 
     @route("PUT", "/api/v1/abusive-words", summary="Replace the abusive-word list", tags=("tickets",),

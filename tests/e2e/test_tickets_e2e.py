@@ -1,0 +1,92 @@
+"""After-sales tickets through the gateway with every service as its own process (TKT-1..9)."""
+import io
+import uuid
+
+import pytest
+from openpyxl import load_workbook
+
+from deploy import demo
+
+pytestmark = pytest.mark.e2e
+
+CUSTOMER, VENDOR = "customer.admin", "vendor.admin"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_agent(e2e, http, admin_login: str) -> tuple[dict, dict]:
+    login = f"agent-{uuid.uuid4().hex[:10]}"
+    created = http.post(e2e.url("/api/v1/users"), headers=e2e.auth(admin_login), timeout=15,
+                        json={"login_name": login, "display_name": f"客服 {login}", "roles": ["support_agent"]})
+    assert created.status_code == 201, created.text
+    first = e2e.login(login, created.json()["password"])
+    changed = http.post(e2e.url("/api/v1/auth/password"), headers=bearer(first["access_token"]), timeout=15,
+                        json={"current_password": created.json()["password"], "new_password": demo.DEMO_PASSWORD})
+    assert changed.status_code == 200, changed.text
+    return created.json()["user"], bearer(e2e.login(login)["access_token"])
+
+
+def test_TKT1_TKT2_TKT7_a_customer_opens_a_ticket_an_agent_on_duty_answers_and_the_provider_reports(
+        e2e, http, wait_until):
+    order_id = f"ORD-T-{uuid.uuid4().hex[:10]}"
+    bought = http.post(e2e.url("/api/v1/purchases"), headers=e2e.auth(CUSTOMER), timeout=15,
+                       json={"order_id": order_id, "product_id": "prod-site-design", "customer_id": "x"})
+    assert bought.status_code == 201, bought.text
+    # the vendor delivers this product itself: the ticket goes to the vendor's agents
+    agent, agent_headers = new_agent(e2e, http, VENDOR)
+    body = {"title": "商城首页无法访问", "description": "首页返回 502，登录密码是 Secret#123", "category": "site_down",
+            "order_id": order_id}
+
+    def opened():
+        answer = http.post(e2e.url("/api/v1/tickets"), headers=e2e.auth(CUSTOMER), json=body, timeout=15)
+        return answer if answer.status_code == 201 else None
+    ticket = wait_until(opened, timeout=30, message="ticket_svc learned the order and its vendor").json()
+    assert ticket["provider_id"] == e2e.demo.org_ids["vendor"] and ticket["assignee_id"] is None
+    assert "Secret#123" not in ticket["messages"][0]["body"] and ticket["business_stopping"] is True
+
+    def on_duty():
+        answer = http.post(e2e.url("/api/v1/support-duty/on"), headers=agent_headers, timeout=15)
+        return answer.json() if answer.status_code == 200 else None
+    assert ticket["id"] in wait_until(on_duty, timeout=30, message="ticket_svc learned the agent")["assigned"]
+
+    url = e2e.url(f"/api/v1/tickets/{ticket['id']}")
+    reply = http.post(url + "/messages", headers=agent_headers, timeout=15,
+                      json={"body": "您好！您的问题已收到，我们尽快安排看下，请耐心等待！"})
+    assert reply.status_code == 201, reply.text
+    note = http.post(url + "/messages", headers=agent_headers, timeout=15,
+                     json={"body": "怀疑是负载均衡配置", "kind": "note"})
+    assert note.status_code == 201
+    seen = http.get(url, headers=e2e.auth(CUSTOMER), timeout=15).json()
+    assert [m["kind"] for m in seen["messages"]] == ["reply", "reply", "reply"]   # the note stays inside
+    assert all("负载均衡" not in m["body"] for m in seen["messages"])
+
+    wrong = http.post(url + "/status", headers=e2e.auth(CUSTOMER), json={"status": "resolved"}, timeout=15)
+    assert wrong.status_code == 422 and wrong.json()["error"] == "unprocessable"
+    solved = http.post(url + "/status", headers=agent_headers, json={"status": "awaiting_confirmation"}, timeout=15)
+    assert solved.status_code == 200 and solved.json()["status"] == "awaiting_confirmation"
+    confirmed = http.post(url + "/status", headers=e2e.auth(CUSTOMER), json={"status": "resolved"}, timeout=15)
+    assert confirmed.json()["status"] == "resolved"
+    rated = http.post(url + "/rating", headers=e2e.auth(CUSTOMER), json={"score": 5, "comment": "很快"}, timeout=15)
+    assert rated.status_code == 200 and rated.json()["rating"] == 5, rated.text
+
+    # ORG-7: another provider's admin sees nothing of it
+    assert http.get(url, headers=e2e.auth("provider-a.admin"), timeout=15).status_code == 404
+
+    found = http.get(e2e.url("/api/v1/tickets"), headers=e2e.auth(VENDOR), params={"q": "首页无法"}, timeout=15)
+    assert ticket["id"] in [t["id"] for t in found.json()["items"]]
+    csv_file = http.get(e2e.url("/api/v1/tickets/export"), headers=e2e.auth(VENDOR), params={"q": "首页无法"},
+                        timeout=15)
+    assert csv_file.status_code == 200 and csv_file.headers["Content-Type"].startswith("text/csv")
+    assert "商城首页无法访问" in csv_file.content.decode("utf-8-sig")
+    xlsx = http.get(e2e.url("/api/v1/tickets/export"), headers=e2e.auth(VENDOR),
+                    params={"format": "xlsx", "q": "首页无法"}, timeout=15)
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert rows[0][0] == "id" and rows[1][1] == "商城首页无法访问"
+
+    report = http.get(e2e.url("/api/v1/ticket-reports"), headers=e2e.auth(VENDOR), timeout=15,
+                      params={"opened_from": "2020-01-01T00:00:00+08:00", "opened_to": "2100-01-01T00:00:00+08:00"})
+    assert report.status_code == 200, report.text
+    mine = next(a for a in report.json()["agents"] if a["agent_id"] == agent["id"])
+    assert mine["tickets"] >= 1 and mine["satisfaction"] == 5.0 and mine["first_response_median"] is not None
