@@ -94,10 +94,15 @@ def retry_queue(uow: Uow, *, level: str | None = None, key: str | None = None, v
     """DSP-3/DSP-5: try waiting projects again, oldest first, one transaction each. Returns how many moved.
 
     ``level``/``key``: provider level of a product, or employee level of a provider; ``vendor_id``:
-    a vendor's provider-level queue. Two replicas retrying at once serialise on each project.
+    a vendor's provider-level queue. Two replicas retrying at once serialise on each project. Once
+    a product (or a provider's role) has no room in this pass, the projects behind it waiting for
+    the same thing are skipped: freed capacity schedules another pass anyway.
     """
     moved = 0
-    for project_id in uow.dispatch.waiting_project_ids(level=level, key=key, vendor_id=vendor_id):
+    full: set[tuple] = set()
+    for project_id, signature in uow.dispatch.waiting(level=level, key=key, vendor_id=vendor_id):
+        if signature is not None and signature in full:
+            continue
         project = uow.dispatch.project(project_id)
         waiting = project.waiting if project else None
         if waiting is None:
@@ -114,7 +119,10 @@ def retry_queue(uow: Uow, *, level: str | None = None, key: str | None = None, v
         uow.dispatch.save_project(project)
         _emit(uow, events)
         uow.commit()
-        moved += project.waiting is None
+        if project.waiting is None:
+            moved += 1
+        elif signature is not None:
+            full.add(signature)
     return moved
 
 

@@ -29,6 +29,7 @@ from dispatch_svc.domain.model import (
     ProviderLink,
     QueueEntry,
 )
+from platform_contracts.nodes import DEPARTMENT_FIRST
 from platform_kit.clock import utcnow
 
 _PROJECT_FIELDS = ("order_id", "product_id", "vendor_id", "customer_id", "round", "provider_id", "provider_round",
@@ -127,9 +128,13 @@ class DispatchRepository:
 
     # --- the queue -----------------------------------------------------------------------------
 
-    def waiting_project_ids(self, *, level: str | None = None, key: str | None = None,
-                            vendor_id: str | None = None) -> list[str]:
-        query = select(QueuedProject.project_id).order_by(QueuedProject.enqueued_at, QueuedProject.project_id)
+    def waiting(self, *, level: str | None = None, key: str | None = None,
+                vendor_id: str | None = None) -> list[tuple[str, tuple | None]]:
+        """Waiting projects, oldest first, each with what it waits for (None: only its own claim
+        department knows, so it is never skipped)."""
+        query = select(QueuedProject.project_id, QueuedProject.level, QueuedProject.product_id,
+                       QueuedProject.provider_id, QueuedProject.role, QueuedProject.rule) \
+            .order_by(QueuedProject.enqueued_at, QueuedProject.project_id)
         if level is not None:
             query = query.where(QueuedProject.level == level)
         if key is not None:
@@ -137,7 +142,9 @@ class DispatchRepository:
             query = query.where(column == key)
         if vendor_id is not None:
             query = query.where(QueuedProject.vendor_id == vendor_id)
-        return list(self.session.execute(query).scalars())
+        return [(pid, (lvl, product_id) if lvl == "provider"
+                 else None if rule == DEPARTMENT_FIRST else (lvl, provider_id, role))
+                for pid, lvl, product_id, provider_id, role, rule in self.session.execute(query)]
 
     def queue(self, *, scopes: list[tuple[str, str]] | None = None, level: str | None = None,
               product_id: str | None = None, vendor_id: str | None = None, provider_id: str | None = None,
@@ -228,6 +235,10 @@ class DispatchRepository:
                 ).on_conflict_do_nothing(index_elements=["user_id"]))
                 row = self.session.get(EmployeeRow, employee.user_id, with_for_update=True)
                 self._employees[employee.user_id] = row
+            changed = list(row.roles or ()) != list(employee.roles) or any(
+                getattr(row, f) != getattr(employee, f) for f in _EMPLOYEE_FIELDS)
+            if not changed:
+                continue  # a dispatch locks every employee of the provider but changes one
             row.roles = list(employee.roles)
             for f in _EMPLOYEE_FIELDS:
                 setattr(row, f, getattr(employee, f))

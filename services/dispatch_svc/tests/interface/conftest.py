@@ -48,6 +48,20 @@ def publish(platform_config) -> Publisher:
 
 
 @pytest.fixture
+def event_sink(platform_config):
+    """A queue bound to every dispatch event, as project and notify would have: without any
+    subscriber the outbox relay keeps retrying unroutable events and slows a load test down."""
+    from kombu import Connection, Queue
+
+    queue = Queue(f"dispatch-sink-{uuid.uuid4().hex[:8]}", exchange=get_event_exchange("dispatch"),
+                  routing_key="#", auto_delete=False, durable=True)
+    with Connection(config["AMQP_URI"]) as connection:
+        queue(connection.default_channel).declare()
+        yield queue
+        queue(connection.default_channel).delete()
+
+
+@pytest.fixture
 def dispatch_db(platform_config):
     engine = create_engine(config["DISPATCH_DATABASE_URL"])
     yield engine

@@ -37,7 +37,7 @@ class FakeDispatchRepository:
     def save_project(self, project: ProjectDispatch) -> None:
         self.projects[project.project_id] = copy.deepcopy(project)
 
-    def waiting_project_ids(self, *, level=None, key=None, vendor_id=None) -> list[str]:
+    def waiting(self, *, level=None, key=None, vendor_id=None) -> list[tuple[str, tuple | None]]:
         found = []
         for p in self.projects.values():
             w = p.waiting
@@ -45,8 +45,10 @@ class FakeDispatchRepository:
                 continue
             if key and key != (p.product_id if w.level == "provider" else w.provider_id):
                 continue
-            found.append((w.since, p.project_id))
-        return [pid for _, pid in sorted(found)]
+            signature = ("provider", p.product_id) if w.level == "provider" else (
+                None if w.rule == "department_first" else ("employee", w.provider_id, w.role))
+            found.append((w.since, p.project_id, signature))
+        return [(pid, signature) for _, pid, signature in sorted(found)]
 
     def queue(self, *, scopes=None, level=None, product_id=None, vendor_id=None, provider_id=None,
               sort="enqueued_at", limit=50, offset=0) -> tuple[list[dict], int]:
