@@ -1,5 +1,5 @@
 """notify_svc's refusals, each a platform class (its code and HTTP status come from the base)."""
-from platform_kit.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
+from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 
 
 class TemplateInvalid(ValidationFailed):
@@ -40,3 +40,7 @@ class EndpointNotFound(NotFound):
 
 class WebhookDeliveryNotFound(NotFound):
     pass
+
+
+class OperatorOnly(Forbidden):
+    """Message templates and the delivery log are the platform operator's (NTF-1, NTF-4)."""

@@ -22,6 +22,7 @@ from notify_svc.exceptions import (
     DeliveryNotFound,
     EndpointNotFound,
     MessageNotFound,
+    OperatorOnly,
     TemplateExists,
     TemplateInvalid,
     TemplateNotFound,
@@ -37,6 +38,12 @@ _MISSING_ADDRESS = {"sms": "no phone number", "dingtalk": "no phone number", "we
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def require_operator(actor: Actor | None) -> Actor:
+    if actor is None or not actor.is_operator:
+        raise OperatorOnly("Only the platform operator may do this.")
+    return actor
 
 
 # --- message templates (NTF-1) ------------------------------------------------------------------

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, func, select, update
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -59,10 +60,18 @@ class TemplateRepository:
     def add_missing(self, templates: list[MessageTemplate]) -> list[MessageTemplate]:
         """Seed what is missing by name; an edited or deleted template is never overwritten."""
         existing = set(self.session.execute(select(MessageTemplateRow.name)).scalars())
-        added = [t for t in templates if t.name not in existing]
-        for t in added:
-            self.save(t)
-        return added
+        missing = {t.name: t for t in templates if t.name not in existing}
+        if not missing:
+            return []
+        now = utcnow()
+        # two replicas seeding at once: the name decides, the loser inserts nothing
+        inserted = set(self.session.execute(pg_insert(MessageTemplateRow).values([
+            {"id": t.id, "name": t.name, "description": t.description, "node_kind": t.node_kind,
+             "trigger": t.trigger, "recipient": t.recipient, "variables": [v.__dict__ for v in t.variables],
+             "contents": [c.__dict__ for c in t.contents], "channels": list(t.channels), "builtin": t.builtin,
+             "deleted": False, "updated_at": now} for t in missing.values()
+        ]).on_conflict_do_nothing(index_elements=["name"]).returning(MessageTemplateRow.name)).scalars())
+        return [t for name, t in missing.items() if name in inserted]
 
     def list(self, f: TemplateFilter) -> tuple[list[MessageTemplate], int]:
         query = select(MessageTemplateRow)
@@ -107,7 +116,7 @@ class PeopleRepository:
     def people_of(self, org_id: str, roles: tuple[str, ...] | None) -> list[Person]:
         query = select(PersonRow).where(PersonRow.org_id == org_id)
         if roles is not None:
-            query = query.where(PersonRow.roles.op("?|")(list(roles)))
+            query = query.where(PersonRow.roles.has_any(array(list(roles), type_=String)))
         rows = self.session.execute(query.order_by(PersonRow.user_id)).scalars()
         return [Person(**{f: getattr(r, f) for f in _PERSON_FIELDS}) for r in rows]
 
@@ -266,7 +275,7 @@ class WebhookRepository:
 
     def subscribed(self, event_type: str) -> list[Endpoint]:
         rows = self.session.execute(select(WebhookEndpointRow).where(
-            WebhookEndpointRow.enabled.is_(True), WebhookEndpointRow.event_types.op("?")(event_type))).scalars()
+            WebhookEndpointRow.enabled.is_(True), WebhookEndpointRow.event_types.has_key(event_type))).scalars()
         return [Endpoint(**{f: getattr(r, f) for f in _ENDPOINT_FIELDS}) for r in rows]
 
     def add_delivery_if_new(self, delivery: WebhookDelivery) -> bool:
