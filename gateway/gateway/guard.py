@@ -11,23 +11,39 @@
 - **Idempotency keys** on writes: the first answer is stored for 24 h under the caller and the
   key; the same key and body replay it (``Idempotent-Replayed: true``), the same key with another
   body is refused (422), and a concurrent duplicate gets 409 while the first is in flight.
+
+When Redis is slow or down (every operation is bounded by ``REDIS_TIMEOUT_SECONDS``), each use
+degrades on purpose (README, Operations):
+- rate limits fail open: the request goes on, counted in ``platform_gateway_redis_degraded_total``;
+- a write with an ``Idempotency-Key`` answers 503 when the key cannot be recorded: never a
+  duplicate, never a key stuck in "pending";
+- revocation answers from a local cache of what Redis said about this token in the last
+  ``REVOCATION_CACHE_SECONDS``; a token not seen in that window is refused with 503 (fail closed),
+  so a sign-out is never ignored for longer than that window.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 
+import redis
 from nameko import config
 from nameko.extensions import SharedExtension
+from prometheus_client import Counter
 from werkzeug.wrappers import Request, Response
 
 from platform_contracts.actor import Actor
 from platform_kit.auth import Keyring, Revocations, TokenClaims, decode_access_token
 from platform_kit.cache import RedisConnection, redis_key_prefix
-from platform_kit.errors import Conflict, Forbidden, RateLimited, Unauthenticated, Unprocessable
+from platform_kit.errors import Conflict, Forbidden, RateLimited, ServiceUnavailable, Unauthenticated, Unprocessable
 
+log = logging.getLogger(__name__)
+REDIS_DEGRADED = Counter("platform_gateway_redis_degraded_total",
+                         "Gateway requests served degraded because Redis was unreachable", ["use"])
 IDEMPOTENCY_TTL = 24 * 3600
+REVOCATION_CACHE_SECONDS = 30
 IN_FLIGHT_TTL = 60
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 200
@@ -39,6 +55,7 @@ class Guard(SharedExtension):
     def setup(self) -> None:
         self.secret = Keyring.from_config(config)
         self.redis = self.connection.client
+        self._seen: dict[str, tuple[float, bool]] = {}  # token id -> (when Redis answered, revoked)
         self.revocations = Revocations(self.redis, redis_key_prefix())
         self.limit = int(config.get("RATE_LIMIT_PER_MINUTE", 600))
         self.prefix = f"{redis_key_prefix()}:gw"
@@ -52,20 +69,51 @@ class Guard(SharedExtension):
         try:
             claims = None if public else self.read_token(request)
         except Unauthenticated:
-            pipe = self.redis.pipeline(transaction=False)
-            self._count(pipe, f"addr:{request.remote_addr}")
-            self._check_count(pipe.execute()[0])
+            try:
+                pipe = self.redis.pipeline(transaction=False)
+                self._count(pipe, f"addr:{request.remote_addr}")
+                count = pipe.execute()[0]
+            except redis.RedisError as exc:
+                self._degraded("rate_limit", exc)
+                raise Unauthenticated("The access token is not valid.") from None
+            self._check_count(count)
             raise
         client = f"user:{claims.actor.user_id}" if claims else f"addr:{request.remote_addr}"
-        pipe = self.redis.pipeline(transaction=False)
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            if claims:
+                pipe.mget(*self.revocations.keys(claims))
+            self._count(pipe, client)
+            results = pipe.execute()
+        except redis.RedisError as exc:
+            self._degraded("rate_limit", exc)
+            if claims and self._revoked_as_last_seen(claims):
+                raise Unauthenticated("The access token was revoked; sign in again.") from None
+            return claims
         if claims:
-            pipe.mget(*self.revocations.keys(claims))
-        self._count(pipe, client)
-        results = pipe.execute()
-        if claims and self.revocations.is_revoked(claims, results[0]):
-            raise Unauthenticated("The access token was revoked; sign in again.")
+            revoked = self.revocations.is_revoked(claims, results[0])
+            self._remember(claims.jti, revoked)
+            if revoked:
+                raise Unauthenticated("The access token was revoked; sign in again.")
         self._check_count(results[-2])
         return claims
+
+    def _remember(self, jti: str, revoked: bool) -> None:
+        now = time.monotonic()
+        if len(self._seen) > 50_000:  # keep the cache to the window it serves
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] <= REVOCATION_CACHE_SECONDS}
+        self._seen[jti] = (now, revoked)
+
+    def _revoked_as_last_seen(self, claims: TokenClaims) -> bool:
+        """Redis is unreachable: answer from what it said about this token moments ago, or refuse."""
+        seen = self._seen.get(claims.jti)
+        if seen is None or time.monotonic() - seen[0] > REVOCATION_CACHE_SECONDS:
+            raise ServiceUnavailable("Sign-ins cannot be checked right now; please retry shortly.")
+        return seen[1]
+
+    def _degraded(self, use: str, exc: Exception) -> None:
+        REDIS_DEGRADED.labels(use).inc()
+        log.warning("Redis unavailable for %s (%s): degrading as documented", use, exc)
 
     def read_token(self, request: Request) -> TokenClaims:
         header = request.headers.get("Authorization", "")
@@ -110,9 +158,14 @@ class Guard(SharedExtension):
             b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])).hexdigest()
         redis_key = f"{self.prefix}:idem:{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
         pending = json.dumps({"state": "pending", "fingerprint": fingerprint})
-        if self.redis.set(redis_key, pending, nx=True, ex=IN_FLIGHT_TTL):
-            return redis_key, fingerprint
-        stored = json.loads(self.redis.get(redis_key) or "null")
+        try:
+            if self.redis.set(redis_key, pending, nx=True, ex=IN_FLIGHT_TTL):
+                return redis_key, fingerprint
+            stored = json.loads(self.redis.get(redis_key) or "null")
+        except redis.RedisError as exc:
+            self._degraded("idempotency", exc)
+            raise ServiceUnavailable("The Idempotency-Key cannot be recorded right now, so the request was not "
+                                     "run; retry it with the same key shortly.") from None
         if stored is None:  # expired between the two calls: take it now
             return self.idempotency_begin(scope, request)
         if stored["fingerprint"] != fingerprint:
@@ -126,9 +179,13 @@ class Guard(SharedExtension):
         return response
 
     def idempotency_finish(self, redis_key: str, fingerprint: str, response: Response) -> None:
-        if response.status_code >= 500:
-            self.redis.delete(redis_key)  # a fault of ours: let the client retry for real
-            return
-        self.redis.set(redis_key, json.dumps({
-            "state": "done", "fingerprint": fingerprint, "status": response.status_code,
-            "body": response.get_data(as_text=True)}), ex=IDEMPOTENCY_TTL)
+        try:
+            if response.status_code >= 500:
+                self.redis.delete(redis_key)  # a fault of ours: let the client retry for real
+                return
+            self.redis.set(redis_key, json.dumps({
+                "state": "done", "fingerprint": fingerprint, "status": response.status_code,
+                "body": response.get_data(as_text=True)}), ex=IDEMPOTENCY_TTL)
+        except redis.RedisError as exc:
+            # the answer goes out; the pending mark expires within IN_FLIGHT_TTL
+            self._degraded("idempotency", exc)
