@@ -153,3 +153,146 @@ def test_seed_3_1_self_service_from_purchase_to_rating_with_files_messages_notes
     assert board.status_code == 200 and len(board.json()["new_per_day"]) == 7, board.text
     assert len(board.json()["new_per_month"]) == 6
     assert http.get(url("/api/v1/projects/dashboard"), headers=customer).status_code == 403
+
+
+def new_user(e2e, http, admin: dict, roles: list[str], **extra) -> tuple[dict, dict]:
+    """A sub-account of the admin's organisation that has set its password: (user, headers)."""
+    from deploy import demo
+
+    login = f"pj-{uuid.uuid4().hex[:10]}"
+    created = http.post(e2e.url("/api/v1/users"), headers=admin,
+                        json={"login_name": login, "display_name": f"Staff {login}", "roles": roles, **extra})
+    assert created.status_code == 201, created.text
+    first = e2e.login(login, created.json()["password"])
+    changed = http.post(e2e.url("/api/v1/auth/password"), headers={"Authorization": f"Bearer {first['access_token']}"},
+                        json={"current_password": created.json()["password"], "new_password": demo.DEMO_PASSWORD})
+    assert changed.status_code == 200, changed.text
+    return created.json()["user"], {"Authorization": f"Bearer {e2e.login(login)['access_token']}"}
+
+
+def open_for_orders(e2e, http, admin: dict, user_id: str) -> None:
+    """DSP-4: the provider admin gives the employee capacity (dispatch learns users from events)."""
+    wait_until(lambda: http.patch(e2e.url(f"/api/v1/dispatch/employees/{user_id}"), headers=admin,
+                                  json={"capacity": 5, "open": True}).status_code == 200,
+               timeout=20, message="dispatch to know the employee")
+
+
+def buy_and_submit(e2e, http, customer: dict, product_id: str) -> tuple[str, str]:
+    order_id = f"ORD-{uuid.uuid4().hex[:10]}"
+    bought = http.post(e2e.url("/api/v1/purchases"), headers=customer, json={"order_id": order_id,
+                                                                              "product_id": product_id})
+    assert bought.status_code == 201, bought.text
+    return bought.json()["project"]["id"], order_id
+
+
+def current(e2e, http, headers: dict, project_id: str) -> dict:
+    answer = http.get(e2e.url(f"/api/v1/projects/{project_id}"), headers=headers)
+    return answer.json() if answer.status_code == 200 else {}
+
+
+SUB_ACCOUNT = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商"},
+    {"key": "req", "kind": "submit_requirements", "name": "提交需求", "settings": {"form": FORM}},
+    {"key": "dispatch", "kind": "assign_order", "name": "分配订单", "settings": {"role": "engineer",
+                                                                                 "rule": "provider_first"}},
+    {"key": "deploy", "kind": "generic", "name": "部署", "settings": {"side": "provider", "role": "engineer",
+                                                                      "upload_enabled": True}},
+    {"key": "done", "kind": "complete_project", "name": "项目完成", "settings": {"allow_reject": True}},
+]
+
+
+def test_seed_3_2_dispatch_to_sub_accounts_the_assigned_engineer_operates_and_the_admin_changes_operator(e2e, http):
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    admin, customer = isv["headers"], buyer["headers"]
+    first, first_headers = new_user(e2e, http, admin, ["engineer"])
+    second, second_headers = new_user(e2e, http, admin, ["engineer"])
+    for user in (first, second):
+        open_for_orders(e2e, http, admin, user["id"])
+    product_id = f"prod-sub-{uuid.uuid4().hex[:8]}"
+    bind(e2e, product_id, isv["org"]["id"], SUB_ACCOUNT)
+    project_id, order_id = buy_and_submit(e2e, http, customer, product_id)
+    base = e2e.url(f"/api/v1/projects/{project_id}")
+    wait_until(lambda: current(e2e, http, customer, project_id).get("current_node", {}).get("key") == "req",
+               timeout=30, message="the vendor to be assigned")
+    assert http.post(f"{base}/requirements", headers=customer,
+                     json={"node_key": "req", "data": {"site_address": "Shanghai", "users": 5}}).status_code == 200
+    project = wait_until(lambda: (p := current(e2e, http, admin, project_id)).get("current_node", {}).get("key")
+                         == "deploy" and p, timeout=30, message="dispatch to assign an engineer")
+    assigned = project["operators"]["engineer"]
+    assert assigned in (first["id"], second["id"]) and project["current_operator_id"] == assigned
+    mine, others = (first_headers, second_headers) if assigned == first["id"] else (second_headers, first_headers)
+    other_id = second["id"] if assigned == first["id"] else first["id"]
+
+    waiting = http.get(e2e.url("/api/v1/projects"), headers=mine, params={"mine": "waiting"}).json()
+    assert [p["id"] for p in waiting["items"]] == [project_id]
+    assert http.post(f"{base}/confirm", headers=others, json={"node_key": "deploy"}).status_code in (403, 404)
+
+    # PRJ-6: the provider admin hands the node to the other engineer (dispatch decides, project applies)
+    changed = http.post(f"{base}/operator", headers=admin, json={"user_id": other_id})
+    assert changed.status_code == 200, changed.text
+    wait_until(lambda: current(e2e, http, admin, project_id)["operators"]["engineer"] == other_id, timeout=20,
+               message="the operator change to reach the project")
+    assert http.post(f"{base}/confirm", headers=mine, json={"node_key": "deploy"}).status_code in (403, 404)
+    uploaded = http.post(f"{base}/files", headers={**others, "Content-Type": "text/plain"},
+                         params={"node_key": "deploy", "name": "runbook.txt"}, data=b"steps")
+    assert uploaded.status_code == 201, uploaded.text
+    assert http.post(f"{base}/notes", headers=others, json={"body": "root password rotated"}).status_code == 201
+    assert http.post(f"{base}/confirm", headers=others, json={"node_key": "deploy"}).status_code == 200
+    handled = http.get(e2e.url("/api/v1/projects"), headers=others, params={"mine": "handled"}).json()
+    assert project_id in [p["id"] for p in handled["items"]]
+
+    # the customer rejects completion back to the work node, then confirms and rates
+    rejected = http.post(f"{base}/reject", headers=customer, json={"node_key": "done", "reason": "service down"})
+    assert rejected.status_code == 200 and rejected.json()["current_node"]["key"] == "deploy"
+    assert http.post(f"{base}/confirm", headers=others, json={"node_key": "deploy"}).status_code == 200
+    assert http.post(f"{base}/confirm", headers=customer, json={"node_key": "done"}).json()["status"] == "completed"
+    assert http.post(f"{base}/rating", headers=customer, json={"score": 4}).status_code == 200
+    seen = current(e2e, http, customer, project_id)
+    assert seen["notes"] == [] and "root password" not in http.get(base, headers=customer).text
+    assert [e["action"] for e in seen["log"]].count("operator_changed") == 1
+
+
+OUTSOURCED = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商"},
+    {"key": "claim", "kind": "claim_order", "name": "认领订单"},
+    {"key": "req", "kind": "submit_requirements", "name": "提交需求", "settings": {"form": FORM}},
+    {"key": "dispatch", "kind": "assign_order", "name": "分配订单", "settings": {"role": "engineer",
+                                                                                 "rule": "department_first"}},
+    {"key": "build", "kind": "generic", "name": "实施", "settings": {"side": "provider", "role": "engineer"}},
+    {"key": "accept", "kind": "confirm", "name": "验收", "settings": {"side": "customer"}},
+    {"key": "done", "kind": "complete_project", "name": "项目完成"},
+]
+
+
+def test_seed_3_3_outsourcing_a_claim_then_dispatch_inside_the_claimers_department(e2e, http):
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    admin, customer = isv["headers"], buyer["headers"]
+    department = http.post(e2e.url("/api/v1/departments"), headers=admin, json={"name": f"East {uuid.uuid4().hex[:6]}"})
+    assert department.status_code == 201, department.text
+    department_id = department.json()["id"]
+    manager, manager_headers = new_user(e2e, http, admin, ["customer_manager"], department_id=department_id)
+    engineer, engineer_headers = new_user(e2e, http, admin, ["engineer"], department_id=department_id)
+    open_for_orders(e2e, http, admin, engineer["id"])
+    open_for_orders(e2e, http, admin, manager["id"])
+    product_id = f"prod-out-{uuid.uuid4().hex[:8]}"
+    bind(e2e, product_id, isv["org"]["id"], OUTSOURCED)
+    project_id, order_id = buy_and_submit(e2e, http, customer, product_id)
+    base = e2e.url(f"/api/v1/projects/{project_id}")
+    wait_until(lambda: current(e2e, http, admin, project_id).get("current_node", {}).get("key") == "claim",
+               timeout=30, message="the project to wait at the claim node")
+    assert http.post(f"{base}/confirm", headers=admin, json={"node_key": "claim"}).status_code == 422
+    claimed = http.post(e2e.url("/api/v1/claims"), headers=manager_headers, json={"order_id": order_id})
+    assert claimed.status_code == 201, claimed.text
+    wait_until(lambda: current(e2e, http, customer, project_id).get("current_node", {}).get("key") == "req",
+               timeout=20, message="the claim to pass the claim node")
+    assert http.post(f"{base}/requirements", headers=customer,
+                     json={"node_key": "req", "data": {"site_address": "Hangzhou", "users": 3}}).status_code == 200
+    project = wait_until(lambda: (p := current(e2e, http, admin, project_id)).get("current_node", {}).get("key")
+                         == "build" and p, timeout=30, message="dispatch inside the claimer's department")
+    assert project["operators"]["engineer"] == engineer["id"] and project["claimed_by"] == manager["id"]
+    assert http.post(f"{base}/confirm", headers=engineer_headers, json={"node_key": "build"}).status_code == 200
+    assert http.post(f"{base}/confirm", headers=customer, json={"node_key": "accept"}).status_code == 200
+    assert http.post(f"{base}/confirm", headers=customer, json={"node_key": "done"}).json()["status"] == "completed"
+    assert http.post(f"{base}/rating", headers=customer, json={"score": 5, "comment": "ok"}).status_code == 200
+    log = current(e2e, http, manager_headers, project_id)["log"]
+    assert [e["action"] for e in log if e["node_key"] == "claim"][-1] == "order_claimed"
