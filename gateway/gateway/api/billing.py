@@ -10,141 +10,141 @@ from marshmallow import Schema, fields, validate
 from billing_svc import schemas as internal
 
 
-class AgreementsBody(internal.AgreementsSchema):
+class BillingAgreementsBody(internal.AgreementsSchema):
     """BIL-2: 平台补充协议 and 代收代扣协议, bound to an enterprise payment account."""
 
 
-class SettingsBody(internal.CustomerSettingsSchema):
+class BillingSettingsBody(internal.CustomerSettingsSchema):
     """BIL-9 callback URL and BIL-10 change-notice e-mail."""
 
 
-class CustomerView(internal.CustomerSchema):
+class BillingCustomerView(internal.CustomerSchema):
     pass
 
 
-class PriceLockBody(internal.PriceLockSchema):
+class BillingPriceLockBody(internal.PriceLockSchema):
     pass
 
 
-class FulfilmentUrlBody(internal.FulfilmentUrlSchema):
+class BillingFulfilmentUrlBody(internal.FulfilmentUrlSchema):
     pass
 
 
-class FulfilmentUrlView(Schema):
+class BillingFulfilmentUrlView(Schema):
     supplier_id = fields.String()
     fulfilment_url = fields.String()
 
 
-class NewProductBody(internal.NewProductSchema):
+class BillingNewProductBody(internal.NewProductSchema):
     pass
 
 
-class ProductChangeBody(internal.ProductChangeSchema):
+class BillingProductChangeBody(internal.ProductChangeSchema):
     pass
 
 
-class ProductView(internal.ProductSchema):
+class BillingProductView(internal.ProductSchema):
     pass
 
 
-class ProductQuery(internal.ProductQuerySchema):
+class BillingProductQuery(internal.ProductQuerySchema):
     pass
 
 
-class ProductPage(internal.ProductPageSchema):
-    items = fields.List(fields.Nested(ProductView))
+class BillingProductPage(internal.ProductPageSchema):
+    items = fields.List(fields.Nested(BillingProductView))
 
 
-class SubscribeBody(internal.SubscribeSchema):
+class BillingSubscribeBody(internal.SubscribeSchema):
     """One or many products at once (批量订购)."""
 
 
-class SubscriptionView(internal.SubscriptionSchema):
+class BillingSubscriptionView(internal.SubscriptionSchema):
     pass
 
 
-class SubscriptionList(Schema):
-    items = fields.List(fields.Nested(SubscriptionView))
+class BillingSubscriptionList(Schema):
+    items = fields.List(fields.Nested(BillingSubscriptionView))
 
 
-class SubscriptionQuery(internal.SubscriptionQuerySchema):
+class BillingSubscriptionQuery(internal.SubscriptionQuerySchema):
     pass
 
 
-class SubscriptionPage(internal.SubscriptionPageSchema):
-    items = fields.List(fields.Nested(SubscriptionView))
+class BillingSubscriptionPage(internal.SubscriptionPageSchema):
+    items = fields.List(fields.Nested(BillingSubscriptionView))
 
 
-class CreditLimitBody(internal.CreditLimitSchema):
+class BillingCreditLimitBody(internal.CreditLimitSchema):
     pass
 
 
-class CreditAccountView(internal.CreditAccountSchema):
+class BillingCreditAccountView(internal.CreditAccountSchema):
     pass
 
 
-class CreditAccountList(Schema):
-    items = fields.List(fields.Nested(CreditAccountView))
+class BillingCreditAccountList(Schema):
+    items = fields.List(fields.Nested(BillingCreditAccountView))
 
 
-class PlaceOrderBody(Schema):
+class BillingPlaceOrderBody(Schema):
     """The idempotency key travels in the `Idempotency-Key` header (required here)."""
 
     product_code = fields.String(required=True, validate=internal.CODE, metadata={"example": "CMCC-1G-NATION"})
 
 
-class OrderView(internal.OrderSchema):
+class BillingOrderView(internal.OrderSchema):
     pass
 
 
-class PlacedOrder(Schema):
+class BillingPlacedOrder(Schema):
     created = fields.Boolean()
-    order = fields.Nested(OrderView)
+    order = fields.Nested(BillingOrderView)
 
 
-class OrderQuery(internal.OrderQuerySchema):
+class BillingOrderQuery(internal.OrderQuerySchema):
     pass
 
 
-class OrderPage(internal.OrderPageSchema):
-    items = fields.List(fields.Nested(OrderView))
+class BillingOrderPage(internal.OrderPageSchema):
+    items = fields.List(fields.Nested(BillingOrderView))
 
 
-class SupplierResultBody(internal.SupplierResultSchema):
+class BillingSupplierResultBody(internal.SupplierResultSchema):
     pass
 
 
-class RefundBody(internal.NewRefundSchema):
+class BillingRefundBody(internal.NewRefundSchema):
     pass
 
 
-class RetriedView(Schema):
+class BillingRetriedView(Schema):
     retried = fields.List(fields.String(), metadata={"description": "orders whose withholding is tried again"})
 
 
-class StatementQuery(internal.StatementQuerySchema):
+class BillingStatementQuery(internal.StatementQuerySchema):
     pass
 
 
-class StatementExportQuery(internal.StatementQuerySchema):
+class BillingStatementExportQuery(internal.StatementQuerySchema):
     format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
 
 
-class StatementView(internal.StatementSchema):
+class BillingStatementView(internal.StatementSchema):
     pass
 
 
-class ReconcileBody(internal.ReconcileSchema):
+class BillingReconcileBody(internal.ReconcileSchema):
     pass
 
 
-class ReconciliationView(internal.ReconciliationSchema):
+class BillingReconciliationView(internal.ReconciliationSchema):
     pass
 
 
-class NewStagedContractBody(internal.NewStagedContractSchema):
+class BillingNewStagedContractBody(internal.NewStagedContractSchema):
     pass
 
 
-class StagedContractView(internal.StagedContractSchema):
+class BillingStagedContractView(internal.StagedContractSchema):
     pass

@@ -7,40 +7,40 @@ customer organisations; billing_svc checks every object's party again (ORG-7).
 from __future__ import annotations
 
 from gateway.api.billing import (
-    AgreementsBody,
-    CreditAccountList,
-    CreditAccountView,
-    CreditLimitBody,
-    CustomerView,
-    FulfilmentUrlBody,
-    FulfilmentUrlView,
-    NewProductBody,
-    NewStagedContractBody,
-    OrderPage,
-    OrderQuery,
-    OrderView,
-    PlacedOrder,
-    PlaceOrderBody,
-    PriceLockBody,
-    ProductChangeBody,
-    ProductPage,
-    ProductQuery,
-    ProductView,
-    ReconcileBody,
-    ReconciliationView,
-    RefundBody,
-    RetriedView,
-    SettingsBody,
-    StagedContractView,
-    StatementExportQuery,
-    StatementQuery,
-    StatementView,
-    SubscribeBody,
-    SubscriptionList,
-    SubscriptionPage,
-    SubscriptionQuery,
-    SubscriptionView,
-    SupplierResultBody,
+    BillingAgreementsBody,
+    BillingCreditAccountList,
+    BillingCreditAccountView,
+    BillingCreditLimitBody,
+    BillingCustomerView,
+    BillingFulfilmentUrlBody,
+    BillingFulfilmentUrlView,
+    BillingNewProductBody,
+    BillingNewStagedContractBody,
+    BillingOrderPage,
+    BillingOrderQuery,
+    BillingOrderView,
+    BillingPlacedOrder,
+    BillingPlaceOrderBody,
+    BillingPriceLockBody,
+    BillingProductChangeBody,
+    BillingProductPage,
+    BillingProductQuery,
+    BillingProductView,
+    BillingReconcileBody,
+    BillingReconciliationView,
+    BillingRefundBody,
+    BillingRetriedView,
+    BillingSettingsBody,
+    BillingStagedContractView,
+    BillingStatementExportQuery,
+    BillingStatementQuery,
+    BillingStatementView,
+    BillingSubscribeBody,
+    BillingSubscriptionList,
+    BillingSubscriptionPage,
+    BillingSubscriptionQuery,
+    BillingSubscriptionView,
+    BillingSupplierResultBody,
 )
 from gateway.routes.tickets import table_response
 from gateway.web import json_response, read_json, read_query, route
@@ -60,131 +60,134 @@ class BillingRoutes:
     # --- customers and the operator ----------------------------------------------------------
 
     @route("POST", "/api/v1/billing/agreements", summary="Sign the platform and withholding agreements",
-           tags=TAGS, body=AgreementsBody, response=CustomerView, roles=CUSTOMER, errors=(403,))
-    def sign_agreements(self, request):
+           tags=TAGS, body=BillingAgreementsBody, response=BillingCustomerView, roles=CUSTOMER, errors=(403,))
+    def billing_sign_agreements(self, request):
         """BIL-2. Orders are refused until both are signed, a payment account is bound and the
         operator confirmed it; binding another account needs the confirmation again."""
-        return json_response(self.services.billing.sign_agreements(read_json(request, AgreementsBody())))
+        return json_response(self.services.billing.sign_agreements(read_json(request, BillingAgreementsBody())))
 
     @route("PUT", "/api/v1/billing/settings", summary="Set your callback URL and change-notice e-mail",
-           tags=TAGS, body=SettingsBody, response=CustomerView, roles=CUSTOMER, errors=(403,))
-    def update_settings(self, request):
+           tags=TAGS, body=BillingSettingsBody, response=BillingCustomerView, roles=CUSTOMER, errors=(403,))
+    def billing_update_settings(self, request):
         """BIL-9 (order results are pushed to the callback URL, signed and retried) and BIL-10
         (price changes and channel suspensions are e-mailed)."""
-        return json_response(self.services.billing.update_customer_settings(read_json(request, SettingsBody())))
+        return json_response(self.services.billing.update_customer_settings(read_json(request, BillingSettingsBody())))
 
     @route("GET", "/api/v1/billing/customers/<customer_id>", summary="A customer's onboarding and blocking state",
-           tags=TAGS, response=CustomerView, roles=(*CUSTOMER, *OPERATOR), errors=(404,))
-    def get_customer(self, request, customer_id):
+           tags=TAGS, response=BillingCustomerView, roles=(*CUSTOMER, *OPERATOR), errors=(404,))
+    def billing_get_customer(self, request, customer_id):
         """`blocked` is true while `unpaid` failed withholdings reach `block_threshold` (BIL-7)."""
         return json_response(self.services.billing.get_customer(customer_id))
 
     @route("POST", "/api/v1/billing/customers/<customer_id>/confirm",
-           summary="Confirm a customer's withholding account (operator)", tags=TAGS, response=CustomerView,
+           summary="Confirm a customer's withholding account (operator)", tags=TAGS, response=BillingCustomerView,
            roles=OPERATOR, errors=(404, 422))
-    def confirm_customer(self, request, customer_id):
+    def billing_confirm_customer(self, request, customer_id):
         return json_response(self.services.billing.confirm_customer(customer_id))
 
     @route("PUT", "/api/v1/billing/price-lock", summary="Set the price-lock period (operator)", tags=TAGS,
-           body=PriceLockBody, response=PriceLockBody, roles=OPERATOR, errors=(400,))
-    def set_price_lock(self, request):
+           body=BillingPriceLockBody, response=BillingPriceLockBody, roles=OPERATOR, errors=(400,))
+    def billing_set_price_lock(self, request):
         """BIL-8. During it suppliers cannot change prices or cancel subscriptions (listing and
         delisting still work); customers cannot cancel or pause subscriptions."""
-        body = PriceLockBody().dump(read_json(request, PriceLockBody()))
+        body = BillingPriceLockBody().dump(read_json(request, BillingPriceLockBody()))
         return json_response(self.services.billing.set_price_lock(body))
 
     # --- suppliers ------------------------------------------------------------------------------
 
     @route("PUT", "/api/v1/billing/fulfilment-url", summary="Set your fulfilment system's URL (supplier)",
-           tags=TAGS, body=FulfilmentUrlBody, response=FulfilmentUrlView, roles=SUPPLIER, errors=(403,))
-    def set_fulfilment_url(self, request):
+           tags=TAGS, body=BillingFulfilmentUrlBody, response=BillingFulfilmentUrlView, roles=SUPPLIER, errors=(403,))
+    def billing_set_fulfilment_url(self, request):
         """Orders are POSTed there as JSON with an `Idempotency-Key`; answer
         `{"status": "succeeded"|"failed"|"processing"}` and, for processing, call
         `POST /api/v1/billing/orders/{order_id}/result` later."""
-        return json_response(self.services.billing.set_fulfilment_url(read_json(request, FulfilmentUrlBody())))
+        return json_response(self.services.billing.set_fulfilment_url(read_json(request, BillingFulfilmentUrlBody())))
 
     @route("POST", "/api/v1/billing/products", summary="Publish a product (supplier)", tags=TAGS,
-           body=NewProductBody, response=ProductView, status=201, roles=SUPPLIER, errors=(403,))
-    def publish_product(self, request):
+           body=BillingNewProductBody, response=BillingProductView, status=201, roles=SUPPLIER, errors=(403,))
+    def billing_publish_product(self, request):
         """BIL-3. Visible to the customer organisations in `visible_to`; prices in minor units."""
-        return json_response(self.services.billing.publish_product(read_json(request, NewProductBody())), status=201)
+        body = read_json(request, BillingNewProductBody())
+        return json_response(self.services.billing.publish_product(body), status=201)
 
     @route("PATCH", "/api/v1/billing/products/<product_id>", summary="Change, list, delist or suspend a product",
-           tags=TAGS, body=ProductChangeBody, response=ProductView, roles=SUPPLIER, errors=(404, 422))
-    def update_product(self, request, product_id):
+           tags=TAGS, body=BillingProductChangeBody, response=BillingProductView, roles=SUPPLIER, errors=(404, 422))
+    def billing_update_product(self, request, product_id):
         """BIL-8: a price change during the price lock answers 422 and changes nothing. A price
         change or a suspension is e-mailed to every subscribed customer (BIL-10)."""
-        body = read_json(request, ProductChangeBody())
+        body = read_json(request, BillingProductChangeBody())
         return json_response(self.services.billing.update_product(product_id, body))
 
     @route("GET", "/api/v1/billing/products", summary="Products: yours, or those offered to you", tags=TAGS,
-           query=ProductQuery, response=ProductPage, roles=PARTIES)
-    def list_products(self, request):
-        return json_response(self.services.billing.list_products(read_query(request, ProductQuery())))
+           query=BillingProductQuery, response=BillingProductPage, roles=PARTIES)
+    def billing_list_products(self, request):
+        return json_response(self.services.billing.list_products(read_query(request, BillingProductQuery())))
 
     # --- subscriptions --------------------------------------------------------------------------
 
     @route("POST", "/api/v1/billing/subscriptions", summary="Request subscriptions to products (customer)",
-           tags=TAGS, body=SubscribeBody, response=SubscriptionList, status=201, roles=CUSTOMER, errors=(403, 404))
-    def request_subscriptions(self, request):
+           tags=TAGS, body=BillingSubscribeBody, response=BillingSubscriptionList, status=201, roles=CUSTOMER,
+           errors=(403, 404))
+    def billing_request_subscriptions(self, request):
         """BIL-3. One or many at once; each supplier approves or rejects. Asking again for a product
         returns its existing subscription."""
-        body = read_json(request, SubscribeBody())
+        body = read_json(request, BillingSubscribeBody())
         return json_response(self.services.billing.request_subscriptions(body), status=201)
 
     @route("GET", "/api/v1/billing/subscriptions", summary="Your subscriptions (or requests to you)", tags=TAGS,
-           query=SubscriptionQuery, response=SubscriptionPage, roles=PARTIES)
-    def list_subscriptions(self, request):
-        return json_response(self.services.billing.list_subscriptions(read_query(request, SubscriptionQuery())))
+           query=BillingSubscriptionQuery, response=BillingSubscriptionPage, roles=PARTIES)
+    def billing_list_subscriptions(self, request):
+        return json_response(self.services.billing.list_subscriptions(read_query(request, BillingSubscriptionQuery())))
 
     @route("POST", "/api/v1/billing/subscriptions/<subscription_id>/approve", summary="Approve a subscription",
-           tags=TAGS, response=SubscriptionView, roles=SUPPLIER, errors=(404, 422))
-    def approve_subscription(self, request, subscription_id):
+           tags=TAGS, response=BillingSubscriptionView, roles=SUPPLIER, errors=(404, 422))
+    def billing_approve_subscription(self, request, subscription_id):
         """Opens the customer's credit account with you at limit 0: set it with
         `PUT /api/v1/billing/credit-accounts/{customer_id}`."""
         return json_response(self.services.billing.decide_subscription(subscription_id, {"approve": True}))
 
     @route("POST", "/api/v1/billing/subscriptions/<subscription_id>/reject", summary="Reject a subscription",
-           tags=TAGS, response=SubscriptionView, roles=SUPPLIER, errors=(404, 422))
-    def reject_subscription(self, request, subscription_id):
+           tags=TAGS, response=BillingSubscriptionView, roles=SUPPLIER, errors=(404, 422))
+    def billing_reject_subscription(self, request, subscription_id):
         return json_response(self.services.billing.decide_subscription(subscription_id, {"approve": False}))
 
     @route("POST", "/api/v1/billing/subscriptions/<subscription_id>/cancel", summary="Cancel a subscription",
-           tags=TAGS, response=SubscriptionView, roles=(*SUPPLIER, *CUSTOMER), errors=(404, 422))
-    def cancel_subscription(self, request, subscription_id):
+           tags=TAGS, response=BillingSubscriptionView, roles=(*SUPPLIER, *CUSTOMER), errors=(404, 422))
+    def billing_cancel_subscription(self, request, subscription_id):
         """The customer or the supplier; 422 during the price lock (BIL-8)."""
         return json_response(self.services.billing.change_subscription(subscription_id, "cancel"))
 
     @route("POST", "/api/v1/billing/subscriptions/<subscription_id>/pause", summary="Pause a subscription",
-           tags=TAGS, response=SubscriptionView, roles=CUSTOMER, errors=(403, 404, 422))
-    def pause_subscription(self, request, subscription_id):
+           tags=TAGS, response=BillingSubscriptionView, roles=CUSTOMER, errors=(403, 404, 422))
+    def billing_pause_subscription(self, request, subscription_id):
         """The customer; 422 during the price lock (BIL-8). A paused subscription is not routed to."""
         return json_response(self.services.billing.change_subscription(subscription_id, "pause"))
 
     @route("POST", "/api/v1/billing/subscriptions/<subscription_id>/resume", summary="Resume a subscription",
-           tags=TAGS, response=SubscriptionView, roles=CUSTOMER, errors=(403, 404, 422))
-    def resume_subscription(self, request, subscription_id):
+           tags=TAGS, response=BillingSubscriptionView, roles=CUSTOMER, errors=(403, 404, 422))
+    def billing_resume_subscription(self, request, subscription_id):
         return json_response(self.services.billing.change_subscription(subscription_id, "resume"))
 
     # --- credit --------------------------------------------------------------------------------
 
     @route("PUT", "/api/v1/billing/credit-accounts/<customer_id>", summary="Set a customer's credit limit (supplier)",
-           tags=TAGS, body=CreditLimitBody, response=CreditAccountView, roles=SUPPLIER, errors=(404,))
-    def set_credit_limit(self, request, customer_id):
+           tags=TAGS, body=BillingCreditLimitBody, response=BillingCreditAccountView, roles=SUPPLIER, errors=(404,))
+    def billing_set_credit_limit(self, request, customer_id):
         """BIL-5. `limit: null` is unlimited. Every order holds its amount until it is paid."""
         return json_response(self.services.billing.set_credit_limit(customer_id, read_json(request,
-                                                                                           CreditLimitBody())))
+                                                                                           BillingCreditLimitBody())))
 
     @route("GET", "/api/v1/billing/credit-accounts", summary="Credit accounts: one per customer and supplier",
-           tags=TAGS, response=CreditAccountList, roles=PARTIES)
-    def credit_accounts(self, request):
+           tags=TAGS, response=BillingCreditAccountList, roles=PARTIES)
+    def billing_credit_accounts(self, request):
         return json_response(self.services.billing.credit_accounts())
 
     # --- orders ----------------------------------------------------------------------------------
 
     @route("POST", "/api/v1/billing/orders", summary="Place an order by product code (enterprise system)",
-           tags=TAGS, body=PlaceOrderBody, response=PlacedOrder, status=201, roles=CUSTOMER, errors=(422,))
-    def place_order(self, request):
+           tags=TAGS, body=BillingPlaceOrderBody, response=BillingPlacedOrder, status=201, roles=CUSTOMER,
+           errors=(422,))
+    def billing_place_order(self, request):
         """BIL-4..BIL-7. Needs an `Idempotency-Key` header: the same key returns the first order (200).
         Routed round-robin among the suppliers you subscribe to for the code; the amount is held on
         your credit with that supplier (insufficient credit: the order is `failed`). The result comes
@@ -193,87 +196,88 @@ class BillingRoutes:
         key = request.headers.get("Idempotency-Key")
         if not key:
             raise ValidationFailed("Orders need an Idempotency-Key header.", {"Idempotency-Key": ["required"]})
-        body = read_json(request, PlaceOrderBody())
+        body = read_json(request, BillingPlaceOrderBody())
         placed = self.services.billing.place_order({**body, "idempotency_key": key})
         return json_response(placed, status=201 if placed["created"] else 200)
 
-    @route("GET", "/api/v1/billing/orders", summary="Orders you may see", tags=TAGS, query=OrderQuery,
-           response=OrderPage, roles=PARTIES)
-    def list_orders(self, request):
+    @route("GET", "/api/v1/billing/orders", summary="Orders you may see", tags=TAGS, query=BillingOrderQuery,
+           response=BillingOrderPage, roles=PARTIES)
+    def billing_list_orders(self, request):
         """BIL-11. Customers see theirs, suppliers theirs, the operator all; filter by status,
         customer_id, supplier_id, day; sort=created_at|-created_at|amount|-amount."""
-        return json_response(self.services.billing.list_orders(OrderQuery().dump(read_query(request, OrderQuery()))))
+        query = BillingOrderQuery().dump(read_query(request, BillingOrderQuery()))
+        return json_response(self.services.billing.list_orders(query))
 
     @route("GET", "/api/v1/billing/orders/<order_id>", summary="One order with its payment steps", tags=TAGS,
-           response=OrderView, roles=PARTIES, errors=(404,))
-    def get_order(self, request, order_id):
+           response=BillingOrderView, roles=PARTIES, errors=(404,))
+    def billing_get_order(self, request, order_id):
         return json_response(self.services.billing.get_order(order_id))
 
     @route("POST", "/api/v1/billing/orders/<order_id>/result", summary="Report an order's fulfilment (supplier)",
-           tags=TAGS, body=SupplierResultBody, response=OrderView, roles=SUPPLIER, errors=(404,))
-    def supplier_result(self, request, order_id):
+           tags=TAGS, body=BillingSupplierResultBody, response=BillingOrderView, roles=SUPPLIER, errors=(404,))
+    def billing_supplier_result(self, request, order_id):
         """For orders your system answered `processing`; a repeated report changes nothing."""
-        body = read_json(request, SupplierResultBody())
+        body = read_json(request, BillingSupplierResultBody())
         return json_response(self.services.billing.supplier_result(order_id, body))
 
     @route("POST", "/api/v1/billing/orders/<order_id>/refunds", summary="Refund an order (supplier)", tags=TAGS,
-           body=RefundBody, response=OrderView, status=201, roles=SUPPLIER, errors=(404, 422))
-    def start_refund(self, request, order_id):
+           body=BillingRefundBody, response=BillingOrderView, status=201, roles=SUPPLIER, errors=(404, 422))
+    def billing_start_refund(self, request, order_id):
         """BIL-6. After agreeing with the customer: supplier → platform → customer, at most what the
         customer paid and was not refunded yet (422 otherwise, nothing moves)."""
-        body = read_json(request, RefundBody())
+        body = read_json(request, BillingRefundBody())
         return json_response(self.services.billing.start_refund(order_id, body), status=201)
 
     @route("POST", "/api/v1/billing/withholdings/retry", summary="Retry your failed withholdings (customer)",
-           tags=TAGS, response=RetriedView, roles=CUSTOMER)
-    def retry_withholdings(self, request):
+           tags=TAGS, response=BillingRetriedView, roles=CUSTOMER)
+    def billing_retry_withholdings(self, request):
         """BIL-7. After topping up the payment account; orders are accepted again once the unpaid
         count is below the threshold."""
         return json_response(self.services.billing.retry_withholdings())
 
     # --- statements and reconciliation ---------------------------------------------------------------
 
-    @route("GET", "/api/v1/billing/statements", summary="A day's statement", tags=TAGS, query=StatementQuery,
-           response=StatementView, roles=PARTIES)
-    def statement(self, request):
+    @route("GET", "/api/v1/billing/statements", summary="A day's statement", tags=TAGS, query=BillingStatementQuery,
+           response=BillingStatementView, roles=PARTIES)
+    def billing_statement(self, request):
         """BIL-11: your orders of the UTC day with what was paid, paid out and refunded."""
-        query = StatementQuery().dump(read_query(request, StatementQuery()))
+        query = BillingStatementQuery().dump(read_query(request, BillingStatementQuery()))
         return json_response(self.services.billing.daily_statement(query))
 
     @route("GET", "/api/v1/billing/statements/export", summary="Export a day's statement as CSV or XLSX",
-           tags=TAGS, query=StatementExportQuery, roles=PARTIES)
-    def export_statement(self, request):
-        query = StatementExportQuery().dump(read_query(request, StatementExportQuery()))
+           tags=TAGS, query=BillingStatementExportQuery, roles=PARTIES)
+    def billing_export_statement(self, request):
+        query = BillingStatementExportQuery().dump(read_query(request, BillingStatementExportQuery()))
         fmt = query.pop("format")
         statement = self.services.billing.daily_statement(query)
         return table_response(f"statement-{query['day']}", STATEMENT_COLUMNS, statement["lines"], fmt)
 
     @route("POST", "/api/v1/billing/reconciliations", summary="Reconcile a day (operator)", tags=TAGS,
-           body=ReconcileBody, response=ReconciliationView, roles=OPERATOR, errors=(503,))
-    def reconcile(self, request):
+           body=BillingReconcileBody, response=BillingReconciliationView, roles=OPERATOR, errors=(503,))
+    def billing_reconcile(self, request):
         """BIL-11. The ledger against the payment provider's settlement file of the day, and the
         orders against each supplier's order report (`supplier_reports`); lists every mismatch."""
-        body = ReconcileBody().dump(read_json(request, ReconcileBody()))
+        body = BillingReconcileBody().dump(read_json(request, BillingReconcileBody()))
         return json_response(self.services.billing.reconcile(body))
 
     # --- staged payments -----------------------------------------------------------------------------
 
     @route("POST", "/api/v1/billing/staged-contracts", summary="Split a project's payment into stages (supplier)",
-           tags=TAGS, body=NewStagedContractBody, response=StagedContractView, status=201, roles=SUPPLIER,
+           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201, roles=SUPPLIER,
            errors=(400,))
-    def create_staged_contract(self, request):
+    def billing_create_staged_contract(self, request):
         """BIL-12. Each stage falls due when the project's flow passes its milestone (a confirm
         node); unpaid after `terms_days` it is overdue and alerted once per `overdue_period_days`."""
-        body = read_json(request, NewStagedContractBody())
+        body = read_json(request, BillingNewStagedContractBody())
         return json_response(self.services.billing.create_staged_contract(body), status=201)
 
     @route("GET", "/api/v1/billing/staged-contracts/<contract_id>", summary="A staged contract", tags=TAGS,
-           response=StagedContractView, roles=PARTIES, errors=(404,))
-    def get_staged_contract(self, request, contract_id):
+           response=BillingStagedContractView, roles=PARTIES, errors=(404,))
+    def billing_get_staged_contract(self, request, contract_id):
         return json_response(self.services.billing.get_staged_contract(contract_id))
 
     @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/stages/<stage_key>/paid",
-           summary="Record a stage as paid", tags=TAGS, response=StagedContractView, roles=(*SUPPLIER, *OPERATOR),
-           errors=(404, 422))
-    def pay_stage(self, request, contract_id, stage_key):
+           summary="Record a stage as paid", tags=TAGS, response=BillingStagedContractView,
+           roles=(*SUPPLIER, *OPERATOR), errors=(404, 422))
+    def billing_pay_stage(self, request, contract_id, stage_key):
         return json_response(self.services.billing.pay_stage(contract_id, stage_key))
