@@ -1,0 +1,100 @@
+"""PRJ-3, PRJ-10, PRJ-11 on the real database: tabs with counts, filters, keyset pages, exports, dashboards."""
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from platform_contracts.actor import Actor
+from platform_contracts.roles import ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit.testing import FakeUnitOfWork
+from platform_kit.workcal import default_calendar
+from project_svc import handlers
+from project_svc.adapters.repository import ProjectRepository, SaturationRepository
+from project_svc.domain.access import Scope
+from project_svc.domain.model import Project
+
+NODES = [{"key": "assign", "kind": "assign_provider", "name": "Assign"},
+         {"key": "work", "kind": "generic", "name": "Work", "settings": {"side": "provider"}},
+         {"key": "done", "kind": "complete_project", "name": "Done"}]
+TODAY = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai; midnight there is 16:00 UTC the day before
+
+
+@pytest.fixture
+def session(test_database_urls):
+    engine = create_engine(test_database_urls["project"])
+    with Session(engine) as session:
+        yield session
+        session.rollback()
+    engine.dispose()
+
+
+def make(session, vendor: str, provider: str, n: int, *, status="in_progress", created=TODAY, completed=None,
+         late=False) -> list[str]:
+    repo, ids = ProjectRepository(session), []
+    for i in range(n):
+        project = Project(id=str(uuid.uuid4()), order_id=f"o-{uuid.uuid4()}", product_id="prod", vendor_id=vendor,
+                          customer_id=f"cust-{i % 3}", template_id="t", template_version=1, nodes=NODES,
+                          product_code="ERP", created_at=created - timedelta(minutes=i), provider_id=provider,
+                          current_index=1, status=status, completed_at=completed,
+                          late_side="provider" if late else None, late_since=created if late else None)
+        repo.add_if_new(project)
+        ids.append(project.id)
+    session.flush()
+    return ids
+
+
+def test_PRJ10_keyset_pages_walk_every_row_once_in_order_with_tab_counts_and_filters(session):
+    vendor, provider = f"v-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
+    running = make(session, vendor, provider, 45)
+    make(session, vendor, provider, 5, status="paused")
+    make(session, vendor, None, 3, status="queued")
+    repo, scope = ProjectRepository(session), Scope(vendor_of=vendor)
+    seen, cursor = [], None
+    while True:
+        page = repo.page(scope, {"status": "in_progress", "limit": 10, "cursor": cursor})
+        seen += [row["id"] for row in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == running and page["total"] == 45
+    assert page["counts"] == {"in_progress": 45, "paused": 5, "queued": 3}
+    by_customer = repo.page(scope, {"customer_id": "cust-1", "limit": 100})
+    assert by_customer["total"] == 15 + 2 + 1 and {r["customer_id"] for r in by_customer["items"]} == {"cust-1"}
+    oldest_first = repo.page(scope, {"status": "in_progress", "sort": "created_at", "limit": 3})
+    assert [r["id"] for r in oldest_first["items"]] == running[::-1][:3]
+    assert repo.page(Scope(provider_of="someone-else"), {"limit": 10})["total"] == 0
+    assert [r["id"] for r in repo.stream(scope, {"status": "in_progress"}, batch=7)] == running
+
+
+def test_PRJ11_dashboard_counts_up_to_midnight_in_shanghai_with_cycle_breakdown_and_saturation_bands(session):
+    vendor, provider = f"v-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
+    yesterday = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 10:00 on the 21st in Shanghai
+    make(session, vendor, provider, 2, created=TODAY)                              # today: not counted
+    make(session, vendor, provider, 3, created=yesterday)
+    make(session, vendor, provider, 1, created=yesterday, late=True)
+    make(session, vendor, provider, 2, status="completed", created=yesterday - timedelta(days=3),
+         completed=yesterday - timedelta(days=1, hours=12))                         # 1.5-day cycles
+    make(session, vendor, provider, 1, status="cancelled", created=yesterday - timedelta(days=40))
+    saturation = SaturationRepository(session)
+    for other, held in ((provider, 9), (f"{provider}-b", 5), (f"{provider}-c", 1)):
+        saturation.set({"product_id": "prod", "provider_id": other, "vendor_id": vendor, "held": held,
+                        "max_held": 10})
+    session.flush()
+    uow = FakeUnitOfWork("project", projects=ProjectRepository(session))
+    board = handlers.dashboard(Actor("u", vendor, ISV, (VENDOR_ADMIN,)), "vendor", uow, now=TODAY)
+    assert board["as_of"] == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
+    assert board["average_completion_days"] == 1.5
+    assert board["new_per_day"][-1] == {"day": "2026-11-21", "count": 4}
+    assert board["new_per_day"][-4] == {"day": "2026-11-18", "count": 2} and len(board["new_per_day"]) == 7
+    assert board["new_per_month"][-1] == {"month": "2026-11", "count": 6}
+    assert [m["month"] for m in board["new_per_month"]] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10",
+                                                             "2026-11"]
+    assert board["status_30_days"] == {"new": 6, "delivered": 2, "in_progress": 3, "late": 1, "paused": 0,
+                                       "cancelled": 0}
+    assert board["status_60_days"]["cancelled"] == 1 and board["status_60_days"]["new"] == 7
+    assert [s["band"] for s in board["saturation"]] == ["red", "blue", "green"]
+    as_provider = handlers.dashboard(Actor("u", provider, ISV, (PROVIDER_ADMIN,)), "provider", uow, now=TODAY)
+    assert as_provider["status_30_days"]["new"] == 6 and [s["held"] for s in as_provider["saturation"]] == [9]
+    assert default_calendar().covers(2026)
