@@ -20,6 +20,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import RAISE
+from marshmallow import fields as ma_fields
 
 from gateway.web import ApiRoute, Limits
 from platform_kit.text import IDENTIFIER_PATTERN, INT64_MAX, INT64_MIN, NAME_PATTERN, NO_NUL
@@ -109,10 +110,21 @@ def error_response(code: int) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "example": example}}}
 
 
+TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?$"
+
+
+def time_of_day(self, field, **kwargs) -> dict:
+    """marshmallow's ``Time`` reads ``HH:MM[:SS[.ffffff]]`` (no zone); apispec says only "string"."""
+    if isinstance(field, ma_fields.Time) and not isinstance(field, ma_fields.DateTime):
+        return {"pattern": TIME_PATTERN, "example": "08:30:00"}
+    return {}
+
+
 def build_spec(service_cls, *, title: str, version: str, description: str) -> dict:
     plugin = MarshmallowPlugin()
     spec = APISpec(title=title, version=version, openapi_version="3.0.3", info={"description": description},
                    plugins=[plugin])
+    plugin.converter.add_attribute_function(time_of_day)
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     paths: dict[str, dict] = {}
