@@ -84,9 +84,9 @@ def create_template(cmd: dict, uow) -> MessageTemplate:
     return template
 
 
-def update_template(name: str, cmd: dict, uow) -> MessageTemplate:
-    current = get_template(name, uow)
-    template = _template_from({**cmd, "name": name}, name, current.id)
+def update_template(ref: str, cmd: dict, uow) -> MessageTemplate:
+    current = get_template(ref, uow)
+    template = _template_from({**cmd, "name": current.name}, current.name, current.id)
     template.builtin = current.builtin
     template.validate()
     uow.templates.save(template)
@@ -95,18 +95,20 @@ def update_template(name: str, cmd: dict, uow) -> MessageTemplate:
     return template
 
 
-def delete_template(name: str, uow) -> None:
-    template = get_template(name, uow)
+def delete_template(ref: str, uow) -> MessageTemplate:
+    template = get_template(ref, uow)
     template.deleted = True
     uow.templates.save(template)
     _emit_template_changed(template, uow)
     uow.commit()
+    return template
 
 
-def get_template(name: str, uow) -> MessageTemplate:
-    template = uow.templates.get(name)
+def get_template(ref: str, uow) -> MessageTemplate:
+    """By id (what the HTTP API uses: names hold spaces) or by name (what reminder rules use)."""
+    template = uow.templates.get_by_id(ref) or uow.templates.get(ref)
     if template is None:
-        raise TemplateNotFound(f"Message template {name!r} was not found.")
+        raise TemplateNotFound(f"Message template {ref!r} was not found.")
     return template
 
 
@@ -114,8 +116,8 @@ def list_templates(query: dict, uow) -> tuple[list[MessageTemplate], int]:
     return uow.templates.list(TemplateFilter(**query))
 
 
-def preview_template(name: str, channel: str, language: str, values: dict, uow):
-    return get_template(name, uow).preview(channel, language, values)
+def preview_template(ref: str, channel: str, language: str, values: dict, uow):
+    return get_template(ref, uow).preview(channel, language, values)
 
 
 # --- the directory: notify's copy of identity's users --------------------------------------------

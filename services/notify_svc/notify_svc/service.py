@@ -225,10 +225,11 @@ class NotifyService(PlatformService):
                                           "offset": query["offset"]})
 
     @rpc
-    def get_template(self, name: str) -> dict:
+    def get_template(self, ref: str) -> dict:
+        """ref: the template's id or its name."""
         require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            return TemplateSchema().dump(handlers.get_template(name, uow))
+            return TemplateSchema().dump(handlers.get_template(ref, uow))
 
     @rpc
     def create_template(self, payload: dict) -> dict:
@@ -239,28 +240,28 @@ class NotifyService(PlatformService):
             return TemplateSchema().dump(handlers.create_template(cmd, uow))
 
     @rpc
-    def update_template(self, name: str, payload: dict) -> dict:
+    def update_template(self, ref: str, payload: dict) -> dict:
         """payload: TemplateFieldsSchema (everything but the name). Emits message_template_changed."""
         cmd = load(TemplateFieldsSchema(), payload)
         handlers.require_operator(self.caller)
         with self.db.unit_of_work() as uow:
-            return TemplateSchema().dump(handlers.update_template(name, cmd, uow))
+            return TemplateSchema().dump(handlers.update_template(ref, cmd, uow))
 
     @rpc
-    def delete_template(self, name: str) -> dict:
+    def delete_template(self, ref: str) -> dict:
         """Emits message_template_changed with deleted: true."""
         handlers.require_operator(self.caller)
         with self.db.unit_of_work() as uow:
-            handlers.delete_template(name, uow)
-        return {"name": name, "deleted": True}
+            template = handlers.delete_template(ref, uow)
+        return {"id": template.id, "name": template.name, "deleted": True}
 
     @rpc
-    def preview_template(self, name: str, payload: dict) -> dict:
+    def preview_template(self, ref: str, payload: dict) -> dict:
         """payload: PreviewSchema. Renders with sample values for what is not given."""
         cmd = load(PreviewSchema(), payload)
         require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            rendered = handlers.preview_template(name, cmd["channel"], cmd["language"], cmd["variables"], uow)
+            rendered = handlers.preview_template(ref, cmd["channel"], cmd["language"], cmd["variables"], uow)
         return RenderedSchema().dump(rendered)
 
     # --- the delivery log (NTF-4) -------------------------------------------------------------------

@@ -32,6 +32,10 @@ class FakeTemplates:
         t = self.rows.get(name)
         return None if t is None or (t.deleted and not include_deleted) else copy.deepcopy(t)
 
+    def get_by_id(self, template_id):
+        t = next((t for t in self.rows.values() if t.id == template_id), None)
+        return None if t is None or t.deleted else copy.deepcopy(t)
+
     def save(self, template):
         self.rows[template.name] = copy.deepcopy(template)
 
