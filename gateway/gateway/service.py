@@ -9,6 +9,7 @@ from gateway.openapi import build_spec
 from gateway.routes.billing import BillingRoutes
 from gateway.routes.dispatch import DispatchRoutes
 from gateway.routes.identity import IdentityRoutes
+from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.projects import ProjectRoutes
 from gateway.routes.templates import TemplateRoutes
@@ -28,7 +29,7 @@ DESCRIPTION = (
 
 
 class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, TemplateRoutes, DispatchRoutes,
-                     BillingRoutes):
+                     BillingRoutes, NotificationRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()

@@ -1,4 +1,4 @@
-"""Purchases, projects and the in-site inbox."""
+"""Purchases and projects (the in-site inbox is in routes/notifications.py)."""
 from __future__ import annotations
 
 import base64
@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from gateway.api import projects as api
 from gateway.web import json_response, read_json, read_query, route
-from notify_svc.schemas import InboxMessageSchema, InboxPageSchema, InboxQuerySchema
 from platform_contracts.roles import (
     PLATFORM_OPERATOR,
     PROVIDER_ADMIN,
@@ -233,17 +232,5 @@ class ProjectRoutes:
         name = file["name"].replace('"', "")
         return Response(base64.b64decode(file["content_base64"]), mimetype=file["content_type"],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-    @route("GET", "/api/v1/inbox", summary="Your in-site messages with the unread count", tags=("notifications",),
-           query=InboxQuerySchema, response=InboxPageSchema)
-    def inbox(self, request):
-        """NTF-5. Your own messages, plus your organisation's when you are its admin."""
-        query = read_query(request, InboxQuerySchema())
-        return json_response(self.services.notify.inbox(query))
-
-    @route("POST", "/api/v1/inbox/<message_id>/read", summary="Mark an in-site message read",
-           tags=("notifications",), response=InboxMessageSchema, errors=(404,))
-    def mark_read(self, request, message_id):
-        return json_response(self.services.notify.mark_read(message_id))
 
 
