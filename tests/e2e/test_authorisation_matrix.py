@@ -30,7 +30,7 @@ from platform_kit.testing import _wait_until as wait_until
 pytestmark = pytest.mark.e2e
 
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
-OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id")
+OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -156,6 +156,15 @@ def new_user(e2e, session, admin: dict, roles: list[str], **extra) -> tuple[dict
     return created.json()["user"], bearer(e2e.login(login)["access_token"])
 
 
+def new_ticket(e2e, session, headers: dict, order_id: str, title: str) -> dict:
+    """A ticket of the customer about its order (once ticket_svc has heard of the order)."""
+    def opened():
+        answer = call(session, e2e, "POST", "/api/v1/tickets", headers=headers, json={
+            "title": title, "description": "probe", "category": "question", "order_id": order_id})
+        return answer.json() if answer.status_code == 201 else None
+    return wait_until(opened, timeout=30, message=f"a ticket about {order_id}")
+
+
 def me(e2e, session, headers: dict) -> dict:
     answer = call(session, e2e, "GET", "/api/v1/me", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -224,7 +233,10 @@ def world_a(e2e, session) -> World:
     world.ids = {"org_id": [ids["vendor"], ids["provider_a"], ids["customer"]],
                  "user_id": [admins["vendor"]["id"], engineer["id"], admins["customer"]["id"]],
                  "department_id": [department["id"]], "project_id": [project["id"]],
-                 "message_id": [message["id"]]}
+                 "message_id": [message["id"]],
+                 "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
+                                          f"A ticket {suffix}")["id"]]}
+    world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
     world.secrets |= set(ids.values()) | {spec["name"] for spec in demo.ORGANISATIONS}
     world.secrets |= {department["id"], department["name"], project["id"], order_id}
     for user in (*admins.values(), manager, engineer):
@@ -260,7 +272,9 @@ def world_b(e2e, session) -> World:
     world.ids = {"org_id": [isv["org"]["id"], customer["org"]["id"]],
                  "user_id": [engineer["id"], *(a["id"] for a in admins)],
                  "department_id": [department["id"], isv["org"]["root_department_id"]],
-                 "project_id": [project["id"]], "message_id": [message["id"]]}
+                 "project_id": [project["id"]], "message_id": [message["id"]],
+                 "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]]}
+    world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
     world.secrets |= {isv["org"]["id"], isv["org"]["name"], customer["org"]["id"], customer["org"]["name"],
                       isv["org"]["root_department_id"], department["id"], department["name"], project["id"],
                       order_id, product_id, f"B product {suffix}"}
