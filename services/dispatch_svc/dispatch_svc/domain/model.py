@@ -91,11 +91,11 @@ class ProductProviders:
         seen: set[str] = set()
         for n, entry in enumerate(entries):
             if not MIN_MAX_HELD <= entry["max_held"] <= MAX_HELD_LIMIT:
-                problems[f"providers.{n}.max_held"] = [f"must be between {MIN_MAX_HELD} and {MAX_HELD_LIMIT}"]
+                problems[f"providers[{n}].max_held"] = [f"must be between {MIN_MAX_HELD} and {MAX_HELD_LIMIT}"]
             if not 1 <= entry["weight"] <= MAX_WEIGHT:
-                problems[f"providers.{n}.weight"] = [f"must be between 1 and {MAX_WEIGHT}"]
+                problems[f"providers[{n}].weight"] = [f"must be between 1 and {MAX_WEIGHT}"]
             if entry["provider_id"] in seen:
-                problems[f"providers.{n}.provider_id"] = ["appears twice"]
+                problems[f"providers[{n}].provider_id"] = ["appears twice"]
             seen.add(entry["provider_id"])
         if problems:
             raise InvalidProviderSettings("Some provider settings are out of range.", problems)

@@ -27,7 +27,7 @@ def test_DSP1_maximum_and_weight_out_of_range_are_refused_naming_each_field():
     with pytest.raises(InvalidProviderSettings) as refused:
         product.configure("vendor", [{"provider_id": "a", "weight": 0, "max_held": 2001},
                                      {"provider_id": "b", "weight": 5, "max_held": 0}], by_operator=True)
-    assert set(refused.value.fields) == {"providers.0.weight", "providers.0.max_held", "providers.1.max_held"}
+    assert set(refused.value.fields) == {"providers[0].weight", "providers[0].max_held", "providers[1].max_held"}
 
 
 def test_DSP1_the_vendor_tunes_but_only_the_operator_changes_the_list():
