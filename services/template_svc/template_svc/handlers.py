@@ -9,7 +9,7 @@ import uuid
 
 from platform_contracts import nodes as N
 from platform_contracts.actor import Actor
-from platform_contracts.roles import ROLES
+from platform_contracts.roles import ROLES, VENDOR_ADMIN
 from platform_kit.clock import utcnow
 from template_svc.domain.flow import Catalogue, Violation
 from template_svc.domain.model import (
@@ -58,8 +58,15 @@ def _without_snapshots(nodes: list[dict]) -> list[dict]:
 
 # --- templates -----------------------------------------------------------------------------------
 
+def _require_author(actor: Actor) -> None:
+    """Vendor project managers read templates and products; vendor admins and the operator change them."""
+    if not (actor.is_operator or actor.has_role(VENDOR_ADMIN)):
+        raise NotYours("Only a vendor admin or the platform operator changes templates and products.")
+
+
 def create_template(cmd: dict, actor: Actor, uow) -> tuple[Template, list[Violation]]:
     """A new draft; the operator's templates are public (TPL-2), a vendor's are its own."""
+    _require_author(actor)
     warnings = check_draft(cmd["nodes"], catalogue(uow))
     owner = None if actor.is_operator else actor.org_id
     template = Template.create(str(uuid.uuid4()), owner, cmd["name"], cmd["nodes"], utcnow())
@@ -71,6 +78,7 @@ def create_template(cmd: dict, actor: Actor, uow) -> tuple[Template, list[Violat
 def copy_template(template_id: str, actor: Actor, uow) -> Template:
     """TPL-2: a vendor copies a public template's approved version into its own draft; later
     edits of the public template do not touch the copy."""
+    _require_author(actor)
     source = _visible(template_id, actor, uow)
     version = source.approved or source.latest
     owner = None if actor.is_operator else actor.org_id
@@ -206,6 +214,7 @@ def save_product(cmd: dict, actor: Actor, uow) -> tuple[Product, bool]:
     """Create or update a vendor's product and bind its template (emits product_template_bound).
 
     The operator names the vendor; a vendor admin always acts for its own organisation."""
+    _require_author(actor)
     vendor_id = cmd.get("vendor_id") if actor.is_operator else actor.org_id
     if not vendor_id:
         raise MissingVendor("Name the vendor the product belongs to.", {"vendor_id": ["required"]})

@@ -188,3 +188,18 @@ def test_PRJ1_the_transitional_flow_lookup_returns_the_bound_version():
     flow = handlers.product_flow("p", uow)
     assert flow["vendor_id"] == actor.org_id and flow["template_version"] == 1
     assert flow["nodes"][1]["settings"]["form_template_id"] == "form-general"
+
+
+def test_TPL12_a_vendor_project_manager_reads_but_does_not_change_templates_or_products():
+    from platform_contracts.roles import VENDOR_PROJECT_MANAGER
+
+    uow, admin = fake_uow(), vendor()
+    template = approved_template(uow, admin)
+    manager = Actor("pm", admin.org_id, ISV, (VENDOR_PROJECT_MANAGER,))
+    assert handlers.get_template(template.id, manager, uow).id == template.id
+    for call in (lambda: handlers.create_template({"name": "F", "nodes": valid_flow()}, manager, uow),
+                 lambda: handlers.copy_template(template.id, manager, uow),
+                 lambda: handlers.update_template(template.id, {"name": "F", "nodes": valid_flow()}, manager, uow),
+                 lambda: bind(uow, manager, template.id)):
+        with pytest.raises(NotYours):
+            call()
