@@ -296,3 +296,22 @@ def test_seed_3_3_outsourcing_a_claim_then_dispatch_inside_the_claimers_departme
     assert http.post(f"{base}/rating", headers=customer, json={"score": 5, "comment": "ok"}).status_code == 200
     log = current(e2e, http, manager_headers, project_id)["log"]
     assert [e["action"] for e in log if e["node_key"] == "claim"][-1] == "order_claimed"
+
+
+def test_ORG6_PRJ4_the_operator_imports_a_whole_year_and_every_bad_row_is_named(e2e, http):
+    operator = e2e.auth("operator")
+    bad = http.post(e2e.url("/api/v1/calendar/imports"), headers=operator, json={
+        "year": 2031, "csv": "day,kind,name\n2031-01-01,holiday,New Year\n2030-12-31,holiday,x\n2031-02-01,party,\n"})
+    assert bad.status_code == 400 and set(bad.json()["fields"]) == {"days[1].day", "days[2].kind"}, bad.text
+    assert http.post(e2e.url("/api/v1/calendar/imports"), headers=e2e.auth("vendor.admin"),
+                     json={"year": 2031, "days": []}).status_code == 403
+    days = [{"day": "2031-01-01", "kind": "holiday", "name": "New Year's Day"},
+            {"day": "2031-01-25", "kind": "makeup_workday", "name": "Spring Festival"}]
+    imported = http.post(e2e.url("/api/v1/calendar/imports"), headers=operator, json={"year": 2031, "days": days})
+    assert imported.status_code == 200 and imported.json()["changed"] == 2, imported.text
+    again = http.post(e2e.url("/api/v1/calendar/imports"), headers=operator, json={"year": 2031, "days": days})
+    assert again.json()["changed"] == 0
+    year = http.get(e2e.url("/api/v1/calendar/2031"), headers=operator).json()
+    assert {(d["day"], d["source"]) for d in year["days"]} >= {("2031-01-01", "override"), ("2031-01-25", "override")}
+    coverage = http.get(e2e.url("/api/v1/calendar/coverage"), headers=operator)
+    assert coverage.status_code == 200 and set(coverage.json()) >= {"next_year", "alert", "covers_next_year"}

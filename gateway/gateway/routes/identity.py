@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from gateway.schemas import CalendarDayBody, LoginBody, LogoutBody
 from gateway.web import json_response, read_json, read_query, route
+from identity_svc.calendar_import_schemas import (
+    CalendarCoverageSchema,
+    CalendarImportResultSchema,
+    CalendarImportSchema,
+)
 from identity_svc.schemas import (
     AssignRolesSchema,
     AuditFilterSchema,
@@ -193,6 +198,23 @@ class IdentityRoutes:
            tags=("calendar",), roles=(PLATFORM_OPERATOR,), tenant_scoped=False)
     def remove_calendar_day(self, request, day):
         return json_response(self.services.identity.remove_calendar_day(day))
+
+    @route("POST", "/api/v1/calendar/imports", summary="Import a whole year of holidays and make-up days",
+           tags=("calendar",), body=CalendarImportSchema, response=CalendarImportResultSchema,
+           roles=(PLATFORM_OPERATOR,))
+    def import_calendar_year(self, request):
+        """ORG-6, PRJ-4. `{"year": 2027, "days": [{"day", "kind", "name"}]}` or `{"year": 2027, "csv":
+        "day,kind,name\\n2027-01-01,holiday,New Year's Day\\n..."}`; kind is holiday, makeup_workday,
+        workday or weekend. Every row is checked first and each bad one named; then every changed
+        day is stored and announced (`calendar_changed`), so all services count with it."""
+        return json_response(self.services.identity.import_calendar_year(read_json(request, CalendarImportSchema())))
+
+    @route("GET", "/api/v1/calendar/coverage", summary="Whether next year's calendar is known (alert)",
+           tags=("calendar",), response=CalendarCoverageSchema)
+    def calendar_coverage(self, request):
+        """From 1 November, a next year with neither statutory data nor the operator's days carries
+        an `alert`: deadlines already reach into it."""
+        return json_response(self.services.identity.calendar_coverage())
 
     # --- audit ------------------------------------------------------------------------------
 

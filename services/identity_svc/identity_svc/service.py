@@ -261,6 +261,29 @@ class IdentityService(PlatformService):
             removed = handlers.calendar.remove_calendar_day(self.caller, cmd["day"], uow)
         return {"day": cmd["day"].isoformat(), "removed": removed}
 
+    @rpc
+    def import_calendar_year(self, payload: dict) -> dict:
+        """Platform operator: a whole year of holidays and make-up days (CalendarImportSchema), all or
+        nothing, each changed day audited and announced with calendar_changed."""
+        from identity_svc.calendar_import_schemas import CalendarImportResultSchema, CalendarImportSchema
+        from identity_svc.domain.calendar_import import parse_csv
+        from identity_svc.handlers import calendar_import
+
+        cmd = load(CalendarImportSchema(), payload)
+        rows = cmd["days"] if cmd["days"] is not None else parse_csv(cmd["csv"])
+        with self.db.unit_of_work() as uow:
+            result = calendar_import.import_year(self.caller, cmd["year"], rows, uow)
+        return CalendarImportResultSchema().dump(result)
+
+    @rpc
+    def calendar_coverage(self) -> dict:
+        """Whether next year is known; from 1 November an unknown next year carries an alert."""
+        from identity_svc.calendar_import_schemas import CalendarCoverageSchema
+        from identity_svc.handlers import calendar_import
+
+        with self.db.unit_of_work() as uow:
+            return CalendarCoverageSchema().dump(calendar_import.coverage(self.caller, uow))
+
     # ------------------------------------------------------------------ audit
 
     @rpc

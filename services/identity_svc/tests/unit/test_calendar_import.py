@@ -1,0 +1,42 @@
+"""ORG-6, PRJ-4: a whole year of the calendar in one request, and the next-year alert."""
+from datetime import date
+
+import pytest
+
+from identity_svc.domain.calendar_import import checked_days, coverage_alert, parse_csv
+from identity_svc.exceptions import InvalidValue
+
+CSV = """day,kind,name
+2027-01-01,holiday,New Year's Day
+2027-02-06,makeup_workday,Spring Festival
+2027-02-08,holiday,Spring Festival
+"""
+
+
+def test_ORG6_a_csv_year_parses_into_calendar_days_in_date_order():
+    days = checked_days(2027, parse_csv(CSV))
+    assert [(d.day, d.kind.value) for d in days] == [(date(2027, 1, 1), "holiday"),
+                                                     (date(2027, 2, 6), "makeup_workday"),
+                                                     (date(2027, 2, 8), "holiday")]
+
+
+def test_ORG6_every_bad_row_is_named_and_nothing_is_taken():
+    rows = [{"day": "2027-13-01", "kind": "holiday"}, {"day": "2026-05-01", "kind": "holiday"},
+            {"day": "2027-05-01", "kind": "party"}, {"day": "2027-05-03", "kind": "makeup_workday"},
+            {"day": "2027-05-04", "kind": "holiday"}, {"day": "2027-05-04", "kind": "holiday"}]
+    with pytest.raises(InvalidValue) as refused:
+        checked_days(2027, rows)
+    assert set(refused.value.fields) == {"days[0].day", "days[1].day", "days[2].kind", "days[3].kind",
+                                         "days[5].day"}
+
+
+def test_ORG6_a_csv_without_its_header_is_refused():
+    with pytest.raises(InvalidValue):
+        parse_csv("2027-01-01,holiday,New Year\n")
+
+
+def test_PRJ4_from_november_an_unknown_next_year_raises_an_alert_until_it_is_covered_or_entered():
+    assert coverage_alert(date(2026, 10, 31), False, 0) is None
+    assert "2027" in coverage_alert(date(2026, 11, 1), False, 0)
+    assert coverage_alert(date(2026, 11, 1), False, 12) is None
+    assert coverage_alert(date(2026, 11, 1), True, 0) is None
