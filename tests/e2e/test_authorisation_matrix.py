@@ -30,7 +30,8 @@ from platform_kit.testing import _wait_until as wait_until
 pytestmark = pytest.mark.e2e
 
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
-OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id")
+OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
+                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -165,6 +166,31 @@ def new_ticket(e2e, session, headers: dict, order_id: str, title: str) -> dict:
     return wait_until(opened, timeout=30, message=f"a ticket about {order_id}")
 
 
+def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str) -> dict[str, list[str]]:
+    """billing objects of a supplier (ISV) and its customer: a product, a subscription, an order (failed
+    for want of credit, but an order) and a staged contract with a stage."""
+    code = f"PROBE-{uuid.uuid4().hex[:8]}"
+    product = call(session, e2e, "POST", "/api/v1/billing/products", headers=supplier, json={
+        "code": code, "name": "probe", "face_value": 100, "price": 100, "currency": "CNY", "visible_to": [customer_id]})
+    assert product.status_code == 201, product.text
+    subscription = call(session, e2e, "POST", "/api/v1/billing/subscriptions", headers=customer,
+                        json={"product_ids": [product.json()["id"]]}).json()["items"][0]
+    call(session, e2e, "POST", f"/api/v1/billing/subscriptions/{subscription['id']}/approve", headers=supplier)
+    call(session, e2e, "POST", "/api/v1/billing/agreements", headers=customer, json={
+        "platform_agreement": True, "withholding_agreement": True, "payment_account": "probe-account"})
+    call(session, e2e, "POST", f"/api/v1/billing/customers/{customer_id}/confirm", headers=e2e.auth("operator"))
+    order = call(session, e2e, "POST", "/api/v1/billing/orders", headers={**customer, "Idempotency-Key": code},
+                 json={"product_code": code})
+    assert order.status_code == 201, order.text
+    contract = call(session, e2e, "POST", "/api/v1/billing/staged-contracts", headers=supplier, json={
+        "project_id": str(uuid.uuid4()), "customer_id": customer_id,
+        "stages": [{"key": "first", "name": "首期款", "amount": 100, "milestone_node_key": "confirm"}]})
+    assert contract.status_code == 201, contract.text
+    return {"customer_id": [customer_id], "subscription_id": [subscription["id"]],
+            "order_id": [order.json()["order"]["id"]], "contract_id": [contract.json()["id"]], "stage_key": ["first"],
+            "billing_product_id": [product.json()["id"]]}
+
+
 def me(e2e, session, headers: dict) -> dict:
     answer = call(session, e2e, "GET", "/api/v1/me", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -237,6 +263,9 @@ def world_a(e2e, session) -> World:
                  "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
                                           f"A ticket {suffix}")["id"]]}
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
+    world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"]))
+    world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
+    world.secrets |= {world.ids[k][0] for k in ("subscription_id", "order_id", "contract_id")}
     world.secrets |= set(ids.values()) | {spec["name"] for spec in demo.ORGANISATIONS}
     world.secrets |= {department["id"], department["name"], project["id"], order_id}
     for user in (*admins.values(), manager, engineer):
@@ -275,6 +304,9 @@ def world_b(e2e, session) -> World:
                  "project_id": [project["id"]], "message_id": [message["id"]],
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]]}
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
+    world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"]))
+    world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
+    world.secrets |= {world.ids[k][0] for k in ("subscription_id", "order_id", "contract_id")}
     world.secrets |= {isv["org"]["id"], isv["org"]["name"], customer["org"]["id"], customer["org"]["name"],
                       isv["org"]["root_department_id"], department["id"], department["name"], project["id"],
                       order_id, product_id, f"B product {suffix}"}
