@@ -27,6 +27,7 @@ lint: install
 
 bench: install          ## throughput figures of the thin flow (starts its own stack)
 	$(PY) -m bench.thin_flow
+	$(PY) -m bench.large_bodies
 
 migrate: install
 	$(PY) -m platform_kit.migrate --all

@@ -40,7 +40,6 @@ IDENTIFIER_PATTERN = f"^[^\\s{_CONTROLS}{_BIDI}]+$"
 # free text (a description, a comment): line breaks and tabs allowed, other controls not
 FREE_TEXT_PATTERN = f"^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f{_BIDI}]*$"
 
-_NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
 _NAME_FORBIDDEN = re.compile(f"[{_CONTROLS}{_BIDI}]")
 
 
@@ -56,9 +55,14 @@ class TextRefused(ValueError):
 
 def text_problem(value: str, *, name: bool = False) -> str | None:
     """Why a string may not enter (None when it may). ``name``: also no control or bidi characters."""
-    found = _NUL_OR_SURROGATE.search(value)
-    if found:
-        return "must not contain NUL" if found.group() == "\x00" else "is not valid UTF-8 text"
+    # C-speed checks (a regex over a 1 MB string costs tens of milliseconds of the one thread)
+    if "\x00" in value:
+        return "must not contain NUL"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return "is not valid UTF-8 text"
     if name and _NAME_FORBIDDEN.search(value):
         return "must not contain control or bidirectional-override characters"
     return None
