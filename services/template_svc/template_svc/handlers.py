@@ -225,8 +225,7 @@ def save_product(cmd: dict, actor: Actor, uow) -> tuple[Product, bool]:
         product = Product(product_id=cmd["product_id"], vendor_id=vendor_id, code=cmd["code"], name=cmd["name"])
     elif product.vendor_id != vendor_id and not actor.is_operator:
         raise ProductNotFound(f"Product {cmd['product_id']} was not found.", {"product_id": ["not found"]})
-    product.code, product.name = cmd["code"], cmd["name"]
-    events = product.bind(template, utcnow())
+    events = product.update(cmd["code"], cmd["name"], template, utcnow())
     if created:
         uow.products.add(product)
     else:

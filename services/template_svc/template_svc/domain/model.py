@@ -214,6 +214,15 @@ class Product:
     def providers_configured(self) -> bool:
         return bool(self.provider_ids)
 
+    def update(self, code: str, name: str, template: Template, now: datetime) -> list[Event]:
+        """Rename and (re)bind; listeners hear of any change, since they keep code and name too."""
+        renamed = (self.code, self.name) != (code, name)
+        self.code, self.name = code, name
+        events = self.bind(template, now)
+        if renamed and not events:
+            events = [("product_template_bound", self.bound_event(template.version(self.template_version).nodes))]
+        return events
+
     def bind(self, template: Template, now: datetime) -> list[Event]:
         """Bind the template's approved version, which must be the vendor's own or public."""
         if not (template.public or template.owner_id == self.vendor_id):

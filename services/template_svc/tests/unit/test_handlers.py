@@ -203,3 +203,15 @@ def test_TPL12_a_vendor_project_manager_reads_but_does_not_change_templates_or_p
                  lambda: bind(uow, manager, template.id)):
         with pytest.raises(NotYours):
             call()
+
+
+def test_TPL12_renaming_a_product_tells_listeners_and_saving_it_unchanged_does_not():
+    uow, actor = fake_uow(), vendor()
+    template = approved_template(uow, actor)
+    product = bind(uow, actor, template.id)
+    before = len(uow.events_of("product_template_bound"))
+    same = {"product_id": product.product_id, "code": product.code, "name": product.name, "template_id": template.id}
+    handlers.save_product(same, actor, uow)
+    assert len(uow.events_of("product_template_bound")) == before
+    handlers.save_product({**same, "name": "Renamed"}, actor, uow)
+    assert uow.events_of("product_template_bound")[-1]["product_name"] == "Renamed"
