@@ -24,7 +24,12 @@ DESCRIPTION = (
     "dispatched to providers by capacity, with tickets, billing and notifications.\n\n"
     "Sign in with `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`. "
     "Errors are JSON `{error, message, fields}`; every response carries `X-Request-ID`. "
-    "Writes accept an `Idempotency-Key` header; requests are limited per client (429)."
+    "Writes accept an `Idempotency-Key` header; requests are limited per client (429).\n\n"
+    "Every request is bounded before any work: a body of at most 1 MB unless a route says more "
+    "(`x-max-body-bytes`, 413), JSON at most 32 levels deep with at most 2,000 keys and 10,000 values, "
+    "a request line of 8 KB (414) and headers of 32 KB (431). Text must be valid UTF-8 without NUL; "
+    "ids, names and query values carry no control or bidirectional-override characters; integers fit "
+    "64 bits; duplicate JSON keys and repeated query parameters are refused (400)."
 )
 
 
