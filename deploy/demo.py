@@ -94,4 +94,30 @@ def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
             "product_id": product["product_id"], "vendor_id": org_ids["vendor"],
             "providers": [{"provider_id": org_ids[key], "weight": weight, "max_held": most}
                           for key, weight, most in product["providers"]]})
+    logins += _load_support_desk(rpc, rpc_uri, org_ids, secret)
     return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS])
+
+
+# --- after-sales tickets (ticket_svc): a support agent on duty at the vendor and at provider A
+SUPPORT_AGENTS = [("vendor", "vendor.support"), ("provider_a", "provider-a.support")]
+
+
+def _load_support_desk(rpc, rpc_uri: str, org_ids: dict[str, str], secret: str) -> list[tuple[str, str, str]]:
+    """Idempotent: one support agent per delivering organisation, on duty; the vendor serves
+    08:00-22:00 every day (TKT-2 allows longer hours than 09:00-18:00 on working days)."""
+    logins = []
+    for key, login in SUPPORT_AGENTS:
+        admin = Actor("demo-loader", org_ids[key], "isv", ("vendor_admin", "provider_admin"))
+        with _as(rpc_uri, admin) as own:
+            if not own.identity.list_users({"q": login, "role": "support_agent"})["items"]:
+                created = own.identity.create_user({"login_name": login, "display_name": f"{login} (客服)",
+                                                    "roles": ["support_agent"]})
+                _ensure_password(rpc, rpc_uri, login, created["password"], secret)
+            if key == "vendor":
+                own.ticket.set_service_hours({"start": "08:00:00", "end": "22:00:00", "every_day": True})
+        agent = decode_access_token(rpc.identity.login(login, DEMO_PASSWORD, "demo-loader")["access_token"],
+                                    secret).actor
+        with _as(rpc_uri, agent) as own:
+            own.ticket.go_on_duty()
+        logins.append((login, DEMO_PASSWORD, f"support agent of {key} (on duty; tickets)"))
+    return logins

@@ -43,13 +43,27 @@ def test_TKT1_TKT2_TKT7_a_customer_opens_a_ticket_an_agent_on_duty_answers_and_t
         answer = http.post(e2e.url("/api/v1/tickets"), headers=e2e.auth(CUSTOMER), json=body, timeout=15)
         return answer if answer.status_code == 201 else None
     ticket = wait_until(opened, timeout=30, message="ticket_svc learned the order and its vendor").json()
-    assert ticket["provider_id"] == e2e.demo.org_ids["vendor"] and ticket["assignee_id"] is None
+    assert ticket["provider_id"] == e2e.demo.org_ids["vendor"]
     assert "Secret#123" not in ticket["messages"][0]["body"] and ticket["business_stopping"] is True
+    # the demo's vendor agent is on duty and takes it; a transfer to the new (off-duty) agent needs a note
+    # and an explicit confirmation (TKT-3)
+    assert ticket["assignee_id"] is not None
+    holder = {"Authorization": f"Bearer {e2e.token('vendor.support')}"}
+    transfer = e2e.url(f"/api/v1/tickets/{ticket['id']}/transfer")
 
-    def on_duty():
-        answer = http.post(e2e.url("/api/v1/support-duty/on"), headers=agent_headers, timeout=15)
-        return answer.json() if answer.status_code == 200 else None
-    assert ticket["id"] in wait_until(on_duty, timeout=30, message="ticket_svc learned the agent")["assigned"]
+    def off_duty_refused():
+        answer = http.post(transfer, headers=holder, timeout=15,
+                           json={"to_agent_id": agent["id"], "note": "首页 502，请查负载均衡"})
+        return answer.status_code == 409   # 400 until ticket_svc has the new agent (user_created)
+    wait_until(off_duty_refused, timeout=30, message="ticket_svc learned the new agent")
+    no_note = http.post(transfer, headers=holder, json={"to_agent_id": agent["id"], "note": "",
+                                                        "confirm_off_duty": True}, timeout=15)
+    assert no_note.status_code == 400 and "note" in no_note.json()["fields"]
+    moved = http.post(transfer, headers=holder, json={"to_agent_id": agent["id"], "note": "首页 502，请查负载均衡",
+                                                      "confirm_off_duty": True}, timeout=15)
+    assert moved.status_code == 200 and moved.json()["assignee_id"] == agent["id"]
+    on_duty = http.post(e2e.url("/api/v1/support-duty/on"), headers=agent_headers, timeout=15)
+    assert on_duty.status_code == 200 and on_duty.json()["on_duty"] is True
 
     url = e2e.url(f"/api/v1/tickets/{ticket['id']}")
     reply = http.post(url + "/messages", headers=agent_headers, timeout=15,
