@@ -10,6 +10,7 @@ from apispec.ext.marshmallow import OpenAPIConverter
 from marshmallow import Schema, ValidationError, fields, validate
 
 from platform_contracts import nodes as N
+from platform_kit.text import FreeText, Identifier, Name
 from template_svc import schemas as internal
 from template_svc.schemas import flatten_errors
 
@@ -75,8 +76,7 @@ class PathErrors:
 
 
 class TemplateBody(PathErrors, Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                         metadata={"example": "ERP 安装交付（子账号自动分单）"})
+    name = Name(max_length=200, required=True, metadata={"example": "ERP 安装交付（子账号自动分单）"})
     nodes = fields.List(fields.Nested(FlowNode), required=True, validate=validate.Length(max=N.MAX_NODES),
                         metadata={"description": "the ordered flow: 'assign provider' first, 'complete project' "
                                                  f"last, at most {N.MAX_NODES} nodes at every depth together",
@@ -130,8 +130,8 @@ class TemplateVersion(internal.VersionSchema):
 
 
 class RejectBody(internal.RejectSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"example": "The acceptance node needs a timeout."})
+    reason = FreeText(max_length=500, min_length=1, required=True,
+                      metadata={"example": "The acceptance node needs a timeout."})
 
 
 class FormField(internal.FieldSchema):
@@ -173,12 +173,11 @@ class ProductBody(internal.SaveProductSchema):
 
 
 class ProductUpdateBody(Schema):
-    vendor_id = fields.String(validate=validate.Length(max=36),
-                              metadata={"description": "platform operator only; vendors act for themselves"})
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "ERP-INST"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    template_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
-                                metadata={"example": "tpl-public-sub-account"})
+    vendor_id = Identifier(max_length=36,
+                           metadata={"description": "platform operator only; vendors act for themselves"})
+    code = Identifier(max_length=64, required=True, metadata={"example": "ERP-INST"})
+    name = Name(max_length=200, required=True)
+    template_id = Identifier(max_length=36, required=True, metadata={"example": "tpl-public-sub-account"})
 
 
 class Product(internal.ProductSchema):

@@ -11,16 +11,16 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 from platform_contracts import forms as F
 from platform_contracts import nodes as N
 from platform_kit.exceptions import ValidationFailed
+from platform_kit.text import FreeText, Identifier, Name
 
-LABEL = validate.Length(min=1, max=20)
 TIMEOUT = {"allow_none": True, "load_default": None, "allow_nan": False,
            "metadata": {"description": "days (working days for confirm), > 0 with at most one decimal; null: none",
                         "example": 1.5}}
 
 
 def _role(description: str):
-    return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=50),
-                         metadata={"description": description, "example": "engineer"})
+    return Identifier(max_length=50, allow_none=True, load_default=None,
+                      metadata={"description": description, "example": "engineer"})
 
 
 def _side():
@@ -38,11 +38,11 @@ class ContainerSettings(Schema):
 
 class SubmitRequirementsSettings(Schema):
     """The customer fills in a requirement form to pass the node (TPL-6)."""
-    form_template_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=36),
-                                     metadata={"description": "id of a requirement-form template",
+    form_template_id = Identifier(max_length=36, allow_none=True, load_default=None,
+                                  metadata={"description": "id of a requirement-form template",
                                                "example": "form-general"})
-    submit_label = fields.String(load_default="提交需求", validate=LABEL)
-    view_label = fields.String(load_default="查看需求", validate=LABEL)
+    submit_label = Name(max_length=20, load_default="提交需求")
+    view_label = Name(max_length=20, load_default="查看需求")
     form = fields.Dict(dump_only=True, metadata={
         "description": "read only: the form as it was when the version was approved ({id, name, fields}); "
                        "ignored when sent back"})
@@ -57,7 +57,7 @@ class ConfirmSettings(Schema):
     """Someone confirms; rejecting returns the flow to the previous node (TPL-7)."""
     side = _side()
     role = _role("provider side: the role that confirms")
-    button_label = fields.String(load_default="确认", validate=LABEL)
+    button_label = Name(max_length=20, load_default="确认")
     allow_reject = fields.Boolean(load_default=False)
     timeout_days = fields.Float(**TIMEOUT)
     advance_on_timeout = fields.Boolean(load_default=False, metadata={"description": "pass by itself at timeout"})
@@ -81,8 +81,8 @@ class GenericSettings(Schema):
     side = fields.String(validate=validate.OneOf(N.SIDES), load_default=N.PROVIDER_SIDE)
     role = _role("provider side: the role that works on it")
     upload_enabled = fields.Boolean(load_default=False)
-    button_label = fields.String(load_default="完成", validate=LABEL)
-    view_label = fields.String(load_default="查看", validate=LABEL)
+    button_label = Name(max_length=20, load_default="完成")
+    view_label = Name(max_length=20, load_default="查看")
 
 
 class CompleteProjectSettings(Schema):
@@ -90,7 +90,7 @@ class CompleteProjectSettings(Schema):
     allow_reject = fields.Boolean(load_default=False)
     timeout_days = fields.Float(**TIMEOUT)
     auto_confirm_on_timeout = fields.Boolean(load_default=False)
-    button_label = fields.String(load_default="确认完成", validate=LABEL)
+    button_label = Name(max_length=20, load_default="确认完成")
 
 
 SETTINGS: dict[str, type[Schema]] = {
@@ -103,12 +103,12 @@ SETTINGS: dict[str, type[Schema]] = {
 
 class ReminderSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(N.TRIGGERS))
-    receivers = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
+    receivers = fields.List(Identifier(max_length=60), required=True,
                             validate=validate.Length(min=1, max=10),
                             metadata={"description": "customer, provider_admin, node_operator, vendor or role:<role>",
                                       "example": ["customer", "role:engineer"]})
-    message_template = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                                     metadata={"description": "a notify message template, named 'node – recipient'",
+    message_template = Name(max_length=200, required=True,
+                            metadata={"description": "a notify message template, named 'node – recipient'",
                                                "example": "complete project – notify customer"})
 
 
@@ -119,7 +119,7 @@ def node_schema(depth: int = 1, prefix: str = "Node", settings_metadata: dict | 
         "key": fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$", error=(
             "Use 1 to 64 letters, digits, _ or -."))),
         "kind": fields.String(required=True, validate=validate.OneOf(N.NODE_KINDS)),
-        "name": fields.String(required=True, validate=validate.Length(min=1, max=100)),
+        "name": Name(max_length=100, required=True),
         "settings": fields.Dict(load_default=dict, metadata=settings_metadata or {}),
         "reminders": fields.List(fields.Nested(ReminderSchema), load_default=list,
                                  validate=validate.Length(max=20)),
@@ -150,7 +150,7 @@ NodeSchema = node_schema(1)
 
 
 class TemplateDraftSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(max_length=200, required=True)
     nodes = fields.List(fields.Nested(NodeSchema), required=True, validate=validate.Length(max=N.MAX_NODES))
 
 
@@ -285,18 +285,18 @@ class TemplatePageSchema(Schema):
 
 
 class RejectSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = FreeText(max_length=500, min_length=1, required=True)
 
 
 # --- requirement forms ---------------------------------------------------------------------------
 
 class FieldSchema(Schema):
-    key = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "contact_phone"})
-    label = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "联系电话"})
+    key = Identifier(max_length=64, required=True, metadata={"example": "contact_phone"})
+    label = Name(max_length=100, required=True, metadata={"example": "联系电话"})
     type = fields.String(required=True, validate=validate.OneOf(F.FIELD_TYPES))
     required = fields.Boolean(load_default=False)
-    help_text = fields.String(load_default="", validate=validate.Length(max=300))
-    options = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
+    help_text = FreeText(max_length=300, load_default="")
+    options = fields.List(Name(max_length=100), load_default=list,
                           validate=validate.Length(max=50), metadata={"description": "choices of single/multi choice"})
     min_length = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
     max_length = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=20000))
@@ -313,8 +313,8 @@ class FieldSchema(Schema):
 
 
 class FormInputSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    description = fields.String(load_default="", validate=validate.Length(max=1000))
+    name = Name(max_length=100, required=True)
+    description = FreeText(max_length=1000, load_default="")
     fields_ = fields.List(fields.Nested(FieldSchema), required=True, data_key="fields", attribute="fields",
                           validate=validate.Length(min=1, max=F.MAX_FIELDS))
 
@@ -352,11 +352,11 @@ class PreviewSchema(Schema):
 
 class SaveProductSchema(Schema):
     product_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,64}$"))
-    vendor_id = fields.String(validate=validate.Length(max=36),
-                              metadata={"description": "platform operator only; vendors act for themselves"})
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    template_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    vendor_id = Identifier(max_length=36,
+                           metadata={"description": "platform operator only; vendors act for themselves"})
+    code = Identifier(max_length=64, required=True)
+    name = Name(max_length=200, required=True)
+    template_id = Identifier(max_length=36, required=True)
 
 
 class ProductSchema(Schema):
