@@ -6,7 +6,7 @@ account gets a fixed demo password so the printed log-ins keep working across ru
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nameko.standalone.rpc import ClusterRpcClient
 
@@ -42,6 +42,7 @@ class Demo:
     org_ids: dict[str, str]
     logins: list[tuple[str, str, str]]  # (login, password, who)
     products: list[str]
+    templates: dict[str, str] = field(default_factory=dict)  # the vendor's own flow and the demo products' flows
 
 
 def _as(rpc_uri: str, actor: Actor, timeout: float = 30) -> ClusterRpcClient:
@@ -95,7 +96,8 @@ def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
             "providers": [{"provider_id": org_ids[key], "weight": weight, "max_held": most}
                           for key, weight, most in product["providers"]]})
     logins += _load_support_desk(rpc, rpc_uri, org_ids, secret)
-    return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS])
+    templates = _load_flow_templates(rpc_uri, org_ids)
+    return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS], templates)
 
 
 # --- after-sales tickets (ticket_svc): a support agent on duty at the vendor and at provider A
@@ -121,3 +123,36 @@ def _load_support_desk(rpc, rpc_uri: str, org_ids: dict[str, str], secret: str) 
             own.ticket.go_on_duty()
         logins.append((login, DEMO_PASSWORD, f"support agent of {key} (on duty; tickets)"))
     return logins
+
+
+# --- service-flow templates (template_svc): products on the three public templates and a vendor's own flow
+FLOW_PRODUCTS = [
+    {"product_id": "prod-self-service", "code": "SELF-SVC", "name": "Self-delivered setup",
+     "template_id": "tpl-public-self-service"},
+    {"product_id": "prod-sub-account", "code": "SUB-ACCT", "name": "Managed deployment by engineers",
+     "template_id": "tpl-public-sub-account"},
+    {"product_id": "prod-outsourced", "code": "OUTSRC", "name": "Outsourced implementation",
+     "template_id": "tpl-public-department"},
+]
+VENDOR_FLOW_NAME = "Demo Vendor delivery (sub-account auto dispatch)"
+
+
+def _load_flow_templates(rpc_uri: str, org_ids: dict[str, str]) -> dict[str, str]:
+    """Idempotent: the vendor's copy of the public sub-account flow, published and approved, and
+    one demo product per public template."""
+    vendor = Actor("demo-loader", org_ids["vendor"], "isv", ("vendor_admin",))
+    operator = Actor("demo-loader", "platform", "operator", ("platform_operator",))
+    with _as(rpc_uri, vendor) as own, _as(rpc_uri, operator) as op:
+        found = own.template.list_templates({"owner": "own", "name": VENDOR_FLOW_NAME})["items"]
+        if found:
+            template = found[0]
+        else:
+            template = own.template.copy_template("tpl-public-sub-account")
+            own.template.update_template(template["id"], {"name": VENDOR_FLOW_NAME, "nodes": template["nodes"]})
+        if template.get("approved_version") is None:
+            if template.get("status") in (None, "draft"):
+                own.template.publish_template(template["id"])
+            op.template.approve_version(template["id"], 1)
+        for product in FLOW_PRODUCTS:
+            own.template.save_product(product)
+    return {"vendor_flow": template["id"], **{p["product_id"]: p["template_id"] for p in FLOW_PRODUCTS}}
