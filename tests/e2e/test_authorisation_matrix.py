@@ -31,7 +31,8 @@ pytestmark = pytest.mark.e2e
 
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
-                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key")
+                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key",
+                     "template_id", "version")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -259,7 +260,8 @@ def world_a(e2e, session) -> World:
     world.ids = {"org_id": [ids["vendor"], ids["provider_a"], ids["customer"]],
                  "user_id": [admins["vendor"]["id"], engineer["id"], admins["customer"]["id"]],
                  "department_id": [department["id"]], "project_id": [project["id"]],
-                 "message_id": [message["id"]],
+                 "message_id": [message["id"]], "template_id": [e2e.demo.templates["vendor_flow"]],
+                 "product_id": list(e2e.demo.products), "version": ["1"],
                  "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
                                           f"A ticket {suffix}")["id"]]}
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
@@ -301,7 +303,9 @@ def world_b(e2e, session) -> World:
     world.ids = {"org_id": [isv["org"]["id"], customer["org"]["id"]],
                  "user_id": [engineer["id"], *(a["id"] for a in admins)],
                  "department_id": [department["id"], isv["org"]["root_department_id"]],
-                 "project_id": [project["id"]], "message_id": [message["id"]],
+                 "project_id": [project["id"]], "message_id": [message["id"]], "product_id": [product_id],
+                 "template_id": [call(session, e2e, "POST", "/api/v1/service-templates/tpl-public-self-service/copy",
+                                      headers=isv["headers"]).json()["id"]], "version": ["1"],
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]]}
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"]))
