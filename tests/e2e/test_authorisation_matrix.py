@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
                      "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key",
-                     "template_id", "version")
+                     "template_id", "version", "endpoint_id", "delivery_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -192,6 +192,15 @@ def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str) 
             "billing_product_id": [product.json()["id"]]}
 
 
+def new_webhook(e2e, session, headers: dict) -> dict:
+    """A webhook endpoint of the caller's organisation: a public address, subscribed to an event that
+    names no tenant (so nothing is ever sent to it)."""
+    created = call(session, e2e, "POST", "/api/v1/webhooks", headers=headers,
+                   json={"url": "https://93.184.216.34/probe", "event_types": ["calendar_changed"]})
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
 def me(e2e, session, headers: dict) -> dict:
     answer = call(session, e2e, "GET", "/api/v1/me", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -263,7 +272,11 @@ def world_a(e2e, session) -> World:
                  "message_id": [message["id"]], "template_id": [e2e.demo.templates["vendor_flow"]],
                  "product_id": list(e2e.demo.products), "version": ["1"],
                  "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
-                                          f"A ticket {suffix}")["id"]]}
+                                          f"A ticket {suffix}")["id"]],
+                 "endpoint_id": [new_webhook(e2e, session, world.tokens["customer"])["id"]],
+                 # a webhook delivery exists once an event reached an endpoint; a missing one answers 404
+                 # exactly like another tenant's
+                 "delivery_id": [str(uuid.uuid4())]}
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
@@ -306,7 +319,9 @@ def world_b(e2e, session) -> World:
                  "project_id": [project["id"]], "message_id": [message["id"]], "product_id": [product_id],
                  "template_id": [call(session, e2e, "POST", "/api/v1/service-templates/tpl-public-self-service/copy",
                                       headers=isv["headers"]).json()["id"]], "version": ["1"],
-                 "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]]}
+                 "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]],
+                 "endpoint_id": [new_webhook(e2e, session, isv["headers"])["id"]],
+                 "delivery_id": [str(uuid.uuid4())]}
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
