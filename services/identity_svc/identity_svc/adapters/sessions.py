@@ -1,8 +1,9 @@
 """What sign-in needs besides the database: access tokens (JWT) and Redis.
 
-``SessionStore`` is a nameko DependencyProvider: it reads ``JWT_SECRET`` and ``REDIS_URL`` in
-``setup()`` and hands each worker a ``domain.ports.Sessions`` built from the classes below,
-which implement the domain's small interfaces (unit tests use in-memory fakes instead).
+``SessionStore`` is a nameko DependencyProvider: it reads ``JWT_SECRET`` (refusing to start
+without it) and ``REDIS_URL`` in ``setup()`` and hands each worker a ``domain.ports.Sessions``
+built from the classes below, which implement the domain's small interfaces (unit tests use
+in-memory fakes instead).
 """
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from platform_kit.exceptions import Unauthenticated
 
 
 class JwtAccessTokens:
-    def __init__(self, secret: str):
-        self.secret = secret
+    def __init__(self, keyring: auth.Keyring):
+        self.secret = keyring
 
     def issue(self, actor: Actor, *, must_change_password: bool, now: datetime) -> IssuedAccess:
         token, claims = auth.issue_access_token(actor, self.secret, must_change_password=must_change_password,
@@ -93,10 +94,7 @@ class RedisFailureCounters:
 
 class SessionStore(DependencyProvider):
     def setup(self) -> None:
-        secret = config.get("JWT_SECRET")
-        if not secret:
-            raise RuntimeError("configuration key JWT_SECRET (signs access tokens) is not set")
-        self.secret = secret
+        self.keyring = auth.Keyring.from_config(config)
         self.redis = redis_client()
 
     def stop(self) -> None:
@@ -111,5 +109,5 @@ class SessionStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Sessions:
         namespace = redis_key_prefix()
-        return Sessions(JwtAccessTokens(self.secret), RedisRevocations(auth.Revocations(self.redis, namespace)),
+        return Sessions(JwtAccessTokens(self.keyring), RedisRevocations(auth.Revocations(self.redis, namespace)),
                         RedisFailureCounters(self.redis, f"{namespace}:identity:login_failures"))

@@ -1,8 +1,8 @@
 """ORG-2: preset roles, which organisation kind each belongs to, and who may hold them."""
 import pytest
 
-from identity_svc.exceptions import InvalidValue
 from identity_svc.domain.roles import MAIN_ACCOUNT_ROLES, ROLE_CATALOGUE, check_roles, is_isv_admin, roles_of_kind
+from identity_svc.exceptions import InvalidValue
 from platform_contracts.roles import CUSTOMER, ISV, OPERATOR, ROLES, ROLES_BY_ORG_KIND
 
 
