@@ -97,6 +97,7 @@ def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
                           for key, weight, most in product["providers"]]})
     logins += _load_support_desk(rpc, rpc_uri, org_ids, secret)
     templates = _load_flow_templates(rpc_uri, org_ids)
+    _wait_for_project_flows(rpc, [p["product_id"] for p in PRODUCTS] + [p["product_id"] for p in FLOW_PRODUCTS])
     return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS], templates)
 
 
@@ -156,3 +157,19 @@ def _load_flow_templates(rpc_uri: str, org_ids: dict[str, str]) -> dict[str, str
         for product in FLOW_PRODUCTS:
             own.template.save_product(product)
     return {"vendor_flow": template["id"], **{p["product_id"]: p["template_id"] for p in FLOW_PRODUCTS}}
+
+
+def _wait_for_project_flows(rpc, product_ids: list[str], timeout: float = 30.0) -> None:
+    """project_svc keeps each product's flow from template_svc's product_template_bound events;
+    purchases right after loading need it there (bounded; a missing one is reported, not waited
+    for forever)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    waiting = list(product_ids)
+    while waiting and time.monotonic() < deadline:
+        waiting = [p for p in waiting if not rpc.project.knows_product(p)]
+        if waiting:
+            time.sleep(0.2)
+    if waiting:
+        raise RuntimeError(f"project_svc did not receive the flows of {waiting} within {timeout:g}s")

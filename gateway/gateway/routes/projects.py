@@ -72,7 +72,7 @@ class ProjectRoutes:
            responses={200: "Already bought: the existing project"}, errors=(404, 422, 503))
     def create_purchase(self, request):
         """PRJ-1. Posting the same `order_id` again answers 200 with the existing project and creates
-        nothing. The project starts at *assign provider* on the flow bound to the product (422 when
+        nothing. The project starts at *assign provider* on the flow bound to the product (404 when
         none is); dispatch picks the provider asynchronously (watch `status`, `provider_id` and
         `current_node`). The marketplace (a platform operator account) names the `customer_id`;
         anyone else buys for their own organisation (ORG-5) and leaves it out."""

@@ -6,7 +6,7 @@ class ProjectNotFound(NotFound):
     """Missing, or another tenant's (ORG-7: both answer the same)."""
 
 
-class UnknownProduct(Unprocessable):
+class UnknownProduct(NotFound):
     """No flow is bound to the product (project_svc has not seen product_template_bound for it)."""
 
 

@@ -138,9 +138,10 @@ class ProjectSummarySchema(_Common):
 
 class ProjectPageSchema(Schema):
     items = fields.List(fields.Nested(ProjectSummarySchema))
-    total = fields.Integer()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                         metadata={"description": "projects per status tab under the same filters"})
+    total = fields.Integer(allow_none=True, metadata={"description": "first page only (null on cursor pages)"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                         metadata={"description": "projects per status tab under the same filters; first page "
+                                                  "only (null on cursor pages)"})
     next_cursor = fields.String(allow_none=True)
     limit = fields.Integer()
     offset = fields.Integer()

@@ -62,7 +62,7 @@ class ProjectService(PlatformService):
         """payload: PurchaseSchema. Emits project_created and node_reached (only when new).
 
         Returns PurchaseResultSchema; posting the same order again returns its project with
-        ``created: false``. A product whose flow project_svc has not received is refused (422).
+        ``created: false``. A product whose flow project_svc has not received is refused (404).
         """
         purchase = handlers.purchase_for(self.caller, load(PurchaseSchema(), payload))
         with self.db.unit_of_work() as uow:

@@ -173,7 +173,8 @@ class ProjectRepository:
         return query
 
     def page(self, scope: Scope, f: dict) -> dict:
-        """One page with the total and the count of every status tab under the same filters."""
+        """One page; the first (no cursor) also has the total and the count of every status tab
+        under the same filters."""
         sort = f.get("sort") or "-created_at"
         column = SORTS[sort.lstrip("-")]
         descending = sort.startswith("-")
@@ -192,10 +193,15 @@ class ProjectRepository:
         rows = list(self.session.execute(query).scalars())
         more = len(rows) > limit
         rows = rows[:limit]
-        counts = dict(self.session.execute(
-            self._filtered(select(ProjectRow.status, func.count()), scope, f, with_status=False)
-            .group_by(ProjectRow.status)).all())
-        total = counts.get(f["status"], 0) if f.get("status") else sum(counts.values())
+        if f.get("cursor"):
+            # a next page: the caller has the counts of the first one; counting again would make
+            # every deep page cost a scan of the whole tab
+            counts, total = None, None
+        else:
+            counts = dict(self.session.execute(
+                self._filtered(select(ProjectRow.status, func.count()), scope, f, with_status=False)
+                .group_by(ProjectRow.status)).all())
+            total = counts.get(f["status"], 0) if f.get("status") else sum(counts.values())
         next_cursor = encode_cursor([getattr(rows[-1], column.key), rows[-1].id]) if more and rows else None
         return {"items": [self.summary(r) for r in rows], "total": total, "counts": counts,
                 "next_cursor": next_cursor}

@@ -56,7 +56,7 @@ def test_PRJ1_PRJ2_PRJ7_a_purchase_walks_by_events_and_actions_with_files_and_a_
     admin = Actor("padmin", provider, ISV, (PROVIDER_ADMIN,))
     stranger = Actor("s", "elsewhere", ISV, (VENDOR_ADMIN,))
     with client(buyer) as rpc:
-        with pytest.raises(Unprocessable):
+        with pytest.raises(NotFound):
             rpc.project.create_from_purchase({"order_id": f"o-{uuid.uuid4()}", "product_id": product_id})
         publish("template", "product_template_bound", {
             "product_id": product_id, "vendor_id": vendor, "product_code": "ERP", "product_name": "ERP",

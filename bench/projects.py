@@ -1,0 +1,119 @@
+"""Latency of project lists, filters, deep pages, exports and dashboards (issue 10, PRJ-3/10/11):
+
+    python -m bench.projects --rows 100000 1000000 --runs 30
+
+For each size: a fresh, migrated project database filled in bulk (one INSERT ... SELECT from
+generate_series: 100 vendors, 300 providers, 10,000 customers, five statuses, 400 days of
+creation dates), then p50/p95 in milliseconds of the repository calls the routes make, as one
+vendor (about 1 % of the rows) and as the platform operator (all rows):
+
+- first page of a tab with its counts, a filtered page (customer), a deep page by cursor (the
+  keyset walk from the middle of the tab), the same depth by offset for comparison;
+- an export of the vendor's in-progress tab (rows per second, streamed in keyset batches);
+- the vendor dashboard (PRJ-11).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from platform_contracts.actor import Actor
+from platform_contracts.roles import ISV, VENDOR_ADMIN
+from platform_kit import migrate
+from platform_kit.db import make_engine
+from platform_kit.migrate import drop_database
+from platform_kit.testing import FakeUnitOfWork
+from project_svc import handlers
+from project_svc.adapters.repository import ProjectRepository, encode_cursor
+from project_svc.domain.access import Scope
+
+FILL = """
+INSERT INTO projects (id, order_id, product_id, vendor_id, customer_id, provider_id, template_id, template_version,
+                      nodes, current_index, status, round, created_at, updated_at, product_code, current_node_key,
+                      current_node_name, current_node_kind, current_side, late_side, completed_at)
+SELECT md5(g::text)::uuid::text, 'ORD-' || g, 'prod-' || (g % 50), 'vendor-' || (g % 100), 'cust-' || (g % 10000),
+       'prov-' || (g % 300), 'tpl', 1, '[]'::jsonb, 1,
+       (ARRAY['in_progress', 'in_progress', 'in_progress', 'completed', 'completed', 'paused', 'cancelled',
+              'queued'])[1 + g % 8],
+       1, now() - (g % 400) * interval '1 day' - (g % 86400) * interval '1 second', now(), 'P' || (g % 50),
+       'work', 'Work', 'generic', 'provider', CASE WHEN g % 13 = 0 THEN 'provider' END,
+       CASE WHEN g % 8 IN (3, 4) THEN now() - (g % 400) * interval '1 day' + interval '3 days' END
+FROM generate_series(1, :rows) AS g
+"""
+
+
+def out(line: str) -> None:
+    print(line, flush=True)  # noqa: T201 - a command-line report
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def bench(url: str, rows: int, runs: int) -> None:
+    drop_database(url)
+    migrate.upgrade("project", url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        started = time.perf_counter()
+        conn.execute(text("SET LOCAL statement_timeout = 0"))  # a bulk load, not a request
+        conn.execute(text(FILL), {"rows": rows})
+        conn.execute(text("ANALYZE projects"))
+    out(f"\n{rows:,} projects loaded in {time.perf_counter() - started:.1f}s")
+    vendor, everything = Scope(vendor_of="vendor-1"), Scope(everything=True)
+    with Session(engine) as session:
+        repo = ProjectRepository(session)
+        tab = {"status": "in_progress", "limit": 50}
+        middle = session.execute(text(
+            "SELECT created_at, id FROM projects WHERE status = 'in_progress' ORDER BY created_at DESC, id DESC "
+            "OFFSET :n LIMIT 1"), {"n": rows * 3 // 16}).one()
+        deep = encode_cursor([middle.created_at.isoformat(), middle.id])
+        cases = {
+            "vendor: first page + counts": lambda: repo.page(vendor, tab),
+            "vendor: filter by customer": lambda: repo.page(vendor, {**tab, "customer_id": "cust-7"}),
+            "operator: first page + counts": lambda: repo.page(everything, tab),
+            "operator: filter by order id": lambda: repo.page(everything, {"order_id": f"ORD-{rows // 2}",
+                                                                           "limit": 50}),
+            "operator: deep page by cursor": lambda: repo.page(everything, {**tab, "cursor": deep}),
+            "operator: page 200 by offset": lambda: repo.page(everything, {**tab, "offset": 10_000}),
+        }
+        for name, fn in cases.items():
+            p50, p95 = timed(fn, runs)
+            out(f"  {name:34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        started = time.perf_counter()
+        exported = sum(1 for _ in repo.stream(vendor, {"status": "in_progress"}, batch=2000))
+        took = time.perf_counter() - started
+        out(f"  {'vendor: export in-progress tab':34s} {exported:,} rows in {took * 1000:.0f} ms "
+            f"({exported / took:,.0f} rows/s)")
+        uow = FakeUnitOfWork("project", projects=repo)
+        actor = Actor("u", "vendor-1", ISV, (VENDOR_ADMIN,))
+        now = datetime.now(UTC)
+        p50, p95 = timed(lambda: handlers.dashboard(actor, "vendor", uow, now=now), runs)
+        out(f"  {'vendor: dashboard':34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    engine.dispose()
+    drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/bench_project_svc")
+    args = parser.parse_args()
+    for rows in args.rows:
+        bench(args.database, rows, args.runs)
+
+
+if __name__ == "__main__":
+    main()
