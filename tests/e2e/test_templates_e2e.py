@@ -123,3 +123,18 @@ def test_TPL6_a_requirement_form_previews_and_checks_sample_answers(e2e, http):
     assert [f["key"] for f in preview.json()["rendered"]][:2] == ["contact_name", "contact_phone"]
     assert api(e2e, http, "POST", "/api/v1/requirement-forms", json={"name": "x", "fields": [
         {"key": "a", "label": "A", "type": "text"}]}).status_code == 403, "the operator maintains forms"
+
+
+def test_TPL12_the_product_centre_shows_the_demo_products_with_their_provider_configuration(e2e, http):
+    """The provider status comes from dispatch's product_providers_set (the demo configures two
+    providers for the ERP installation and none for the website design)."""
+    def ids(**filters):
+        page = api(e2e, http, "GET", "/api/v1/products", params={"limit": 200, **filters}).json()
+        return {p["product_id"] for p in page["items"]}
+
+    assert {"prod-self-service", "prod-sub-account", "prod-outsourced"} <= ids(code="S") | ids(code="OUT")
+    wait_until(lambda: "prod-erp-install" in ids(provider_status="configured"), timeout=30,
+               message="dispatch's provider list to reach the product centre")
+    assert "prod-site-design" in ids(provider_status="not_configured")
+    operator_view = api(e2e, http, "GET", "/api/v1/products", who="operator", params={"template_name": "部门外包"})
+    assert "prod-outsourced" in {p["product_id"] for p in operator_view.json()["items"]}
