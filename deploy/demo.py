@@ -96,6 +96,7 @@ def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
             "providers": [{"provider_id": org_ids[key], "weight": weight, "max_held": most}
                           for key, weight, most in product["providers"]]})
     logins += _load_support_desk(rpc, rpc_uri, org_ids, secret)
+    _load_billing(rpc_uri, org_ids)
     templates = _load_flow_templates(rpc_uri, org_ids)
     _wait_for_project_flows(rpc, [p["product_id"] for p in PRODUCTS] + [p["product_id"] for p in FLOW_PRODUCTS])
     return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS], templates)
@@ -124,6 +125,30 @@ def _load_support_desk(rpc, rpc_uri: str, org_ids: dict[str, str], secret: str) 
             own.ticket.go_on_duty()
         logins.append((login, DEMO_PASSWORD, f"support agent of {key} (on duty; tickets)"))
     return logins
+
+
+# --- the supplier money chain (billing_svc): the demo customer onboarded, subscribed to a vendor product
+BILLING_PRODUCT = {"code": "CMCC-1G-NATION", "name": "全国流量 1GB", "face_value": 3000, "price": 2850,
+                   "currency": "CNY"}
+
+
+def _load_billing(rpc_uri: str, org_ids: dict[str, str]) -> None:
+    """Idempotent: agreements signed and confirmed, the vendor's top-up product approved for the
+    customer with a credit limit of 1,000.00 CNY. (No fulfilment URL: set one to place orders.)"""
+    vendor = Actor("demo-loader", org_ids["vendor"], "isv", ("vendor_admin",))
+    customer = Actor("demo-loader", org_ids["customer"], "customer", ("customer",))
+    operator = Actor("demo-loader", "platform", "operator", ("platform_operator",))
+    with _as(rpc_uri, vendor) as sup, _as(rpc_uri, customer) as cust, _as(rpc_uri, operator) as op:
+        cust.billing.sign_agreements({"platform_agreement": True, "withholding_agreement": True,
+                                      "payment_account": "alipay-ent-demo-customer"})
+        op.billing.confirm_customer(org_ids["customer"])
+        found = sup.billing.list_products({"code": BILLING_PRODUCT["code"]})["items"]
+        product = found[0] if found else sup.billing.publish_product(
+            {**BILLING_PRODUCT, "visible_to": [org_ids["customer"]]})
+        subscription = cust.billing.request_subscriptions({"product_ids": [product["id"]]})["items"][0]
+        if subscription["status"] == "requested":
+            sup.billing.decide_subscription(subscription["id"], {"approve": True})
+        sup.billing.set_credit_limit(org_ids["customer"], {"limit": 100_000})
 
 
 # --- service-flow templates (template_svc): products on the three public templates and a vendor's own flow

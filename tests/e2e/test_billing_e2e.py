@@ -152,6 +152,9 @@ def test_BIL2_to_BIL11_onboard_subscribe_route_pay_refund_block_and_reconcile(e2
         unblocked = call(http, e2e, "POST", "/api/v1/billing/orders", {**c, "Idempotency-Key": "unblocked"},
                          json={"product_code": code})
         assert unblocked.status_code == 201
+        # a day is reconciled once its payments settled (one still in flight is a true mismatch)
+        wait_until(lambda: order(unblocked.json()["order"])["paid_out"] == PRICE, timeout=40,
+                   message="the last order paid out")
 
         # BIL-11: the day's statement, its export, and a reconciliation finding a planted mismatch
         day = datetime.now(UTC).date().isoformat()
