@@ -53,8 +53,10 @@ class IdentityRoutes:
     def login(self, request):
         """GW-2. The access token lasts 15 minutes (`expires_in`); renew it with the refresh token.
         With `must_change_password` true (first log-in, or after a reset) only `/me`, the password
-        change and sign-out work until the password is changed. Failed log-ins are limited per
-        account and per address (429 with `Retry-After`)."""
+        change and sign-out work until the password is changed. Failed log-ins are limited (429 with
+        `Retry-After`): 5 per account from one address (only that address waits; the user signs in
+        from elsewhere), 10 per account from anywhere, and 100 per address alone, so that people
+        sharing an office address do not lock each other out; each in 15 minutes."""
         body = read_json(request, LoginBody())
         return json_response(self.services.identity.login(body["login_name"], body["password"],
                                                           request.remote_addr))
@@ -63,7 +65,8 @@ class IdentityRoutes:
            tags=("auth",), body=RefreshSchema, response=TokenPairSchema, public=True, errors=(401,))
     def refresh(self, request):
         """The refresh token rotates: the one sent stops working. Sending a used one again ends
-        that whole sign-in (someone else may hold a copy)."""
+        that whole sign-in (someone else may hold a copy): its refresh token and every access
+        token issued in it stop working. Your other sign-ins (other devices) go on."""
         body = read_json(request, RefreshSchema())
         return json_response(self.services.identity.refresh(body["refresh_token"]))
 
