@@ -123,3 +123,11 @@ def faults_config(second_broker, broker_proxy, test_database_urls):
               "WEB_SERVER_ADDRESS": "127.0.0.1:0", "RPC_TIMEOUT_SECONDS": 3, "HEARTBEAT": 5}
     with nameko_config.patch(values):
         yield nameko_config
+
+
+@pytest.fixture
+def redis_proxy():
+    """A proxy in front of the machine's Redis: the code under test connects through it."""
+    proxy = TcpProxy(("127.0.0.1", 6379)).start()
+    yield proxy
+    proxy.stop()

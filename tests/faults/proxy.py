@@ -6,13 +6,23 @@
     proxy.refuse()    # close the listening socket: new connections are refused (a server down)
     proxy.heal()      # back to normal
 
-Plain threads (green threads once the test process is monkey-patched by eventlet, which is fine:
-every socket operation yields).
+It runs on real OS threads and sockets even in a test process that eventlet has monkey-patched:
+green sockets closed under a waiting reader let a new connection reuse the file descriptor while
+the old reader is still registered with the hub, which eventlet refuses ("second simultaneous
+read"). Unpatched, the proxy stays out of the hub altogether.
 """
 from __future__ import annotations
 
-import socket
-import threading
+try:
+    from eventlet.patcher import original
+except ImportError:  # pragma: no cover - eventlet is always installed with nameko
+    import importlib
+
+    def original(name):
+        return importlib.import_module(name)
+
+socket = original("socket")
+threading = original("threading")
 
 
 class TcpProxy:
@@ -64,7 +74,7 @@ class TcpProxy:
                     break
                 self._flowing.wait()
                 target.sendall(data)
-        except (OSError, EOFError):  # EOFError: eventlet's green sockets, closed under us by drop()
+        except OSError:
             pass
         finally:
             for s in (source, target):

@@ -9,12 +9,14 @@ its message and fields, so no caller needs to import another service's exception
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
+import eventlet
 from marshmallow import ValidationError
 from nameko.exceptions import deserialize_to_instance
 from nameko.messaging import decode_from_headers
-from nameko.rpc import Rpc
+from nameko.rpc import Rpc, RpcConsumer
 
 from platform_kit import calls, metrics
 from platform_kit.exceptions import (
@@ -64,14 +66,55 @@ def on_the_wire(exc: BaseException, service: str = "the") -> BaseException:
     return wire
 
 
+class DrainingRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, stopped without redoing work.
+
+    nameko 3.0.0rc11 closes the consumer's connection as soon as the service is told to stop, so
+    the acks of requests still being worked on are lost and the broker hands those requests to
+    another replica, which does them again (found by the SIGTERM fault test). This consumer, told
+    to stop, first puts back what newly arrives (another replica takes it) and waits until the
+    requests in hand are answered and acked, for at most ``DRAIN_SECONDS``, then closes.
+    """
+
+    DRAIN_SECONDS = 60.0
+
+    def __init__(self, **consumer_options):
+        super().__init__(**consumer_options)
+        self._in_hand = 0
+        self._draining = False
+
+    def handle_message(self, body, message):
+        if self._draining:
+            self.consumer.requeue_message(message)
+            return
+        self._in_hand += 1
+        super().handle_message(body, message)
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        finally:
+            self._in_hand = max(self._in_hand - 1, 0)
+
+    def stop(self):
+        self._draining = True
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        while self._in_hand and time.monotonic() < deadline:
+            eventlet.sleep(0.05)
+        super().stop()
+
+
 class PlatformRpc(Rpc):
     """nameko's RPC entrypoint with the platform's rules for failures:
 
     - expected refusals are sent as platform classes, transient faults as ``ServiceUnavailable``;
     - a request whose caller's deadline has passed is not started (``platform_kit.calls``);
     - a call that failed because its database connection died, before anything was committed,
-      is run once more on a fresh connection, so a database failover costs a retry, not a 500.
+      is run once more on a fresh connection, so a database failover costs a retry, not a 500;
+    - stopping lets the requests in hand finish and be acked (``DrainingRpcConsumer``).
     """
+
+    rpc_consumer = DrainingRpcConsumer()
 
     def __init__(self, expected_exceptions=EXPECTED, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
