@@ -415,22 +415,3 @@ class ImportedTemplateSchema(Schema):
     status = fields.Function(lambda t: t.latest.status)
     nodes = fields.Function(lambda t: t.latest.nodes)
 
-
-class MessageTemplateChanged(Schema):
-    """notify's message_template_changed, read here until its contract is registered."""
-    class Meta:
-        unknown = EXCLUDE
-
-    name = fields.String(required=True)
-    variables = fields.List(fields.String(), load_default=list)
-    channels = fields.List(fields.String(), load_default=list)
-    deleted = fields.Boolean(load_default=False)
-
-
-class ProductProvidersSet(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    product_id = fields.String(required=True)
-    vendor_id = fields.String(load_default=None, allow_none=True)
-    provider_ids = fields.List(fields.String(), load_default=list)

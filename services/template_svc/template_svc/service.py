@@ -4,6 +4,7 @@ from __future__ import annotations
 from platform_contracts.forms import validate_submission
 from platform_kit.auth import Caller, require_actor
 from platform_kit.consumer import on_event
+from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import rpc
 from platform_kit.service import PlatformService
@@ -23,13 +24,11 @@ from template_svc.schemas import (
     FormSchema,
     ImportedTemplateSchema,
     ImportTemplateSchema,
-    MessageTemplateChanged,
     PreviewInputSchema,
     PreviewSchema,
     ProductFilterSchema,
     ProductFlowSchema,
     ProductPageSchema,
-    ProductProvidersSet,
     ProductSchema,
     RejectSchema,
     SavedTemplateSchema,
@@ -204,12 +203,12 @@ class TemplateService(PlatformService):
     # --- events of other services ---------------------------------------------------------------
     @on_event("notify", "message_template_changed")
     def handle_message_template_changed(self, event: dict) -> None:
-        data = MessageTemplateChanged().load(event["data"])
+        """notify's message templates, kept by name to check reminder rules (TPL-10)."""
         with self.db.unit_of_work() as uow:
-            handlers.message_template_changed(event, data, uow)
+            handlers.message_template_changed(event, load_data(event), uow)
 
     @on_event("dispatch", "product_providers_set")
     def handle_product_providers_set(self, event: dict) -> None:
-        data = ProductProvidersSet().load(event["data"])
+        """dispatch's provider list of a product: the product list's configuration status (TPL-12)."""
         with self.db.unit_of_work() as uow:
-            handlers.product_providers_set(event, data, uow)
+            handlers.product_providers_set(event, load_data(event), uow)

@@ -171,7 +171,7 @@ def test_TPL10_a_message_template_announced_by_notify_can_be_named_by_a_reminder
     name = f"deliver – notify customer {uuid.uuid4().hex[:6]}"
     envelope = {"event_id": str(uuid.uuid4()), "event_type": "message_template_changed", "version": 1,
                 "source": "notify", "occurred_at": "2026-01-01T00:00:00+00:00", "correlation_id": None,
-                "data": {"name": name, "variables": ["project_id"], "channels": ["in_site"], "deleted": False}}
+                "data": {"name": name, "variables": ["project_id"], "channels": ["inbox"], "deleted": False}}
     with entrypoint_waiter(container, "handle_message_template_changed"):
         with get_producer(config["AMQP_URI"]) as producer:
             producer.publish(envelope, exchange=get_event_exchange("notify"), routing_key="message_template_changed",
