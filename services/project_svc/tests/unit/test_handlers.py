@@ -212,3 +212,26 @@ def test_PRJ1_the_marketplace_names_the_customer_and_everyone_else_buys_for_itse
         == "vendor-org"
     assert handlers.purchase_for(VENDOR, {"order_id": "o", "product_id": "p", "customer_id": None})["customer_id"] \
         == "vendor-org"
+
+
+def test_ORG5_PRJ2_purchased_services_and_my_projects_narrow_the_list_to_the_caller():
+    engineer = Actor("eng-1", "prov-org", ISV, ("engineer",))
+    scope, query = handlers.list_filters({"as_customer": True}, PROVIDER)
+    assert scope.customer_of == "prov-org" and scope.provider_of is None and scope.vendor_of is None
+    scope, query = handlers.list_filters({"mine": "waiting"}, engineer)
+    assert scope.operator_user == "eng-1" and scope.provider_of is None
+    assert query["me"] == {"user_id": "eng-1", "provider_admin_of": None, "customer_of": None}
+    _, query = handlers.list_filters({"mine": "waiting"}, PROVIDER)
+    assert query["me"]["provider_admin_of"] == "prov-org"
+
+
+def test_ORG7_an_employee_sees_a_project_only_once_assigned_to_it_or_after_handling_it():
+    from project_svc.domain.access import can_see
+
+    uow = new_uow()
+    project = uow.projects.saved[purchased(uow)]
+    engineer = Actor("eng-1", "prov-org", ISV, ("engineer",))
+    assert not can_see(engineer, project)
+    project.operators["engineer"] = "eng-1"
+    assert can_see(engineer, project)
+    assert not can_see(Actor("eng-1", "other-org", ISV, ("engineer",)), project)
