@@ -51,20 +51,28 @@ def clock_for(provider_id: str, uow) -> Clock:
                  uow.settings.service_hours(provider_id) or ServiceHours())
 
 
-def sync_deadlines(ticket: Ticket, clock: Clock, uow) -> None:
-    """Set or move every durable deadline of the ticket from its timers, cancel the rest."""
+def sync_deadlines(ticket: Ticket, clock: Clock, uow, *, changed_from: datetime | None = None) -> None:
+    """Set or move every durable deadline of the ticket from its timers, cancel the rest.
+
+    ``changed_from``: only the calendar changed, from this instant on. A deadline due before it
+    was counted over days that did not change, so it is already right and is not rewritten, and
+    nothing is cancelled (the ticket itself did not change). This keeps a holiday entered weeks
+    ahead from rewriting every minute-scale SLA deadline of every open ticket.
+    """
     for name, (warn_at, breach_at, cycle) in ticket.timer_deadlines(clock).items():
         key = f"{ticket.id}:{name}"
         payload = {"ticket_id": ticket.id, "timer": str(name), "cycle": cycle}
         for kind, due in ((WARNING, warn_at), (BREACH, breach_at)):
             if due is None:
-                uow.cancel_deadline(kind, key)
-            else:
+                if changed_from is None:
+                    uow.cancel_deadline(kind, key)
+            elif changed_from is None or due >= changed_from:
                 uow.schedule(kind, key, due, payload)
     rule = ticket.next_auto_rule(clock.calendar) if ticket.is_open else None
     if rule is None:
-        uow.cancel_deadline(AUTO_RULE, ticket.id)
-    else:
+        if changed_from is None:
+            uow.cancel_deadline(AUTO_RULE, ticket.id)
+    elif changed_from is None or rule[1] >= changed_from:
         uow.schedule(AUTO_RULE, ticket.id, rule[1], {"rule": rule[0], "round": ticket.waiting_round})
 
 
@@ -435,14 +443,14 @@ def auto_rule_fired(ticket_id: str, payload: dict, uow, now: datetime) -> None:
     uow.commit()
 
 
-def reschedule(provider_id: str | None, uow) -> int:
+def reschedule(provider_id: str | None, uow, changed_from: datetime | None = None) -> int:
     """Recompute every open ticket's deadlines (the calendar or service hours changed)."""
     count = 0
     clocks: dict[str, Clock] = {}
     for ticket in uow.tickets.open_tickets(provider_id):
         clock = clocks.get(ticket.provider_id) or clocks.setdefault(ticket.provider_id,
                                                                     clock_for(ticket.provider_id, uow))
-        sync_deadlines(ticket, clock, uow)
+        sync_deadlines(ticket, clock, uow, changed_from=changed_from)
         count += 1
     return count
 
@@ -487,7 +495,9 @@ def calendar_changed(event: dict, data: dict, uow) -> int:
     day = data["day"]
     uow.settings.set_calendar_day(CalendarDay(day, data["kind"], data.get("name", "")) if data["kind"] else None,
                                   day)
-    count = reschedule(None, uow)
+    calendar = default_calendar(uow.settings.calendar_overrides())
+    start_of_day = datetime.combine(day, time(0), tzinfo=calendar.tz)
+    count = reschedule(None, uow, changed_from=start_of_day)
     uow.commit()
     return count
 

@@ -225,3 +225,18 @@ def test_TKT5_report_gives_medians_and_percentiles_per_agent():
     result = handlers.report({"opened_from": MON_10 - timedelta(days=1), "opened_to": MON_10 + timedelta(days=1)},
                              ADMIN, uow)
     assert result["total"]["first_response_median"] == 240 and result["agents"][0]["agent_id"] == "a1"
+
+
+def test_ORG6_a_calendar_change_far_ahead_leaves_minute_scale_deadlines_alone_but_moves_the_auto_rules():
+    uow = world()
+    ticket = open_(uow)
+    waiting = open_(uow)
+    handlers.change_status(waiting.id, AWAITING_FEEDBACK, "", A1, uow, MON_10)
+    breach_key = ("ticket_sla_breach", f"{ticket.id}:first_response")
+    before = uow.deadlines[breach_key]
+    remind_before = uow.deadlines[("ticket_auto_rule", waiting.id)][0]
+    assert remind_before.astimezone(SH) == datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+    handlers.calendar_changed({"event_id": "e2"}, {"day": date(2026, 11, 24), "kind": "holiday", "name": "x"}, uow)
+    assert uow.deadlines[breach_key] == before
+    assert uow.deadlines[("ticket_auto_rule", waiting.id)][0].astimezone(SH) == datetime(2026, 11, 26, 10, 0,
+                                                                                          tzinfo=SH)
