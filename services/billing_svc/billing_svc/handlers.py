@@ -28,6 +28,7 @@ from billing_svc.domain.parties import Customer
 from billing_svc.domain.stages import Stage, StagedContract
 from billing_svc.exceptions import BadInput, BillingNotFound, InsufficientCredit, NotAllowed, NotSubscribed
 from platform_contracts.actor import Actor
+from platform_contracts.nodes import CONFIRM
 from platform_contracts.roles import CUSTOMER, ISV
 
 # --- parties ---------------------------------------------------------------------------------
@@ -454,7 +455,7 @@ def create_staged_contract(actor: Actor, body: dict, now: datetime, uow) -> Stag
         overdue_period_days=body["overdue_period_days"],
         stages=[Stage(s["key"], s["name"], positive_amount(s["amount"]), s["milestone_node_key"])
                 for s in body["stages"]])
-    contract.reached = uow.contracts.progress(contract.project_id)
+    contract.reached, contract.accepted = uow.contracts.progress(contract.project_id)
     uow.contracts.add(contract)
     _stages_fell_due(contract, contract.evaluate(now), uow)
     uow.contracts.save(contract)
@@ -470,6 +471,18 @@ def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
     for contract in uow.contracts.of_project(data["project_id"]):
         _stages_fell_due(contract, contract.node_reached(data["node_key"], data["node_index"], now), uow)
         uow.contracts.save(contract)
+    uow.commit()
+
+
+def node_completed(event: dict, data: dict, now: datetime, uow) -> None:
+    """project_svc's node_completed: a passed confirm node accepts its milestone at once."""
+    if not uow.claim_event(event, "billing.node_completed"):
+        return
+    if data["node_kind"] == CONFIRM:
+        uow.contracts.record_passed(data["project_id"], data["node_key"])
+        for contract in uow.contracts.of_project(data["project_id"]):
+            _stages_fell_due(contract, contract.milestone_passed(data["node_key"], now), uow)
+            uow.contracts.save(contract)
     uow.commit()
 
 

@@ -321,6 +321,12 @@ class BillingService(PlatformService):
         with self.db.unit_of_work() as uow:
             handlers.node_reached(event, load_data(event), utcnow(), uow)
 
+    @on_event("project", "node_completed")
+    def handle_node_completed(self, event: dict) -> None:
+        """A passed confirm node accepts its milestone (emits payment_stage_due)."""
+        with self.db.unit_of_work() as uow:
+            handlers.node_completed(event, load_data(event), utcnow(), uow)
+
     @on_deadline("billing_stage_overdue")
     def stage_overdue(self, key: str, payload: dict) -> None:
         """Once per overdue period: billing_notification_requested (urgent) until paid."""

@@ -160,6 +160,7 @@ class StagedContractRow(Base):
     overdue_period_days: Mapped[int] = mapped_column(Integer)
     stages: Mapped[list] = mapped_column(JSONB)
     reached: Mapped[dict] = mapped_column(JSONB)
+    accepted: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 
 class ProjectProgressRow(Base):
@@ -168,3 +169,4 @@ class ProjectProgressRow(Base):
 
     project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     reached: Mapped[dict] = mapped_column(JSONB)
+    accepted: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))

@@ -337,15 +337,22 @@ class StagedContractRepository:
             setattr(row, name, value)
         self.session.flush()
 
-    def progress(self, project_id: str) -> dict[str, int]:
+    def progress(self, project_id: str) -> tuple[dict[str, int], list[str]]:
+        """(nodes reached: key → index, confirm nodes passed) seen for the project so far."""
         row = self.session.get(ProjectProgressRow, project_id)
-        return dict(row.reached) if row else {}
+        return (dict(row.reached), list(row.accepted)) if row else ({}, [])
 
     def record_progress(self, project_id: str, node_key: str, node_index: int) -> None:
         stmt = pg_insert(ProjectProgressRow).values(project_id=project_id, reached={node_key: node_index})
         self.session.execute(stmt.on_conflict_do_update(
             index_elements=["project_id"],
             set_={"reached": ProjectProgressRow.reached.op("||")(stmt.excluded.reached)}))
+
+    def record_passed(self, project_id: str, node_key: str) -> None:
+        stmt = pg_insert(ProjectProgressRow).values(project_id=project_id, reached={}, accepted=[node_key])
+        self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["project_id"],
+            set_={"accepted": ProjectProgressRow.accepted.op("||")(stmt.excluded.accepted)}))
 
     @staticmethod
     def _to_row(contract: StagedContract) -> dict:

@@ -42,6 +42,7 @@ class StagedContract:
     overdue_period_days: int
     stages: list[Stage]
     reached: dict[str, int] = field(default_factory=dict)
+    accepted: list[str] = field(default_factory=list)   # confirm nodes reported passed (node_completed)
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -58,15 +59,21 @@ class StagedContract:
         self.reached[node_key] = max(node_index, self.reached.get(node_key, node_index))
         return self.evaluate(at)
 
+    def milestone_passed(self, node_key: str, at: datetime) -> list[Stage]:
+        """project_svc reported the confirm node passed (``node_completed``): the milestone is
+        accepted without waiting for the next node. Returns the stages that fell due now."""
+        if node_key not in self.accepted:
+            self.accepted.append(node_key)
+        return self.evaluate(at)
+
     def evaluate(self, at: datetime) -> list[Stage]:
         """Stages whose milestone the flow has passed, by what is known now; returns those that fell due."""
-        if not self.reached:
-            return []
-        furthest = max(self.reached.values())
+        furthest = max(self.reached.values(), default=-1)
         fell_due = []
         for stage in self.stages:
             milestone = self.reached.get(stage.milestone_node_key)
-            if stage.status == WAITING and milestone is not None and furthest > milestone:
+            passed = stage.milestone_node_key in self.accepted or (milestone is not None and furthest > milestone)
+            if stage.status == WAITING and passed:
                 stage.status, stage.due_at = DUE, at + timedelta(days=self.terms_days)
                 fell_due.append(stage)
         return fell_due

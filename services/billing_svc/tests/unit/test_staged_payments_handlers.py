@@ -17,7 +17,7 @@ SUPPLIER = Actor("u-sup", "org-sup", ISV, (VENDOR_ADMIN,))
 
 class FakeContracts:
     def __init__(self):
-        self.contracts, self.reached = {}, {}
+        self.contracts, self.reached, self.passed = {}, {}, {}
 
     def add(self, contract):
         self.contracts[contract.id] = copy.deepcopy(contract)
@@ -32,7 +32,10 @@ class FakeContracts:
         self.contracts[contract.id] = copy.deepcopy(contract)
 
     def progress(self, project_id):
-        return dict(self.reached.get(project_id, {}))
+        return dict(self.reached.get(project_id, {})), list(self.passed.get(project_id, []))
+
+    def record_passed(self, project_id, node_key):
+        self.passed.setdefault(project_id, []).append(node_key)
 
     def record_progress(self, project_id, node_key, node_index):
         self.reached.setdefault(project_id, {})[node_key] = node_index
@@ -90,3 +93,17 @@ def test_BIL12_an_unpaid_stage_is_alerted_once_per_overdue_period_until_paid():
     assert ("billing_stage_overdue", f"{contract.id}:first") not in uow.deadlines
     handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=30), uow)
     assert len(uow.events_of("billing_notification_requested")) == 2
+
+
+def test_BIL12_a_confirm_node_reported_passed_accepts_its_milestone_at_once():
+    uow = FakeUnitOfWork("billing", contracts=FakeContracts())
+    new_contract(uow, "prj-4")
+    data = {"project_id": "prj-4", "order_id": "o", "node_key": "confirm-acceptance", "node_kind": "confirm",
+            "node_name": "验收", "round": 1, "by": "u-1"}
+    event = {"event_id": str(uuid.uuid4())}
+    handlers.node_completed(event, data, NOW, uow)
+    handlers.node_completed(event, data, NOW, uow)              # redelivered: nothing more
+    assert [d["stage_key"] for d in uow.events_of("payment_stage_due")] == ["final"]
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {**data, "node_key": "confirm-kickoff",
+                                                               "node_kind": "generic"}, NOW, uow)
+    assert len(uow.events_of("payment_stage_due")) == 1, "only confirm nodes are milestones"
