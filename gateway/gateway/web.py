@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -42,7 +43,8 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.guard import Guard
 from platform_contracts.actor import ACTOR_KEY
-from platform_kit.errors import PlatformError, RateLimited, Unauthenticated, ValidationFailed
+from platform_kit.calls import DEADLINE_KEY, default_timeout
+from platform_kit.errors import PlatformError, RateLimited, ServiceUnavailable, Unauthenticated, ValidationFailed
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
 from platform_kit.text import (
     IDENTIFIER_PATTERN,
@@ -55,6 +57,7 @@ from platform_kit.text import (
 )
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5  # what a 503 (a dependency down or slow) asks the caller to wait
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 PATH_VALUE = re.compile(IDENTIFIER_PATTERN)
 JSON = "application/json"
@@ -320,7 +323,9 @@ class ApiServer(WebServer):
                            socket_timeout=self.limits.socket_timeout_seconds)
 
     def context_data_from_headers(self, request):
-        return {CORRELATION_KEY: getattr(request, "correlation_id", None) or correlation_from(request.headers)}
+        correlation = getattr(request, "correlation_id", None) or correlation_from(request.headers)
+        # the instant this request stops waiting travels with every call it causes (platform_kit.calls)
+        return {CORRELATION_KEY: correlation, DEADLINE_KEY: time.time() + default_timeout()}
 
 
 # --------------------------------------------------------------------------- routes
@@ -335,7 +340,7 @@ class ApiRoute(HttpRequestHandler):
                  responses: dict[int, str] | None = None, roles: tuple[str, ...] = (), tags: tuple[str, ...] = (),
                  errors: tuple[int, ...] = (), public: bool = False, many: bool = False,
                  pending_password_ok: bool = False, tenant_scoped: bool = True, max_body: int | None = None,
-                 **kwargs):
+                 probe: bool = False, **kwargs):
         """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
         ``errors``: the refusals the route itself can answer (the document adds those every
         route can, see ``gateway.openapi``). ``responses``: other success statuses with what they
@@ -343,7 +348,9 @@ class ApiRoute(HttpRequestHandler):
         loads and documents the path parameters (a year as an integer with its range).
         ``max_body``: a larger body limit in bytes (uploads). ``tenant_scoped=False`` marks path
         parameters that name no tenant's object (a calendar day, a docs file), so the
-        cross-tenant test knows they are not to be probed."""
+        cross-tenant test knows they are not to be probed. ``probe``: a health probe, answered
+        without touching anything outside the process (no token, rate count or idempotency
+        record in Redis), so a slow Redis can never fail the liveness of the gateway."""
         # business refusals (4xx) are answers, not faults: nameko logs them without a traceback
         kwargs.setdefault("expected_exceptions", (PlatformError,))
         super().__init__(method, url, **kwargs)
@@ -351,6 +358,7 @@ class ApiRoute(HttpRequestHandler):
         self.status, self.responses, self.roles, self.tags = status, dict(responses or {}), roles, tags
         self.errors, self.public, self.many = errors, public, many
         self.pending_password_ok, self.tenant_scoped, self.max_body = pending_password_ok, tenant_scoped, max_body
+        self.probe = probe
 
     def handle_request(self, request):
         request.shallow = False
@@ -358,6 +366,13 @@ class ApiRoute(HttpRequestHandler):
         request.correlation_id = context[CORRELATION_KEY]
         request.actor = request.claims = None
         idempotency = None
+        if self.probe:
+            try:
+                response = self._run_worker(request, context)
+            except Exception as exc:
+                response = self.response_from_exception(exc, request.correlation_id)
+            response.headers["X-Request-ID"] = request.correlation_id
+            return response
         try:
             request.claims = self.guard.admit(request, self.public)
             if request.claims:
@@ -402,6 +417,8 @@ class ApiRoute(HttpRequestHandler):
                 response.headers["Retry-After"] = str(exc.fields["retry_after"][0])
             if isinstance(exc, Unauthenticated):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            if isinstance(exc, ServiceUnavailable):
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response
         log.error("unexpected error answering a request", exc_info=exc)
         return error_response(500, "internal_error",

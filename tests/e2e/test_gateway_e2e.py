@@ -67,6 +67,7 @@ def test_OPS3_health_readiness_and_metrics(e2e, http):
     ready = http.get(e2e.url("/ready")).json()
     assert ready["ready"] is True and set(ready["checks"]) >= {"broker", "project", "dispatch", "notify"}
     dispatch = e2e.stack.specs["dispatch"]
-    assert http.get(f"http://127.0.0.1:{dispatch.port}/ready").json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert http.get(f"http://127.0.0.1:{dispatch.port}/ready").json()["checks"] == {"database": "ok", "broker": "ok",
+                                                                                    "redis": "ok"}
     metrics = http.get(f"http://127.0.0.1:{dispatch.port}/metrics").text
     assert "platform_worker_seconds" in metrics

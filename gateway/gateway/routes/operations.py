@@ -9,22 +9,35 @@ from werkzeug.wrappers import Response
 from gateway import docs
 from gateway.web import error_response, json_response, route
 from platform_kit import manifest
+from platform_kit.cache import redis_client
 from platform_kit.errors import ServiceUnavailable
 
 READY_DEADLINE_SECONDS = 3.0
 
 
 class OperationsRoutes:
-    @route("GET", "/health", summary="Liveness: the gateway process answers", tags=("operations",), public=True)
+    @route("GET", "/health", summary="Liveness: the gateway process answers", tags=("operations",), public=True,
+           probe=True)
     def health(self, request):
+        """Depends on nothing outside the process (no Redis, no broker): an orchestrator restarts
+        the gateway only when the gateway itself is broken."""
         return json_response({"service": "gateway", "status": "ok"})
 
-    @route("GET", "/ready", summary="Readiness: the broker and every service answer", tags=("operations",),
-           public=True, errors=(503,))
+    @route("GET", "/ready", summary="Readiness: the broker, Redis and every service answer", tags=("operations",),
+           public=True, errors=(503,), probe=True)
     def ready(self, request):
         """Pings every service at once and waits at most 3 s in all: a stopped service shows as
-        `not answering` instead of holding the probe."""
+        `not answering` instead of holding the probe. Redis is checked with its own short bound."""
         checks: dict[str, str] = {}
+        try:
+            client = redis_client()
+            try:
+                client.ping()
+            finally:
+                client.close()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"failing: {type(exc).__name__}"
         try:
             with Connection(config["AMQP_URI"], connect_timeout=2) as conn:
                 conn.ensure_connection(max_retries=1)
