@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
                      "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key",
-                     "template_id", "version", "endpoint_id", "delivery_id")
+                     "template_id", "version", "endpoint_id", "delivery_id", "file_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -271,6 +271,8 @@ def world_a(e2e, session) -> World:
                  "department_id": [department["id"]], "project_id": [project["id"]],
                  "message_id": [message["id"]], "template_id": [e2e.demo.templates["vendor_flow"]],
                  "product_id": list(e2e.demo.products), "version": ["1"],
+                 # a project's file is reached through its project, which already answers 404 to others
+                 "file_id": [str(uuid.uuid4())],
                  "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
                                           f"A ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, world.tokens["customer"])["id"]],
@@ -305,6 +307,8 @@ def world_b(e2e, session) -> World:
         rpc.template.bind_product({"product_id": product_id, "vendor_id": isv["org"]["id"],
                                    "product_code": f"B-{suffix}", "product_name": f"B product {suffix}",
                                    "template_id": template_id})
+        # project_svc keeps the bound flow from template_svc's event (no RPC per purchase)
+        wait_until(lambda: rpc.project.knows_product(product_id), message="project_svc to know the product")
     order_id = f"ORD-B-{suffix}"
     bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer["headers"],
                   json={"order_id": order_id, "product_id": product_id, "customer_id": customer["org"]["id"]})
@@ -319,6 +323,7 @@ def world_b(e2e, session) -> World:
                  "project_id": [project["id"]], "message_id": [message["id"]], "product_id": [product_id],
                  "template_id": [call(session, e2e, "POST", "/api/v1/service-templates/tpl-public-self-service/copy",
                                       headers=isv["headers"]).json()["id"]], "version": ["1"],
+                 "file_id": [str(uuid.uuid4())],
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, isv["headers"])["id"]],
                  "delivery_id": [str(uuid.uuid4())]}
