@@ -96,7 +96,7 @@ class DispatchRepository:
                 project_id=project.project_id, round=project.provider_round, product_id=project.product_id,
                 provider_id=project.provider_id, rule=project.provider_rule,
             ).on_conflict_do_nothing())
-        if provider_was[2] and not project.provider_held:
+        if provider_was[2] and (not project.provider_held or provider_was[1] != project.provider_round):
             assignment = self.session.get(ProviderAssignment, (project.project_id, provider_was[1]))
             if assignment is not None and assignment.released_at is None:
                 assignment.released_at = now

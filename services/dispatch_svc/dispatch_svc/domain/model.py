@@ -272,16 +272,22 @@ class ProjectDispatch:
         if self._stale(round_) or self.provider_round == round_:
             return []
         self.round = round_
+        early: list[Event] = []
+        if self.provider_held and (self.provider_round or 0) < round_:
+            # the new round's node arrived before the provider-change event: free the old hold now
+            saturation = product.release(self.provider_id)
+            early = [saturation] if saturation else []
+            self.provider_held, self.excluded_provider_id = False, self.provider_id
         if not product.links:
-            provider_id, rule, events = self.vendor_id, "vendor_self", []
+            provider_id, rule, events = self.vendor_id, "vendor_self", early
         else:
             link = product.choose(rng, exclude=self.excluded_provider_id)
             if link is None:
                 news = self._wait(QueueEntry(PROVIDER_LEVEL, node_key, round_, NO_PROVIDER_CAPACITY, now))
-                return [("provider_queued", {"project_id": self.project_id, "product_id": self.product_id,
-                                             "node_key": node_key, "round": round_,
-                                             "reason": NO_PROVIDER_CAPACITY})] if news else []
-            provider_id, rule, events = link.provider_id, "weighted", [product.hold(link.provider_id)]
+                return early + ([("provider_queued", {"project_id": self.project_id, "product_id": self.product_id,
+                                                      "node_key": node_key, "round": round_,
+                                                      "reason": NO_PROVIDER_CAPACITY})] if news else [])
+            provider_id, rule, events = link.provider_id, "weighted", [*early, product.hold(link.provider_id)]
         self.provider_id, self.provider_round, self.provider_rule = provider_id, round_, rule
         self.provider_held = rule == "weighted"
         self.excluded_provider_id = None

@@ -51,12 +51,12 @@ def test_DSP3_a_project_queued_at_capacity_moves_within_seconds_of_another_compl
     publish("project", "project_completed", {"project_id": first["project_id"], "order_id": "o",
                                              "product_id": product, "vendor_id": vendor, "customer_id": "c",
                                              "provider_id": provider, "round": 1})
-    wait_until(lambda: _outbox(dispatch_db, "provider_assigned", second["project_id"]), timeout=10,
+    wait_until(lambda: _outbox(dispatch_db, "provider_assigned", second["project_id"]), timeout=20,
                message="the oldest queued project to move when the held order is released (no dispatch now)")
     with rpc_as(vendor_admin) as rpc:
         rpc.dispatch.set_product_providers({"product_id": product, "providers": [
             {"provider_id": provider, "weight": 5, "max_held": 2}]})
-    wait_until(lambda: _outbox(dispatch_db, "provider_assigned", third["project_id"]), timeout=10,
+    wait_until(lambda: _outbox(dispatch_db, "provider_assigned", third["project_id"]), timeout=20,
                message="the next queued project to move when the maximum is raised")
     with dispatch_db.connect() as conn:
         held = conn.execute(text("select held from product_providers where product_id = :p"), {"p": product}).scalar()
@@ -83,7 +83,7 @@ def test_DSP5_employee_queue_moves_when_a_user_is_given_the_role_and_when_capaci
         assert rpc.dispatch.queue({"level": "employee"})["items"][0]["project_id"] == two["project_id"]
 
     publish("identity", "user_updated", {**make_user(a, org, ("engineer", DESIGNER)), "changed": ["roles"]})
-    assigned = wait_until(lambda: _outbox(dispatch_db, "employee_assigned", two["project_id"]), timeout=10,
+    assigned = wait_until(lambda: _outbox(dispatch_db, "employee_assigned", two["project_id"]), timeout=20,
                           message="the waiting project to go to the user just given the role")
     assert assigned[0]["user_id"] == a and assigned[0]["rule"] == "least_loaded"
 
@@ -95,7 +95,7 @@ def test_DSP5_employee_queue_moves_when_a_user_is_given_the_role_and_when_capaci
         "every open employee with the role is at capacity"
     with rpc_as(admin) as rpc:
         rpc.dispatch.set_employee_settings(b, {"capacity": 2})
-    assert wait_until(lambda: _outbox(dispatch_db, "employee_assigned", three["project_id"]), timeout=10,
+    assert wait_until(lambda: _outbox(dispatch_db, "employee_assigned", three["project_id"]), timeout=20,
                       message="the waiting project to move when a capacity is raised")[0]["user_id"] == b
 
 

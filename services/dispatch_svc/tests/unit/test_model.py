@@ -152,3 +152,12 @@ def test_PRJ6_change_operator_only_to_the_same_role_with_spare_capacity():
     event = project.change_operator(other, old, None)
     assert event[1]["user_id"] == "e2" and event[1]["rule"] == "manual"
     assert (old.held, other.held) == (0, 2)
+
+
+def test_DSP9_a_new_rounds_node_arriving_before_the_provider_change_still_frees_the_old_hold():
+    product = ProductProviders("prod", "vendor", {"a": ProviderLink("a", 1000, 5, held=1),
+                                                  "b": ProviderLink("b", 1, 5)})
+    project = _project(provider_id="a", provider_round=1, provider_held=True, provider_rule="weighted")
+    events = project.assign_provider("ap", 2, product, random.Random(1), NOW)
+    assert product.links["a"].held == 0 and events[0][1]["provider_id"] == "b"
+    assert project.change_provider(2, product, {}) == [] and product.links["b"].held == 1
