@@ -114,5 +114,61 @@ def _other_templates() -> list[MessageTemplate]:
     ]
 
 
+def _v(name: str, sample: str, type_: str = "string") -> Variable:
+    return Variable(name, type_, "", sample)
+
+
+_RECEIVER = _v("receiver_name", "张三")
+_T = [_RECEIVER, _v("ticket_id", "tk-88"), _v("title", "服务器无法登录")]
+_PRODUCT = [_RECEIVER, _v("product_code", "FLOW-10G"), _v("product_name", "10G 流量包"), _v("price", "1200", "number"),
+            _v("currency", "CNY"), _v("supplier_id", "org-supplier")]
+
+
+def _service_event_templates() -> list[MessageTemplate]:
+    """The names ticket_svc and billing_svc request in their notification events (NotificationRequest)."""
+    return [
+        _template("ticket.feedback_reminder", "工单待反馈提醒（TKT-6）", _T, "【工单】{{ ticket_id }} 等待您的反馈",
+                  "{{ receiver_name }}：工单「{{ title }}」正在等待您的反馈，请登录查看。", "customer"),
+        _template("ticket.awaiting_confirmation", "工单转为待确认（TKT-6）", _T, "【工单】{{ ticket_id }} 待确认",
+                  "{{ receiver_name }}：工单「{{ title }}」已处理，7个工作日未收到反馈，已转为待确认。", "customer"),
+        _template("ticket.sla_warning", "工单服务时限预警（TKT-5）", [*_T, _v("timer", "first_response")],
+                  "【工单】{{ ticket_id }} 即将超时", "{{ receiver_name }}：工单「{{ title }}」的 {{ timer }} 时限即将到期。"),
+        _template("ticket.sla_breach", "工单服务时限超时（TKT-5）", [*_T, _v("timer", "first_response")],
+                  "【工单】{{ ticket_id }} 已超时", "{{ receiver_name }}：工单「{{ title }}」的 {{ timer }} 时限已超时，请尽快处理。"),
+        _template("ticket.suspected_complaint", "疑似投诉（TKT-4）", [*_T, _v("reason", "要求电话联系")],
+                  "【工单】{{ ticket_id }} 疑似投诉", "{{ receiver_name }}：工单「{{ title }}」疑似投诉：{{ reason }}。",
+                  "provider_admin"),
+        _template("ticket.complaint", "客户投诉（TKT-4）", _T, "【工单】{{ ticket_id }} 客户投诉",
+                  "{{ receiver_name }}：客户对工单「{{ title }}」发起了投诉，请优先处理。", "provider_admin"),
+        _template("ticket.secret_masked", "敏感信息已隐藏（TKT-9）", _T, "【工单】{{ ticket_id }} 请修改密码",
+                  "{{ receiver_name }}：您在工单「{{ title }}」中发送的密码等敏感信息已隐藏，处理完成后请尽快修改。", "customer"),
+        _template("ticket.escalated", "工单升级到平台（TKT-3）", [*_T, _v("note", "客户环境需要平台排查")],
+                  "【工单】{{ ticket_id }} 已升级", "{{ receiver_name }}：工单「{{ title }}」已升级到平台支持：{{ note }}"),
+        _template("ticket.transferred", "工单转交（TKT-3）", [*_T, _v("note", "已确认为网络问题")],
+                  "【工单】{{ ticket_id }} 转交给您", "{{ receiver_name }}：工单「{{ title }}」已转交给您：{{ note }}"),
+        _template("billing price changed", "价格变更通知（BIL-10）", _PRODUCT, "【价格变更】{{ product_name }}",
+                  "{{ receiver_name }}：您订阅的 {{ product_name }}（{{ product_code }}）价格已调整为 {{ price }}（{{ currency }} 分）。",
+                  "customer"),
+        _template("billing channel suspended", "通道暂停通知（BIL-10）", _PRODUCT, "【通道暂停】{{ product_name }}",
+                  "{{ receiver_name }}：您订阅的 {{ product_name }}（{{ product_code }}）通道已暂停。", "customer"),
+        _template("billing channel resumed", "通道恢复通知（BIL-10）", _PRODUCT, "【通道恢复】{{ product_name }}",
+                  "{{ receiver_name }}：您订阅的 {{ product_name }}（{{ product_code }}）通道已恢复。", "customer"),
+        _template("billing subscription requested", "订阅申请（BIL-3）",
+                  [_RECEIVER, _v("customer_id", "org-customer"), _v("product_code", "FLOW-10G")],
+                  "【订阅申请】{{ product_code }}", "{{ receiver_name }}：客户 {{ customer_id }} 申请订阅 {{ product_code }}，请审批。"),
+        _template("billing orders blocked", "下单受限（BIL-7）",
+                  [_RECEIVER, _v("unpaid", "3", "number"), _v("threshold", "3", "number")], "【下单受限】代扣失败次数过多",
+                  "{{ receiver_name }}：代扣失败 {{ unpaid }} 笔，已达阈值 {{ threshold }}，新订单暂停，补缴后自动恢复。", "customer"),
+        _template("billing orders unblocked", "下单恢复（BIL-7）",
+                  [_RECEIVER, _v("unpaid", "2", "number"), _v("threshold", "3", "number")], "【下单恢复】",
+                  "{{ receiver_name }}：未付款项已低于阈值，可以继续下单。", "customer"),
+        _template("billing payment overdue", "分期款逾期（BIL-12, seed 004）",
+                  [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("stage", "首付款"),
+                   _v("amount", "120000", "number"), _v("currency", "CNY"), _v("due_at", "2026-11-30T00:00:00+00:00")],
+                  "【回款警报】合同 {{ contract_id }} {{ stage }} 已逾期",
+                  "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）应于 {{ due_at }} 支付，已逾期。"),
+    ]
+
+
 def default_templates() -> list[MessageTemplate]:
-    return _node_templates() + _other_templates()
+    return _node_templates() + _other_templates() + _service_event_templates()
