@@ -561,6 +561,13 @@ def default_calendar(
     return WorkCalendar(_STATUTORY, overrides, tz)
 
 
+# Days the shipped statutory data has wrong, corrected against the State Council's notices.
+# 2005-12-31 (a Saturday) was a make-up working day for the 2006 New Year holiday (国办发明电〔2005〕14号).
+STATUTORY_CORRECTIONS: tuple[CalendarDay, ...] = (
+    CalendarDay(date(2005, 12, 31), DayKind.MAKEUP_WORKDAY, "New Year's Day"),
+)
+
+
 @lru_cache(maxsize=1)
 def _statutory_index() -> Mapping[int, tuple[CalendarDay, ...]]:
     by_year: dict[int, list[CalendarDay]] = {}
@@ -574,6 +581,9 @@ def _statutory_index() -> Mapping[int, tuple[CalendarDay, ...]]:
         by_year.setdefault(day.year, []).append(
             CalendarDay(day, kind, _holiday_name(name))
         )
+    for fix in STATUTORY_CORRECTIONS:
+        days = by_year.setdefault(fix.day.year, [])
+        days[:] = [entry for entry in days if entry.day != fix.day] + [fix]
     return MappingProxyType(
         {
             year: tuple(sorted(days, key=lambda entry: entry.day))

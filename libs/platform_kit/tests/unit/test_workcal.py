@@ -622,3 +622,12 @@ def test_TKT5_negative_service_time_is_rejected(cal: WorkCalendar) -> None:
 def test_ORG6_days_are_asked_with_dates_not_datetimes(cal: WorkCalendar) -> None:
     with pytest.raises(TypeError, match="use WorkCalendar.local_date"):
         cal.is_working_day(sh(2026, 3, 9, 10))
+
+
+def test_ORG6_a_known_wrong_day_of_the_shipped_data_is_corrected_2005_12_31_was_a_makeup_working_day():
+    from platform_kit import workcal
+
+    calendar = workcal.default_calendar()
+    assert calendar.is_working_day(date(2005, 12, 31))
+    assert any(d.day == date(2005, 12, 31) and d.kind == workcal.DayKind.MAKEUP_WORKDAY
+               for d in workcal.statutory_days(2005))
