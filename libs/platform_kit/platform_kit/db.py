@@ -157,8 +157,6 @@ class Db:
         uow = UnitOfWork(session, self._provider.source, self._provider.repositories)
         try:
             yield uow
-            if self._provider.commit_on_exit:
-                uow.commit()
         finally:
             try:
                 session.rollback()
@@ -168,12 +166,6 @@ class Db:
             self._provider.committed_by(self._worker_ctx)
         if uow.published:
             self._provider.wake_relay()
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        # TRANSITIONAL (issue 6): removed once every service reads through its repositories
-        with self._provider.sessionmaker() as session:
-            yield session
 
     def ping(self) -> None:
         """One round trip to the database (readiness)."""
@@ -189,10 +181,8 @@ class Database(DependencyProvider):
     """
 
     def __init__(self, url_key: str, *, repositories: Repositories | None = None, relay_events: bool = True,
-                 pool_size: int = 10, commit_on_exit: bool = False):
+                 pool_size: int = 10):
         self.url_key = url_key
-        # TRANSITIONAL (issue 6): services not yet committing explicitly; removed when all do
-        self.commit_on_exit = commit_on_exit
         self.repositories = dict(repositories or {})
         self.relay_events = relay_events
         self.pool_size = pool_size
