@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PACKAGES := $(wildcard libs/*) $(wildcard services/*_svc) gateway
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench migrate dlq clean
+.PHONY: run test install lint bench bench-areas migrate dlq clean
 
 $(STAMP): requirements.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ test: install           ## the whole suite against the local PostgreSQL, Redis a
 lint: install
 	$(VENV)/bin/ruff check .
 
-bench: install          ## throughput figures of the thin flow (starts its own stack)
-	$(PY) -m bench.thin_flow
+bench: install          ## the platform beside its no-logic floor, with ratios (starts its own stacks)
+	$(PY) -m bench
+
+bench-areas: install    ## each area's own benchmark (see README, Benchmarks)
+	$(PY) -m bench.dispatch
+	$(PY) -m bench.projects
+	$(PY) -m bench.notify
+	$(PY) -m bench.billing
+	$(PY) -m bench.tickets_sla
 	$(PY) -m bench.large_bodies
 
 migrate: install
