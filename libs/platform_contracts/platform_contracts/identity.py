@@ -6,6 +6,7 @@ or a password hash.
 """
 from marshmallow import Schema, fields, validate
 
+from platform_contracts.notify import NotificationRequest
 from platform_contracts.roles import ORG_KINDS, ROLES
 from platform_kit.contracts import register
 from platform_kit.workcal import DayKind
@@ -62,6 +63,9 @@ class CalendarChanged(Schema):
     name = fields.String(required=True)
 
 
+register("identity_notification_requested", source="identity", schema=NotificationRequest,
+         description="identity asks notify_svc to tell people something: the next year's working calendar is "
+                     "not known from 1 November (ORG-6), once a day until it is.")
 register("organisation_created", source="identity", schema=OrganisationCreated,
          description="An ISV, a customer organisation or the platform operator was created with its main "
                      "account (ORG-1).")

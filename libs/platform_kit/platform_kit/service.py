@@ -56,7 +56,18 @@ class PlatformService:
         checks = {"database": _check(self._check_database), "broker": _check(_check_broker),
                   "redis": _check(_check_redis)}
         ok = all(v == "ok" for v in checks.values())
-        return json_response(200 if ok else 503, {"service": self.name, "ready": ok, "checks": checks})
+        body = {"service": self.name, "ready": ok, "checks": checks}
+        try:
+            details = self.readiness_details()
+        except Exception as exc:  # details inform; they never fail the probe
+            details = {"error": type(exc).__name__}
+        if details:
+            body["details"] = details
+        return json_response(200 if ok else 503, body)
+
+    def readiness_details(self) -> dict:
+        """What an operator should know that does not make the service unready (a service overrides it)."""
+        return {}
 
     @http("GET", "/metrics")
     def prometheus(self, request) -> Response:

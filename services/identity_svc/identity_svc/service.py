@@ -52,6 +52,7 @@ from identity_svc.schemas import (
 from platform_kit.auth import Caller, require_actor
 from platform_kit.db import Database
 from platform_kit.errors import rpc
+from platform_kit.scheduling import periodic
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
 
@@ -274,6 +275,23 @@ class IdentityService(PlatformService):
         with self.db.unit_of_work() as uow:
             result = calendar_import.import_year(self.caller, cmd["year"], rows, uow)
         return CalendarImportResultSchema().dump(result)
+
+    def readiness_details(self) -> dict:
+        """ORG-6: from 1 November, `/ready` shows that the next year's calendar is not known."""
+        from identity_svc.handlers import calendar_import
+
+        with self.db.unit_of_work() as uow:
+            state = calendar_import.calendar_coverage(uow)
+        return {"calendar": {"next_year": state["next_year"], "covers_next_year": state["covers_next_year"],
+                             "entries_next_year": state["entries_next_year"], "alert": state["alert"]}}
+
+    @periodic(cron="0 9 * * *", timezone="Asia/Shanghai", name="calendar_coverage_alert")
+    def alert_calendar_coverage(self) -> None:
+        """Every morning from 1 November until next year is known: tell the operator (ORG-6)."""
+        from identity_svc.handlers import calendar_import
+
+        with self.db.unit_of_work() as uow:
+            calendar_import.alert_operator_if_next_year_unknown(uow)
 
     @rpc
     def calendar_coverage(self) -> dict:

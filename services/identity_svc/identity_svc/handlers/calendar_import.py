@@ -36,9 +36,28 @@ def import_year(actor: Actor | None, year: int, rows: list[dict], uow) -> dict:
 def coverage(actor: Actor | None, uow, today: date | None = None) -> dict:
     """Whether this year and the next are known; from 1 November an unknown next year is an alert."""
     access.require_actor(actor)
+    return calendar_coverage(uow, today)
+
+
+def calendar_coverage(uow, today: date | None = None) -> dict:
+    """The same, for the service itself (readiness details, the daily alert)."""
     today = today or default_calendar().local_date(utcnow())
     next_year = today.year + 1
     entries = len(uow.calendar.of_year(next_year))
     cal = default_calendar(tz=DEFAULT_TIME_ZONE)
     return {"today": today, "next_year": next_year, "covers_next_year": cal.covers(next_year),
             "entries_next_year": entries, "alert": coverage_alert(today, cal.covers(next_year), entries)}
+
+
+def alert_operator_if_next_year_unknown(uow, today: date | None = None) -> dict:
+    """ORG-6: from 1 November, tell the platform operator (every channel, once a day) that the next
+    year's holidays and make-up days are not known, so deadlines reaching into it are guesses."""
+    state = calendar_coverage(uow, today)
+    operator = uow.organisations.operator()
+    if state["alert"] and operator is not None:
+        uow.emit("identity_notification_requested", {
+            "receivers": [{"org_id": operator.id}], "message_template": "calendar next year unknown – notify operator",
+            "variables": {"year": state["next_year"], "alert": state["alert"]},
+            "dedupe_key": f"calendar-coverage:{state['next_year']}:{state['today'].isoformat()}", "urgent": False})
+        uow.commit()
+    return state

@@ -40,3 +40,19 @@ def test_PRJ4_from_november_an_unknown_next_year_raises_an_alert_until_it_is_cov
     assert "2027" in coverage_alert(date(2026, 11, 1), False, 0)
     assert coverage_alert(date(2026, 11, 1), False, 12) is None
     assert coverage_alert(date(2026, 11, 1), True, 0) is None
+
+
+def test_ORG6_from_november_the_operator_is_told_daily_that_next_year_is_unknown(world, next_uow):
+    from identity_svc.handlers.calendar_import import alert_operator_if_next_year_unknown
+
+    uow = next_uow()
+    state = alert_operator_if_next_year_unknown(uow, today=date(2099, 11, 2))  # no statutory data for 2100
+    [request] = uow.events_of("identity_notification_requested")
+    assert state["alert"] and request["receivers"] == [{"org_id": world.operator.org_id, "user_id": None,
+                                                        "role": None, "email": None, "phone": None}]
+    assert request["message_template"] == "calendar next year unknown – notify operator"
+    assert request["dedupe_key"] == "calendar-coverage:2100:2099-11-02", "once a day, not once per sweep"
+
+    quiet = next_uow()
+    assert alert_operator_if_next_year_unknown(quiet, today=date(2099, 10, 31))["alert"] is None
+    assert quiet.events == [], "nothing before November"
