@@ -84,16 +84,35 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
+# One schema instance per contract and mode, built once: building a marshmallow schema (copying
+# and binding every field) cost more than loading the data with it, 5-11 % of a consumer's time in
+# the issue-15 profiles. Instances hold no state between load/dump calls, so sharing is safe.
+_schemas: dict[tuple[type[Schema], str | None], Schema] = {}
+_envelope_schema: Schema | None = None
+
+
+def _schema(event_type: str, unknown: str | None = None) -> Schema:
+    cls = contract(event_type).schema  # keyed by class: a contract registered again gets its new schema
+    schema = _schemas.get((cls, unknown))
+    if schema is None:
+        schema = _schemas[(cls, unknown)] = cls(unknown=unknown) if unknown else cls()
+    return schema
+
+
 def validate_data(event_type: str, data: dict) -> dict:
     """Validate and normalise an event's data; raise ValidationError naming each bad field."""
-    schema = contract(event_type).schema()
-    errors = schema.validate(data)
-    if errors:
-        raise ValidationError({event_type: errors})
-    return schema.dump(schema.load(data))
+    schema = _schema(event_type)
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        raise ValidationError({event_type: exc.messages}) from None
+    return schema.dump(loaded)
 
 
 def load_data(envelope: dict) -> dict:
     """Read the data of a received event with its contract (unknown extra fields are ignored)."""
-    EnvelopeSchema().load(envelope)
-    return contract(envelope["event_type"]).schema(unknown=EXCLUDE).load(envelope["data"])
+    global _envelope_schema
+    if _envelope_schema is None:
+        _envelope_schema = EnvelopeSchema()
+    _envelope_schema.load(envelope)
+    return _schema(envelope["event_type"], EXCLUDE).load(envelope["data"])
