@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -33,10 +33,14 @@ from billing_svc.domain.ledger import Account, Hold, Ledger, Posting, Transfer
 from billing_svc.domain.orders import Order, PaymentStep, Refund
 from billing_svc.domain.parties import Customer
 from billing_svc.domain.stages import Stage, StagedContract
+from platform_kit import paging
 
 
 def _fields(cls) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
+
+
+_ORDER_SORTS = {"created_at": OrderRow.created_at, "amount": OrderRow.amount}
 
 
 class _Simple:
@@ -105,7 +109,7 @@ class ProductRepository(_Simple):
             query = query.where(ProductRow.visible_to.contains([visible_to]), ProductRow.listed.is_(True))
         if code:
             query = query.where(ProductRow.code == code)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        total = paging.total(self.session, query)
         rows = self.session.execute(query.order_by(ProductRow.code, ProductRow.id).limit(limit).offset(offset))
         return [self._to_domain(r) for r in rows.scalars()], total
 
@@ -142,7 +146,7 @@ class SubscriptionRepository(_Simple):
                               (SubscriptionRow.status, status)):
             if value is not None:
                 query = query.where(column == value)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        total = paging.total(self.session, query)
         rows = self.session.execute(query.order_by(SubscriptionRow.requested_at.desc(), SubscriptionRow.id)
                                     .limit(limit).offset(offset)).scalars()
         return [self._to_domain(r) for r in rows], total
@@ -223,9 +227,8 @@ class OrderRepository:
             query = query.where(OrderRow.created_at >= day_from)
         if day_to is not None:
             query = query.where(OrderRow.created_at < day_to)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        column = getattr(OrderRow, sort.lstrip("-"))
-        query = query.order_by(column.desc() if sort.startswith("-") else column.asc(), OrderRow.id)
+        total = paging.total(self.session, query)
+        query = query.order_by(*paging.order_by(_ORDER_SORTS, sort, OrderRow.id))
         rows = self.session.execute(query.limit(limit).offset(offset)).scalars()
         return [self._to_domain(r) for r in rows], total
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from dispatch_svc.domain.model import (
     QueueEntry,
 )
 from platform_contracts.nodes import DEPARTMENT_FIRST
+from platform_kit import paging
 from platform_kit.clock import utcnow
 
 _PROJECT_FIELDS = ("order_id", "product_id", "vendor_id", "customer_id", "round", "provider_id", "provider_round",
@@ -159,10 +160,9 @@ class DispatchRepository:
                               (QueuedProject.vendor_id, vendor_id), (QueuedProject.provider_id, provider_id)):
             if value is not None:
                 query = query.where(column == value)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        column = _QUEUE_SORTS[sort.lstrip("-")]
-        order = column.desc() if sort.startswith("-") else column.asc()
-        rows = self.session.execute(query.order_by(order, QueuedProject.project_id).limit(limit).offset(offset)).all()
+        total = paging.total(self.session, query)
+        order = paging.order_by(_QUEUE_SORTS, sort, QueuedProject.project_id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
         return [{"project_id": q.project_id, "order_id": order_id, "product_id": q.product_id,
                  "vendor_id": q.vendor_id, "provider_id": q.provider_id, "level": q.level, "node_key": q.node_key,
                  "round": q.round, "role": q.role, "reason": q.reason, "enqueued_at": q.enqueued_at}
@@ -257,10 +257,9 @@ class DispatchRepository:
             query = query.where(EmployeeRow.department_id == department_id)
         if open is not None:
             query = query.where(EmployeeRow.open == open)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        column = _EMPLOYEE_SORTS[sort.lstrip("-")]
-        order = column.desc() if sort.startswith("-") else column.asc()
-        rows = self.session.execute(query.order_by(order, EmployeeRow.user_id).limit(limit).offset(offset)).scalars()
+        total = paging.total(self.session, query)
+        order = paging.order_by(_EMPLOYEE_SORTS, sort, EmployeeRow.user_id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
         return [self._employee_of(r) for r in rows], total
 
     def departments_of(self, org_id: str) -> dict[str, str | None]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import String, select, update
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -21,13 +21,8 @@ from notify_svc.domain.inbox import InboxEntry
 from notify_svc.domain.recipients import Person
 from notify_svc.domain.templates import Content, MessageTemplate, TemplateFilter, Variable
 from notify_svc.domain.webhooks import Endpoint, WebhookDelivery
+from platform_kit import paging
 from platform_kit.clock import utcnow
-
-
-def _order(column_of: dict, sort: str, default):
-    desc = sort.startswith("-")
-    column = column_of.get(sort.lstrip("-"), default)
-    return column.desc() if desc else column.asc()
 
 
 class TemplateRepository:
@@ -83,11 +78,10 @@ class TemplateRepository:
                               (MessageTemplateRow.trigger, f.trigger)):
             if value is not None:
                 query = query.where(column == value)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        order = _order({"name": MessageTemplateRow.name, "updated_at": MessageTemplateRow.updated_at},
-                       f.sort, MessageTemplateRow.name)
-        rows = self.session.execute(
-            query.order_by(order, MessageTemplateRow.id).limit(f.limit).offset(f.offset)).scalars()
+        total = paging.total(self.session, query)
+        order = paging.order_by({"name": MessageTemplateRow.name, "updated_at": MessageTemplateRow.updated_at},
+                                f.sort, MessageTemplateRow.id)
+        rows = self.session.execute(query.order_by(*order).limit(f.limit).offset(f.offset)).scalars()
         return [self._to_domain(r) for r in rows], total
 
     @staticmethod
@@ -173,10 +167,10 @@ class DeliveryRepository:
                               (DeliveryRow.template, template), (DeliveryRow.recipient_user_id, recipient_user_id)):
             if value is not None:
                 query = query.where(column == value)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        order = _order({"created_at": DeliveryRow.created_at, "status": DeliveryRow.status,
-                        "channel": DeliveryRow.channel}, sort, DeliveryRow.created_at)
-        rows = self.session.execute(query.order_by(order, DeliveryRow.id).limit(limit).offset(offset)).scalars()
+        total = paging.total(self.session, query)
+        order = paging.order_by({"created_at": DeliveryRow.created_at, "status": DeliveryRow.status,
+                                 "channel": DeliveryRow.channel}, sort, DeliveryRow.id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
         return [self._to_domain(r) for r in rows], total
 
     @staticmethod
@@ -213,8 +207,8 @@ class InboxRepository:
         base = select(InboxMessage).where(InboxMessage.recipient_id.in_(recipients))
         unread = base.where(InboxMessage.read_at.is_(None))
         shown = unread if unread_only else base
-        total = self.session.execute(select(func.count()).select_from(shown.subquery())).scalar_one()
-        unread_count = self.session.execute(select(func.count()).select_from(unread.subquery())).scalar_one()
+        total = paging.total(self.session, shown)
+        unread_count = paging.total(self.session, unread)
         rows = self.session.execute(
             shown.order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(limit).offset(offset)
         ).scalars()
@@ -300,8 +294,8 @@ class WebhookRepository:
                               (WebhookDeliveryRow.status, status), (WebhookDeliveryRow.event_type, event_type)):
             if value is not None:
                 query = query.where(column == value)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        order = _order({"created_at": WebhookDeliveryRow.created_at, "status": WebhookDeliveryRow.status},
-                       sort, WebhookDeliveryRow.created_at)
-        rows = self.session.execute(query.order_by(order, WebhookDeliveryRow.id).limit(limit).offset(offset)).scalars()
+        total = paging.total(self.session, query)
+        order = paging.order_by({"created_at": WebhookDeliveryRow.created_at, "status": WebhookDeliveryRow.status},
+                                sort, WebhookDeliveryRow.id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
         return [WebhookDelivery(**{f: getattr(r, f) for f in _HOOK_FIELDS}) for r in rows], total

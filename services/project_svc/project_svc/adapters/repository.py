@@ -1,8 +1,6 @@
 """Loads and saves the Project aggregate and its surroundings; the only place that knows the tables."""
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -11,8 +9,8 @@ from sqlalchemy import and_, delete, false, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from platform_kit import paging
 from platform_kit.clock import utcnow
-from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import CalendarDay, DayKind, WorkCalendar, default_calendar
 from project_svc.adapters.orm import (
     CalendarDayRow,
@@ -36,20 +34,6 @@ _MUTABLE = tuple(f for f in _FIELDS if f not in ("id", "order_id", "product_id",
 # the columns a list may sort on (keyset: the column, then id)
 SORTS = {"created_at": ProjectRow.created_at, "updated_at": ProjectRow.updated_at, "order_id": ProjectRow.order_id,
          "completed_at": ProjectRow.completed_at}
-
-
-def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> list:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(values, list) or len(values) != 2:
-            raise ValueError
-        return values
-    except ValueError:
-        raise ValidationFailed("The cursor is not one this list gave.", {"cursor": ["not a valid cursor"]}) from None
 
 
 class ProjectRepository:
@@ -180,7 +164,7 @@ class ProjectRepository:
         descending = sort.startswith("-")
         query = self._filtered(select(ProjectRow), scope, f)
         if f.get("cursor"):
-            value, last_id = decode_cursor(f["cursor"])
+            value, last_id = paging.decode_cursor(f["cursor"], 2)
             if column.type.python_type is datetime and value is not None:
                 value = datetime.fromisoformat(value)
             key = tuple_(column, ProjectRow.id)
@@ -202,7 +186,7 @@ class ProjectRepository:
                 self._filtered(select(ProjectRow.status, func.count()), scope, f, with_status=False)
                 .group_by(ProjectRow.status)).all())
             total = counts.get(f["status"], 0) if f.get("status") else sum(counts.values())
-        next_cursor = encode_cursor([getattr(rows[-1], column.key), rows[-1].id]) if more and rows else None
+        next_cursor = paging.encode_cursor([getattr(rows[-1], column.key), rows[-1].id]) if more and rows else None
         return {"items": [self.summary(r) for r in rows], "total": total, "counts": counts,
                 "next_cursor": next_cursor}
 

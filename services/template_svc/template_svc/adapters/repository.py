@@ -1,10 +1,11 @@
 """Loads and saves template_svc's aggregates; the only place that knows its tables."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from platform_kit import paging
 from platform_kit.clock import utcnow
 from template_svc.adapters.orm import (
     FormTemplateRow,
@@ -15,15 +16,6 @@ from template_svc.adapters.orm import (
     TemplateVersion,
 )
 from template_svc.domain.model import FormTemplate, Product, Template, Version
-
-
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _order(column_of: dict, sort: str):
-    column = column_of[sort.lstrip("-")]
-    return column.desc() if sort.startswith("-") else column.asc()
 
 
 class TemplateRepository:
@@ -69,17 +61,17 @@ class TemplateRepository:
         if org_id is not None:
             query = query.where(or_(TemplateRow.owner_id.is_(None), TemplateRow.owner_id == org_id))
         if name:
-            query = query.where(TemplateRow.name.ilike(_like(name)))
+            query = query.where(TemplateRow.name.ilike(paging.like_pattern(name)))
         if owner == "public":
             query = query.where(TemplateRow.owner_id.is_(None))
         elif owner == "own":
             query = query.where(TemplateRow.owner_id.is_not(None))
         if status:
             query = query.where(TemplateRow.latest_status == status)
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        order = _order({"name": TemplateRow.name, "created_at": TemplateRow.created_at,
-                        "updated_at": TemplateRow.updated_at}, sort)
-        ids = self.session.execute(query.order_by(order, TemplateRow.id).limit(limit).offset(offset)).scalars().all()
+        total = paging.total(self.session, query)
+        order = paging.order_by({"name": TemplateRow.name, "created_at": TemplateRow.created_at,
+                        "updated_at": TemplateRow.updated_at}, sort, TemplateRow.id)
+        ids = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars().all()
         return [self.get(i) for i in ids], total
 
 
@@ -114,10 +106,11 @@ class FormRepository:
              offset: int = 0) -> tuple[list[FormTemplate], int]:
         query = select(FormTemplateRow)
         if name:
-            query = query.where(FormTemplateRow.name.ilike(_like(name)))
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        order = _order({"name": FormTemplateRow.name, "updated_at": FormTemplateRow.updated_at}, sort)
-        rows = self.session.execute(query.order_by(order, FormTemplateRow.id).limit(limit).offset(offset)).scalars()
+            query = query.where(FormTemplateRow.name.ilike(paging.like_pattern(name)))
+        total = paging.total(self.session, query)
+        order = paging.order_by({"name": FormTemplateRow.name, "updated_at": FormTemplateRow.updated_at}, sort,
+                                FormTemplateRow.id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
         return [self._to_domain(r) for r in rows], total
 
 
@@ -181,15 +174,16 @@ class ProductRepository:
         for column, value in ((ProductBinding.product_code, code), (ProductBinding.product_name, name),
                               (ProductBinding.template_name, template_name)):
             if value:
-                query = query.where(column.ilike(_like(value)))
+                query = query.where(column.ilike(paging.like_pattern(value)))
         if provider_status == "configured":
             query = query.where(ProductProviders.product_id.is_not(None))
         elif provider_status == "not_configured":
             query = query.where(ProductProviders.product_id.is_(None))
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        order = _order({"code": ProductBinding.product_code, "name": ProductBinding.product_name,
-                        "template_name": ProductBinding.template_name, "updated_at": ProductBinding.updated_at}, sort)
-        rows = self.session.execute(query.order_by(order, ProductBinding.product_id).limit(limit).offset(offset)).all()
+        total = paging.total(self.session, query)
+        order = paging.order_by({"code": ProductBinding.product_code, "name": ProductBinding.product_name,
+                                 "template_name": ProductBinding.template_name,
+                                 "updated_at": ProductBinding.updated_at}, sort, ProductBinding.product_id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
         return [self._to_domain(*r) for r in rows], total
 
 

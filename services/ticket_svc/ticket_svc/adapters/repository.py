@@ -8,6 +8,7 @@ from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from platform_kit import paging
 from platform_kit.workcal import CalendarDay, ServiceHours
 from ticket_svc.adapters.orm import (
     AbusiveWordRow,
@@ -147,13 +148,10 @@ class TicketRepository:
             query = query.where(TicketRow.opened_at < opened_to)
         if q:
             # ILIKE on a trigram index: works for Chinese substrings (no word boundaries needed)
-            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(TicketRow.search_text.ilike(f"%{escaped}%"))
-        total = self.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        descending = sort.startswith("-")
-        columns = SORTS[sort.lstrip("-")]
-        order = [c.desc() if descending else c.asc() for c in columns]
-        rows = self.session.execute(query.order_by(*order, TicketRow.id).limit(limit).offset(offset)).scalars()
+            query = query.where(TicketRow.search_text.ilike(paging.like_pattern(q)))
+        total = paging.total(self.session, query)
+        order = paging.order_by(SORTS, sort, TicketRow.id)
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
         return [self._load(r, full=False) for r in rows], total
 
     def unassigned(self, provider_id: str) -> list[Ticket]:
