@@ -4,17 +4,14 @@ The gateway checks the caller's token and role; identity_svc checks the object (
 """
 from __future__ import annotations
 
-from gateway.schemas import CalendarDayBody, LoginBody, LogoutBody
-from gateway.web import json_response, read_json, read_query, route
-from identity_svc.calendar_import_schemas import (
-    CalendarCoverageSchema,
-    CalendarImportResultSchema,
-    CalendarImportSchema,
-)
-from identity_svc.schemas import (
+from gateway.api.identity import (
     AssignRolesSchema,
     AuditFilterSchema,
     AuditPageSchema,
+    CalendarCoverageSchema,
+    CalendarDayBody,
+    CalendarImportResultSchema,
+    CalendarImportSchema,
     CalendarSchema,
     ChangePasswordSchema,
     CreateDepartmentSchema,
@@ -23,6 +20,8 @@ from identity_svc.schemas import (
     CreateUserSchema,
     DepartmentSchema,
     DepartmentTreeSchema,
+    LoginBody,
+    LogoutBody,
     MeSchema,
     OrganisationFilterSchema,
     OrganisationPageSchema,
@@ -38,6 +37,7 @@ from identity_svc.schemas import (
     UserSchema,
     UserWithPasswordSchema,
 )
+from gateway.web import json_response, read_json, read_query, route
 from platform_contracts.roles import PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.errors import ValidationFailed
 
