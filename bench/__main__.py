@@ -138,7 +138,7 @@ def measure_floor(args, amqp_uri: str, db_url: str) -> dict[str, Figure]:
             conn.execute(text(f"create table {table} (order_id text primary key, at double precision)"))
     specs = [ProcessSpec(f"floor_{part}", f"bench.floor.{part}", FLOOR_PORT + n)
              for n, part in enumerate(("gateway", "a", "b", "c"))]
-    stack = Stack(specs, env={"AMQP_URI": amqp_uri, "FLOOR_DATABASE_URL": db_url, "LOG_LEVEL": "WARNING"},
+    stack = Stack(specs, env={"AMQP_URI": amqp_uri, "FLOOR_DATABASE_URL": db_url, "LOG_LEVEL": "INFO"},
                   log_dir=Path("var/bench-logs/floor"))
     base = f"http://127.0.0.1:{FLOOR_PORT}"
     stack.start()
@@ -269,7 +269,7 @@ def profile_start(stack: Stack, folder: Path) -> list[tuple[str, Path, subproces
     started = []
     for name, proc in stack.procs.items():
         target = folder / f"{name}.txt"
-        command = [spy, "record", "--pid", str(proc.pid), "--rate", "200", "--format", "raw", "--nonblocking",
+        command = [spy, "record", "--pid", str(proc.pid), "--rate", "100", "--format", "raw",
                    "--output", str(target)]
         with open(folder / f"{name}.err", "wb") as errors:
             started.append((name, target, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)))
@@ -291,6 +291,8 @@ def profile_report(started, top: int = 8) -> None:
         own, inclusive, total = Counter(), Counter(), 0
         for line in target.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
+            if not count.isdigit() or ";" not in stack:
+                continue  # a docstring py-spy printed as a frame name
             samples = int(count)
             frames = stack.split(";")
             if any(idle in frames[-1] for idle in IDLE_FRAMES):
@@ -327,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument("--profile", action="store_true", help="py-spy every platform process during the flow")
+    parser.add_argument("--replicas", action="append", default=[], metavar="SERVICE=N",
+                        help="run N processes of a service (e.g. project=2); the gateway is one port")
     args = parser.parse_args(argv)
 
     api = rabbit.Client("http://guest:guest@127.0.0.1:15672")
@@ -343,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, figure in floor.items():
             out(f"  floor {label:10s} {figure.text()}")
 
-        env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost,
+        # INFO as in production: the per-request log line with its correlation id is part of the cost
+        env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "INFO", "REDIS_KEY_PREFIX": vhost,
                "JWT_SECRET": secrets.token_urlsafe(32), "RATE_LIMIT_PER_MINUTE": "1000000"}
         for service in migrate.services():
             url = f"postgresql://postgres@127.0.0.1:5432/{vhost}_{service}_svc"
@@ -351,7 +356,12 @@ def main(argv: list[str] | None = None) -> int:
             recreate_database(url)
             migrate.upgrade(service, url)
             env[f"{service.upper()}_DATABASE_URL"] = url
-        stack = Stack(default_specs(PORT_OFFSET), env=env, log_dir=Path("var/bench-logs"))
+        specs = default_specs(PORT_OFFSET)
+        for wanted in args.replicas:  # replicas share the service's queues: RabbitMQ spreads the work
+            name, _, count = wanted.partition("=")
+            spec = next(s for s in specs if s.name == name)
+            specs += [ProcessSpec(f"{name}-{k}", spec.module, spec.port + 50 * k) for k in range(1, int(count))]
+        stack = Stack(specs, env=env, log_dir=Path("var/bench-logs"))
         base = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
         out("the platform ...")
         stack.start()
@@ -384,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                 out("profiles (py-spy) during the purchases and the flow:")
                 profile_report(profiles)
             out()
-            out(f"figures (concurrency {args.concurrency}; {args.reads} reads, {args.purchases} purchases):")
+            out(f"figures (concurrency {args.concurrency}; {args.reads} reads, {args.purchases} purchases"
+                f"{'; replicas ' + ', '.join(args.replicas) if args.replicas else ''}):")
             report("signed-in read vs bare ping", reads, floor["read"], "goal: rate >= 0.8x")
             report("purchases accepted", accepted, floor["accepted"])
             report("full flow (assigned + notice)", flow, floor["flow"], "goal: rate >= 0.5x, p99 <= 2x")
