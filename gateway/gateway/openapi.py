@@ -182,7 +182,7 @@ def operation_of(service_cls, name: str, r: ApiRoute, method: str, converter) ->
     if r.query:
         params.append({"in": "query", "schema": r.query})
     if method in WRITE_METHODS:
-        params.append({"in": "header", "name": "Idempotency-Key", "required": False,
+        params.append({"in": "header", "name": "Idempotency-Key", "required": r.idempotency_required,
                        "description": "Makes a retried write safe: the same key and body replay the first answer.",
                        "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
     if params:
@@ -234,6 +234,9 @@ def _bound(schema: dict, text_pattern: str) -> None:
         schema.setdefault("maximum", INT64_MAX)
     elif kind == "string" and not ({"pattern", "enum", "format"} & set(schema)):
         schema["pattern"] = text_pattern
+    elif kind == "object" and "properties" not in schema and schema.get("additionalProperties") is not False:
+        # a map's keys obey the text rules too (``check_tree`` refuses a key with NUL)
+        schema.setdefault("propertyNames", {"pattern": NO_NUL})
     for key in ("properties", "patternProperties"):
         for sub in schema.get(key, {}).values():
             _bound(sub, text_pattern)

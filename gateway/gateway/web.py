@@ -340,7 +340,7 @@ class ApiRoute(HttpRequestHandler):
                  responses: dict[int, str] | None = None, roles: tuple[str, ...] = (), tags: tuple[str, ...] = (),
                  errors: tuple[int, ...] = (), public: bool = False, many: bool = False,
                  pending_password_ok: bool = False, tenant_scoped: bool = True, max_body: int | None = None,
-                 probe: bool = False, **kwargs):
+                 probe: bool = False, idempotency_required: bool = False, **kwargs):
         """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
         ``errors``: the refusals the route itself can answer (the document adds those every
         route can, see ``gateway.openapi``). ``responses``: other success statuses with what they
@@ -350,7 +350,10 @@ class ApiRoute(HttpRequestHandler):
         parameters that name no tenant's object (a calendar day, a docs file), so the
         cross-tenant test knows they are not to be probed. ``probe``: a health probe, answered
         without touching anything outside the process (no token, rate count or idempotency
-        record in Redis), so a slow Redis can never fail the liveness of the gateway."""
+        record in Redis), so a slow Redis can never fail the liveness of the gateway.
+        ``idempotency_required``: a request without an ``Idempotency-Key`` header is refused (400)
+        before the route runs (an order must never be placed twice); the document states the
+        header as required."""
         # business refusals (4xx) are answers, not faults: nameko logs them without a traceback
         kwargs.setdefault("expected_exceptions", (PlatformError,))
         super().__init__(method, url, **kwargs)
@@ -358,7 +361,7 @@ class ApiRoute(HttpRequestHandler):
         self.status, self.responses, self.roles, self.tags = status, dict(responses or {}), roles, tags
         self.errors, self.public, self.many = errors, public, many
         self.pending_password_ok, self.tenant_scoped, self.max_body = pending_password_ok, tenant_scoped, max_body
-        self.probe = probe
+        self.probe, self.idempotency_required = probe, idempotency_required
 
     def handle_request(self, request):
         request.shallow = False
@@ -378,6 +381,9 @@ class ApiRoute(HttpRequestHandler):
             if request.claims:
                 request.actor = self.guard.authorise(request.claims, self.roles, self.pending_password_ok)
                 context[ACTOR_KEY] = request.actor.to_header()
+            if self.idempotency_required and not request.headers.get("Idempotency-Key"):
+                raise ValidationFailed("This request needs an Idempotency-Key header.",
+                                       {"Idempotency-Key": ["required"]})
             client = f"user:{request.actor.user_id}" if request.actor else f"addr:{request.remote_addr}"
             idempotency = self.guard.idempotency_begin(client, request)
             if isinstance(idempotency, Response):

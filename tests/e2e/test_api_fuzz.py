@@ -8,7 +8,9 @@ schema-valid request is never refused as invalid (400): only business refusals, 
 or objects, and the rate limit may say no.
 
 Bounded: ``PLATFORM_FUZZ_EXAMPLES`` examples per operation (default 6), no shrinking beyond
-a few seconds, the coverage and stateful phases off.
+a few seconds, the coverage and stateful phases off. ``PLATFORM_FUZZ_PATHS`` (a regular
+expression searched in each path, e.g. ``/billing/|/templates``) fuzzes only the matching
+operations while one area is being worked on; by default every operation.
 """
 import itertools
 import os
@@ -18,11 +20,13 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.config import SchemathesisConfig
 
+from billing_svc.testing import FakeProvider
 from deploy import demo
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("PLATFORM_FUZZ_EXAMPLES", "6"))
+PATHS = os.environ.get("PLATFORM_FUZZ_PATHS", "")
 ROLES = (None, "operator", "vendor.admin", "customer.admin")
 # statuses a schema-valid request may get: business refusals, rights, missing objects, the limit
 ACCEPTABLE = ["2XX", "401", "403", "404", "409", "422", "429"]
@@ -53,8 +57,20 @@ def fuzz_tokens(e2e):
     return Tokens(e2e)
 
 
-@pytest.fixture(scope="session")
-def api_document(e2e):
+@pytest.fixture(scope="module")
+def outside_systems(e2e):
+    """The outside systems the routes reach answer, as they do in production: a 503 because a
+    fake is missing would say nothing about the gateway (billing_svc reconciles against the
+    payment provider; its URL is configuration, so billing_svc restarts against a local fake)."""
+    with FakeProvider() as provider:
+        e2e.stack.env["PAYMENT_PROVIDER_URL"] = provider.url
+        e2e.stack.stop("billing")
+        e2e.restart("billing")
+        yield
+
+
+@pytest.fixture(scope="module")
+def api_document(e2e, outside_systems):
     config = SchemathesisConfig.from_dict({
         "base-url": e2e.base,
         "request-timeout": 30,
@@ -65,7 +81,25 @@ def api_document(e2e):
     return schemathesis.openapi.from_url(e2e.url("/openapi.json"), config=config)
 
 
+def _has_nul_key(value) -> bool:
+    if isinstance(value, dict):
+        return any("\x00" in key or _has_nul_key(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul_key(item) for item in value)
+    return False
+
+
+@schemathesis.hook
+def filter_body(context, body) -> bool:
+    """The document states that a map's keys have no NUL (``propertyNames``, added to every map by
+    ``gateway.openapi``), but schemathesis 4 draws such keys anyway: those bodies are not
+    schema-valid requests, so they are not sent as if they were."""
+    return not _has_nul_key(body)
+
+
 schema = schemathesis.pytest.from_fixture("api_document")
+if PATHS:
+    schema = schema.include(path_regex=PATHS)
 
 
 @schema.parametrize()

@@ -19,7 +19,7 @@ def test_NTF1_the_operator_browses_seeded_templates_and_a_template_with_an_unkno
             "contents": [{"subject": "订单 {{ order_id }}", "body": "{{ order_id }} {{ not_declared }}"}],
             "channels": ["email", "inbox"]}
     refused = http.post(e2e.url("/api/v1/message-templates"), json=body, headers=e2e.auth(OPERATOR), timeout=10)
-    assert refused.status_code == 400 and "not_declared" in refused.text
+    assert refused.status_code == 422 and "not_declared" in refused.text
     forbidden = http.post(e2e.url("/api/v1/message-templates"), json=body, headers=e2e.auth(VENDOR), timeout=10)
     assert forbidden.status_code == 403
     body["contents"][0]["body"] = "您的订单 {{ order_id }} 进入设计评审。"
@@ -51,7 +51,7 @@ def test_GW5_webhook_urls_into_the_platforms_network_are_refused_and_endpoints_a
                 "http://169.254.169.254/latest/meta-data"):
         refused = http.post(e2e.url("/api/v1/webhooks"), headers=e2e.auth(CUSTOMER),
                             json={"url": url, "event_types": ["project_completed"]}, timeout=10)
-        assert refused.status_code == 400, (url, refused.text)
+        assert refused.status_code == 422, (url, refused.text)
     unknown = http.post(e2e.url("/api/v1/webhooks"), headers=e2e.auth(CUSTOMER),
                         json={"url": "https://93.184.216.34/hook", "event_types": ["no_such_event"]}, timeout=10)
     assert unknown.status_code == 400

@@ -8,6 +8,21 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from billing_svc import schemas as internal
+from platform_kit.text import Identifier
+
+# An http(s) URL as the server checks it (marshmallow's URL rule without a top-level domain), stated
+# as a pattern so the document says what is accepted: a host of letters, digits and hyphens whose
+# dotted labels have two characters or more (or an IPv4 address), an optional port and a plain path; at most 500
+# characters (the column's length).
+URL_PATTERN = (r"^https?://([0-9]{1,3}(\.[0-9]{1,3}){3}|"
+               r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])*)"
+               r"(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
+
+
+def _url(**kwargs) -> fields.Url:
+    return fields.Url(schemes={"http", "https"}, require_tld=False,
+                      validate=[validate.Length(max=500), validate.Regexp(URL_PATTERN, error="Not a valid URL.")],
+                      **kwargs)
 
 
 class BillingAgreementsBody(internal.AgreementsSchema):
@@ -16,6 +31,8 @@ class BillingAgreementsBody(internal.AgreementsSchema):
 
 class BillingSettingsBody(internal.CustomerSettingsSchema):
     """BIL-9 callback URL and BIL-10 change-notice e-mail."""
+
+    callback_url = _url(allow_none=True, metadata={"example": "https://erp.example.com/billing/callback"})
 
 
 class BillingCustomerView(internal.CustomerSchema):
@@ -27,7 +44,7 @@ class BillingPriceLockBody(internal.PriceLockSchema):
 
 
 class BillingFulfilmentUrlBody(internal.FulfilmentUrlSchema):
-    pass
+    fulfilment_url = _url(required=True, metadata={"example": "https://orders.supplier.example.com/fulfil"})
 
 
 class BillingFulfilmentUrlView(Schema):
@@ -135,7 +152,9 @@ class BillingStatementView(internal.StatementSchema):
 
 
 class BillingReconcileBody(internal.ReconcileSchema):
-    pass
+    supplier_reports = fields.Dict(keys=Identifier(max_length=64),
+                                   values=fields.List(fields.Nested(internal.SupplierReportLineSchema)),
+                                   load_default=dict, metadata={"description": "supplier id → its order report"})
 
 
 class BillingReconciliationView(internal.ReconciliationSchema):

@@ -5,9 +5,10 @@ Mirrors notify_svc's internal schemas where they agree; these classes are what i
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from notify_svc import schemas as internal
+from notify_svc.service import KNOWN_WEBHOOK_EVENTS  # the catalogue webhooks may subscribe to (GW-5)
 
 
 class InboxQuery(internal.InboxQuerySchema):
@@ -42,16 +43,19 @@ class MessageTemplateContent(internal.ContentSchema):
 class MessageTemplateBody(internal.TemplateCreateSchema):
     """Variables are `{{ name }}` (Jinja2, sandboxed); using one that is not declared is refused."""
 
-    variables = fields.List(fields.Nested(MessageTemplateVariable), required=True, metadata={
+    variables = fields.List(fields.Nested(MessageTemplateVariable), required=True, validate=validate.Length(max=50),
+                            metadata={
         "example": [{"name": "order_id", "type": "string", "sample": "ord-1001"}]})
-    contents = fields.List(fields.Nested(MessageTemplateContent), required=True, metadata={
+    contents = fields.List(fields.Nested(MessageTemplateContent), required=True,
+                           validate=validate.Length(min=1, max=20), metadata={
         "example": [{"language": "zh-CN", "channel": "*", "subject": "订单 {{ order_id }} 已完成",
                      "body": "您的订单 {{ order_id }} 已完成交付。"}]})
 
 
 class MessageTemplateChange(internal.TemplateFieldsSchema):
-    variables = fields.List(fields.Nested(MessageTemplateVariable), required=True)
-    contents = fields.List(fields.Nested(MessageTemplateContent), required=True)
+    variables = fields.List(fields.Nested(MessageTemplateVariable), required=True, validate=validate.Length(max=50))
+    contents = fields.List(fields.Nested(MessageTemplateContent), required=True,
+                           validate=validate.Length(min=1, max=20))
 
 
 class MessageTemplateView(internal.TemplateSchema):
@@ -97,13 +101,22 @@ class DeliveryPage(internal.DeliveryPageSchema):
     items = fields.List(fields.Nested(DeliveryView))
 
 
+EVENT_TYPE = fields.String(validate=validate.OneOf(sorted(KNOWN_WEBHOOK_EVENTS)))
+
+
 class WebhookEndpointBody(internal.EndpointCreateSchema):
     """Events of the catalogue (`GET /api/v1/webhook-event-types`) you are a party of are POSTed to `url`,
-    signed: `X-Platform-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`."""
+    signed: `X-Platform-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+    A URL that is not http(s) or leads into the platform's own network is refused with 422."""
+
+    event_types = fields.List(EVENT_TYPE, required=True, validate=validate.Length(min=1, max=100),
+                              metadata={"example": ["project_completed"]})
 
 
 class WebhookEndpointChange(internal.EndpointUpdateSchema):
     """`enabled: true` re-enables an endpoint that was disabled after failing for a day."""
+
+    event_types = fields.List(EVENT_TYPE, load_default=None, validate=validate.Length(min=1, max=100))
 
 
 class WebhookEndpointView(internal.EndpointSchema):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from apispec import APISpec
 from apispec.ext.marshmallow import OpenAPIConverter
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from platform_contracts import nodes as N
-from platform_kit.text import FreeText, Identifier, Name
+from platform_kit.text import INT64_MAX, INT64_MIN, FreeText, Identifier, Int64, Name
 from template_svc import schemas as internal
 from template_svc.schemas import flatten_errors
 
@@ -28,10 +28,57 @@ def _settings_json_schemas() -> list[dict]:
 
 
 SETTINGS_DOC = {
-    "description": "Typed by the node's kind (one of the schemas below; unknown settings are refused). "
-                   "Kinds: " + ", ".join(N.NODE_KINDS) + ". Omitted settings take their defaults.",
-    "oneOf": _settings_json_schemas(),
+    "description": "Typed by the node's kind (see the request body's node variants; unknown settings are "
+                   "refused). Kinds: " + ", ".join(N.NODE_KINDS) + ". Omitted settings take their defaults.",
 }
+
+
+def _node_variants(depth: int = 1) -> list[dict]:
+    """A request's node at ``depth``, one JSON schema per kind: the kind decides the settings (and only
+    a container has children), which a single node schema with a ``oneOf`` of settings cannot say
+    (``{}`` is valid settings of several kinds, and any settings would do with any kind)."""
+    converter = OpenAPIConverter("3.0.3", lambda schema: None, APISpec("x", "1", "3.0.3"))
+    base = converter.schema2jsonschema(internal.node_schema(N.MAX_DEPTH))
+    settings = dict(zip(internal.SETTINGS, _settings_json_schemas(), strict=True))
+    variants = []
+    for kind in N.NODE_KINDS:
+        properties = {name: dict(value) for name, value in base["properties"].items() if name != "children"}
+        properties["kind"] = {"type": "string", "enum": [kind]}
+        properties["settings"] = settings[kind]
+        if kind == N.CONTAINER:
+            properties["children"] = (
+                {"type": "array", "maxItems": N.MAX_NODES, "items": {"oneOf": _node_variants(depth + 1)},
+                 "description": "its ordered child nodes"} if depth < N.MAX_DEPTH else
+                {"type": "array", "maxItems": 0,
+                 "description": f"containers nest at most {N.MAX_DEPTH} levels deep"})
+        variants.append(_closed({"type": "object", "title": f"{kind} node (level {depth})",
+                                 "required": ["key", "kind", "name"], "properties": properties}))
+    return variants
+
+
+def _closed(schema):
+    """``additionalProperties: false`` on every inline object (a reminder): the schemas refuse unknown fields."""
+    if isinstance(schema, dict):
+        if "properties" in schema:
+            schema.setdefault("additionalProperties", False)
+        for value in schema.values():
+            _closed(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _closed(value)
+    return schema
+
+
+class TypedNode(fields.Raw):
+    """A flow node as the template service loads it, documented per kind (``oneOf`` of variants)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"oneOf": _node_variants()}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Not a valid node object.")
+        return FlowNode().load(value)
 
 EXAMPLE_FLOW = [
     {"key": "assign_provider", "kind": "assign_provider", "name": "分配服务商", "settings": {}, "reminders": []},
@@ -77,7 +124,7 @@ class PathErrors:
 
 class TemplateBody(PathErrors, Schema):
     name = Name(max_length=200, required=True, metadata={"example": "ERP 安装交付（子账号自动分单）"})
-    nodes = fields.List(fields.Nested(FlowNode), required=True, validate=validate.Length(max=N.MAX_NODES),
+    nodes = fields.List(TypedNode(), required=True, validate=validate.Length(max=N.MAX_NODES),
                         metadata={"description": "the ordered flow: 'assign provider' first, 'complete project' "
                                                  f"last, at most {N.MAX_NODES} nodes at every depth together",
                                   "example": EXAMPLE_FLOW})
@@ -134,8 +181,15 @@ class RejectBody(internal.RejectSchema):
                       metadata={"example": "The acceptance node needs a timeout."})
 
 
+# a number or an ISO date, as ``FieldSchema.bounds_are_scalars`` accepts it
+_BOUND = {"anyOf": [{"type": "number", "minimum": INT64_MIN, "maximum": INT64_MAX},
+                    {"type": "string", "format": "date"}]}
+
+
 class FormField(internal.FieldSchema):
-    pass
+    min = fields.Raw(allow_none=True, load_default=None,
+                     metadata={"description": "number, or ISO date for dates", **_BOUND})
+    max = fields.Raw(allow_none=True, load_default=None, metadata=dict(_BOUND))
 
 
 class FormBody(PathErrors, internal.FormInputSchema):
@@ -199,3 +253,12 @@ class ProductPage(Schema):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+class VersionPath(Schema):
+    """The ``{version}`` of a template's version paths (the other path values are ids)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    version = Int64(minimum=1, maximum=99_999, required=True, metadata={"example": 1})

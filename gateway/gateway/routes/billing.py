@@ -86,10 +86,11 @@ class BillingRoutes:
         return json_response(self.services.billing.confirm_customer(customer_id))
 
     @route("PUT", "/api/v1/billing/price-lock", summary="Set the price-lock period (operator)", tags=TAGS,
-           body=BillingPriceLockBody, response=BillingPriceLockBody, roles=OPERATOR, errors=(400,))
+           body=BillingPriceLockBody, response=BillingPriceLockBody, roles=OPERATOR, errors=(422,))
     def billing_set_price_lock(self, request):
         """BIL-8. During it suppliers cannot change prices or cancel subscriptions (listing and
-        delisting still work); customers cannot cancel or pause subscriptions."""
+        delisting still work); customers cannot cancel or pause subscriptions. A lock that ends
+        before it starts answers 422."""
         body = BillingPriceLockBody().dump(read_json(request, BillingPriceLockBody()))
         return json_response(self.services.billing.set_price_lock(body))
 
@@ -104,9 +105,10 @@ class BillingRoutes:
         return json_response(self.services.billing.set_fulfilment_url(read_json(request, BillingFulfilmentUrlBody())))
 
     @route("POST", "/api/v1/billing/products", summary="Publish a product (supplier)", tags=TAGS,
-           body=BillingNewProductBody, response=BillingProductView, status=201, roles=SUPPLIER, errors=(403,))
+           body=BillingNewProductBody, response=BillingProductView, status=201, roles=SUPPLIER, errors=(403, 409))
     def billing_publish_product(self, request):
-        """BIL-3. Visible to the customer organisations in `visible_to`; prices in minor units."""
+        """BIL-3. Visible to the customer organisations in `visible_to`; prices in minor units. A code
+        you already use answers 409."""
         body = read_json(request, BillingNewProductBody())
         return json_response(self.services.billing.publish_product(body), status=201)
 
@@ -186,7 +188,8 @@ class BillingRoutes:
 
     @route("POST", "/api/v1/billing/orders", summary="Place an order by product code (enterprise system)",
            tags=TAGS, body=BillingPlaceOrderBody, response=BillingPlacedOrder, status=201, roles=CUSTOMER,
-           errors=(422,))
+           errors=(422,), idempotency_required=True,
+           responses={200: "The same Idempotency-Key was used before: the order it placed"})
     def billing_place_order(self, request):
         """BIL-4..BIL-7. Needs an `Idempotency-Key` header: the same key returns the first order (200).
         Routed round-robin among the suppliers you subscribe to for the code; the amount is held on
@@ -256,7 +259,8 @@ class BillingRoutes:
            body=BillingReconcileBody, response=BillingReconciliationView, roles=OPERATOR, errors=(503,))
     def billing_reconcile(self, request):
         """BIL-11. The ledger against the payment provider's settlement file of the day, and the
-        orders against each supplier's order report (`supplier_reports`); lists every mismatch."""
+        orders against each supplier's order report (`supplier_reports`); lists every mismatch. 503
+        when the payment provider does not answer (retry later)."""
         body = BillingReconcileBody().dump(read_json(request, BillingReconcileBody()))
         return json_response(self.services.billing.reconcile(body))
 

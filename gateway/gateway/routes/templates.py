@@ -21,13 +21,13 @@ from gateway.api.templates import (
     TemplatePage,
     TemplateQuery,
     TemplateVersion,
+    VersionPath,
 )
 from gateway.api.templates import Preview as PreviewOut
 from gateway.api.templates import Product as ProductOut
 from gateway.api.templates import Template as TemplateOut
 from gateway.web import json_response, read_json, read_query, route
 from platform_contracts.roles import PLATFORM_OPERATOR, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER
-from platform_kit.errors import ValidationFailed
 
 READERS = (PLATFORM_OPERATOR, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER)
 EDITORS = (PLATFORM_OPERATOR, VENDOR_ADMIN)
@@ -83,23 +83,23 @@ class TemplateRoutes:
 
     @route("GET", "/api/v1/service-templates/<template_id>/versions/<version>",
            summary="One version, with its changes against the previous one", tags=TAGS, response=TemplateVersion,
-           roles=READERS, errors=(404,))
+           roles=READERS, errors=(404,), path=VersionPath)
     def get_version(self, request, template_id, version):
-        return json_response(self.services.template.get_version(template_id, _number(version)))
+        return json_response(self.services.template.get_version(template_id, version))
 
     @route("POST", "/api/v1/service-templates/<template_id>/versions/<version>/approve",
            summary="Approve a published version (platform operator)", tags=TAGS, response=TemplateOut,
-           roles=OPERATOR, errors=(404, 422))
+           roles=OPERATOR, errors=(404, 422), path=VersionPath)
     def approve_version(self, request, template_id, version):
         """TPL-1. The version becomes the one the template's products use; running projects keep theirs."""
-        return json_response(self.services.template.approve_version(template_id, _number(version)))
+        return json_response(self.services.template.approve_version(template_id, version))
 
     @route("POST", "/api/v1/service-templates/<template_id>/versions/<version>/reject",
            summary="Reject a published version with a reason (platform operator)", tags=TAGS, body=RejectBody,
-           response=TemplateOut, roles=OPERATOR, errors=(404, 422))
+           response=TemplateOut, roles=OPERATOR, errors=(404, 422), path=VersionPath)
     def reject_version(self, request, template_id, version):
         body = read_json(request, RejectBody())
-        return json_response(self.services.template.reject_version(template_id, _number(version), body))
+        return json_response(self.services.template.reject_version(template_id, version, body))
 
     # --- requirement forms ----------------------------------------------------------------------
     @route("GET", "/api/v1/requirement-forms", summary="List the requirement-form templates", tags=TAGS,
@@ -141,7 +141,8 @@ class TemplateRoutes:
         return json_response(self.services.template.list_products(read_query(request, ProductQuery())))
 
     @route("POST", "/api/v1/products", summary="Add a product bound to a published template", tags=TAGS,
-           body=ProductBody, response=SavedProduct, status=201, roles=EDITORS, errors=(404, 422))
+           body=ProductBody, response=SavedProduct, status=201, roles=EDITORS, errors=(404, 422),
+           responses={200: "The product code was saved before: the product, updated"})
     def create_product(self, request):
         """TPL-12. The template must be yours or public and have an approved version; the product
         follows the template's approved version from then on."""
@@ -160,8 +161,3 @@ class TemplateRoutes:
         body = read_json(request, ProductUpdateBody())
         return json_response(self.services.template.save_product({**body, "product_id": product_id}))
 
-
-def _number(version: str) -> int:
-    if not version.isdigit() or not 0 < int(version) < 100_000:
-        raise ValidationFailed("The version is a positive number.", {"version": ["not a version number"]})
-    return int(version)

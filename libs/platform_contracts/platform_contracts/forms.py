@@ -145,6 +145,11 @@ def form_errors(fields: list[dict]) -> dict[str, list[str]]:
         if len(set(options)) != len(options):
             errors[f"{at}.options"] = ["Each option may appear once."]
         for low, high in (("min_length", "max_length"), ("min", "max")):
-            if field.get(low) is not None and field.get(high) is not None and field[low] > field[high]:
+            a, b = field.get(low), field.get(high)
+            if a is None or b is None:
+                continue
+            if isinstance(a, str) != isinstance(b, str):  # a date and a number cannot be compared
+                errors[f"{at}.{low}"] = [f"{low} and {high} must both be numbers or both dates."]
+            elif a > b:
                 errors[f"{at}.{low}"] = [f"{low} cannot be greater than {high}."]
     return errors

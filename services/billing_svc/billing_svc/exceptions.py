@@ -17,6 +17,14 @@ class IdempotencyConflict(Conflict):
     """The same idempotency key was used before for a different effect."""
 
 
+class ProductCodeTaken(Conflict):
+    """BIL-3: a supplier's product codes are unique (orders name a product by its code)."""
+
+
+class EmptyPeriod(Unprocessable):
+    """BIL-8: a price lock that ends before it starts (each time is well formed; together they are not)."""
+
+
 class HoldNotPending(Unprocessable):
     """A hold can be posted or voided once (it is pending → posted | voided)."""
 

@@ -26,7 +26,15 @@ from billing_svc.domain.ledger import positive_amount
 from billing_svc.domain.orders import SENT, Order, PaymentRequest
 from billing_svc.domain.parties import Customer
 from billing_svc.domain.stages import Stage, StagedContract
-from billing_svc.exceptions import BadInput, BillingNotFound, InsufficientCredit, NotAllowed, NotSubscribed
+from billing_svc.exceptions import (
+    BadInput,
+    BillingNotFound,
+    EmptyPeriod,
+    InsufficientCredit,
+    NotAllowed,
+    NotSubscribed,
+    ProductCodeTaken,
+)
 from platform_contracts.actor import Actor
 from platform_contracts.nodes import CONFIRM
 from platform_contracts.roles import CUSTOMER, ISV
@@ -101,7 +109,7 @@ def get_customer(customer_id: str, actor: Actor, uow) -> Customer:
 
 def set_price_lock(actor: Actor, body: dict, uow) -> PriceLock:
     if body["ends_at"] <= body["starts_at"]:
-        raise BadInput("The lock must end after it starts.", {"ends_at": ["must be after starts_at"]})
+        raise EmptyPeriod("The lock must end after it starts.", {"ends_at": ["must be after starts_at"]})
     lock = PriceLock(body["starts_at"], body["ends_at"])
     uow.price_locks.set(lock, actor.user_id)
     uow.commit()
@@ -116,8 +124,12 @@ def set_fulfilment_url(actor: Actor, url: str, uow) -> dict:
 
 
 def publish_product(actor: Actor, body: dict, uow) -> Product:
-    """BIL-3: a supplier publishes a product visible to the customers it names."""
-    product = Product(id=str(uuid.uuid4()), supplier_id=_supplier_org(actor), code=body["code"], name=body["name"],
+    """BIL-3: a supplier publishes a product visible to the customers it names; its code is new
+    among the supplier's products (a repeated code is a conflict, not a second product)."""
+    supplier_id = _supplier_org(actor)
+    if uow.products.list(supplier_id=supplier_id, code=body["code"], limit=1)[1]:
+        raise ProductCodeTaken(f"You already have a product with code {body['code']}.", {"code": ["already used"]})
+    product = Product(id=str(uuid.uuid4()), supplier_id=supplier_id, code=body["code"], name=body["name"],
                       face_value=body["face_value"], price=body["price"], currency=body["currency"],
                       listed=body.get("listed", True), visible_to=sorted(set(body.get("visible_to", []))))
     uow.products.add(product)

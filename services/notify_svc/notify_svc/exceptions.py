@@ -2,8 +2,9 @@
 from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 
 
-class TemplateInvalid(ValidationFailed):
-    """A message template that does not render: unknown variable, syntax error, missing content."""
+class TemplateInvalid(Unprocessable):
+    """A message template that does not render: unknown variable, syntax error, missing content.
+    422, not 400: the fields are each well formed, it is their combination that cannot be sent."""
 
 
 class TemplateNotFound(NotFound):
@@ -26,8 +27,9 @@ class NotResendable(Unprocessable):
     """Only a failed or skipped delivery is sent again by hand."""
 
 
-class WebhookUrlRefused(ValidationFailed):
-    """Not http(s), or it points into the platform's own network (loopback, private addresses)."""
+class WebhookUrlRefused(Unprocessable):
+    """Not http(s), or it points into the platform's own network (loopback, private addresses).
+    422: where a host name leads is only known by resolving it, no schema can state it."""
 
 
 class UnknownEventType(ValidationFailed):

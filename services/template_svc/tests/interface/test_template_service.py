@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select
 from platform_contracts import nodes as N
 from platform_contracts.actor import Actor
 from platform_contracts.roles import ISV, OPERATOR, PLATFORM_OPERATOR, VENDOR_ADMIN
-from platform_kit.errors import NotFound, ValidationFailed
+from platform_kit.errors import NotFound, Unprocessable, ValidationFailed
 from platform_kit.tables import outbox_events
 from project_svc.service import ProjectService
 from template_svc.adapters.orm import TemplateRow
@@ -154,12 +154,13 @@ def test_TPL11_bad_input_is_refused_naming_the_field_and_nothing_is_stored(platf
         ({"name": "x", "nodes": [{"key": "a", "kind": "teleport", "name": "A"}]}, "nodes[0].kind"),
         ({"name": "x", "nodes": many}, "nodes"),
         ({"name": "x" * 1_000_000, "nodes": flow()}, "name"),
-        ({"name": "x", "nodes": looping}, "nodes[2].children[0].key"),
-        ({"name": "x", "nodes": reminder}, "nodes[2].reminders[0].message_template"),
+        # the flow as a whole (a loop, a reference to an unknown message template): a business refusal
+        ({"name": "x", "nodes": looping}, "nodes[2].children[0].key", Unprocessable),
+        ({"name": "x", "nodes": reminder}, "nodes[2].reminders[0].message_template", Unprocessable),
     ]
     with as_(vendor()) as rpc:
-        for payload, field in cases:
-            with pytest.raises(ValidationFailed) as refused:
+        for payload, field, *refusal in cases:
+            with pytest.raises(refusal[0] if refusal else ValidationFailed) as refused:
                 rpc.template.save_new_template(payload)
             assert field in refused.value.fields, (field, refused.value.fields)
     assert template_count() == before
