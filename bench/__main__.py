@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument("--profile", action="store_true", help="py-spy every platform process during the flow")
     parser.add_argument("--replicas", action="append", default=[], metavar="SERVICE=N",
-                        help="run N processes of a service (e.g. project=2); the gateway is one port")
+                        help="run N processes of a service (e.g. project=2; gateway=2 shares one port)")
     args = parser.parse_args(argv)
 
     api = rabbit.Client("http://guest:guest@127.0.0.1:15672")
@@ -360,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         for wanted in args.replicas:  # replicas share the service's queues: RabbitMQ spreads the work
             name, _, count = wanted.partition("=")
             spec = next(s for s in specs if s.name == name)
-            specs += [ProcessSpec(f"{name}-{k}", spec.module, spec.port + 50 * k) for k in range(1, int(count))]
+            # gateways share one port: eventlet listens with SO_REUSEPORT and the kernel spreads connections
+            specs += [ProcessSpec(f"{name}-{k}", spec.module, spec.port if name == "gateway" else spec.port + 50 * k)
+                      for k in range(1, int(count))]
         stack = Stack(specs, env=env, log_dir=Path("var/bench-logs"))
         base = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
         out("the platform ...")
