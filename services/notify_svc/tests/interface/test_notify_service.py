@@ -21,7 +21,7 @@ from notify_svc.testing import HttpPeer, SmtpSink
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER, OPERATOR, PLATFORM_OPERATOR
 from platform_kit.clock import isoformat, utcnow
-from platform_kit.errors import ValidationFailed
+from platform_kit.errors import Unprocessable
 from platform_kit.topology import declare
 
 OPERATOR_ACTOR = Actor("op-user", "op-org", OPERATOR, (PLATFORM_OPERATOR,))
@@ -165,7 +165,7 @@ def test_NTF1_templates_are_seeded_validated_and_previewed(notify, wait_until):
         page = wait_until(lambda: (p := rpc.notify.list_templates({"name": "complete project"}))["total"] and p,
                           message="the default templates")
         assert "complete project – notify customer" in [t["name"] for t in page["items"]]
-        with pytest.raises(ValidationFailed) as refused:
+        with pytest.raises(Unprocessable) as refused:  # each field is fine; together they do not render
             rpc.notify.create_template({
                 "name": f"design {uuid.uuid4().hex[:6]} – notify customer", "variables": [{"name": "order_id"}],
                 "contents": [{"body": "{{ order_id }} {{ unknown_thing }}"}], "channels": ["email"]})
@@ -179,7 +179,7 @@ def test_GW5_a_webhook_endpoint_down_for_a_while_receives_every_event_once_signe
     org = f"c-{uuid.uuid4().hex[:8]}"
     admin = Actor(f"u-{uuid.uuid4().hex[:8]}", org, CUSTOMER, ("customer",))
     with as_(admin) as rpc:
-        with pytest.raises(ValidationFailed):
+        with pytest.raises(Unprocessable):
             rpc.notify.create_webhook_endpoint({"url": "ftp://example.com/x", "event_types": ["project_completed"]})
         endpoint = rpc.notify.create_webhook_endpoint({"url": peers["hook"].url + "/hooks",
                                                        "event_types": ["project_completed"]})
