@@ -25,7 +25,7 @@ from datetime import datetime
 
 from nameko import config
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, delete, event, text
+from sqlalchemy import create_engine, delete, event, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -37,6 +37,7 @@ from platform_kit.logs import current_correlation_id
 from platform_kit.tables import deadlines, outbox_events, processed_events
 
 log = logging.getLogger(__name__)
+DEADLINE_BATCH = 1000
 
 
 def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5,
@@ -111,10 +112,12 @@ class UnitOfWork:
         self.emitted: list[dict] = []       # emitted in the transaction now open
         self.published: list[dict] = []     # committed, on their way out through the relay
         self.commits = 0
+        self._deadlines: dict[tuple[str, str], dict | None] = {}
         for name, factory in (repositories or {}).items():
             setattr(self, name, factory(session))
 
     def commit(self) -> None:
+        self._write_deadlines()
         self.session.commit()
         self.commits += 1
         self.published.extend(self.emitted)
@@ -123,6 +126,7 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self.emitted = []
+        self._deadlines = {}
 
     def emit(self, event_type: str, data: dict, *, occurred_at: datetime | None = None) -> dict:
         """Write an event to the outbox in this transaction; it is published after commit."""
@@ -159,21 +163,35 @@ class UnitOfWork:
         return result.rowcount == 1
 
     def schedule(self, kind: str, key: str, due_at: datetime, payload: dict | None = None) -> None:
-        """Set (or move) the durable deadline ``kind``/``key``; it fires once at ``due_at``."""
+        """Set (or move) the durable deadline ``kind``/``key``; it fires once at ``due_at``.
+
+        Deadlines are written when the unit of work commits, all in one statement per batch, so a
+        use case that moves thousands (a calendar change reaching every open ticket) costs a few
+        round trips, not one per deadline. The last word on a key within the unit of work wins.
+        """
         if due_at.tzinfo is None:
             raise ValueError("deadline due_at must be timezone-aware")
-        stmt = pg_insert(deadlines).values(
-            kind=kind, key=key, due_at=due_at, payload=payload or {},
-            correlation_id=current_correlation_id(),
-        )
-        self.session.execute(stmt.on_conflict_do_update(
-            constraint="uq_deadlines_kind_key",
-            set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload,
-                  "attempts": 0, "locked_until": None, "last_error": None},
-        ))
+        self._deadlines[(kind, key)] = {"kind": kind, "key": key, "due_at": due_at, "payload": payload or {},
+                                        "correlation_id": current_correlation_id()}
 
     def cancel_deadline(self, kind: str, key: str) -> None:
-        self.session.execute(delete(deadlines).where(deadlines.c.kind == kind, deadlines.c.key == key))
+        self._deadlines[(kind, key)] = None
+
+    def _write_deadlines(self) -> None:
+        pending, self._deadlines = self._deadlines, {}
+        upserts = [row for row in pending.values() if row is not None]
+        cancels = [key for key, row in pending.items() if row is None]
+        for start in range(0, len(upserts), DEADLINE_BATCH):
+            stmt = pg_insert(deadlines).values(upserts[start:start + DEADLINE_BATCH])
+            self.session.execute(stmt.on_conflict_do_update(
+                constraint="uq_deadlines_kind_key",
+                set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload,
+                      "correlation_id": stmt.excluded.correlation_id,
+                      "attempts": 0, "locked_until": None, "last_error": None},
+            ))
+        for start in range(0, len(cancels), DEADLINE_BATCH):
+            batch = cancels[start:start + DEADLINE_BATCH]
+            self.session.execute(delete(deadlines).where(tuple_(deadlines.c.kind, deadlines.c.key).in_(batch)))
 
 
 class Db:

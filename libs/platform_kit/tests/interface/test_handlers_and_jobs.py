@@ -134,8 +134,10 @@ class Reminders:
 
 def _schedule(key: str, seconds: float, payload: dict) -> None:
     engine = create_engine(config["BILLING_DATABASE_URL"])
-    with Session(engine) as session, session.begin():
-        UnitOfWork(session, "reminders").schedule("remind", key, utcnow() + timedelta(seconds=seconds), payload)
+    with Session(engine) as session:
+        uow = UnitOfWork(session, "reminders")
+        uow.schedule("remind", key, utcnow() + timedelta(seconds=seconds), payload)
+        uow.commit()
     engine.dispose()
 
 
