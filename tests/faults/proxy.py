@@ -99,6 +99,10 @@ class TcpProxy:
 
     def refuse(self) -> None:
         if self._listener is not None:
+            try:  # wakes the thread blocked in accept(); close() alone does not on Linux
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         self.drop()
