@@ -143,7 +143,8 @@ def closed_request_schemas(document: dict, classes: dict[str, type]) -> None:
     """``additionalProperties: false`` on every request schema that refuses unknown fields.
 
     apispec states it only when a schema's ``Meta`` names ``unknown``; marshmallow refuses
-    unknown fields by default too, so the effective option of each class decides here. Only
+    unknown fields by default too, so the effective option of each class decides here (and a
+    class's ``Meta.json_schema`` adds what its cross-field validators enforce). Only
     schemas reachable from a request body: what a response may carry is the service's to say."""
     components = document.get("components", {}).get("schemas", {})
     pending = [op["requestBody"]["content"]["application/json"]["schema"]
@@ -160,6 +161,9 @@ def closed_request_schemas(document: dict, classes: dict[str, type]) -> None:
                     cls = classes.get(name)
                     if cls is not None and cls.opts.unknown == RAISE:
                         components[name].setdefault("additionalProperties", False)
+                    # a rule across fields that marshmallow checks in a validator, stated as JSON
+                    # Schema by the class (``Meta.json_schema``, e.g. a oneOf of required fields)
+                    components[name].update(copy.deepcopy(getattr(getattr(cls, "Meta", None), "json_schema", {})))
                     pending.append(components[name])
             pending.extend(node.values())
         elif isinstance(node, list):

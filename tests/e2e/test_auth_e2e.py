@@ -143,7 +143,7 @@ def test_ORG4_GW2_a_first_log_in_may_only_read_me_change_the_password_or_sign_ou
     assert me.status_code == 200 and me.json()["user"]["must_change_password"] is True
     refused = http.post(e2e.url("/api/v1/auth/password"), headers=pending,
                         json={"current_password": "not-the-one-time-password", "new_password": NEW_PASSWORD})
-    assert refused.status_code == 400 and "current_password" in refused.json()["fields"]
+    assert refused.status_code == 422 and "current_password" in refused.json()["fields"]
     changed = http.post(e2e.url("/api/v1/auth/password"), headers=pending,
                         json={"current_password": initial, "new_password": NEW_PASSWORD})
     assert changed.status_code == 200, changed.text

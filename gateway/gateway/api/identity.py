@@ -7,7 +7,7 @@ checked-in docs/openapi.json shows the change, so /api/v1 never changes silently
 """
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from identity_svc.calendar_import_schemas import (
     CalendarCoverageSchema,
@@ -45,6 +45,7 @@ from identity_svc.schemas import (
     UserSchema,
     UserWithPasswordSchema,
 )
+from platform_kit.workcal import DayKind
 
 
 class LoginBody(LoginSchema):
@@ -59,6 +60,46 @@ class LogoutBody(LogoutSchema):
 
     class Meta:
         exclude = ("access_token",)
+
+
+class CalendarYearPath(Schema):
+    """The ``{year}`` of ``/calendar/{year}``: the years the calendar serves."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(required=True, strict=False, validate=validate.Range(min=1900, max=2199),
+                          metadata={"example": 2026})
+
+
+class CalendarDayPath(Schema):
+    """The ``{day}`` of ``/calendar/days/{day}``: a date."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    day = fields.Date(required=True, metadata={"example": "2026-10-10"})
+
+
+class CalendarImportDay(Strict):
+    day = fields.Date(required=True, metadata={"example": "2027-01-01", "description": "a day of `year`"})
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in DayKind]))
+    name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "New Year's Day"})
+
+
+class CalendarImportBody(CalendarImportSchema):
+    """Exactly one of ``days`` (rows as JSON) or ``csv`` (a header ``day,kind,name`` and one row per
+    day). What the rows say is checked as a whole afterwards (a day outside ``year``, a day listed
+    twice, a kind that does not fit the date, a CSV row that is not a day): 422 naming each row."""
+
+    class Meta:
+        unknown = RAISE
+        json_schema = {"oneOf": [{"required": ["days"]}, {"required": ["csv"]}]}
+
+    days = fields.List(fields.Nested(CalendarImportDay), load_default=None, allow_none=False,
+                       validate=validate.Length(min=1, max=366))
+    csv = fields.String(load_default=None, allow_none=False, validate=validate.Length(min=1, max=100_000),
+                        metadata={"example": "day,kind,name\n2027-01-01,holiday,New Year's Day\n"})
 
 
 class CalendarDayBody(Strict):
@@ -96,6 +137,9 @@ __all__ = [
     "UserSchema",
     "UserWithPasswordSchema",
     "CalendarDayBody",
+    "CalendarImportBody",
+    "CalendarDayPath",
+    "CalendarYearPath",
     "LoginBody",
     "LogoutBody",
 ]

@@ -10,9 +10,11 @@ from gateway.api.identity import (
     AuditPageSchema,
     CalendarCoverageSchema,
     CalendarDayBody,
+    CalendarDayPath,
+    CalendarImportBody,
     CalendarImportResultSchema,
-    CalendarImportSchema,
     CalendarSchema,
+    CalendarYearPath,
     ChangePasswordSchema,
     CreateDepartmentSchema,
     CreatedOrganisationSchema,
@@ -39,7 +41,6 @@ from gateway.api.identity import (
 )
 from gateway.web import json_response, read_json, read_query, route
 from platform_contracts.roles import PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
-from platform_kit.errors import ValidationFailed
 
 ADMINS = (PLATFORM_OPERATOR, VENDOR_ADMIN, PROVIDER_ADMIN)
 ISV_ADMINS = (VENDOR_ADMIN, PROVIDER_ADMIN)
@@ -78,9 +79,10 @@ class IdentityRoutes:
         return json_response(self.services.identity.logout(token, body.get("refresh_token")))
 
     @route("POST", "/api/v1/auth/password", summary="Change your password", tags=("auth",),
-           body=ChangePasswordSchema, pending_password_ok=True, errors=(429,))
+           body=ChangePasswordSchema, pending_password_ok=True, errors=(422, 429))
     def change_password(self, request):
-        """ORG-4. Every token and refresh token you hold stops working: sign in again."""
+        """ORG-4. Every token and refresh token you hold stops working: sign in again. A wrong
+        `current_password` answers 422 (and counts as a failed log-in)."""
         return json_response(self.services.identity.change_password(read_json(request, ChangePasswordSchema())))
 
     @route("GET", "/api/v1/me", summary="You: user, organisation, roles, department and your menus",
@@ -157,14 +159,16 @@ class IdentityRoutes:
     # --- departments ------------------------------------------------------------------------
 
     @route("POST", "/api/v1/departments", summary="Create a department", tags=("departments",),
-           body=CreateDepartmentSchema, response=DepartmentSchema, status=201, roles=ISV_ADMINS, errors=(404,))
+           body=CreateDepartmentSchema, response=DepartmentSchema, status=201, roles=ISV_ADMINS, errors=(404, 422))
     def create_department(self, request):
+        """A `parent_id` that is not a department of your organisation answers 422."""
         body = read_json(request, CreateDepartmentSchema())
         return json_response(self.services.identity.create_department(body), status=201)
 
     @route("GET", "/api/v1/departments", summary="Your organisation's department tree", tags=("departments",),
-           response=DepartmentTreeSchema)
+           response=DepartmentTreeSchema, errors=(422,))
     def list_departments(self, request):
+        """A customer organisation or the operator's has no departments: 422."""
         return json_response(self.services.identity.list_departments())
 
     @route("PATCH", "/api/v1/departments/<department_id>", summary="Rename or move a department",
@@ -182,35 +186,39 @@ class IdentityRoutes:
     # --- the working calendar ---------------------------------------------------------------
 
     @route("GET", "/api/v1/calendar/<year>", summary="The working calendar of a year", tags=("calendar",),
-           response=CalendarSchema, tenant_scoped=False)
+           response=CalendarSchema, tenant_scoped=False, path=CalendarYearPath)
     def calendar(self, request, year):
         """ORG-6. Every day that is not a plain weekday or weekend: statutory holidays and
         make-up working days, and the operator's changes. `covers` is false, with a `note`, for a
         year without statutory data (only weekends count as days off then)."""
-        if not year.isdigit():
-            raise ValidationFailed("The year must be a number, e.g. 2026.", {"year": ["not a number"]})
-        return json_response(self.services.identity.calendar(int(year)))
+        return json_response(self.services.identity.calendar(year))
 
     @route("PUT", "/api/v1/calendar/days/<day>", summary="Make a day a holiday, a working day ...",
-           tags=("calendar",), body=CalendarDayBody, roles=(PLATFORM_OPERATOR,), tenant_scoped=False)
+           tags=("calendar",), body=CalendarDayBody, roles=(PLATFORM_OPERATOR,), tenant_scoped=False,
+           path=CalendarDayPath, errors=(422,))
     def set_calendar_day(self, request, day):
+        """ORG-6. A kind that does not fit the date (a make-up working day on a weekday) answers 422."""
         body = read_json(request, CalendarDayBody())
-        return json_response(self.services.identity.set_calendar_day(day, body["kind"], body["name"]))
+        return json_response(self.services.identity.set_calendar_day(day.isoformat(), body["kind"], body["name"]))
 
     @route("DELETE", "/api/v1/calendar/days/<day>", summary="Undo the operator's change of a day",
-           tags=("calendar",), roles=(PLATFORM_OPERATOR,), tenant_scoped=False)
+           tags=("calendar",), roles=(PLATFORM_OPERATOR,), tenant_scoped=False,
+           path=CalendarDayPath)
     def remove_calendar_day(self, request, day):
-        return json_response(self.services.identity.remove_calendar_day(day))
+        return json_response(self.services.identity.remove_calendar_day(day.isoformat()))
 
     @route("POST", "/api/v1/calendar/imports", summary="Import a whole year of holidays and make-up days",
-           tags=("calendar",), body=CalendarImportSchema, response=CalendarImportResultSchema,
-           roles=(PLATFORM_OPERATOR,))
+           tags=("calendar",), body=CalendarImportBody, response=CalendarImportResultSchema,
+           roles=(PLATFORM_OPERATOR,), errors=(422,))
     def import_calendar_year(self, request):
         """ORG-6, PRJ-4. `{"year": 2027, "days": [{"day", "kind", "name"}]}` or `{"year": 2027, "csv":
         "day,kind,name\\n2027-01-01,holiday,New Year's Day\\n..."}`; kind is holiday, makeup_workday,
-        workday or weekend. Every row is checked first and each bad one named; then every changed
+        workday or weekend; exactly one of `days` and `csv`. Every row is checked first and each bad
+        one named (422: a day outside `year`, listed twice, a kind that does not fit the date, a CSV
+        row that is not a day); then every changed
         day is stored and announced (`calendar_changed`), so all services count with it."""
-        return json_response(self.services.identity.import_calendar_year(read_json(request, CalendarImportSchema())))
+        body = CalendarImportBody().dump(read_json(request, CalendarImportBody()))
+        return json_response(self.services.identity.import_calendar_year(body))
 
     @route("GET", "/api/v1/calendar/coverage", summary="Whether next year's calendar is known (alert)",
            tags=("calendar",), response=CalendarCoverageSchema)
@@ -224,4 +232,6 @@ class IdentityRoutes:
     @route("GET", "/api/v1/audit-log", summary="Security-relevant changes, newest first", tags=("audit",),
            query=AuditFilterSchema, response=AuditPageSchema, roles=(PLATFORM_OPERATOR,))
     def audit_log(self, request):
-        return json_response(self.services.identity.audit_log(read_query(request, AuditFilterSchema())))
+        # dumped to ISO text before the RPC, so a year before 1000 travels as the date it is
+        query = AuditFilterSchema().dump(read_query(request, AuditFilterSchema()))
+        return json_response(self.services.identity.audit_log(query))

@@ -88,7 +88,7 @@ class CreateUserSchema(ContactSchema):
     login_name = fields.String(required=True, validate=LOGIN_NAME)
     department_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
     roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
-                        validate=validate.Length(max=len(ROLES)))
+                        validate=validate.Length(min=1, max=len(ROLES)))
 
 
 class UpdateUserSchema(Strict):
@@ -105,7 +105,7 @@ class UpdateUserSchema(Strict):
 
 class AssignRolesSchema(Strict):
     roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
-                        validate=validate.Length(max=len(ROLES)))
+                        validate=validate.Length(min=1, max=len(ROLES)))
 
 
 class UserFilterSchema(Strict):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from identity_svc.domain.events import Event
-from identity_svc.exceptions import InvalidValue
+from identity_svc.exceptions import NotAllowedNow
 from platform_kit.workcal import CalendarDay, default_calendar, statutory_days
 
 
@@ -34,7 +34,7 @@ class CalendarOverride:
         try:
             entry = CalendarDay(day, kind, name.strip())
         except ValueError as err:
-            raise InvalidValue("This kind of day does not fit that date.", {"kind": [str(err)]}) from None
+            raise NotAllowedNow("This kind of day does not fit that date.", {"kind": [str(err)]}) from None
         override = cls(entry.day, entry.kind.value, entry.name, by, now)
         return override, Event("calendar_changed", {"day": day.isoformat(), "kind": override.kind,
                                                     "name": override.name})

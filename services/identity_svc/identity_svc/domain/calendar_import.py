@@ -8,7 +8,9 @@ the operator enters next year's days as soon as the State Council publishes them
 
 ``kind`` is one of ``platform_kit.workcal.DayKind`` (holiday, makeup_workday, workday, weekend); every
 day must lie in the year named by the request. All rows are checked before any is stored, and
-every bad row is named (``days[3].kind``), so an import is all or nothing.
+every bad row is named (``days[3].kind``), so an import is all or nothing. The refusals are 422:
+the gateway's schema states the shape of JSON rows, what is left (a day outside the year, a day
+listed twice, the rows of a CSV text) no JSON Schema can say.
 
 ``coverage_alert``: from 1 November, a next year with neither statutory data nor operator
 entries is reported, so the operator imports it before deadlines land there.
@@ -19,7 +21,7 @@ import csv
 import io
 from datetime import date
 
-from identity_svc.exceptions import InvalidValue
+from identity_svc.exceptions import NotAllowedNow
 from platform_kit.workcal import CalendarDay, DayKind
 
 MAX_DAYS = 366
@@ -29,16 +31,16 @@ ALERT_FROM_MONTH = 11
 def parse_csv(text: str) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if reader.fieldnames is None or not {"day", "kind"} <= {f.strip() for f in reader.fieldnames}:
-        raise InvalidValue("The CSV needs a header line: day,kind,name.", {"csv": ["header day,kind,name"]})
+        raise NotAllowedNow("The CSV needs a header line: day,kind,name.", {"csv": ["header day,kind,name"]})
     return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
 
 
 def checked_days(year: int, rows: list[dict]) -> list[CalendarDay]:
     """The rows as calendar days of ``year``, or a refusal naming every bad row."""
     if not rows:
-        raise InvalidValue("The import has no days.", {"days": ["at least one day"]})
+        raise NotAllowedNow("The import has no days.", {"days": ["at least one day"]})
     if len(rows) > MAX_DAYS:
-        raise InvalidValue(f"At most {MAX_DAYS} days per import.", {"days": [f"at most {MAX_DAYS}"]})
+        raise NotAllowedNow(f"At most {MAX_DAYS} days per import.", {"days": [f"at most {MAX_DAYS}"]})
     errors: dict[str, list[str]] = {}
     days: dict[date, CalendarDay] = {}
     for i, row in enumerate(rows):
@@ -63,7 +65,7 @@ def checked_days(year: int, rows: list[dict]) -> list[CalendarDay]:
         except ValueError as err:
             errors[f"{where}.kind"] = [str(err)]
     if errors:
-        raise InvalidValue("Some days of the import are not valid; nothing was stored.", errors)
+        raise NotAllowedNow("Some days of the import are not valid; nothing was stored.", errors)
     return sorted(days.values(), key=lambda d: d.day)
 
 

@@ -164,7 +164,7 @@ class DepartmentTree:
 
     def _require(self, department_id: str, field: str) -> None:
         if department_id not in self.by_id:
-            raise InvalidValue("No such department in this organisation.",
+            raise NotAllowedNow("No such department in this organisation.",
                                {field: [f"department {department_id} is not in this organisation"]})
 
     def _check_name(self, parent_id: str | None, name: str, ignore: str | None = None) -> str:

@@ -14,6 +14,7 @@ from identity_svc.exceptions import (
     BadCredentials,
     BadRefreshToken,
     InvalidValue,
+    NotAllowedNow,
     SignInRefused,
     TooManyFailedLogins,
 )
@@ -160,7 +161,7 @@ def change_password(actor: Actor | None, cmd: dict, uow, sessions: Sessions) -> 
     _refuse_if_blocked(sessions, counters)
     if not user.password_matches(cmd["current_password"]):
         sessions.failures.add_failure(counters)
-        raise InvalidValue("The current password is not correct.", {"current_password": ["is not correct"]})
+        raise NotAllowedNow("The current password is not correct.", {"current_password": ["is not correct"]})
     now = utcnow()
     user.choose_password(cmd["current_password"], cmd["new_password"], now)
     uow.users.save(user)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
-from platform_kit.errors import Forbidden, Unauthenticated, ValidationFailed
+from platform_kit.errors import Forbidden, Unauthenticated, Unprocessable, ValidationFailed
 
 
 def random_saturday() -> date:
@@ -43,7 +43,7 @@ def test_ORG6_operator_makes_a_saturday_a_working_day_and_other_services_are_tol
 
 def test_ORG6_a_kind_that_does_not_fit_the_weekday_is_refused_naming_kind(rpc, operator):
     saturday = random_saturday()
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(Unprocessable) as err:  # the day and the kind together: 422
         rpc(operator).set_calendar_day(saturday.isoformat(), "workday", "")
     assert "make-up working day" in err.value.fields["kind"][0]
     with pytest.raises(ValidationFailed) as err:

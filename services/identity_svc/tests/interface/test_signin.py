@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from identity_svc.adapters.sessions import RedisFailureCounters
 from identity_svc.domain.login_limits import ACCOUNT, ACCOUNT_AT_ADDRESS, ADDRESS, Counter
-from platform_kit.errors import RateLimited, Unauthenticated, ValidationFailed
+from platform_kit.errors import RateLimited, Unauthenticated, Unprocessable, ValidationFailed
 
 
 def stored_user(db, user_id: str) -> dict:
@@ -170,7 +170,7 @@ def test_GW2_nobody_logs_out_another_users_token(rpc, isv, new_employee, random_
 def test_ORG4_password_change_checks_the_current_password_and_the_policy(rpc, isv, new_employee, actor_of):
     user, one_time = new_employee(isv)
     me = rpc(actor_of(user))
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(Unprocessable) as err:
         me.change_password({"current_password": "not-it-123", "new_password": "Fine12345"})
     assert err.value.fields == {"current_password": ["is not correct"]}
     with pytest.raises(ValidationFailed) as err:

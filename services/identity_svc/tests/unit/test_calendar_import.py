@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from identity_svc.domain.calendar_import import checked_days, coverage_alert, parse_csv
-from identity_svc.exceptions import InvalidValue
+from identity_svc.exceptions import NotAllowedNow
 
 CSV = """day,kind,name
 2027-01-01,holiday,New Year's Day
@@ -24,14 +24,14 @@ def test_ORG6_every_bad_row_is_named_and_nothing_is_taken():
     rows = [{"day": "2027-13-01", "kind": "holiday"}, {"day": "2026-05-01", "kind": "holiday"},
             {"day": "2027-05-01", "kind": "party"}, {"day": "2027-05-03", "kind": "makeup_workday"},
             {"day": "2027-05-04", "kind": "holiday"}, {"day": "2027-05-04", "kind": "holiday"}]
-    with pytest.raises(InvalidValue) as refused:
+    with pytest.raises(NotAllowedNow) as refused:
         checked_days(2027, rows)
     assert set(refused.value.fields) == {"days[0].day", "days[1].day", "days[2].kind", "days[3].kind",
                                          "days[5].day"}
 
 
 def test_ORG6_a_csv_without_its_header_is_refused():
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         parse_csv("2027-01-01,holiday,New Year\n")
 
 

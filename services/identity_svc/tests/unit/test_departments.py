@@ -31,7 +31,7 @@ def test_ORG3_blank_names_and_unknown_parents_are_refused_naming_the_field():
     with pytest.raises(InvalidValue) as err:
         tree().check_create("root", "   ")
     assert err.value.fields == {"name": ["must not be blank"]}
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:  # a reference to nothing: 422, not bad input
         tree().check_create("elsewhere", "X")
     assert "parent_id" in err.value.fields
 

@@ -72,7 +72,7 @@ def test_ORG6_the_operator_overrides_a_day_everyone_reads_it_and_removing_tells_
 
 
 def test_ORG6_a_kind_that_does_not_fit_the_weekday_is_refused_and_only_the_operator_edits(world, next_uow):
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         calendar.set_calendar_day(world.operator, {"day": date(2150, 6, 7), "kind": "workday", "name": ""},
                                   next_uow())
     assert "kind" in err.value.fields

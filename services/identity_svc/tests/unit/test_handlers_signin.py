@@ -11,6 +11,7 @@ from identity_svc.exceptions import (
     BadCredentials,
     BadRefreshToken,
     InvalidValue,
+    NotAllowedNow,
     TooManyFailedLogins,
 )
 from identity_svc.handlers import signin, users
@@ -187,7 +188,7 @@ def test_ORG4_a_password_change_ends_every_sign_in_of_the_user(world, next_uow, 
 
 def test_ORG4_a_wrong_current_password_is_refused_naming_it_and_counted(world, next_uow, sessions):
     uow = next_uow()
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         signin.change_password(world.isv.actor, {"current_password": "nope-1234", "new_password": NEW_PASSWORD},
                                uow, sessions)
     assert err.value.fields == {"current_password": ["is not correct"]} and not uow.committed
