@@ -16,10 +16,25 @@ $(STAMP): requirements.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PA
 
 install: $(STAMP)
 
-run: install            ## the whole platform on 127.0.0.1:8000 with demo data, until Ctrl-C
+# The web console (console/, React + Ant Design + ECharts, built by Vite into console/dist, served
+# by the gateway under /console): npm ci when the lock file changed, a build when a source did.
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.js
+console/node_modules/.installed: console/package.json console/package-lock.json
+	# npm 11 refuses `npm ci` when the lock omits other platforms' optional rollup binaries (an npm
+	# bug); `npm install` then installs the same locked versions
+	cd console && (npm ci --prefer-offline --no-audit --no-fund || npm install --prefer-offline --no-audit --no-fund)
+	touch $@
+
+console/dist/index.html: console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && npm run build
+	touch $@
+
+console: console/dist/index.html
+
+run: install console    ## the whole platform on 127.0.0.1:8000 with demo data, until Ctrl-C
 	$(PY) -m deploy.local
 
-test: install           ## the whole suite against the local PostgreSQL, Redis and RabbitMQ
+test: install console   ## the whole suite against the local PostgreSQL, Redis and RabbitMQ
 	$(PY) -m pytest
 
 lint: install

@@ -1,4 +1,5 @@
-"""Every service and the gateway as its own process, on their own databases and virtual host."""
+"""Every service and the gateway as its own process, on their own databases and virtual host: the
+`e2e` stack shared by tests/e2e (through the gateway's API) and tests/browser (through the web console)."""
 import os
 import secrets
 import signal

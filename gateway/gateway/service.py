@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gateway.openapi import build_spec
 from gateway.routes.billing import BillingRoutes
+from gateway.routes.console import ConsoleRoutes
 from gateway.routes.dispatch import DispatchRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.notifications import NotificationRoutes
@@ -34,7 +35,7 @@ DESCRIPTION = (
 
 
 class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, TemplateRoutes, DispatchRoutes,
-                     BillingRoutes, NotificationRoutes):
+                     BillingRoutes, NotificationRoutes, ConsoleRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()

@@ -1,0 +1,78 @@
+// The gateway's public API, exactly as integrators use it: bearer tokens, JSON errors with a
+// `fields` map (path -> messages), refresh on 401 once, then back to sign-in.
+const KEY = 'console.tokens'
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`)
+    this.status = status
+    this.code = body && body.error
+    this.fields = (body && body.fields) || {}
+  }
+}
+
+let tokens = JSON.parse(localStorage.getItem(KEY) || 'null')
+let onSignedOut = () => {}
+export const setSignedOutHandler = (fn) => { onSignedOut = fn }
+export const getTokens = () => tokens
+export function saveTokens(t) {
+  tokens = t
+  if (t) localStorage.setItem(KEY, JSON.stringify(t)); else localStorage.removeItem(KEY)
+}
+
+let refreshing = null
+async function refresh() {
+  if (!tokens || !tokens.refresh_token) return false
+  if (!refreshing) {
+    refreshing = fetch('/api/v1/auth/refresh', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+    }).then(async (r) => {
+      if (!r.ok) return false
+      saveTokens(await r.json())
+      return true
+    }).finally(() => { setTimeout(() => { refreshing = null }, 0) })
+  }
+  return refreshing
+}
+
+function query(params) {
+  const q = new URLSearchParams()
+  Object.entries(params || {}).forEach(([k, v]) => {
+    if (v !== undefined && v !== null && v !== '') q.append(k, String(v))
+  })
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
+
+export async function api(method, path, { body, params, retry = true } = {}) {
+  const headers = {}
+  if (tokens) headers.Authorization = `Bearer ${tokens.access_token}`
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const r = await fetch(`/api/v1${path}${query(params)}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (r.status === 401 && retry && tokens && !path.startsWith('/auth/')) {
+    if (await refresh()) return api(method, path, { body, params, retry: false })
+    saveTokens(null)
+    onSignedOut()
+  }
+  const text = await r.text()
+  const data = text ? JSON.parse(text) : null
+  if (!r.ok) throw new ApiError(r.status, data)
+  return data
+}
+
+export const get = (path, params) => api('GET', path, { params })
+export const post = (path, body) => api('POST', path, { body: body || {} })
+export const put = (path, body) => api('PUT', path, { body })
+export const patch = (path, body) => api('PATCH', path, { body })
+
+// Refresh shortly before the access token expires, so a page left open keeps working.
+let timer = null
+export function scheduleRefresh() {
+  clearTimeout(timer)
+  if (!tokens || !tokens.expires_in) return
+  timer = setTimeout(async () => { if (await refresh()) scheduleRefresh() },
+    Math.max(5, tokens.expires_in - 30) * 1000)
+}
