@@ -148,7 +148,8 @@ def closed_request_schemas(document: dict, classes: dict[str, type]) -> None:
     schemas reachable from a request body: what a response may carry is the service's to say."""
     components = document.get("components", {}).get("schemas", {})
     pending = [op["requestBody"]["content"]["application/json"]["schema"]
-               for ops in document.get("paths", {}).values() for op in ops.values() if "requestBody" in op]
+               for ops in document.get("paths", {}).values() for op in ops.values()
+               if "application/json" in op.get("requestBody", {}).get("content", {})]
     seen: set[str] = set()
     while pending:
         node = pending.pop()
@@ -193,6 +194,10 @@ def operation_of(service_cls, name: str, r: ApiRoute, method: str, converter) ->
         operation["parameters"] = params
     if r.body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": r.body}}}
+    elif r.max_body:
+        # an upload without a JSON body: the raw file is the body, its type the Content-Type
+        operation["requestBody"] = {"required": True, "content": {"application/octet-stream": {"schema": {
+            "type": "string", "format": "binary", "minLength": 1, "maxLength": r.max_body}}}}
     operation["x-max-body-bytes"] = r.max_body or Limits().max_body_bytes
     schema = ({"type": "array", "items": r.response} if r.many else r.response) if r.response else None
     for code, text in {r.status: "OK", **r.responses}.items():

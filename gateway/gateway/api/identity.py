@@ -102,6 +102,18 @@ class CalendarImportBody(CalendarImportSchema):
                         metadata={"example": "day,kind,name\n2027-01-01,holiday,New Year's Day\n"})
 
 
+class UpdateDepartmentBody(UpdateDepartmentSchema):
+    class Meta:
+        unknown = RAISE
+        json_schema = {"minProperties": 1}  # at least one of the fields (its validator's rule)
+
+
+class UpdateUserBody(UpdateUserSchema):
+    class Meta:
+        unknown = RAISE
+        json_schema = {"minProperties": 1}
+
+
 class CalendarDayBody(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(DAY_KINDS),
                          metadata={"description": "workday, weekend, holiday or makeup_workday"})
@@ -138,6 +150,8 @@ __all__ = [
     "UserWithPasswordSchema",
     "CalendarDayBody",
     "CalendarImportBody",
+    "UpdateDepartmentBody",
+    "UpdateUserBody",
     "CalendarDayPath",
     "CalendarYearPath",
     "LoginBody",

@@ -9,9 +9,18 @@ from marshmallow import Schema, fields, validate
 
 from ticket_svc import schemas as internal
 
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
+def _named(field: str) -> dict:
+    return {"required": [field], "properties": {field: {"type": "string", "minLength": 1}}}
+
 
 class OpenTicketBody(internal.OpenTicketSchema):
-    """Open a ticket about your order, project or product (TKT-1)."""
+    """Open a ticket about your order, project or product (TKT-1): at least one of them is named."""
+
+    class Meta:
+        json_schema = {"anyOf": [_named("order_id"), _named("project_id"), _named("product_id")]}
 
 
 class MessageBody(internal.MessageCreateSchema):
@@ -107,7 +116,8 @@ class ReportView(internal.ReportSchema):
 class AttachmentUpload(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "error.png"})
     content_type = fields.String(load_default="application/octet-stream", metadata={"example": "image/png"})
-    content_base64 = fields.String(required=True, metadata={"description": "the file, base64; at most 20 MB"})
+    content_base64 = fields.String(required=True, validate=[validate.Length(min=4), validate.Regexp(BASE64)],
+                                   metadata={"description": "the file, base64 (RFC 4648, padded); at most 20 MB"})
 
 
 class AttachmentView(internal.AttachmentSchema):

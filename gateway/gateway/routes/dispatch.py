@@ -23,7 +23,8 @@ class DispatchRoutes:
         """DSP-1. The platform operator adds and removes providers (a provider holding projects of
         the product cannot be removed); the vendor admin changes weights (1..10000) and maxima of
         held orders (1..2000) of the same providers. A maximum lowered below what is held keeps the
-        held orders; nothing new is given until below. A raised maximum lets the queue move at once."""
+        held orders; nothing new is given until below. A raised maximum lets the queue move at once.
+        The operator names `vendor_id` (422 without it); a vendor admin's own organisation is the vendor."""
         body = read_json(request, api.ProductProvidersBody())
         items = self.services.dispatch.set_product_providers(body)
         return json_response({"items": items, "total": len(items)})

@@ -32,8 +32,8 @@ from gateway.api.identity import (
     RoleFilterSchema,
     RoleSchema,
     TokenPairSchema,
-    UpdateDepartmentSchema,
-    UpdateUserSchema,
+    UpdateDepartmentBody,
+    UpdateUserBody,
     UserFilterSchema,
     UserPageSchema,
     UserSchema,
@@ -123,7 +123,7 @@ class IdentityRoutes:
         return json_response(self.services.identity.create_user(read_json(request, CreateUserSchema())), status=201)
 
     @route("GET", "/api/v1/users", summary="List users of your organisation", tags=("users",),
-           query=UserFilterSchema, response=UserPageSchema, roles=ADMINS)
+           query=UserFilterSchema, response=UserPageSchema, roles=ADMINS, errors=(404,))
     def list_users(self, request):
         return json_response(self.services.identity.list_users(read_query(request, UserFilterSchema())))
 
@@ -133,11 +133,11 @@ class IdentityRoutes:
         return json_response(self.services.identity.get_user(user_id))
 
     @route("PATCH", "/api/v1/users/<user_id>", summary="Change a user's names, contact, department or active flag",
-           tags=("users",), body=UpdateUserSchema, response=UserSchema, errors=(404, 422))
+           tags=("users",), body=UpdateUserBody, response=UserSchema, errors=(404, 422))
     def update_user(self, request, user_id):
         """You may change your own names and contact details; your organisation's admin may change
         every field. Fields nobody may set here (organisation, roles, password) are refused."""
-        return json_response(self.services.identity.update_user(user_id, read_json(request, UpdateUserSchema())))
+        return json_response(self.services.identity.update_user(user_id, read_json(request, UpdateUserBody())))
 
     @route("PUT", "/api/v1/users/<user_id>/roles", summary="Set a user's roles", tags=("users",),
            body=AssignRolesSchema, response=UserSchema, roles=ISV_ADMINS, errors=(404, 422))
@@ -172,10 +172,10 @@ class IdentityRoutes:
         return json_response(self.services.identity.list_departments())
 
     @route("PATCH", "/api/v1/departments/<department_id>", summary="Rename or move a department",
-           tags=("departments",), body=UpdateDepartmentSchema, response=DepartmentSchema, roles=ISV_ADMINS,
+           tags=("departments",), body=UpdateDepartmentBody, response=DepartmentSchema, roles=ISV_ADMINS,
            errors=(404, 422))
     def update_department(self, request, department_id):
-        body = read_json(request, UpdateDepartmentSchema())
+        body = read_json(request, UpdateDepartmentBody())
         return json_response(self.services.identity.update_department(department_id, body))
 
     @route("DELETE", "/api/v1/departments/<department_id>", summary="Delete an empty department",

@@ -81,13 +81,13 @@ class ProjectRoutes:
         return json_response(result, status=201 if result["created"] else 200)
 
     @route("GET", "/api/v1/projects", summary="List the delivery projects you may see, by status tab",
-           tags=("projects",), query=api.ProjectQuery, response=api.ProjectPage)
+           tags=("projects",), query=api.ProjectQuery, response=api.ProjectPage, errors=(422,))
     def list_projects(self, request):
         """PRJ-2, PRJ-3, PRJ-10. A vendor sees its products' projects, a provider admin its own, an
         employee those given to it (`mine=waiting|handled`), a customer what it bought
         (`as_customer=true` for an ISV's purchased services, ORG-5), the platform operator all
         (ORG-7). `counts` has every tab under the same filters; pass `next_cursor` back as `cursor`
-        for the next page."""
+        for the next page (a cursor this list did not give answers 422)."""
         filters = api.ProjectQuery().dump(read_query(request, api.ProjectQuery()))
         return json_response(self.services.project.list_projects(filters))
 
@@ -215,8 +215,8 @@ class ProjectRoutes:
            tags=("projects",), query=api.ProjectUploadQuery, response=api.ProjectFile, status=201,
            errors=(403, 404, 422), max_body=MAX_UPLOAD)
     def upload_file(self, request, project_id):
-        """The raw file is the body, its type the Content-Type (PDF, images, Office, text, CSV, ZIP);
-        at most 20 MB. Only the current node's operator, at a node that takes uploads."""
+        """The raw file is the body (at least one byte), its type the Content-Type (PDF, images, Office,
+        text, CSV, ZIP); at most 20 MB. Only the current node's operator, at a node that takes uploads."""
         query = read_query(request, api.ProjectUploadQuery())
         content = request.get_data(cache=True)
         if not content:

@@ -85,7 +85,9 @@ class TicketRoutes:
         """TKT-1. About your order (or project, or product): it goes to the provider delivering it, or the
         vendor when there is none, and to its least-loaded on-duty agent (TKT-2). A business-stopping
         category sorts first and wants a same-day resolution (TKT-4). Passwords and keys you paste are
-        masked (TKT-9). Someone else's order answers 422 like an unknown one."""
+        masked (TKT-9). Someone else's order answers 422 like an unknown one. The platform operator (an
+        enterprise system) opening a ticket on a customer's behalf names `customer_org_id` and
+        `customer_user_id` (422 without them); anyone else leaves them out."""
         body = read_json(request, OpenTicketBody())
         return json_response(self.services.ticket.open_ticket(body), status=201)
 
@@ -228,17 +230,18 @@ class TicketRoutes:
     # --- reports -----------------------------------------------------------------------------
 
     @route("GET", "/api/v1/ticket-reports", summary="Service figures of a provider", tags=("tickets",),
-           query=ReportQuery, response=ReportView, roles=(PROVIDER_ADMIN, PLATFORM_OPERATOR), errors=(403,))
+           query=ReportQuery, response=ReportView, roles=(PROVIDER_ADMIN, PLATFORM_OPERATOR), errors=(403, 422))
     def ticket_report(self, request):
         """TKT-5. Over tickets opened in the period: first-response and resolution times in service
         seconds (median, 90th percentile), breaches, satisfaction and backlog, in total and per agent.
-        The operator names `provider_id`."""
+        The operator names `provider_id` (422 without it)."""
         return json_response(self.services.ticket.report(ReportQuery().dump(read_query(request, ReportQuery()))))
 
     @route("GET", "/api/v1/ticket-reports/export", summary="Export the service figures as CSV or XLSX",
-           tags=("tickets",), query=ReportExportQuery, roles=(PROVIDER_ADMIN, PLATFORM_OPERATOR), errors=(403,))
+           tags=("tickets",), query=ReportExportQuery, roles=(PROVIDER_ADMIN, PLATFORM_OPERATOR), errors=(403, 422))
     def export_ticket_report(self, request):
-        """One row per agent and a last row `total`; answers a file, not JSON."""
+        """One row per agent and a last row `total`; answers a file, not JSON. The operator names
+        `provider_id` (422 without it)."""
         query = ReportExportQuery().dump(read_query(request, ReportExportQuery()))
         fmt = query.pop("format")
         result = self.services.ticket.report(query)

@@ -46,3 +46,11 @@ class ProjectNotFound(NotFound):
 
 class OperatorChangeRefused(Unprocessable):
     """The new operator lacks the role, is closed, inactive or full, or there is no operator (PRJ-6)."""
+
+
+class VendorNotNamed(Unprocessable):
+    """The platform operator sets a product's providers without naming its vendor: a rule of who
+    calls (a vendor admin's own organisation is the vendor), which no request schema can state."""
+
+    def __init__(self):
+        super().__init__("Name the vendor of the product.", {"vendor_id": ["required when the operator sets it"]})

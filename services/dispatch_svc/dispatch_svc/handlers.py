@@ -21,9 +21,9 @@ from dispatch_svc.domain.model import (
 )
 from dispatch_svc.exceptions import (
     EmployeeNotFound,
-    InvalidProviderSettings,
     OrderNotFound,
     ProjectNotFound,
+    VendorNotNamed,
 )
 from platform_contracts.actor import Actor
 from platform_contracts.nodes import ASSIGN_ORDER, ASSIGN_PROVIDER, CLAIM_ORDER, PROVIDER_FIRST
@@ -250,7 +250,7 @@ def set_product_providers(actor: Actor | None, cmd: dict, uow: Uow) -> list[dict
     if not by_operator and not actor.has_role(VENDOR_ADMIN):
         raise Forbidden("Only the vendor admin sets a product's providers.")
     if not vendor_id:
-        raise InvalidProviderSettings("Name the vendor of the product.", {"vendor_id": ["required"]})
+        raise VendorNotNamed()
     product = uow.dispatch.product(cmd["product_id"])
     events = product.configure(vendor_id, cmd["providers"], by_operator=by_operator)
     uow.dispatch.save_product(product)

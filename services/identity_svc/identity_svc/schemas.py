@@ -87,7 +87,7 @@ class OrganisationFilterSchema(Strict):
 class CreateUserSchema(ContactSchema):
     login_name = fields.String(required=True, validate=LOGIN_NAME)
     department_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1, max=len(ROLES)))
 
 
@@ -104,7 +104,7 @@ class UpdateUserSchema(Strict):
 
 
 class AssignRolesSchema(Strict):
-    roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1, max=len(ROLES)))
 
 
@@ -126,14 +126,18 @@ class RoleFilterSchema(Strict):
                       metadata={"description": "part of the role's key or its English or Chinese title"})
 
 
+# a name with something besides white space (stated as a pattern, so the document says it too)
+NOT_BLANK = validate.Regexp(r"^[\s\S]*\S", error="must not be blank")
+
+
 class CreateDepartmentSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK])
     parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
                               metadata={"description": "default: the organisation's root department"})
 
 
 class UpdateDepartmentSchema(Strict):
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=[validate.Length(min=1, max=100), NOT_BLANK])
     parent_id = fields.String(validate=validate.Length(min=1, max=36))
 
     @validates_schema

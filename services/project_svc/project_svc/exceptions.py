@@ -44,3 +44,11 @@ class FileRejected(ValidationFailed):
 
 class RatingRefused(Unprocessable):
     """Rated already, or not completed yet."""
+
+
+class CursorNotRecognised(Unprocessable):
+    """A ``cursor`` this list did not give (its text is opaque, so no schema can state it)."""
+
+    def __init__(self):
+        super().__init__("The cursor is not one this list gave: pass next_cursor of the previous page.",
+                         {"cursor": ["not a cursor of this list"]})

@@ -1,10 +1,14 @@
 """Marshmallow schemas of every RPC payload of project_svc (the internal contract)."""
+from zoneinfo import available_timezones
+
 from marshmallow import Schema, fields, validate
 
 from project_svc.domain.listing import SORT_CHOICES
 from project_svc.domain.model import STATUSES
 
 NOTE = fields.String(load_default="", validate=validate.Length(max=2000))
+
+TIME_ZONES = tuple(sorted(available_timezones()))
 
 
 class PurchaseSchema(Schema):
@@ -193,7 +197,9 @@ class FileContentSchema(ProjectFileSchema):
 class DashboardQuerySchema(Schema):
     view = fields.String(load_default=None, validate=validate.OneOf(("vendor", "provider")),
                          metadata={"description": "vendor or provider figures (default: what your roles allow)"})
-    time_zone = fields.String(load_default="Asia/Shanghai")
+    # an IANA zone this machine knows: any other name made ZoneInfo fail with a 500
+    time_zone = fields.String(load_default="Asia/Shanghai", validate=validate.OneOf(TIME_ZONES),
+                              metadata={"description": "an IANA time zone, e.g. Asia/Shanghai"})
 
 
 class DayCountSchema(Schema):

@@ -32,3 +32,8 @@ class UnknownSubject(Unprocessable):
 
 class AttachmentTooLarge(ValidationFailed):
     """An attachment over the size limit."""
+
+
+class PartyNotNamed(Unprocessable):
+    """The platform operator must name who it acts for (the customer of a ticket it opens, the
+    provider of a report): a rule of who calls, which no request schema can state."""

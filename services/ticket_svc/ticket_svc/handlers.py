@@ -29,6 +29,7 @@ from ticket_svc.exceptions import (
     ConfirmationRequired,
     HandoverRequired,
     NotYourTicket,
+    PartyNotNamed,
     TicketNotFound,
     UnknownSubject,
     ValidationFailed,
@@ -131,7 +132,7 @@ def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
     if actor.is_operator:
         customer_org, customer_user = cmd.get("customer_org_id"), cmd.get("customer_user_id")
         if not customer_org or not customer_user:
-            raise ValidationFailed("A ticket opened on a customer's behalf names the customer.",
+            raise PartyNotNamed("A ticket opened on a customer's behalf names the customer.",
                                    {"customer_org_id": ["required"], "customer_user_id": ["required"]})
     else:
         customer_org, customer_user = actor.org_id, actor.user_id
@@ -248,7 +249,7 @@ def _check_keys(ticket_id: str, attachments: list[dict]) -> None:
     for index, item in enumerate(attachments):
         key = item.get("key")
         if key is not None and not key.startswith(f"tickets/{ticket_id}/"):
-            raise ValidationFailed("An attachment was not uploaded to this ticket.",
+            raise UnknownSubject("An attachment was not uploaded to this ticket.",
                                    {"attachments": {str(index): ["not uploaded to this ticket"]}})
 
 
@@ -569,7 +570,7 @@ def report(query: dict, actor: Actor, uow) -> dict:
     if actor.is_operator:
         provider_id = query.get("provider_id")
         if not provider_id:
-            raise ValidationFailed("Name the provider.", {"provider_id": ["required for the operator"]})
+            raise PartyNotNamed("Name the provider.", {"provider_id": ["required for the operator"]})
     elif actor.has_role("provider_admin"):
         provider_id = actor.org_id
     else:

@@ -6,11 +6,14 @@ from ticket_svc.domain.sla import TIERS
 
 SORTS = ("priority", "-priority", "opened_at", "-opened_at", "updated_at", "-updated_at", "status", "-status")
 
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # as handlers.MAX_ATTACHMENT_BYTES
+
 
 class AttachmentSchema(Schema):
     key = fields.String(load_default=None, allow_none=True, metadata={"description": "storage key of an upload"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "error.png"})
-    size = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"example": 20480})
+    size = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ATTACHMENT_BYTES),
+                          metadata={"example": 20480, "description": "bytes; at most 20 MB"})
     content_type = fields.String(load_default="application/octet-stream")
 
 

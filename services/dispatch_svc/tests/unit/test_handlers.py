@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from dispatch_svc import handlers
+from dispatch_svc.exceptions import VendorNotNamed
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER_MANAGER, DESIGNER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.exceptions import Forbidden, NotFound
@@ -159,3 +160,11 @@ def test_DSP1_a_vendor_cannot_add_providers(uow):
     rows = handlers.set_product_providers(vendor, {"product_id": "prod", "providers": [
         {"provider_id": "prov", "weight": 7, "max_held": 9}]}, uow)
     assert rows[0]["weight"] == 7 and rows[0]["max_held"] == 9
+
+
+def test_DSP1_the_operator_setting_providers_without_the_vendor_is_a_business_refusal_naming_it(uow):
+    operator = Actor("op", "platform", "operator", ("platform_operator",))
+    with pytest.raises(VendorNotNamed) as refused:
+        handlers.set_product_providers(operator, {"product_id": "prod", "providers": [
+            {"provider_id": "prov", "weight": 10, "max_held": 1}]}, uow)
+    assert refused.value.status == 422 and "vendor_id" in refused.value.fields and not uow.events

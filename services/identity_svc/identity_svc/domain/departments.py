@@ -92,10 +92,10 @@ class DepartmentTree:
         self._require(department_id, "department_id")
         self._require(new_parent_id, "parent_id")
         if department_id == self.root.id:
-            raise InvalidValue("The root department cannot be moved.",
+            raise NotAllowedNow("The root department cannot be moved.",
                                {"parent_id": ["the root department has no parent"]})
         if new_parent_id == department_id or new_parent_id in self.descendants(department_id):
-            raise InvalidValue("A department cannot be moved under itself or one of its sub-departments.",
+            raise NotAllowedNow("A department cannot be moved under itself or one of its sub-departments.",
                                {"parent_id": ["is this department or one of its sub-departments"]})
         self._check_name(new_parent_id, self.by_id[department_id].name, ignore=department_id)
 

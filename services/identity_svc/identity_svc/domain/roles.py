@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from identity_svc.exceptions import InvalidValue
+from identity_svc.exceptions import NotAllowedNow
 from platform_contracts.roles import (
     CUSTOMER,
     CUSTOMER_MANAGER,
@@ -82,7 +82,9 @@ def ordered(roles: Iterable[str]) -> list[str]:
 
 def check_roles(org_kind: str, wanted: Iterable[str], *, current: Iterable[str] = (),
                 is_main_account: bool = False) -> list[str]:
-    """The roles a user of ``org_kind`` ends up with, or InvalidValue naming ``roles``.
+    """The roles a user of ``org_kind`` ends up with, or NotAllowedNow (422) naming ``roles``: the
+    request schemas already refuse unknown names and an empty list (400), what is left depends on
+    the organisation and the account, which no schema can state.
 
     ``current`` is what the user holds now (empty for a new user). Rules:
     every role must exist and belong to the organisation's kind; at least one role;
@@ -110,7 +112,7 @@ def check_roles(org_kind: str, wanted: Iterable[str], *, current: Iterable[str] 
         if granted:
             problems.append(f"{', '.join(granted)} belong(s) to the organisation's main account only")
     if problems:
-        raise InvalidValue("These roles cannot be given.", {"roles": problems})
+        raise NotAllowedNow("These roles cannot be given.", {"roles": problems})
     return ordered(wanted)
 
 

@@ -10,7 +10,7 @@ from identity_svc.domain.events import Event
 from identity_svc.domain.organisations import Organisation
 from identity_svc.domain.ports import Sessions
 from identity_svc.domain.users import User
-from identity_svc.exceptions import Clash, InvalidValue
+from identity_svc.exceptions import Clash, NotAllowedNow
 from platform_contracts.actor import Actor
 
 
@@ -54,14 +54,14 @@ def department_for(uow, org: Organisation, department_id: str | None) -> str | N
     """ORG-3: an ISV user is in exactly one department of its ISV (the root unless chosen)."""
     if not org.has_departments:
         if department_id:
-            raise InvalidValue("Only ISV users belong to departments.",
+            raise NotAllowedNow("Only ISV users belong to departments.",
                                {"department_id": ["only users of an ISV belong to a department"]})
         return None
     if not department_id:
         return org.root_department_id
     tree = uow.departments.tree(org.id)
     if tree is None or department_id not in tree:
-        raise InvalidValue("No such department in this organisation.",
+        raise NotAllowedNow("No such department in this organisation.",
                            {"department_id": [f"department {department_id} is not in this organisation"]})
     return department_id
 

@@ -43,11 +43,11 @@ def test_ORG3_renaming_keeps_its_own_name_free_but_not_a_siblings():
 
 
 def test_ORG3_a_department_cannot_move_under_itself_or_its_descendants_and_the_root_never_moves():
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         tree().check_move("sales", "north")
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         tree().check_move("sales", "sales")
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         tree().check_move("root", "delivery")
     tree().check_move("north", "delivery")
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from identity_svc.exceptions import Clash, DepartmentNotFound, InvalidValue, NotAllowedNow, NotPermitted
+from identity_svc.exceptions import Clash, DepartmentNotFound, NotAllowedNow, NotPermitted
 from identity_svc.handlers import audit, calendar, departments, users
 
 
@@ -30,7 +30,7 @@ def test_ORG3_sibling_names_clash_cycles_are_refused_and_only_empty_departments_
     child = departments.create_department(admin, {"name": "Child", "parent_id": sales.id}, next_uow())
     with pytest.raises(Clash):
         departments.create_department(admin, {"name": "SALES", "parent_id": None}, next_uow())
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         departments.update_department(admin, sales.id, {"parent_id": child.id}, next_uow())
     with pytest.raises(NotAllowedNow):
         departments.delete_department(admin, sales.id, next_uow())

@@ -1,7 +1,7 @@
 """ORG-1, ORG-2, ORG-4, ORG-7: organisations, users and roles as use cases over the fake unit of work."""
 import pytest
 
-from identity_svc.exceptions import Clash, InvalidValue, NotAllowedNow, NotPermitted, OrganisationNotFound, UserNotFound
+from identity_svc.exceptions import Clash, NotAllowedNow, NotPermitted, OrganisationNotFound, UserNotFound
 from identity_svc.handlers import organisations, users
 from identity_svc.handlers.signin import login
 from platform_contracts.actor import Actor
@@ -83,16 +83,16 @@ def test_ORG4_a_new_user_gets_a_one_time_password_and_listeners_its_roles(world,
 
 def test_ORG2_roles_of_another_kind_or_of_the_main_account_are_refused(world, next_uow):
     for roles in (["customer"], ["vendor_admin"], []):
-        with pytest.raises(InvalidValue) as err:
+        with pytest.raises(NotAllowedNow) as err:
             employee(world, next_uow, roles=roles)
         assert "roles" in err.value.fields
 
 
 def test_ORG3_a_user_goes_only_into_a_department_of_its_own_isv(world, next_uow):
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         employee(world, next_uow, department_id="elsewhere")
     assert "department_id" in err.value.fields
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         users.create_user(world.operator, {"login_name": "op2", "display_name": "o", "phone": None, "email": None,
                                            "roles": ["platform_operator"], "department_id": "d"}, next_uow())
 
@@ -132,7 +132,7 @@ def test_ORG2_an_admin_sets_roles_and_old_tokens_stop_while_nobody_raises_their_
     assert me.user_id in sessions.revocations.not_before
     with pytest.raises(NotPermitted):
         users.assign_roles(me, me.user_id, {"roles": ["vendor_admin"]}, next_uow(), sessions)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         users.assign_roles(world.isv.actor, world.isv.admin.id, {"roles": ["engineer"]}, next_uow(), sessions)
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from identity_svc.domain.roles import MAIN_ACCOUNT_ROLES, ROLE_CATALOGUE, check_roles, is_isv_admin, roles_of_kind
-from identity_svc.exceptions import InvalidValue
+from identity_svc.exceptions import NotAllowedNow
 from platform_contracts.roles import CUSTOMER, ISV, OPERATOR, ROLES, ROLES_BY_ORG_KIND
 
 
@@ -18,26 +18,26 @@ def test_ORG2_isv_users_get_several_work_roles_in_catalogue_order_without_duplic
 
 
 def test_ORG2_roles_of_another_org_kind_are_refused_naming_roles():
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         check_roles(ISV, ["customer", "engineer"])
     assert "not a role of a(n) isv organisation: customer" in err.value.fields["roles"][0]
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         check_roles(CUSTOMER, ["engineer"])
-    with pytest.raises(InvalidValue):
+    with pytest.raises(NotAllowedNow):
         check_roles(OPERATOR, ["vendor_admin"])
 
 
 def test_ORG2_unknown_roles_and_an_empty_list_are_refused():
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         check_roles(ISV, ["superuser"])
     assert "unknown role(s): superuser" in err.value.fields["roles"]
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         check_roles(ISV, [])
     assert "give at least one role" in err.value.fields["roles"]
 
 
 def test_ORG1_admin_roles_belong_to_the_main_account_and_are_given_to_nobody_else():
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         check_roles(ISV, ["provider_admin", "engineer"], current=["engineer"])
     assert "main account only" in err.value.fields["roles"][0]
 
@@ -46,7 +46,7 @@ def test_ORG1_the_main_account_keeps_its_admin_roles_and_may_add_work_roles():
     admin = list(MAIN_ACCOUNT_ROLES[ISV])
     assert check_roles(ISV, [*admin, "engineer"], current=admin, is_main_account=True) == [
         "vendor_admin", "provider_admin", "engineer"]
-    with pytest.raises(InvalidValue) as err:
+    with pytest.raises(NotAllowedNow) as err:
         check_roles(ISV, ["vendor_admin", "engineer"], current=admin, is_main_account=True)
     assert "keeps provider_admin" in err.value.fields["roles"][0]
 

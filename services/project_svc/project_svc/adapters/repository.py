@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from platform_kit import paging
 from platform_kit.clock import utcnow
+from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import CalendarDay, DayKind, WorkCalendar, default_calendar
 from project_svc.adapters.orm import (
     CalendarDayRow,
@@ -24,6 +25,7 @@ from project_svc.adapters.orm import (
 )
 from project_svc.domain.access import Scope
 from project_svc.domain.model import OPEN, LogEntry, Project
+from project_svc.exceptions import CursorNotRecognised
 
 _FIELDS = ("id", "order_id", "product_id", "vendor_id", "customer_id", "template_id", "template_version",
            "nodes", "status", "current_index", "round", "provider_id", "product_code", "product_name",
@@ -34,6 +36,27 @@ _MUTABLE = tuple(f for f in _FIELDS if f not in ("id", "order_id", "product_id",
 # the columns a list may sort on (keyset: the column, then id)
 SORTS = {"created_at": ProjectRow.created_at, "updated_at": ProjectRow.updated_at, "order_id": ProjectRow.order_id,
          "completed_at": ProjectRow.completed_at}
+
+
+def _cursor(cursor: str, column) -> tuple[Any, str]:
+    """The sort value and id of a cursor this list gave, typed like ``column``; anything else (text
+    that decodes to other values, of other types) is refused as a whole (422), never sent to SQL."""
+    try:
+        value, last_id = paging.decode_cursor(cursor, 2)
+        kind = column.type.python_type
+        if kind is datetime and value is not None:
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError
+        if not isinstance(last_id, str) or (value is not None and not isinstance(value, kind)):
+            raise ValueError
+        if isinstance(value, bool) and kind is not bool:
+            raise ValueError
+        if any(isinstance(v, str) and ("\x00" in v or len(v) > 200) for v in (value, last_id)):
+            raise ValueError  # PostgreSQL refuses NUL in text
+    except (ValidationFailed, ValueError, TypeError):
+        raise CursorNotRecognised() from None
+    return value, last_id
 
 
 class ProjectRepository:
@@ -164,9 +187,7 @@ class ProjectRepository:
         descending = sort.startswith("-")
         query = self._filtered(select(ProjectRow), scope, f)
         if f.get("cursor"):
-            value, last_id = paging.decode_cursor(f["cursor"], 2)
-            if column.type.python_type is datetime and value is not None:
-                value = datetime.fromisoformat(value)
+            value, last_id = _cursor(f["cursor"], column)
             key = tuple_(column, ProjectRow.id)
             query = query.where(key < (value, last_id) if descending else key > (value, last_id))
         order = (column.desc(), ProjectRow.id.desc()) if descending else (column.asc(), ProjectRow.id.asc())

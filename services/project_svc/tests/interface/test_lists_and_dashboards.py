@@ -3,17 +3,21 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit import paging
 from platform_kit.testing import FakeUnitOfWork
 from platform_kit.workcal import default_calendar
 from project_svc import handlers
 from project_svc.adapters.repository import ProjectRepository, SaturationRepository
 from project_svc.domain.access import Scope
 from project_svc.domain.model import Project
+from project_svc.exceptions import CursorNotRecognised
+from project_svc.schemas import DashboardQuerySchema
 
 NODES = [{"key": "assign", "kind": "assign_provider", "name": "Assign"},
          {"key": "work", "kind": "generic", "name": "Work", "settings": {"side": "provider"}},
@@ -97,3 +101,19 @@ def test_PRJ11_dashboard_counts_up_to_midnight_in_shanghai_with_cycle_breakdown_
     as_provider = handlers.dashboard(Actor("u", provider, ISV, (PROVIDER_ADMIN,)), "provider", uow, now=TODAY)
     assert as_provider["status_30_days"]["new"] == 6 and [s["held"] for s in as_provider["saturation"]] == [9]
     assert default_calendar().covers(2026)
+
+
+@pytest.mark.parametrize("cursor", ["not-base64!", paging.encode_cursor([1, 2]), paging.encode_cursor(["x", "y"]),
+                                    paging.encode_cursor(["2026-01-01T00:00:00", "id"]),
+                                    paging.encode_cursor([None, "a\x00b"]), "W10="])
+def test_PRJ10_a_cursor_this_list_did_not_give_is_refused_as_a_whole_never_sent_to_sql(session, cursor):
+    with pytest.raises(CursorNotRecognised) as refused:
+        ProjectRepository(session).page(Scope(vendor_of="v-any"), {"limit": 10, "cursor": cursor})
+    assert refused.value.status == 422 and "cursor" in refused.value.fields
+
+
+def test_PRJ11_a_time_zone_nobody_knows_is_bad_input_naming_it():
+    with pytest.raises(ValidationError) as refused:
+        DashboardQuerySchema().load({"time_zone": "Mars/Olympus_Mons"})
+    assert "time_zone" in refused.value.messages
+    assert DashboardQuerySchema().load({"time_zone": "Europe/Berlin"})["time_zone"] == "Europe/Berlin"

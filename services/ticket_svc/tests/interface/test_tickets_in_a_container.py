@@ -120,7 +120,7 @@ def test_TKT7_an_uploaded_file_is_attached_to_a_reply_and_a_file_of_another_tick
     file = rpc(w["customer"]).upload_attachment(ticket["id"], {"name": "error.log", "content_type": "text/plain",
                                                                "content_base64": content})
     assert file["key"].startswith(f"tickets/{ticket['id']}/") and file["size"] == len("错误日志 line 1\n".encode())
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Unprocessable):  # a file of another ticket: a reference to nothing here
         rpc(w["customer"]).post_message(other["id"], {"body": "见附件", "attachments": [file]})
     with pytest.raises(NotFound):
         rpc(w["rival"]).upload_attachment(ticket["id"], {"name": "x", "content_base64": content})

@@ -12,6 +12,7 @@ from ticket_svc.exceptions import (
     ConfirmationRequired,
     HandoverRequired,
     NoteRequired,
+    PartyNotNamed,
     TicketNotFound,
     TransitionNotAllowed,
     UnknownSubject,
@@ -240,3 +241,14 @@ def test_ORG6_a_calendar_change_far_ahead_leaves_minute_scale_deadlines_alone_bu
     assert uow.deadlines[breach_key] == before
     assert uow.deadlines[("ticket_auto_rule", waiting.id)][0].astimezone(SH) == datetime(2026, 11, 26, 10, 0,
                                                                                           tzinfo=SH)
+
+
+def test_TKT1_TKT5_the_operator_names_whom_it_acts_for_or_is_refused_with_422():
+    uow = world()
+    with pytest.raises(PartyNotNamed) as refused:
+        handlers.report({}, OPERATOR, uow)
+    assert refused.value.status == 422 and "provider_id" in refused.value.fields
+    with pytest.raises(PartyNotNamed) as refused:
+        handlers.open_ticket({"title": "t", "description": "d", "category": "other", "order_id": "o"}, OPERATOR,
+                             uow, MON_10)
+    assert refused.value.status == 422 and "customer_org_id" in refused.value.fields
