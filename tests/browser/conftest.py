@@ -24,11 +24,13 @@ def browser():
         pytest.fail("the console is not built: run `make console`")
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
+    pw = sync_playwright().start()
+    chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                  args=["--no-sandbox", "--disable-dev-shm-usage"])
+    yield chromium
+    chromium.close()
+    # no pw.stop(): under nameko's eventlet monkey-patching it waits forever for the driver, which
+    # ends with this process anyway (its stdin closes)
 
 
 class Console:
