@@ -28,6 +28,10 @@ def _not_blank(value: str) -> None:
         raise ValidationError("must not be blank")
 
 
+# the same rule as a pattern (what str.strip() removes is what \s matches), so the document says it
+NOT_BLANK = validate.Regexp(r"^[\s\S]*\S", error="must not be blank")
+
+
 def _at_least_one(schema: Schema, data: dict) -> None:
     if not data:
         raise ValidationError(f"give at least one of: {', '.join(sorted(schema.fields))}", "_schema")
@@ -61,7 +65,7 @@ class BootstrapSchema(Strict):
 
 
 class ContactSchema(Strict):
-    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=100), _not_blank])
+    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK])
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
 
@@ -71,7 +75,7 @@ class AdminAccountSchema(ContactSchema):
 
 
 class CreateOrganisationSchema(Strict):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), _not_blank])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     kind = fields.String(required=True, validate=validate.OneOf(
         TENANT_KINDS, error="must be isv or customer (the operator organisation is created by bootstrap)"))
     admin = fields.Nested(AdminAccountSchema, required=True)
@@ -92,7 +96,7 @@ class CreateUserSchema(ContactSchema):
 
 
 class UpdateUserSchema(Strict):
-    display_name = fields.String(validate=[validate.Length(min=1, max=100), _not_blank])
+    display_name = fields.String(validate=[validate.Length(min=1, max=100), NOT_BLANK])
     phone = fields.String(allow_none=True, validate=PHONE)
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     department_id = fields.String(validate=validate.Length(min=1, max=36))
@@ -124,10 +128,6 @@ class RoleFilterSchema(Strict):
     org_kind = fields.String(load_default=None, validate=validate.OneOf(ORG_KINDS))
     q = fields.String(load_default=None, validate=validate.Length(max=100),
                       metadata={"description": "part of the role's key or its English or Chinese title"})
-
-
-# a name with something besides white space (stated as a pattern, so the document says it too)
-NOT_BLANK = validate.Regexp(r"^[\s\S]*\S", error="must not be blank")
 
 
 class CreateDepartmentSchema(Strict):

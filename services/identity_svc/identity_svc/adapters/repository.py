@@ -19,6 +19,7 @@ from identity_svc.domain.organisations import Organisation, name_key
 from identity_svc.domain.signin import AccessGrant, RefreshToken, SignIn
 from identity_svc.domain.users import User, login_key
 from platform_contracts.roles import ISV, OPERATOR
+from platform_kit.clock import for_sql
 from platform_kit.logs import current_correlation_id
 
 BOOTSTRAP_LOCK = 0x1D3A7_0B00  # pg_advisory_xact_lock key: one bootstrap at a time
@@ -304,9 +305,9 @@ class AuditRepository:
             if value:
                 query = query.where(column == value)
         if since:
-            query = query.where(orm.AuditEntry.at >= since)
+            query = query.where(orm.AuditEntry.at >= for_sql(since))
         if until:
-            query = query.where(orm.AuditEntry.at < until)
+            query = query.where(orm.AuditEntry.at < for_sql(until))
         if cursor:
             query = query.where(orm.AuditEntry.id < int(cursor))
         rows = self.session.execute(query.order_by(orm.AuditEntry.id.desc()).limit(limit + 1)).scalars().all()

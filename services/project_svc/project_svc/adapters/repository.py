@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from platform_kit import paging
-from platform_kit.clock import utcnow
+from platform_kit.clock import for_sql, utcnow
 from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import CalendarDay, DayKind, WorkCalendar, default_calendar
 from project_svc.adapters.orm import (
@@ -161,9 +161,9 @@ class ProjectRepository:
         if f.get("late") is not None:
             query = query.where(ProjectRow.late_side.is_not(None) if f["late"] else ProjectRow.late_side.is_(None))
         if f.get("created_from"):
-            query = query.where(ProjectRow.created_at >= f["created_from"])
+            query = query.where(ProjectRow.created_at >= for_sql(f["created_from"]))
         if f.get("created_to"):
-            query = query.where(ProjectRow.created_at < f["created_to"])
+            query = query.where(ProjectRow.created_at < for_sql(f["created_to"]))
         me = f.get("me")
         if f.get("mine") == "waiting" and me:
             waiting = [ProjectRow.current_operator_id == me["user_id"]]

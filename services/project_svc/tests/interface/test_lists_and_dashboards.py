@@ -117,3 +117,10 @@ def test_PRJ11_a_time_zone_nobody_knows_is_bad_input_naming_it():
         DashboardQuerySchema().load({"time_zone": "Mars/Olympus_Mons"})
     assert "time_zone" in refused.value.messages
     assert DashboardQuerySchema().load({"time_zone": "Europe/Berlin"})["time_zone"] == "Europe/Berlin"
+
+
+def test_PRJ10_a_filter_time_with_an_offset_postgresql_does_not_take_or_before_year_one_utc_still_filters(session):
+    repo, scope = ProjectRepository(session), Scope(vendor_of=f"v-{uuid.uuid4().hex[:8]}")
+    far = datetime.fromisoformat("0765-07-20T14:14:45.814566-20:55")
+    first = datetime.fromisoformat("0001-01-01T00:00:00+01:00")
+    assert repo.page(scope, {"created_to": far, "created_from": first, "limit": 10})["total"] == 0

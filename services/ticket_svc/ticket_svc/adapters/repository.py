@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from platform_kit import paging
+from platform_kit.clock import for_sql
 from platform_kit.workcal import CalendarDay, ServiceHours
 from ticket_svc.adapters.orm import (
     AbusiveWordRow,
@@ -143,9 +144,9 @@ class TicketRepository:
         if unassigned:
             query = query.where(TicketRow.assignee_id.is_(None), TicketRow.status.in_(OPEN_STATUSES))
         if opened_from is not None:
-            query = query.where(TicketRow.opened_at >= opened_from)
+            query = query.where(TicketRow.opened_at >= for_sql(opened_from))
         if opened_to is not None:
-            query = query.where(TicketRow.opened_at < opened_to)
+            query = query.where(TicketRow.opened_at < for_sql(opened_to))
         if q:
             # ILIKE on a trigram index: works for Chinese substrings (no word boundaries needed)
             query = query.where(TicketRow.search_text.ilike(paging.like_pattern(q)))
@@ -188,8 +189,8 @@ class TicketRepository:
         rows = self.session.execute(
             select(TicketRow.assignee_id, TicketRow.status, TicketRow.first_response_seconds,
                    TicketRow.resolution_seconds, TicketRow.breach_count, TicketRow.rating)
-            .where(TicketRow.provider_id == provider_id, TicketRow.opened_at >= opened_from,
-                   TicketRow.opened_at < opened_to)
+            .where(TicketRow.provider_id == provider_id, TicketRow.opened_at >= for_sql(opened_from),
+                   TicketRow.opened_at < for_sql(opened_to))
         ).all()
         return [TicketFigures(r.assignee_id, r.status in OPEN_STATUSES, r.first_response_seconds,
                               r.resolution_seconds, r.breach_count, r.rating) for r in rows]
