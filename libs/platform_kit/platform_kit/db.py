@@ -166,7 +166,7 @@ class UnitOfWork:
         """Set (or move) the durable deadline ``kind``/``key``; it fires once at ``due_at``.
 
         Deadlines are written when the unit of work commits, all in one statement per batch, so a
-        use case that moves thousands (a calendar change reaching every open ticket) costs a few
+        use case that moves thousands (a calendar change reaching every open case) costs a few
         round trips, not one per deadline. The last word on a key within the unit of work wins.
         """
         if due_at.tzinfo is None:
