@@ -13,10 +13,10 @@ The files are parsed with PyYAML (merge keys `<<` resolved by the safe loader); 
 from __future__ import annotations
 
 import functools
-import os
-import secrets
 import importlib.util
+import os
 import re
+import secrets
 import shlex
 import subprocess
 from collections.abc import Iterator

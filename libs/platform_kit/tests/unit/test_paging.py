@@ -1,6 +1,6 @@
 """The list helpers every service uses (paging, sorting, cursors, LIKE patterns)."""
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.dialects import postgresql
 
 from platform_kit import paging
