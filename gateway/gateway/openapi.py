@@ -115,7 +115,8 @@ TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?$"
 
 def time_of_day(self, field, **kwargs) -> dict:
     """marshmallow's ``Time`` reads ``HH:MM[:SS[.ffffff]]`` (no zone); apispec says only "string"."""
-    if isinstance(field, ma_fields.Time) and not isinstance(field, ma_fields.DateTime):
+    # Time is a subclass of DateTime in marshmallow 3.2x (not the other way round)
+    if isinstance(field, ma_fields.Time):
         return {"pattern": TIME_PATTERN, "example": "08:30:00"}
     return {}
 

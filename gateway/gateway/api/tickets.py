@@ -48,7 +48,14 @@ class RatingBody(internal.RateSchema):
 
 
 class OffDutyBody(internal.OffDutySchema):
-    pass
+    """A handover (`handover_to`) comes with a `note` that is not blank (TKT-3)."""
+
+    class Meta:
+        json_schema = {"anyOf": [
+            {"not": {"required": ["handover_to"]}},
+            {"properties": {"handover_to": {"anyOf": [{"type": "null"}, {"maxLength": 0}]}}},
+            {"required": ["note"], "properties": {"note": {"pattern": "\\S"}}},
+        ]}
 
 
 class ServiceHoursBody(internal.ServiceHoursSchema):

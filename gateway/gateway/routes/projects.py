@@ -74,8 +74,8 @@ class ProjectRoutes:
         """PRJ-1. Posting the same `order_id` again answers 200 with the existing project and creates
         nothing. The project starts at *assign provider* on the flow bound to the product (404 when
         none is); dispatch picks the provider asynchronously (watch `status`, `provider_id` and
-        `current_node`). The marketplace (a platform operator account) names the `customer_id`;
-        anyone else buys for their own organisation (ORG-5) and leaves it out."""
+        `current_node`). The marketplace (a platform operator account) names the `customer_id` (422
+        without it); anyone else buys for their own organisation (ORG-5) and leaves it out."""
         purchase = read_json(request, api.PurchaseBody())
         result = self.services.project.create_from_purchase(purchase)
         return json_response(result, status=201 if result["created"] else 200)

@@ -52,3 +52,11 @@ class CursorNotRecognised(Unprocessable):
     def __init__(self):
         super().__init__("The cursor is not one this list gave: pass next_cursor of the previous page.",
                          {"cursor": ["not a cursor of this list"]})
+
+
+class CustomerNotNamed(Unprocessable):
+    """The marketplace (the platform operator) buys without naming the customer: a rule of who
+    calls (anyone else buys for their own organisation), which no request schema can state."""
+
+    def __init__(self):
+        super().__init__("The marketplace names the customer.", {"customer_id": ["required for the marketplace"]})

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 from platform_contracts.actor import Actor
 from platform_contracts.roles import PROVIDER_ADMIN
 from platform_kit.clock import utcnow
-from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import DEFAULT_TIME_ZONE
 from project_svc.domain.access import Scope, can_see, scope_of, sees_notes, who_for
 from project_svc.domain.model import Events, Project
 from project_svc.domain.requirements import validate_requirements
-from project_svc.exceptions import FileRejected, NotYourTurn, ProjectNotFound, UnknownProduct
+from project_svc.exceptions import CustomerNotNamed, FileRejected, NotYourTurn, ProjectNotFound, UnknownProduct
 
 NODE_TIMEOUT = "project.node_timeout"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -350,6 +349,6 @@ def purchase_for(actor: Actor | None, purchase: dict) -> dict:
     their own organisation, whatever ``customer_id`` they sent (never applied)."""
     if actor is None or actor.is_operator:
         if not purchase.get("customer_id"):
-            raise ValidationFailed("The marketplace names the customer.", {"customer_id": ["required"]})
+            raise CustomerNotNamed()
         return purchase
     return {**purchase, "customer_id": actor.org_id}

@@ -10,7 +10,7 @@ from platform_contracts.roles import CUSTOMER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.testing import FakeUnitOfWork
 from platform_kit.workcal import default_calendar
 from project_svc import handlers
-from project_svc.exceptions import NotYourTurn, ProjectNotFound, RequirementsInvalid, UnknownProduct
+from project_svc.exceptions import CustomerNotNamed, NotYourTurn, ProjectNotFound, RequirementsInvalid, UnknownProduct
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 FORM = {"id": "f", "name": "Needs", "fields": [{"key": "site", "label": "Site", "type": "text", "required": True},
@@ -235,3 +235,9 @@ def test_ORG7_an_employee_sees_a_project_only_once_assigned_to_it_or_after_handl
     project.operators["engineer"] = "eng-1"
     assert can_see(engineer, project)
     assert not can_see(Actor("eng-1", "other-org", ISV, ("engineer",)), project)
+
+
+def test_PRJ1_the_marketplace_buying_without_naming_the_customer_is_a_business_refusal():
+    with pytest.raises(CustomerNotNamed) as refused:
+        handlers.purchase_for(None, {"order_id": "o", "product_id": "p"})
+    assert refused.value.status == 422 and "customer_id" in refused.value.fields
