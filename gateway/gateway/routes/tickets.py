@@ -198,10 +198,11 @@ class TicketRoutes:
         return json_response(self.services.ticket.get_service_hours())
 
     @route("PUT", "/api/v1/service-hours", summary="Set your provider's service hours", tags=("tickets",),
-           body=ServiceHoursBody, response=ServiceHoursView, roles=(PROVIDER_ADMIN,))
+           body=ServiceHoursBody, response=ServiceHoursView, roles=(PROVIDER_ADMIN,), errors=(422,))
     def set_support_service_hours(self, request):
         """TKT-2. At least 09:00-18:00 on working days; longer hours, `every_day`, or 00:00-00:00 every
-        day for 7x24. Every open ticket's deadlines move with them."""
+        day for 7x24 (422 otherwise: an end before the start, or less than 09:00-18:00). Every open
+        ticket's deadlines move with them."""
         return json_response(self.services.ticket.set_service_hours(
             ServiceHoursBody().dump(read_json(request, ServiceHoursBody()))))
 

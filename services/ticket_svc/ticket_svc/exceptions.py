@@ -37,3 +37,7 @@ class AttachmentTooLarge(ValidationFailed):
 class PartyNotNamed(Unprocessable):
     """The platform operator must name who it acts for (the customer of a ticket it opens, the
     provider of a report): a rule of who calls, which no request schema can state."""
+
+
+class ServiceHoursRefused(Unprocessable):
+    """Start and end together: before each other, covering 09:00-18:00 (TKT-2); no schema states it."""

@@ -30,6 +30,7 @@ from ticket_svc.exceptions import (
     HandoverRequired,
     NotYourTicket,
     PartyNotNamed,
+    ServiceHoursRefused,
     TicketNotFound,
     UnknownSubject,
     ValidationFailed,
@@ -472,9 +473,9 @@ def service_hours_from(cmd: dict) -> ServiceHours:
     try:
         hours = ServiceHours(start=start, end=end, every_day=cmd.get("every_day", False), working_days_only=True)
     except ValueError as err:
-        raise ValidationFailed(str(err), {"end": [str(err)]}) from None
+        raise ServiceHoursRefused(str(err), {"end": [str(err)]}) from None
     if hours.opens > ServiceHours().opens or hours.closes < ServiceHours().closes:
-        raise ValidationFailed("Service hours must cover at least 09:00-18:00 (TKT-2).",
+        raise ServiceHoursRefused("Service hours must cover at least 09:00-18:00 (TKT-2).",
                                {"start": ["at most 09:00"], "end": ["at least 18:00 (00:00 is midnight)"]})
     return hours
 
