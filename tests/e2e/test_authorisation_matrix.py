@@ -105,6 +105,8 @@ def body_of(op: Operation, document: dict):
         return None
     if op.spec["operationId"] in BODIES:
         return BODIES[op.spec["operationId"]]
+    if "application/json" not in op.spec["requestBody"]["content"]:
+        return None  # a raw upload (the file is the body): probed without one, as before
     schema = op.spec["requestBody"]["content"]["application/json"]["schema"]
     return example(schema, document["components"]["schemas"])
 
