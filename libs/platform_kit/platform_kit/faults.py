@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import socket
 
+from platform_kit.exceptions import ServiceUnavailable
+
 # PostgreSQL error codes a retry can fix: serialisation failure, deadlock, lock not available,
 # statement timeout / cancelled, admin shutdown, crash shutdown, cannot connect now, and the
 # whole class 08 (connection exceptions)
@@ -51,16 +53,9 @@ def _transient(exc: BaseException) -> bool:
         "redis.exceptions.ConnectionError", "redis.exceptions.TimeoutError", "redis.exceptions.BusyLoadingError",
         "kombu.exceptions.OperationalError", "amqp.exceptions.ConnectionError",
         "amqp.exceptions.RecoverableConnectionError", "nameko.exceptions.RpcTimeout",
-        "nameko.exceptions.UnknownService", "eventlet.timeout.Timeout",
-        "platform_kit.exceptions.ServiceUnavailable", "requests.exceptions.ConnectionError",
+        "nameko.exceptions.UnknownService", "eventlet.timeout.Timeout", "requests.exceptions.ConnectionError",
         "requests.exceptions.Timeout",
-    } or _is_service_unavailable(exc)
-
-
-def _is_service_unavailable(exc: BaseException) -> bool:
-    from platform_kit.exceptions import ServiceUnavailable
-
-    return isinstance(exc, ServiceUnavailable)
+    } or isinstance(exc, ServiceUnavailable)
 
 
 def lost_connection(exc: BaseException) -> bool:
