@@ -96,7 +96,10 @@ def e2e(request, tmp_path_factory):
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"AMQP_URI": amqp_uri, "REDIS_URL": "redis://127.0.0.1:6379/0",
            "REDIS_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}", "LOG_LEVEL": "INFO",
-           "JWT_SECRET": JWT_SECRET, "STOP_GRACE_SECONDS": "3"}
+           "JWT_SECRET": JWT_SECRET, "STOP_GRACE_SECONDS": "3",
+           # the fuzzer and the scenario tests share the demo accounts and one address: limits are
+           # tested on a gateway of their own (test_auth_e2e.limited_gateway), not on this stack
+           "RATE_LIMIT_PER_MINUTE": "1000000"}
     for service in migrate.services():
         url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}e2e_{service}_svc"
         recreate_database(url)
