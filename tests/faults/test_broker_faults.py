@@ -23,8 +23,15 @@ class Recorded(Schema):
     n = fields.Integer(required=True)
 
 
-contracts.register("fault_recorded", source="faultsrc", schema=Recorded,
-                   description="test event of the fault suite")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _contract():
+    """The test's own event, known only while this module runs (the catalogue stays the platform's)."""
+    contracts.register("fault_recorded", source="faultsrc", schema=Recorded,
+                       description="test event of the fault suite")
+    yield
+    contracts.unregister("fault_recorded")
 
 seen: list[tuple[str, int]] = []
 effects: list[int] = []

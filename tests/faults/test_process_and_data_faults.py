@@ -22,7 +22,14 @@ class Noted(Schema):
     n = fields.Integer(required=True)
 
 
-contracts.register("fault_noted", source="faultnotes", schema=Noted, description="test event of the fault suite")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _contract():
+    """The test's own event, known only while this module runs (the catalogue stays the platform's)."""
+    contracts.register("fault_noted", source="faultnotes", schema=Noted, description="test event of the fault suite")
+    yield
+    contracts.unregister("fault_noted")
 
 effects: list[int] = []
 deliveries: list[int] = []

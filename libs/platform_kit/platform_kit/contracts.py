@@ -37,6 +37,11 @@ def register(event_type: str, *, source: str, schema: type[Schema], description:
     return schema
 
 
+def unregister(event_type: str) -> None:
+    """Forget a contract (tests that register events of their own clean up after themselves)."""
+    _registry.pop(event_type, None)
+
+
 _loaded = False
 
 
