@@ -1,6 +1,7 @@
 """Payloads of ticket_svc's RPCs (the internal contract; the gateway has its own public schemas)."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from platform_kit.text import FreeText, Identifier
 from ticket_svc.domain.model import CATEGORIES, NOTE_KIND, REPLY_KIND, STATUSES
 from ticket_svc.domain.sla import TIERS
 
@@ -81,9 +82,9 @@ class RateSchema(Schema):
 
 
 class OffDutySchema(Schema):
-    handover_to = fields.String(load_default=None, allow_none=True, metadata={
+    handover_to = Identifier(load_default=None, allow_none=True, metadata={
         "description": "a colleague who takes over your open tickets, with the note"})
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = FreeText(max_length=2000, load_default="")
     return_to_queue = fields.Boolean(load_default=False, metadata={
         "description": "hand your open tickets back to the provider's queue instead"})
 
