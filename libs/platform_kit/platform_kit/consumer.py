@@ -18,6 +18,10 @@
 
 Idempotency is the handler's side of the bargain: it calls ``uow.claim_event(event, name)`` in the
 same transaction as its effect.
+
+Events run in a lane of the worker pool: at most ``EVENT_WORKERS`` workers of a process handle
+events at once (default: ``max_workers`` less a quarter, at least 2 left over), so a burst of
+events never makes the process's RPC requests (a purchase, a read) wait behind them for a worker.
 """
 from __future__ import annotations
 
@@ -25,11 +29,14 @@ import logging
 import time
 import traceback
 
+from eventlet.semaphore import Semaphore
 from kombu import Exchange, Queue
 from nameko import config
 from nameko.amqp.publish import get_producer
 from nameko.constants import PERSISTENT
+from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
+from nameko.messaging import decode_from_headers
 
 from platform_kit import metrics
 from platform_kit.faults import is_transient
@@ -45,6 +52,21 @@ DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
 DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def event_workers(max_workers: int) -> int:
+    """How many workers of a process may handle events at once (``EVENT_WORKERS`` overrides)."""
+    configured = config.get("EVENT_WORKERS")
+    if configured:
+        return max(int(configured), 1)
+    return max(max_workers - max(2, max_workers // 4), 1)
+
+
+def _event_lane(container) -> Semaphore:
+    lane = getattr(container, "_platform_event_lane", None)
+    if lane is None:
+        lane = container._platform_event_lane = Semaphore(event_workers(container.max_workers))
+    return lane
 
 
 def dead_letter_queue_name(service_name: str) -> str:
@@ -91,6 +113,34 @@ class RetryingEventHandler(EventHandler):
         with get_producer(config["AMQP_URI"]) as producer:
             for queue in (self.retry_queue, self.dead_letter_queue):
                 queue(producer.channel).declare()
+
+    def handle_message(self, body, message) -> None:
+        """nameko's, with the event lane taken before a worker of the pool is (and given back
+        when the worker has handled the message)."""
+        lane = _event_lane(self.container)
+        context_data = decode_from_headers(message.headers)
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            try:
+                return self.handle_result(message, worker_ctx, result, exc_info)
+            finally:
+                lane.release()
+
+        def spawn_worker() -> None:
+            lane.acquire()
+            try:
+                self.container.spawn_worker(self, (body,), {}, context_data=context_data,
+                                            handle_result=handle_result)
+            except ContainerBeingKilled:
+                lane.release()
+                self.consumer.requeue_message(message)
+            except BaseException:
+                lane.release()
+                raise
+
+        # waiting in a thread of its own, as nameko does: the consumer keeps reading (and heartbeating)
+        self.container.spawn_managed_thread(
+            spawn_worker, identifier=f"{type(self).__name__}.wait_for_event_lane[{self.handler_name}]")
 
     @property
     def handler_name(self) -> str:

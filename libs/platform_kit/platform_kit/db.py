@@ -113,10 +113,12 @@ class UnitOfWork:
         self.published: list[dict] = []     # committed, on their way out through the relay
         self.commits = 0
         self._deadlines: dict[tuple[str, str], dict | None] = {}
+        self._outbox: list[dict] = []      # outbox rows of this transaction, written at commit
         for name, factory in (repositories or {}).items():
             setattr(self, name, factory(session))
 
     def commit(self) -> None:
+        self._write_outbox()
         self._write_deadlines()
         self.session.commit()
         self.commits += 1
@@ -126,10 +128,14 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self.emitted = []
+        self._outbox = []
         self._deadlines = {}
 
     def emit(self, event_type: str, data: dict, *, occurred_at: datetime | None = None) -> dict:
-        """Write an event to the outbox in this transaction; it is published after commit."""
+        """Write an event to the outbox in this transaction; it is published after commit.
+
+        The rows of a transaction are inserted together when it commits, in one statement (one
+        round trip, not one per event), in the order they were emitted."""
         contract = contracts.contract(event_type)
         if contract.source != self.source:
             raise ValueError(f"{self.source} may not emit {event_type!r}: it belongs to {contract.source}")
@@ -142,10 +148,8 @@ class UnitOfWork:
             "correlation_id": current_correlation_id(),
             "data": contracts.validate_data(event_type, data),
         }
-        self.session.execute(outbox_events.insert().values(
-            event_id=envelope["event_id"], event_type=event_type, version=contract.version,
-            correlation_id=envelope["correlation_id"], envelope=envelope,
-        ))
+        self._outbox.append({"event_id": envelope["event_id"], "event_type": event_type, "version": contract.version,
+                             "correlation_id": envelope["correlation_id"], "envelope": envelope})
         self.emitted.append(envelope)
         return envelope
 
@@ -177,18 +181,28 @@ class UnitOfWork:
     def cancel_deadline(self, kind: str, key: str) -> None:
         self._deadlines[(kind, key)] = None
 
+    def _write_outbox(self) -> None:
+        rows, self._outbox = self._outbox, []
+        if rows:
+            self.session.execute(outbox_events.insert(), rows)  # psycopg2: one multi-row INSERT
+
     def _write_deadlines(self) -> None:
         pending, self._deadlines = self._deadlines, {}
         upserts = [row for row in pending.values() if row is not None]
         cancels = [key for key, row in pending.items() if row is None]
-        for start in range(0, len(upserts), DEADLINE_BATCH):
-            stmt = pg_insert(deadlines).values(upserts[start:start + DEADLINE_BATCH])
-            self.session.execute(stmt.on_conflict_do_update(
+        if upserts:
+            # one statement with many parameter sets: SQLAlchemy sends it as multi-row VALUES pages
+            # (insertmanyvalues) from a statement compiled once; building a .values(rows) statement
+            # compiled every row's bind parameters anew, most of the time of a large reschedule
+            stmt = pg_insert(deadlines)
+            stmt = stmt.on_conflict_do_update(
                 constraint="uq_deadlines_kind_key",
                 set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload,
                       "correlation_id": stmt.excluded.correlation_id,
                       "attempts": 0, "locked_until": None, "last_error": None},
-            ))
+            )
+            for start in range(0, len(upserts), DEADLINE_BATCH * 10):
+                self.session.execute(stmt, upserts[start:start + DEADLINE_BATCH * 10])
         for start in range(0, len(cancels), DEADLINE_BATCH):
             batch = cancels[start:start + DEADLINE_BATCH]
             self.session.execute(delete(deadlines).where(tuple_(deadlines.c.kind, deadlines.c.key).in_(batch)))

@@ -6,6 +6,13 @@ the same row, so a row is published once; if the process dies after the broker c
 before the mark committed, the row is published again and the consumers' processed-event
 table absorbs the duplicate (at-least-once delivery, exactly-once effect).
 
+A batch is published on one confirm-mode channel and the broker's confirms are awaited once for
+the whole batch (not one round trip per event): a row is marked sent only when the broker acked
+it and did not return it. A row the broker nacked (a queue refused it) stays unsent with its
+reason and is published again with back-off; when the connection breaks or the confirms do not
+come within ``CONFIRM_TIMEOUT_SECONDS``, the rows without an answer stay unsent and are published
+again (the consumers absorb a duplicate).
+
 Events are published ``mandatory``: the migrator declares a route for every event a service
 publishes (platform_kit.topology), so an event the broker cannot route means the broker lost its
 definitions. Such an event is not marked sent: it stays in the outbox, is counted in
@@ -17,8 +24,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 
-from nameko.amqp.publish import get_producer
+from kombu import Connection, Producer
 from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import select, update
@@ -33,33 +41,110 @@ log = logging.getLogger(__name__)
 BATCH = 200
 POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
+CONFIRM_TIMEOUT_SECONDS = 30.0
 
 
-def publish_envelope(producer, exchange, envelope: dict) -> None:
+def publish_options(envelope: dict) -> dict:
     headers = {}
     if envelope.get("correlation_id"):
         # nameko turns ``nameko.*`` headers into the handling worker's context data
         headers["nameko.correlation_id"] = envelope["correlation_id"]
-    producer.publish(
-        envelope,
-        exchange=exchange,
-        routing_key=envelope["event_type"],
-        headers=headers,
-        serializer="json",
-        delivery_mode=PERSISTENT,
-        declare=[exchange],
-        retry=True,
-        retry_policy={"max_retries": 3},
-        mandatory=True,
-    )
-
-
-class Unroutable(Exception):
-    """The broker has no queue for this event: its topology is missing (run the migrator)."""
+    return {"routing_key": envelope["event_type"], "headers": headers, "serializer": "json",
+            "delivery_mode": PERSISTENT, "mandatory": True, "message_id": envelope["event_id"]}
 
 
 def is_unroutable(exc: BaseException) -> bool:
     return "NO_ROUTE" in str(exc)
+
+
+@dataclass
+class BatchAnswer:
+    """What the broker said about each event of a batch, by event id."""
+
+    acked: set[str] = field(default_factory=set)
+    nacked: set[str] = field(default_factory=set)
+    returned: dict[str, str] = field(default_factory=dict)  # event id -> the broker's reason
+    error: Exception | None = None  # the connection broke or the confirms did not come: the rest is unknown
+
+    def routed(self, event_id: str) -> bool:
+        return event_id in self.acked and event_id not in self.returned
+
+
+class ConfirmingPublisher:
+    """One connection with a confirm-mode channel: ``publish`` sends a whole batch, then waits once
+    for the broker's answers (acks, nacks, and the returns of unroutable mandatory messages).
+
+    RabbitMQ sends an unroutable mandatory message's ``basic.return`` before its ``basic.ack`` on
+    the same channel, so an event acked and not returned was routed to every bound queue.
+    """
+
+    def __init__(self, amqp_uri: str, exchange, confirm_timeout: float = CONFIRM_TIMEOUT_SECONDS):
+        self.amqp_uri = amqp_uri
+        self.exchange = exchange
+        self.confirm_timeout = confirm_timeout
+        self.connection: Connection | None = None
+        self.confirm_waits = 0  # how many times a batch waited for the broker (tests: once per batch)
+        self._tag = 0  # the channel's last delivery tag
+        self._waiting: dict[int, str] = {}  # delivery tag -> event id, published and not answered
+        self._answer = BatchAnswer()
+
+    def _open(self) -> None:
+        self.connection = Connection(self.amqp_uri, connect_timeout=5)
+        channel = self.connection.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.events["basic_return"].add(self._on_return)
+        self.exchange(channel).declare()
+        self.producer = Producer(channel, exchange=self.exchange)
+        self._tag = 0
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # already broken: there is nothing left to close
+                log.debug("closing the outbox relay's broker connection failed", exc_info=True)
+
+    def _answered(self, tag: int, multiple: bool, into: set[str]) -> None:
+        for t in [t for t in self._waiting if t <= tag] if multiple else [tag]:
+            event_id = self._waiting.pop(t, None)
+            if event_id is not None:
+                into.add(event_id)
+
+    def _on_ack(self, tag: int, multiple: bool) -> None:
+        self._answered(tag, multiple, self._answer.acked)
+
+    def _on_nack(self, tag: int, multiple: bool) -> None:
+        self._answered(tag, multiple, self._answer.nacked)
+
+    def _on_return(self, exc, exchange, routing_key, message) -> None:
+        self._answer.returned[message.properties.get("message_id")] = str(exc)
+
+    def publish(self, envelopes: list[dict]) -> BatchAnswer:
+        """Publish the envelopes in order and wait for every confirm; never raises: an error ends
+        the batch and is in the answer, with what the broker had answered until then."""
+        self._answer, self._waiting = BatchAnswer(), {}
+        try:
+            if self.connection is None:
+                self._open()
+            for envelope in envelopes:
+                self.producer.publish(envelope, exchange=self.exchange, **publish_options(envelope))
+                self._tag += 1
+                self._waiting[self._tag] = envelope["event_id"]
+            self.confirm_waits += 1
+            deadline = time.monotonic() + self.confirm_timeout
+            while self._waiting:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"the broker did not confirm {len(self._waiting)} events within "
+                                       f"{self.confirm_timeout:.0f}s")
+                self.connection.drain_events(timeout=remaining)
+        except Exception as exc:
+            self._answer.error = exc
+            self.close()  # a channel in an unknown state is never reused
+        return self._answer
 
 
 class OutboxRelay:
@@ -68,6 +153,7 @@ class OutboxRelay:
         self.source = source
         self.amqp_uri = amqp_uri
         self.exchange = get_event_exchange(source)
+        self.publisher = ConfirmingPublisher(amqp_uri, self.exchange)
         self._wake = threading.Event()
         self._running = False
         self.batch = BATCH
@@ -84,18 +170,30 @@ class OutboxRelay:
     def run(self) -> None:
         self._running = True
         backoff = POLL_SECONDS
-        while self._running:
-            try:
-                sent = self.relay_once()
-                backoff = POLL_SECONDS
-            except Exception:
-                log.exception("outbox relay of %s failed; retrying in %.1fs", self.source, backoff)
-                sent = 0
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-            if sent >= self.batch:
-                continue
-            self._wake.wait(timeout=backoff)
-            self._wake.clear()
+        try:
+            while self._running:
+                try:
+                    sent = self.relay_once()
+                    backoff = POLL_SECONDS
+                except Exception:
+                    log.exception("outbox relay of %s failed; retrying in %.1fs", self.source, backoff)
+                    sent = 0
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                if sent >= self.batch:
+                    continue
+                self._wake.wait(timeout=backoff)
+                self._wake.clear()
+        finally:
+            self.publisher.close()
+
+    def _publish(self, envelopes: list[dict]) -> BatchAnswer:
+        reused = self.publisher.connection is not None
+        answer = self.publisher.publish(envelopes)
+        if answer.error is not None and reused and not (answer.acked or answer.nacked or answer.returned):
+            # the connection kept since the last batch had died meanwhile (a broker restart, an idle
+            # timeout): nothing was confirmed, so publish the batch again on a fresh connection
+            answer = self.publisher.publish(envelopes)
+        return answer
 
     def relay_once(self) -> int:
         """Publish one batch of unsent events; return how many were published."""
@@ -112,40 +210,56 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            answer = self._publish([row.envelope for row in rows])
             sent: list[int] = []
-            try:
-                with get_producer(self.amqp_uri) as producer:
-                    for row in rows:
-                        try:
-                            publish_envelope(producer, self.exchange, row.envelope)
-                        except Exception as exc:
-                            if not is_unroutable(exc):
-                                raise
-                            self._hold_back(session, row, exc)
-                            continue
-                        sent.append(row.seq)
-                        self._held_back.pop(row.seq, None)
-            except Exception as exc:
-                failed = next(r for r in rows if r.seq not in sent and r.seq not in self._held_back)
-                session.execute(update(t).where(t.c.seq == failed.seq).values(
-                    attempts=t.c.attempts + 1, last_error=repr(exc)[:2000]))
-                log.warning("publishing outbox event %s failed: %r", failed.seq, exc)
+            unanswered = None
+            for row in rows:
+                event_id = row.envelope["event_id"]
+                if answer.routed(event_id):
+                    sent.append(row.seq)
+                    self._held_back.pop(row.seq, None)
+                elif event_id in answer.returned:
+                    self._hold_back(session, row, answer.returned[event_id])
+                elif event_id in answer.nacked:
+                    self._nacked(session, row)
+                elif unanswered is None:
+                    unanswered = row
+            if answer.error is not None and unanswered is not None:
+                # the first event without an answer carries the error; the rest are simply tried again
+                self._failed(session, unanswered, repr(answer.error))
             if sent:
                 session.execute(update(t).where(t.c.seq.in_(sent)).values(sent_at=utcnow()))
             metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(sent))
         self.published_total += len(sent)
         return len(sent)
 
-    def _hold_back(self, session: Session, row, exc: Exception) -> None:
+    def _failed(self, session: Session, row, error: str) -> None:
         from platform_kit.tables import outbox_events as t
 
+        session.execute(update(t).where(t.c.seq == row.seq).values(attempts=t.c.attempts + 1,
+                                                                   last_error=error[:2000]))
+        log.warning("publishing outbox event %s (%s) failed: %s", row.seq, row.envelope.get("event_type"), error)
+
+    def _back_off(self, row) -> float:
+        """Hold this row back (each row on its own: the others go on); returns the delay."""
         failures = self._held_back.get(row.seq, (0.0, 0))[1] + 1
         delay = min(POLL_SECONDS * 2 ** failures, MAX_BACKOFF_SECONDS)
         self._held_back[row.seq] = (time.monotonic() + delay, failures)
+        return delay
+
+    def _nacked(self, session: Session, row) -> None:
+        delay = self._back_off(row)
+        self._failed(session, row, f"nacked: the broker did not take the event (a queue refused it, e.g. full); "
+                                   f"retried in {delay:.0f}s")
+
+    def _hold_back(self, session: Session, row, reason: str) -> None:
+        from platform_kit.tables import outbox_events as t
+
+        delay = self._back_off(row)
         event_type = row.envelope.get("event_type")
         session.execute(update(t).where(t.c.seq == row.seq).values(
             attempts=t.c.attempts + 1,
-            last_error=f"unroutable: no queue is bound for {event_type!r} on {self.exchange.name} ({exc})"[:2000]))
+            last_error=f"unroutable: no queue is bound for {event_type!r} on {self.exchange.name} ({reason})"[:2000]))
         metrics.OUTBOX_UNROUTABLE.labels(self.source, event_type).inc()
         log.error("event %s (%s) cannot be routed: the broker has no queue for it; it stays in the outbox "
                   "and is retried in %.0fs. Run the migrator (python -m platform_kit.migrate --all) to declare "

@@ -222,7 +222,14 @@ class DeadlineHandler(Entrypoint):
         )
 
     def _done(self, row, result, exc_info):
-        self.poller.finished(row, exc_info)
+        try:
+            self.poller.finished(row, exc_info)
+        except Exception:
+            # recording the outcome needs the database too; when it refuses (a restart, no free
+            # connection) the lease simply runs out and the deadline fires again, which handlers
+            # take as a no-op if it had its effect. Raising here would kill the whole container.
+            log.exception("cannot record the outcome of deadline %s/%s; it fires again after its lease",
+                          row["kind"], row["key"])
         return result, exc_info
 
 

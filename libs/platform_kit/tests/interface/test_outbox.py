@@ -1,5 +1,6 @@
 """The transactional outbox: committed events are published exactly once, also with two relays."""
 import json
+import socket
 import uuid
 
 import eventlet
@@ -80,3 +81,124 @@ def test_an_event_is_not_published_when_its_transaction_rolls_back(platform_conf
             outbox_events.c.envelope["data"]["order_id"].astext == order_id)).all()
     assert rows == []
     engine.dispose()
+
+
+def _queue(conn, run: str, **arguments) -> Queue:
+    queue = Queue(f"probe-{run}", Exchange("billing.events", type="topic", durable=True), routing_key="probe_happened",
+                  durable=False, auto_delete=True, queue_arguments=arguments or None)
+    queue(conn.channel()).declare()
+    return queue
+
+
+def _drain(conn, queue: Queue) -> list[str]:
+    received = []
+    bound = queue(conn.channel())
+    while (message := bound.get(no_ack=True)) is not None:
+        received.append(json.loads(message.body)["event_id"])
+    return received
+
+
+def _unsent(engine, run: str) -> list:
+    with engine.connect() as c:
+        return c.execute(select(outbox_events).where(outbox_events.c.correlation_id == run,
+                                                     outbox_events.c.sent_at.is_(None))
+                         .order_by(outbox_events.c.seq)).all()
+
+
+def test_a_batch_is_published_with_one_wait_for_confirms_in_commit_order(platform_config):
+    engine = create_engine(config["BILLING_DATABASE_URL"])
+    run = uuid.uuid4().hex
+    try:
+        with Connection(config["AMQP_URI"]) as conn:
+            queue = _queue(conn, run)
+            expected = _insert_events(engine, 50, run)
+            with engine.connect() as c:
+                in_order = list(c.execute(select(outbox_events.c.event_id).where(
+                    outbox_events.c.correlation_id == run).order_by(outbox_events.c.seq)).scalars())
+            relay = OutboxRelay(engine, "billing", config["AMQP_URI"])
+            published = 0
+            while _unsent(engine, run):  # other tests' rows may share the batch
+                published += relay.relay_once()
+            received = _drain(conn, queue)
+        assert set(received) == expected and received == in_order, "every event once, in commit order"
+        assert relay.publisher.confirm_waits <= published / 50 + 1, "one wait for confirms per batch, not per event"
+        relay.publisher.close()
+    finally:
+        engine.dispose()
+
+
+def test_a_nacked_event_stays_unsent_with_its_reason_and_goes_out_on_the_next_batch(platform_config):
+    """A queue that refuses messages when full makes the broker nack them (reject-publish): the
+    relay marks sent only what the broker took, and publishes the rest again later."""
+    engine = create_engine(config["BILLING_DATABASE_URL"])
+    run = uuid.uuid4().hex
+    try:
+        with Connection(config["AMQP_URI"]) as conn:
+            queue = _queue(conn, run, **{"x-max-length": 2, "x-overflow": "reject-publish"})
+            expected = _insert_events(engine, 5, run)
+            relay = OutboxRelay(engine, "billing", config["AMQP_URI"])
+            assert relay.relay_once() >= 2
+            left = _unsent(engine, run)
+            assert len(left) == 3, "the two the queue took are sent; the three it refused are not"
+            assert all(row.attempts == 1 and "nacked" in row.last_error for row in left)
+            assert relay.relay_once() == 0, "refused events are held back, not hammered at the broker"
+            received = _drain(conn, queue)
+            while _unsent(engine, run):
+                relay._held_back.clear()  # skip the back-off in the test
+                relay.relay_once()
+                received += _drain(conn, queue)
+        assert sorted(received) == sorted(expected), "each event arrived exactly once"
+        relay.publisher.close()
+    finally:
+        engine.dispose()
+
+
+def test_a_relay_whose_connection_died_between_batches_publishes_on_a_new_one(platform_config):
+    engine = create_engine(config["BILLING_DATABASE_URL"])
+    run = uuid.uuid4().hex
+    try:
+        with Connection(config["AMQP_URI"]) as conn:
+            queue = _queue(conn, run)
+            relay = OutboxRelay(engine, "billing", config["AMQP_URI"])
+            first = _insert_events(engine, 3, run)
+            while _unsent(engine, run):
+                relay.relay_once()
+            relay.publisher.connection.connection.transport.sock.shutdown(socket.SHUT_RDWR)  # the broker went away
+            second = _insert_events(engine, 3, run)
+            while _unsent(engine, run):
+                assert relay.relay_once() > 0, "published at once, not held back by a failure"
+            received = _drain(conn, queue)
+        assert sorted(received) == sorted(first | second)
+        relay.publisher.close()
+    finally:
+        engine.dispose()
+
+
+def test_the_events_of_a_transaction_are_written_at_commit_in_one_statement_in_emit_order(platform_config):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from platform_kit.db import UnitOfWork
+
+    engine = create_engine(config["PROJECT_DATABASE_URL"])
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *a: statements.append(sql))
+    orders = [f"batch-{uuid.uuid4()}" for _ in range(3)]
+    try:
+        with Session(engine) as session:
+            uow = UnitOfWork(session, "project")
+            for order_id in orders:
+                uow.emit("project_created", {"project_id": "p", "order_id": order_id, "product_id": "x",
+                                             "vendor_id": "v", "customer_id": "c", "template_id": "t",
+                                             "template_version": 1})
+            assert not [s for s in statements if "outbox_events" in s], "nothing is written before the commit"
+            uow.commit()
+        assert len([s for s in statements if "INSERT INTO outbox_events" in s]) == 1
+        with engine.connect() as conn:
+            written = conn.execute(select(outbox_events.c.envelope["data"]["order_id"].astext).where(
+                outbox_events.c.envelope["data"]["order_id"].astext.in_(orders)).order_by(outbox_events.c.seq)
+            ).scalars().all()
+        assert written == orders
+        assert [e["data"]["order_id"] for e in uow.published] == orders
+    finally:
+        engine.dispose()

@@ -113,3 +113,18 @@ def test_PRJ11_cron_jobs_fire_at_midnight_in_their_time_zone():
 def test_a_periodic_job_needs_exactly_one_positive_schedule(arguments):
     with pytest.raises(ValueError):
         Periodic(**arguments)
+
+
+def test_a_deadline_whose_outcome_cannot_be_recorded_does_not_stop_the_service():
+    """A database refusing connections while a deadline's outcome is written (too many clients)
+    used to raise inside the worker's result callback and kill the container."""
+    from platform_kit.scheduling import DeadlineHandler
+
+    class RefusingPoller:
+        def finished(self, row, exc_info):
+            raise OSError("FATAL: sorry, too many clients already")
+
+    handler = DeadlineHandler.__new__(DeadlineHandler)
+    handler.__dict__["poller"] = RefusingPoller()
+    row = {"id": 1, "kind": "k", "key": "x", "due_at": None, "attempts": 1}
+    assert handler._done(row, "done", None) == ("done", None)
