@@ -1,7 +1,8 @@
 """Demo data for a local run, loaded through the services' RPC interfaces. Idempotent.
 
 The platform operator, two ISVs (one vendor that also delivers, one provider), a customer
-organisation, a public flow template, two products and their provider configuration. Every
+organisation, a public flow template, two products and their provider configuration (and, for
+``make run`` only, ``load_projects``: the demo customer's purchases). Every
 account gets a fixed demo password so the printed log-ins keep working across runs.
 """
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Demo:
     logins: list[tuple[str, str, str]]  # (login, password, who)
     products: list[str]
     templates: dict[str, str] = field(default_factory=dict)  # the vendor's own flow and the demo products' flows
+    orders: list[str] = field(default_factory=list)  # the demo projects' order ids (make run only)
 
 
 def _as(rpc_uri: str, actor: Actor, timeout: float = 30) -> ClusterRpcClient:
@@ -198,3 +200,22 @@ def _wait_for_project_flows(rpc, product_ids: list[str], timeout: float = 30.0) 
             time.sleep(0.2)
     if waiting:
         raise RuntimeError(f"project_svc did not receive the flows of {waiting} within {timeout:g}s")
+
+
+# --- delivery projects (project_svc): a few purchases of the demo customer, for `make run` only
+# (the test stack starts without projects, so that tests count their own)
+DEMO_PURCHASES = [("DEMO-ORD-0001", "prod-erp-install"), ("DEMO-ORD-0002", "prod-erp-install"),
+                  ("DEMO-ORD-0003", "prod-erp-install"), ("DEMO-ORD-0004", "prod-site-design"),
+                  ("DEMO-ORD-0005", "prod-self-service"), ("DEMO-ORD-0006", "prod-sub-account"),
+                  ("DEMO-ORD-0007", "prod-outsourced")]
+
+
+def load_projects(rpc_uri: str, loaded: Demo) -> list[str]:
+    """Idempotent (one project per order id): the marketplace's purchases for the demo customer;
+    dispatch then assigns their providers. Returns the order ids."""
+    operator = Actor("demo-loader", "platform", "operator", ("platform_operator",))
+    with _as(rpc_uri, operator) as marketplace:
+        for order_id, product_id in DEMO_PURCHASES:
+            marketplace.project.create_from_purchase({"order_id": order_id, "product_id": product_id,
+                                                      "customer_id": loaded.org_ids["customer"]})
+    return [order_id for order_id, _ in DEMO_PURCHASES]

@@ -58,18 +58,22 @@ def ensure_servers() -> None:
             time.sleep(0.5)
 
 
-def jwt_secret() -> str:
-    """JWT_SECRET from the environment, or one generated for this machine and kept in var/ (owner-only),
+def local_secret(variable: str) -> str:
+    """A secret from the environment, or one generated for this machine and kept in var/ (owner-only),
     so tokens survive a restart of `make run`. There is no default secret anywhere."""
-    if os.environ.get("JWT_SECRET"):
-        return os.environ["JWT_SECRET"]
-    path = ROOT / "var" / "jwt_secret"
+    if os.environ.get(variable):
+        return os.environ[variable]
+    path = ROOT / "var" / variable.lower()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def jwt_secret() -> str:
+    return local_secret("JWT_SECRET")
 
 
 def banner(loaded: demo.Demo) -> str:
@@ -81,6 +85,7 @@ def banner(loaded: demo.Demo) -> str:
         "Demo log-ins (login / password):",
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
         f"Demo products: {', '.join(loaded.products)}",
+        f"Demo projects (the customer's purchases): {', '.join(loaded.orders)}",
         "",
         "Try it:",
         "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
@@ -104,7 +109,8 @@ def main() -> int:
         raise SystemExit(f"migrations failed:\n{migrated.stdout}{migrated.stderr}")
     secret = jwt_secret()
     # a local run may send webhooks to receivers on this machine (refused in deployments by default)
-    stack = Stack(default_specs(), env={"JWT_SECRET": secret, "ALLOW_PRIVATE_WEBHOOK_ADDRESSES": "true"},
+    stack = Stack(default_specs(), env={"JWT_SECRET": secret, "ALLOW_PRIVATE_WEBHOOK_ADDRESSES": "true",
+                                        "PAYMENT_NOTICE_SECRET": local_secret("PAYMENT_NOTICE_SECRET")},
                   log_dir=ROOT / "var" / "log")
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -116,6 +122,7 @@ def main() -> int:
         amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
             loaded = demo.load(rpc, amqp_uri, secret)
+            loaded.orders = demo.load_projects(amqp_uri, loaded)
         say(banner(loaded))
         while not stopping.is_set() and len(stack.running()) == len(stack.specs):
             stopping.wait(1)

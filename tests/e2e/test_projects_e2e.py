@@ -139,7 +139,8 @@ def test_seed_3_1_self_service_from_purchase_to_rating_with_files_messages_notes
 
     # lists and exports of each role
     mine = http.get(url("/api/v1/projects"), headers=customer, params={"status": "completed"}).json()
-    assert [p["id"] for p in mine["items"]] == [project_id] and mine["counts"] == {"completed": 1}
+    assert [p["id"] for p in mine["items"]] == [project_id]
+    assert mine["counts"] == {"completed": 1, "queued": 0, "in_progress": 0, "paused": 0, "cancelled": 0}
     vendor_list = http.get(url("/api/v1/projects"), headers=provider, params={"order_id": order_id}).json()
     assert vendor_list["items"][0]["current_node_key"] == "done" and vendor_list["total"] == 1
     assert http.get(url("/api/v1/projects"), headers=other, params={"order_id": order_id}).json()["total"] == 0

@@ -15,11 +15,24 @@ class PurchaseBody(internal.PurchaseSchema):
     `customer_id`; anyone else buys for their own organisation and leaves it out."""
 
 
-# One delivery project with its steps, flow log, messages, files and (not for customers) notes.
-Project = internal.ProjectSchema
+class _Names(Schema):
+    """Names beside the ids (from identity; null when not known, e.g. no operator yet)."""
+
+    provider_name = fields.String(allow_none=True, metadata={"example": "Provider A"})
+    customer_name = fields.String(allow_none=True, metadata={"example": "Buyer Co"})
+    vendor_name = fields.String(allow_none=True)
+    current_operator_name = fields.String(allow_none=True, metadata={"example": "Li Lei"})
 
 
-PurchaseResult = internal.PurchaseResultSchema
+class Project(internal.ProjectSchema, _Names):
+    """One delivery project with its steps, flow log, messages, files and (not for customers) notes."""
+
+    people = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "user id -> display name of everyone in its log, messages, notes, files and operators"})
+
+
+class PurchaseResult(internal.PurchaseResultSchema):
+    project = fields.Nested(Project)
 
 
 class ProjectQuery(internal.ProjectFilterSchema):
@@ -27,8 +40,8 @@ class ProjectQuery(internal.ProjectFilterSchema):
     stay fast) or a small offset."""
 
 
-class ProjectRow(internal.ProjectSummarySchema):
-    """A list row (PRJ-3): provider, current node, its operator and the late mark."""
+class ProjectRow(internal.ProjectSummarySchema, _Names):
+    """A list row (PRJ-3): provider, current node, its operator (ids and names) and the late mark."""
 
 
 class ProjectPage(internal.ProjectPageSchema):
@@ -89,5 +102,11 @@ class ProjectDashboardQuery(internal.DashboardQuerySchema):
     pass
 
 
+class ProviderSaturation(internal.ProductProviderSaturationSchema):
+    provider_name = fields.String(allow_none=True)
+
+
 class ProjectDashboard(internal.DashboardSchema):
     """PRJ-11 figures up to 00:00 today in the organisation's time zone."""
+
+    saturation = fields.List(fields.Nested(ProviderSaturation))

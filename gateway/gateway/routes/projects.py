@@ -9,6 +9,7 @@ import tempfile
 from werkzeug.wrappers import Response
 
 from gateway.api import projects as api
+from gateway.names import add_names, people_of
 from gateway.web import json_response, read_json, read_query, route
 from platform_contracts.roles import (
     PLATFORM_OPERATOR,
@@ -20,20 +21,20 @@ from platform_kit.errors import ValidationFailed
 
 VENDORS = (VENDOR_ADMIN, VENDOR_PROJECT_MANAGER)
 MAX_UPLOAD = 20 * 1024 * 1024
-EXPORT_COLUMNS = ("order_id", "product_code", "product_name", "customer_id", "provider_id", "status",
-                  "current_node_name", "current_side", "current_operator_id", "late_side", "late_since",
-                  "created_at", "completed_at", "rating")
+EXPORT_COLUMNS = ("order_id", "product_code", "product_name", "customer_id", "customer_name", "provider_id",
+                  "provider_name", "status", "current_node_name", "current_side", "current_operator_id",
+                  "current_operator_name", "late_side", "late_since", "created_at", "completed_at", "rating")
 
 
 def _export_batches(services, filters: dict):
     """Every row of the tab in keyset batches: the first fetched before answering (so a refusal is
     a proper 4xx), the others while the body streams; no batch is kept after it is written."""
     first = services.project.export_page(filters)
-    yield first["items"]
+    yield add_names(services, first["items"])
     cursor = first["next_cursor"]
     while cursor:
         page = services.project.export_page({**filters, "cursor": cursor})
-        yield page["items"]
+        yield add_names(services, page["items"])
         cursor = page["next_cursor"]
 
 
@@ -78,6 +79,7 @@ class ProjectRoutes:
         without it); anyone else buys for their own organisation (ORG-5) and leaves it out."""
         purchase = read_json(request, api.PurchaseBody())
         result = self.services.project.create_from_purchase(purchase)
+        people_of(self.services, result["project"])
         return json_response(result, status=201 if result["created"] else 200)
 
     @route("GET", "/api/v1/projects", summary="List the delivery projects you may see, by status tab",
@@ -89,7 +91,9 @@ class ProjectRoutes:
         (ORG-7). `counts` has every tab under the same filters; pass `next_cursor` back as `cursor`
         for the next page (a cursor this list did not give answers 422)."""
         filters = api.ProjectQuery().dump(read_query(request, api.ProjectQuery()))
-        return json_response(self.services.project.list_projects(filters))
+        page = self.services.project.list_projects(filters)
+        add_names(self.services, page["items"])
+        return json_response(page)
 
     @route("GET", "/api/v1/projects/export", summary="Export the current tab as CSV or XLSX",
            tags=("projects",), query=api.ProjectExportQuery)
@@ -120,17 +124,20 @@ class ProjectRoutes:
         (6), the 30/60-day status breakdown and provider saturation per product with its colour band,
         all up to 00:00 today in the time zone."""
         query = read_query(request, api.ProjectDashboardQuery())
-        return json_response(self.services.project.dashboard(query))
+        figures = self.services.project.dashboard(query)
+        add_names(self.services, figures.get("saturation") or [], users={})
+        return json_response(figures)
 
     @route("GET", "/api/v1/projects/<project_id>", summary="One delivery project with its flow log",
            tags=("projects",), response=api.Project, errors=(404,))
     def get_project(self, request, project_id):
         """Steps, current node and operator, late mark, flow log, messages, files; notes only for the
         vendor and the provider side (never the customer)."""
-        return json_response(self.services.project.get_project(project_id))
+        return json_response(people_of(self.services, self.services.project.get_project(project_id)))
 
     def _act(self, request, project_id, action, schema):
-        return json_response(self.services.project.act(project_id, action, read_json(request, schema)))
+        project = self.services.project.act(project_id, action, read_json(request, schema))
+        return json_response(people_of(self.services, project))
 
     @route("POST", "/api/v1/projects/<project_id>/requirements", summary="Submit the requirements form",
            tags=("projects",), body=api.ProjectRequirementsBody, response=api.Project, errors=(403, 404, 422))

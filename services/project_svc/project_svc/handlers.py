@@ -187,19 +187,32 @@ def act(project_id: str, action: str, command: dict, actor: Actor, uow, now: dat
     return project
 
 
-def project_view(project: Project, actor: Actor, uow) -> dict:
+def _view(project: Project, actor: Actor, records: list[dict], files: list[dict]) -> dict:
     """The project as this caller may see it: notes only for the delivering and selling side."""
     view = {**vars(project), "current_node": project.current_node, "nodes": project.steps}
     side, operator = project.current_operator()
     view.update(current_side=side, current_operator_id=operator, participants=sorted(project.participants))
-    view["messages"] = uow.records.records(project.id, ("message",))
-    view["notes"] = uow.records.records(project.id, ("note",)) if sees_notes(actor, project) else []
-    view["files"] = uow.records.files(project.id)
+    view["messages"] = [r for r in records if r["kind"] == "message"]
+    view["notes"] = [r for r in records if r["kind"] == "note"] if sees_notes(actor, project) else []
+    view["files"] = files
     return view
 
 
+def project_view(project: Project, actor: Actor, uow) -> dict:
+    return _view(project, actor, uow.records.records(project.id, ("message", "note")), uow.records.files(project.id))
+
+
+def purchase_view(project: Project, created: bool, actor: Actor, uow) -> dict:
+    """The buyer's answer: a project created just now has no messages, notes or files to read."""
+    return _view(project, actor, [], []) if created else project_view(project, actor, uow)
+
+
 def get_project(project_id: str, actor: Actor, uow) -> dict:
-    return project_view(visible_project(project_id, actor, uow), actor, uow)
+    """The read path: one load of the project with its records and files (``reads.project``)."""
+    read = uow.reads.project(project_id)
+    if read is None or not can_see(actor, read.project):
+        raise ProjectNotFound(f"Project {project_id} was not found.")  # another tenant's: as if missing (ORG-7)
+    return _view(read.project, actor, read.records, read.files)
 
 
 def add_record(project_id: str, kind: str, body: str, actor: Actor, uow, now: datetime | None = None) -> dict:
@@ -296,13 +309,18 @@ def _band(ratio: float) -> str:
     return "green" if ratio < 0.4 else "blue" if ratio <= 0.8 else "red"
 
 
-def dashboard(actor: Actor, as_kind: str, uow, now: datetime | None = None, tz: str = DEFAULT_TIME_ZONE) -> dict:
-    """PRJ-11: figures up to 00:00 today in the organisation's time zone (today excluded)."""
+# The figures of PRJ-11 that only depend on projects created or completed before 00:00 today
+# cannot change during the day (created_at and completed_at are stamped when they happen), so each
+# process computes them once per owner and day; a few minutes after midnight first, so that a
+# transaction that stamped 23:59 and committed at 00:00 is in.
+SETTLED_AFTER = timedelta(minutes=5)
+SETTLED_KEPT = 10_000
+_SETTLED: dict[tuple, tuple] = {}
+
+
+def _settled_figures(repo, owner: dict, today, midnight: datetime, tz: str) -> tuple:
+    """Average completion cycle (365 days), new projects per day (7) and per month (6 calendar months)."""
     zone = ZoneInfo(tz)
-    today = (now or utcnow()).astimezone(zone).date()
-    midnight = datetime(today.year, today.month, today.day, tzinfo=zone)
-    owner = {"kind": as_kind, "org_id": actor.org_id}
-    repo = uow.projects
     cycle = repo.average_cycle_seconds(owner, midnight - timedelta(days=365), midnight)
     per_day = repo.created_per_local_day(owner, midnight - timedelta(days=7), midnight, tz)
     months = []
@@ -312,10 +330,28 @@ def dashboard(actor: Actor, as_kind: str, uow, now: datetime | None = None, tz: 
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     months.reverse()
     first = datetime(months[0][0], months[0][1], 1, tzinfo=zone)
-    per_month_days = repo.created_per_local_day(owner, first, midnight, tz)
     per_month = {f"{y}-{m:02d}": 0 for y, m in months}
-    for day, count in per_month_days.items():
+    for day, count in repo.created_per_local_day(owner, first, midnight, tz).items():
         per_month[f"{day.year}-{day.month:02d}"] += count
+    return cycle, per_day, per_month
+
+
+def dashboard(actor: Actor, as_kind: str, uow, now: datetime | None = None, tz: str = DEFAULT_TIME_ZONE) -> dict:
+    """PRJ-11: figures up to 00:00 today in the organisation's time zone (today excluded)."""
+    zone = ZoneInfo(tz)
+    today = (now or utcnow()).astimezone(zone).date()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=zone)
+    owner = {"kind": as_kind, "org_id": actor.org_id}
+    repo = uow.projects
+    key = (as_kind, actor.org_id, tz, midnight)
+    settled = _SETTLED.get(key)
+    if settled is None:
+        settled = _settled_figures(repo, owner, today, midnight, tz)
+        if (now or utcnow()) - midnight > SETTLED_AFTER:
+            _SETTLED[key] = settled
+            while len(_SETTLED) > SETTLED_KEPT:
+                _SETTLED.pop(next(iter(_SETTLED)))
+    cycle, per_day, per_month = settled
 
     def breakdown(days: int) -> dict:
         raw = repo.status_breakdown(owner, midnight - timedelta(days=days), midnight)

@@ -146,6 +146,9 @@ class ProjectPageSchema(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
                          metadata={"description": "projects per status tab under the same filters; first page "
                                                   "only (null on cursor pages)"})
+    counts_capped = fields.Boolean(allow_none=True, metadata={
+        "description": "true when a filtered list's tab reached 10,000 rows: its count then reads "
+                       "\"at least\" (an unfiltered list's counts are always exact); null on cursor pages"})
     next_cursor = fields.String(allow_none=True)
     limit = fields.Integer()
     offset = fields.Integer()

@@ -13,6 +13,7 @@ from platform_kit.service import PlatformService
 from platform_kit.storage import FileStorage
 from platform_kit.validation import load
 from project_svc import handlers
+from project_svc.adapters.reads import ProjectReads
 from project_svc.adapters.repository import (
     CalendarRepository,
     ProductFlowRepository,
@@ -49,11 +50,18 @@ ACTIONS = {"submit_requirements": SubmitRequirementsSchema, "confirm": NodeActio
            "rate": ProjectRateSchema}
 
 
+# Built once: a schema's construction cost more than its dump on the read path (issue 15); dumping
+# and loading keep no state in the instance, so workers share them.
+PROJECT_SCHEMA = ProjectSchema()
+PURCHASE_SCHEMA = PurchaseSchema()
+PURCHASE_RESULT_SCHEMA = PurchaseResultSchema()
+
+
 class ProjectService(PlatformService):
     name = "project"
     db = Database("PROJECT_DATABASE_URL", repositories={
         "projects": ProjectRepository, "products": ProductFlowRepository, "calendar": CalendarRepository,
-        "records": RecordRepository, "saturation": SaturationRepository})
+        "records": RecordRepository, "saturation": SaturationRepository, "reads": ProjectReads})
     caller = Caller()
     storage = FileStorage()
 
@@ -64,13 +72,13 @@ class ProjectService(PlatformService):
         Returns PurchaseResultSchema; posting the same order again returns its project with
         ``created: false``. A product whose flow project_svc has not received is refused (404).
         """
-        purchase = handlers.purchase_for(self.caller, load(PurchaseSchema(), payload))
+        purchase = handlers.purchase_for(self.caller, load(PURCHASE_SCHEMA, payload))
         with self.db.unit_of_work() as uow:
             project, created = handlers.create_from_purchase(purchase, uow)
             actor = self.caller
             view = {**vars(project), "current_node": project.current_node, "nodes": project.steps} if actor is None \
-                else handlers.project_view(project, actor, uow)
-        return PurchaseResultSchema().dump({"created": created, "project": view})
+                else handlers.purchase_view(project, created, actor, uow)
+        return PURCHASE_RESULT_SCHEMA.dump({"created": created, "project": view})
 
     @rpc
     def get_project(self, project_id: str) -> dict:
@@ -78,7 +86,7 @@ class ProjectService(PlatformService):
         the vendor and provider side."""
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            return ProjectSchema().dump(handlers.get_project(project_id, actor, uow))
+            return PROJECT_SCHEMA.dump(handlers.get_project(project_id, actor, uow))
 
     @rpc
     def act(self, project_id: str, action: str, payload: dict) -> dict:
@@ -91,7 +99,7 @@ class ProjectService(PlatformService):
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
             project = handlers.act(project_id, action, command, actor, uow)
-            return ProjectSchema().dump(handlers.project_view(project, actor, uow))
+            return PROJECT_SCHEMA.dump(handlers.project_view(project, actor, uow))
 
     @rpc
     def list_projects(self, filters: dict) -> dict:

@@ -57,10 +57,31 @@ class ProjectRow(Base):
     __table_args__ = (
         # keyset paging newest first, inside a tab and per tenant (PRJ-10: deep pages stay fast)
         Index("ix_projects_status_created", "status", "created_at", "id"),
-        Index("ix_projects_vendor_status_created", "vendor_id", "status", "created_at", "id"),
-        Index("ix_projects_provider_status_created", "provider_id", "status", "created_at", "id"),
-        Index("ix_projects_customer_status_created", "customer_id", "status", "created_at", "id"),
+        # ... carrying the other owners, so that counting one capacity of a caller without the rows
+        # another capacity covered reads only the index (an ISV user who sells, buys and delivers)
+        Index("ix_projects_vendor_status_created", "vendor_id", "status", "created_at", "id",
+              postgresql_include=["provider_id", "customer_id"]),
+        Index("ix_projects_provider_status_created", "provider_id", "status", "created_at", "id",
+              postgresql_include=["vendor_id", "customer_id"]),
+        Index("ix_projects_customer_status_created", "customer_id", "status", "created_at", "id",
+              postgresql_include=["vendor_id", "provider_id"]),
         Index("ix_projects_created", "created_at", "id"),
+        # dashboards (PRJ-11) read only these indexes at any size: new projects by day and the
+        # 30/60-day breakdown per owner, and the completion cycle of completed projects
+        Index("ix_projects_vendor_created", "vendor_id", "created_at",
+              postgresql_include=["status", "late_side"]),
+        Index("ix_projects_provider_created", "provider_id", "created_at",
+              postgresql_include=["status", "late_side"]),
+        Index("ix_projects_vendor_completed", "vendor_id", "completed_at", postgresql_include=["created_at"],
+              postgresql_where=text("status = 'completed'")),
+        Index("ix_projects_provider_completed", "provider_id", "completed_at", postgresql_include=["created_at"],
+              postgresql_where=text("status = 'completed'")),
+        # the product filter of the operator's list (the other filter columns have their own)
+        Index("ix_projects_product_code_status_created", "product_code", "status", "created_at", "id"),
+        # the late filter of every list, per owner (partial: a few percent of the rows)
+        Index("ix_projects_late", "status", "created_at", postgresql_where=text("late_side IS NOT NULL")),
+        *(Index(f"ix_projects_{owner}_late", f"{owner}_id", "status", "created_at",
+                postgresql_where=text("late_side IS NOT NULL")) for owner in ("vendor", "provider", "customer")),
     )
 
 
@@ -141,6 +162,22 @@ class FileRow(Base):
     storage_key: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TabCountRow(Base):
+    """Projects per status tab of each owner (the platform, a vendor, a provider, a customer), kept
+    by the repository in the transaction that changes a project: an unfiltered list's tab counts
+    are a few rows to add up instead of a count over every project (PRJ-3 at 1M projects). Each
+    owner's counts are spread over ``shard`` rows (by project) so that concurrent changes seldom
+    wait on one row; a shard may go below zero, the sum over the shards is the count."""
+
+    __tablename__ = "project_tab_counts"
+
+    scope_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class SaturationRow(Base):

@@ -1,11 +1,13 @@
 """Loads and saves the Project aggregate and its surroundings; the only place that knows the tables."""
 from __future__ import annotations
 
+import zlib
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, tuple_
+from sqlalchemy import and_, delete, false, func, or_, select, text, tuple_, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -22,9 +24,10 @@ from project_svc.adapters.orm import (
     ProjectRow,
     RecordRow,
     SaturationRow,
+    TabCountRow,
 )
 from project_svc.domain.access import Scope
-from project_svc.domain.model import OPEN, LogEntry, Project
+from project_svc.domain.model import OPEN, STATUSES, LogEntry, Project
 from project_svc.exceptions import CursorNotRecognised
 
 _FIELDS = ("id", "order_id", "product_id", "vendor_id", "customer_id", "template_id", "template_version",
@@ -36,6 +39,22 @@ _MUTABLE = tuple(f for f in _FIELDS if f not in ("id", "order_id", "product_id",
 # the columns a list may sort on (keyset: the column, then id)
 SORTS = {"created_at": ProjectRow.created_at, "updated_at": ProjectRow.updated_at, "order_id": ProjectRow.order_id,
          "completed_at": ProjectRow.completed_at}
+# the list filters that narrow by a column's value (besides status, late, dates and "mine")
+COLUMN_FILTERS = (("order_id", ProjectRow.order_id), ("customer_id", ProjectRow.customer_id),
+                  ("product_id", ProjectRow.product_id), ("product_code", ProjectRow.product_code),
+                  ("provider_id", ProjectRow.provider_id), ("vendor_id", ProjectRow.vendor_id),
+                  ("operator_id", ProjectRow.current_operator_id),
+                  ("current_node_kind", ProjectRow.current_node_kind))
+# a filtered list counts each tab up to this many rows and then says "at least" (counts_capped):
+# an exact count of a filter that matches most of a million projects costs a scan of them
+COUNT_CAP = 10_000
+TAB_SHARDS = 16
+# a list row (PRJ-3): only these columns are read for lists and exports, never the flow or forms
+SUMMARY = tuple(getattr(ProjectRow, name) for name in (
+    "id", "order_id", "product_id", "product_code", "product_name", "vendor_id", "customer_id",
+    "provider_id", "status", "round", "template_id", "template_version", "current_node_key",
+    "current_node_name", "current_node_kind", "current_side", "current_operator_id", "late_side",
+    "late_since", "due_at", "created_at", "updated_at", "completed_at", "rating"))
 
 
 def _cursor(cursor: str, column) -> tuple[Any, str]:
@@ -59,12 +78,27 @@ def _cursor(cursor: str, column) -> tuple[Any, str]:
     return value, last_id
 
 
+# The aggregate's log and participants in one round trip (two statements per load before, and
+# every dispatch reply loads the aggregate: issue 15). Timestamps inside json_build_object are
+# ISO-8601 text with their offset.
+_LOG_AND_PARTICIPANTS = text("""
+select
+  (select coalesce(json_agg(json_build_object('at', l.at, 'action', l.action, 'node_key', l.node_key,
+                                              'actor', l.actor, 'note', l.note, 'round', l.round) order by l.id),
+                   '[]')
+     from flow_log l where l.project_id = :project_id) as log,
+  (select coalesce(array_agg(p.user_id), '{}') from project_participants p where p.project_id = :project_id)
+    as participants
+""")
+
+
 class ProjectRepository:
     def __init__(self, session: Session):
         self.session = session
         self._rows: dict[str, ProjectRow] = {}
         self._logged: dict[str, int] = {}
         self._participants: dict[str, set[str]] = {}
+        self._inserted: set[str] = set()  # projects inserted in this transaction
 
     # ---- the aggregate -----------------------------------------------------------------------
 
@@ -72,13 +106,16 @@ class ProjectRepository:
         """Insert unless a project for the same order exists (PRJ-1, also under concurrent posts)."""
         values = {f: getattr(project, f) for f in _FIELDS if f != "created_at" or project.created_at}
         values.update(self._denormalised(project))
-        inserted = self.session.execute(
+        # the inserted row comes back as the ORM's row (RETURNING): no SELECT of it afterwards
+        row = self.session.scalars(
             pg_insert(ProjectRow).values(**values).on_conflict_do_nothing(index_elements=["order_id"])
-            .returning(ProjectRow.id)
-        ).scalar_one_or_none()
-        if inserted is None:
+            .returning(ProjectRow), execution_options={"populate_existing": True}
+        ).one_or_none()
+        if row is None:
             return False
-        self._rows[project.id] = self.session.get(ProjectRow, project.id)
+        self._count(project.id, None, _owned_status(project))
+        self._rows[project.id] = row
+        self._inserted.add(project.id)
         self._logged[project.id] = 0
         self._participants[project.id] = set()
         return True
@@ -92,10 +129,10 @@ class ProjectRepository:
         project = Project(**{f: getattr(row, f) for f in _FIELDS})
         project.operators = dict(row.operators or {})
         project.submissions = dict(row.submissions or {})
-        project.log = [LogEntry(r.at, r.action, r.node_key, r.actor, r.note, r.round) for r in self.session.execute(
-            select(FlowLogRow).where(FlowLogRow.project_id == project_id).order_by(FlowLogRow.id)).scalars()]
-        project.participants = set(self.session.execute(
-            select(ParticipantRow.user_id).where(ParticipantRow.project_id == project_id)).scalars())
+        log, participants = self.session.execute(_LOG_AND_PARTICIPANTS, {"project_id": project_id}).one()
+        project.log = [LogEntry(datetime.fromisoformat(e["at"]), e["action"], e["node_key"], e["actor"], e["note"],
+                                e["round"]) for e in log]
+        project.participants = set(participants)
         self._logged[project_id] = len(project.log)
         self._participants[project_id] = set(project.participants)
         return project
@@ -106,14 +143,19 @@ class ProjectRepository:
 
     def save(self, project: Project) -> None:
         row = self._rows[project.id]
+        self._count(project.id, _owned_status(row), _owned_status(project))
         for f in _MUTABLE:
             setattr(row, f, getattr(project, f))
         row.operators = dict(project.operators)
         row.submissions = dict(project.submissions)
         for f, value in self._denormalised(project).items():
             setattr(row, f, value)
-        row.updated_at = utcnow()
-        for entry in project.log[self._logged.get(project.id, 0):]:
+        new_entries = project.log[self._logged.get(project.id, 0):]
+        # a project inserted in this transaction already holds what it was created with: touching
+        # it again would be one UPDATE more per purchase for nothing
+        if self.session.is_modified(row) or (new_entries and project.id not in self._inserted):
+            row.updated_at = utcnow()
+        for entry in new_entries:
             self.session.add(FlowLogRow(project_id=project.id, at=entry.at, action=entry.action,
                                         node_key=entry.node_key, actor=entry.actor, note=entry.note,
                                         round=entry.round))
@@ -126,6 +168,26 @@ class ProjectRepository:
             known.add(user_id)
         self.session.flush()
 
+    def _count(self, project_id: str, before: tuple | None, after: tuple | None) -> None:
+        """Move a project between the tab counts of its owners (one statement; rows locked in key
+        order, so two changes never wait on each other crosswise)."""
+        if before == after:
+            return
+        deltas: Counter = Counter()
+        for owned, step in ((before, -1), (after, 1)):
+            if owned is not None:
+                status, *owners = owned
+                for key in owners:
+                    deltas[(*key, status)] += step
+        shard = zlib.crc32(project_id.encode()) % TAB_SHARDS
+        rows = [{"scope_kind": kind, "scope_id": owner, "status": status, "shard": shard, "n": n}
+                for (kind, owner, status), n in sorted(deltas.items()) if n]
+        if rows:
+            stmt = pg_insert(TabCountRow).values(rows)
+            key = ["scope_kind", "scope_id", "status", "shard"]
+            self.session.execute(stmt.on_conflict_do_update(index_elements=key,
+                                                            set_={"n": TabCountRow.n + stmt.excluded.n}))
+
     @staticmethod
     def _denormalised(project: Project) -> dict:
         node = project.current_node
@@ -135,25 +197,30 @@ class ProjectRepository:
 
     # ---- lists (PRJ-2, PRJ-3, PRJ-10) --------------------------------------------------------
 
+    @staticmethod
+    def _capacities(scope: Scope) -> list:
+        """What a scope sees, one condition per capacity (vendor, provider, customer, employee)."""
+        seen = [column == value for column, value in ((ProjectRow.vendor_id, scope.vendor_of),
+                                                       (ProjectRow.provider_id, scope.provider_of),
+                                                       (ProjectRow.customer_id, scope.customer_of))
+                if value is not None]
+        if scope.operator_user is not None:
+            seen.append(ProjectRow.id.in_(select(ParticipantRow.project_id)
+                                          .where(ParticipantRow.user_id == scope.operator_user)))
+        return seen
+
     def _visible(self, query, scope: Scope):
         if scope.everything:
             return query
-        visible = [column == value for column, value in ((ProjectRow.vendor_id, scope.vendor_of),
-                                                          (ProjectRow.provider_id, scope.provider_of),
-                                                          (ProjectRow.customer_id, scope.customer_of))
-                   if value is not None]
-        if scope.operator_user is not None:
-            visible.append(ProjectRow.id.in_(select(ParticipantRow.project_id)
-                                             .where(ParticipantRow.user_id == scope.operator_user)))
-        return query.where(or_(*visible)) if visible else query.where(false())
+        seen = self._capacities(scope)
+        return query.where(or_(*seen)) if seen else query.where(false())
 
     def _filtered(self, query, scope: Scope, f: dict, *, with_status: bool = True):
-        query = self._visible(query, scope)
-        for name, column in (("order_id", ProjectRow.order_id), ("customer_id", ProjectRow.customer_id),
-                             ("product_id", ProjectRow.product_id), ("product_code", ProjectRow.product_code),
-                             ("provider_id", ProjectRow.provider_id), ("vendor_id", ProjectRow.vendor_id),
-                             ("operator_id", ProjectRow.current_operator_id),
-                             ("current_node_kind", ProjectRow.current_node_kind)):
+        return self._narrowed(self._visible(query, scope), f, with_status=with_status)
+
+    @staticmethod
+    def _narrowed(query, f: dict, *, with_status: bool = True):
+        for name, column in COLUMN_FILTERS:
             if f.get(name):
                 query = query.where(column == f[name])
         if with_status and f.get("status"):
@@ -185,53 +252,115 @@ class ProjectRepository:
         sort = f.get("sort") or "-created_at"
         column = SORTS[sort.lstrip("-")]
         descending = sort.startswith("-")
-        query = self._filtered(select(ProjectRow), scope, f)
-        if f.get("cursor"):
-            value, last_id = _cursor(f["cursor"], column)
-            key = tuple_(column, ProjectRow.id)
-            query = query.where(key < (value, last_id) if descending else key > (value, last_id))
-        order = (column.desc(), ProjectRow.id.desc()) if descending else (column.asc(), ProjectRow.id.asc())
-        limit = f.get("limit", 50)
-        query = query.order_by(*order).limit(limit + 1)
-        if not f.get("cursor") and f.get("offset"):
-            query = query.offset(f["offset"])
-        rows = list(self.session.execute(query).scalars())
+        limit, offset = f.get("limit", 50), 0 if f.get("cursor") else f.get("offset") or 0
+
+        def walk(query, sort_by, id_column):
+            if f.get("cursor"):
+                value, last_id = _cursor(f["cursor"], column)
+                key = tuple_(sort_by, id_column)
+                query = query.where(key < (value, last_id) if descending else key > (value, last_id))
+            order = (sort_by.desc(), id_column.desc()) if descending else (sort_by.asc(), id_column.asc())
+            return query.order_by(*order)
+
+        capacities = [] if scope.everything else self._capacities(scope)
+        if len(capacities) > 1:
+            # one ordered walk per capacity on its own index, merged: an OR of them would have
+            # PostgreSQL gather and sort every visible row of the tab before the first page
+            keys = union(*(walk(self._narrowed(select(column.label("sort_key"), ProjectRow.id).where(seen), f),
+                                column, ProjectRow.id).limit(offset + limit + 1) for seen in capacities)).subquery()
+            query = walk(select(*SUMMARY).join(keys, keys.c.id == ProjectRow.id), keys.c.sort_key, keys.c.id)
+        else:
+            query = walk(self._filtered(select(*SUMMARY), scope, f), column, ProjectRow.id)
+        rows = list(self.session.execute(query.limit(limit + 1).offset(offset or None)))
         more = len(rows) > limit
         rows = rows[:limit]
         if f.get("cursor"):
             # a next page: the caller has the counts of the first one; counting again would make
             # every deep page cost a scan of the whole tab
-            counts, total = None, None
+            counts, total, capped = None, None, None
         else:
-            counts = dict(self.session.execute(
-                self._filtered(select(ProjectRow.status, func.count()), scope, f, with_status=False)
-                .group_by(ProjectRow.status)).all())
+            if _filters_beyond_scope(f):
+                counts, capped = self._capped_counts(scope, f)
+            else:
+                counts, capped = self._owned_counts(scope), False
             total = counts.get(f["status"], 0) if f.get("status") else sum(counts.values())
         next_cursor = paging.encode_cursor([getattr(rows[-1], column.key), rows[-1].id]) if more and rows else None
-        return {"items": [self.summary(r) for r in rows], "total": total, "counts": counts,
-                "next_cursor": next_cursor}
+        return {"items": [row._asdict() for row in rows], "total": total, "counts": counts,
+                "counts_capped": capped, "next_cursor": next_cursor}
+
+    def _owned_counts(self, scope: Scope) -> dict[str, int]:
+        """Exact tab counts of an unfiltered list. The caller sees the union of what it owns in
+        each capacity (vendor, provider, customer, the employee's own projects): the largest of
+        them comes from the kept counts, each other one is counted without the rows an earlier
+        one already covered (small sets: an organisation's purchases, an employee's projects)."""
+        counts = Counter(dict.fromkeys(STATUSES, 0))
+        if scope.everything:
+            counts.update(self._kept_counts("all", ""))
+            return dict(counts)
+        owners = [(kind, column, value) for kind, column, value in (
+            ("vendor", ProjectRow.vendor_id, scope.vendor_of), ("provider", ProjectRow.provider_id, scope.provider_of),
+            ("customer", ProjectRow.customer_id, scope.customer_of)) if value is not None]
+        kept = {kind: self._kept_counts(kind, value) for kind, _, value in owners}
+        owners.sort(key=lambda owner: -sum(kept[owner[0]].values()))
+        covered = []
+        for kind, column, value in owners:
+            if not covered:
+                counts.update(kept[kind])
+            else:
+                counts.update(self._status_counts(column == value, *covered))
+            covered.append(column.is_distinct_from(value))
+        if scope.operator_user is not None:
+            mine = ProjectRow.id.in_(select(ParticipantRow.project_id)
+                                     .where(ParticipantRow.user_id == scope.operator_user))
+            counts.update(self._status_counts(mine, *covered))
+        return dict(counts)
+
+    def recount_tabs(self) -> None:
+        """Rebuild every owner's tab counts from the projects (after a bulk load that bypassed the
+        repository); takes the table's write lock so that no change slips in between."""
+        self.session.execute(text("LOCK TABLE projects IN SHARE MODE"))
+        self.session.execute(delete(TabCountRow))
+        self.session.execute(text("""
+            INSERT INTO project_tab_counts (scope_kind, scope_id, status, shard, n)
+            SELECT kind, owner, status, 0, count(*) FROM (
+                SELECT 'all' AS kind, '' AS owner, status FROM projects
+                UNION ALL SELECT 'vendor', vendor_id, status FROM projects
+                UNION ALL SELECT 'provider', provider_id, status FROM projects WHERE provider_id IS NOT NULL
+                UNION ALL SELECT 'customer', customer_id, status FROM projects
+            ) AS owned GROUP BY kind, owner, status"""))
+
+    def _kept_counts(self, kind: str, owner: str) -> dict[str, int]:
+        return {status: int(n) for status, n in self.session.execute(
+            select(TabCountRow.status, func.sum(TabCountRow.n))
+            .where(TabCountRow.scope_kind == kind, TabCountRow.scope_id == owner)
+            .group_by(TabCountRow.status)).all()}
+
+    def _status_counts(self, *where) -> dict[str, int]:
+        return dict(self.session.execute(select(ProjectRow.status, func.count()).where(*where)
+                                         .group_by(ProjectRow.status)).all())
+
+    def _capped_counts(self, scope: Scope, f: dict) -> tuple[dict[str, int], bool]:
+        """Each tab counted under the filters up to COUNT_CAP (one statement); True when one reached it."""
+        matching = self._filtered(select(ProjectRow.id), scope, f, with_status=False)
+        per_tab = [select(func.count()).select_from(matching.where(ProjectRow.status == status)
+                                                    .limit(COUNT_CAP + 1).subquery()).scalar_subquery().label(status)
+                   for status in STATUSES]
+        found = self.session.execute(select(*per_tab)).one()._asdict()
+        return {status: min(n, COUNT_CAP) for status, n in found.items()}, any(n > COUNT_CAP for n in found.values())
 
     def stream(self, scope: Scope, f: dict, batch: int = 1000) -> Iterator[dict]:
         """Every row of the tab under the filters, newest first, in keyset batches (exports)."""
         cursor = None
         while True:
-            query = self._filtered(select(ProjectRow), scope, f)
+            query = self._filtered(select(*SUMMARY), scope, f)
             if cursor:
                 query = query.where(tuple_(ProjectRow.created_at, ProjectRow.id) < cursor)
             rows = list(self.session.execute(query.order_by(ProjectRow.created_at.desc(), ProjectRow.id.desc())
-                                             .limit(batch)).scalars())
-            yield from (self.summary(r) for r in rows)
+                                             .limit(batch)))
+            yield from (row._asdict() for row in rows)
             if len(rows) < batch:
                 return
             cursor = (rows[-1].created_at, rows[-1].id)
-
-    @staticmethod
-    def summary(row: ProjectRow) -> dict:
-        return {f: getattr(row, f) for f in (
-            "id", "order_id", "product_id", "product_code", "product_name", "vendor_id", "customer_id",
-            "provider_id", "status", "round", "template_id", "template_version", "current_node_key",
-            "current_node_name", "current_node_kind", "current_side", "current_operator_id", "late_side",
-            "late_since", "due_at", "created_at", "updated_at", "completed_at", "rating")}
 
     # ---- dashboards (PRJ-11) -----------------------------------------------------------------
 
@@ -267,6 +396,20 @@ class ProjectRepository:
                                     .order_by(SaturationRow.product_id, SaturationRow.provider_id)).all()
         return [{"product_id": s.product_id, "product_name": name or "", "product_code": code or "",
                  "provider_id": s.provider_id, "held": s.held, "max_held": s.max_held} for s, name, code in rows]
+
+
+def _owned_status(project) -> tuple:
+    """A project's status and the owners whose tab counts hold it (a project or its row)."""
+    owners = [("all", ""), ("customer", project.customer_id), ("vendor", project.vendor_id)]
+    if project.provider_id:
+        owners.append(("provider", project.provider_id))
+    return (project.status, *owners)
+
+
+def _filters_beyond_scope(f: dict) -> bool:
+    """Whether a list query filters beyond its caller's scope and the status tab."""
+    return (any(f.get(name) for name, _ in COLUMN_FILTERS) or f.get("late") is not None
+            or bool(f.get("created_from") or f.get("created_to") or f.get("mine")))
 
 
 class ProductFlowRepository:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
 from platform_contracts.actor import Actor
@@ -13,9 +13,11 @@ from platform_kit import paging
 from platform_kit.testing import FakeUnitOfWork
 from platform_kit.workcal import default_calendar
 from project_svc import handlers
+from project_svc.adapters import repository as project_repository
+from project_svc.adapters.orm import ProjectRow
 from project_svc.adapters.repository import ProjectRepository, SaturationRepository
 from project_svc.domain.access import Scope
-from project_svc.domain.model import Project
+from project_svc.domain.model import STATUSES, Project
 from project_svc.exceptions import CursorNotRecognised
 from project_svc.schemas import DashboardQuerySchema
 
@@ -56,7 +58,8 @@ def test_PRJ10_keyset_pages_walk_every_row_once_in_order_with_tab_counts_and_fil
     make(session, vendor, None, 3, status="queued")
     repo, scope = ProjectRepository(session), Scope(vendor_of=vendor)
     first = repo.page(scope, {"status": "in_progress", "limit": 10})
-    assert first["total"] == 45 and first["counts"] == {"in_progress": 45, "paused": 5, "queued": 3}
+    assert first["total"] == 45 and first["counts_capped"] is False
+    assert first["counts"] == {"in_progress": 45, "paused": 5, "queued": 3, "completed": 0, "cancelled": 0}
     seen, page = [row["id"] for row in first["items"]], first
     while page["next_cursor"]:
         page = repo.page(scope, {"status": "in_progress", "limit": 10, "cursor": page["next_cursor"]})
@@ -69,6 +72,82 @@ def test_PRJ10_keyset_pages_walk_every_row_once_in_order_with_tab_counts_and_fil
     assert [r["id"] for r in oldest_first["items"]] == running[::-1][:3]
     assert repo.page(Scope(provider_of="someone-else"), {"limit": 10})["total"] == 0
     assert [r["id"] for r in repo.stream(scope, {"status": "in_progress"}, batch=7)] == running
+
+
+def exact_counts(session, scope: Scope) -> dict:
+    repo = ProjectRepository(session)
+    visible = repo._visible(select(ProjectRow.id), scope).whereclause
+    counted = repo._status_counts(*([] if visible is None else [visible]))
+    return {status: counted.get(status, 0) for status in STATUSES}
+
+
+def test_PRJ3_tab_counts_follow_every_change_of_status_and_provider_for_each_owner(session):
+    vendor, provider, other = (f"{kind}-{uuid.uuid4().hex[:8]}" for kind in "vpq")
+    repo = ProjectRepository(session)
+    before = repo.page(Scope(everything=True), {"limit": 1})["counts"]
+    moving, *_ = make(session, vendor, None, 3, status="queued")
+    project = repo.get(moving, for_update=True)
+    project.status, project.provider_id = "in_progress", provider
+    repo.save(project)
+    project = repo.get(moving, for_update=True)
+    project.provider_id = other  # change provider (PRJ-5): the project leaves the old provider's tabs
+    repo.save(project)
+    everything = repo.page(Scope(everything=True), {"limit": 1})["counts"]
+    assert everything["queued"] - before["queued"] == 2 and everything["in_progress"] - before["in_progress"] == 1
+    assert repo.page(Scope(vendor_of=vendor), {"limit": 1})["counts"] == {
+        "queued": 2, "in_progress": 1, "paused": 0, "completed": 0, "cancelled": 0}
+    assert repo.page(Scope(provider_of=provider), {"limit": 1})["total"] == 0
+    assert repo.page(Scope(provider_of=other), {"limit": 1})["counts"]["in_progress"] == 1
+    for scope in (Scope(vendor_of=vendor), Scope(provider_of=other), Scope(customer_of="cust-0")):
+        assert repo.page(scope, {"limit": 1})["counts"] == exact_counts(session, scope)
+
+
+def test_PRJ2_an_isv_user_counts_what_it_sells_buys_and_operates_once_each(session):
+    """The union of the caller's capacities: a project both sold and bought by the organisation, or
+    sold and operated by the user, is one row of the list and one in its tab count."""
+    org, user = f"isv-{uuid.uuid4().hex[:8]}", str(uuid.uuid4())
+    repo = ProjectRepository(session)
+    make(session, org, None, 4)                               # sold
+    for project_id in make(session, f"v-{uuid.uuid4().hex[:8]}", org, 3, status="paused"):  # delivered
+        project = repo.get(project_id, for_update=True)
+        project.participants = {user}                          # ... and operated by the user
+        repo.save(project)
+    bought = make(session, f"v-{uuid.uuid4().hex[:8]}", None, 2, status="completed")
+    for project_id in bought:                                  # bought (ORG-5)
+        session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(customer_id=org))
+    sold_and_bought = make(session, org, None, 1, status="cancelled")[0]
+    session.execute(update(ProjectRow).where(ProjectRow.id == sold_and_bought).values(customer_id=org))
+    scope = Scope(vendor_of=org, provider_of=org, customer_of=org, operator_user=user)
+    counts = repo.page(scope, {"limit": 100})
+    assert counts["counts"] == {"in_progress": 4, "paused": 3, "completed": 2, "cancelled": 1, "queued": 0}
+    assert counts["total"] == len(counts["items"]) == 10
+    everything = [row["id"] for row in counts["items"]]
+    walked, page = [], {"next_cursor": None}
+    while True:  # the merged walk of the capacities: every row once, newest first, also by cursor
+        page = repo.page(scope, {"limit": 3, **({"cursor": page["next_cursor"]} if page["next_cursor"] else {})})
+        walked += [row["id"] for row in page["items"]]
+        if not page["next_cursor"]:
+            break
+    assert walked == everything
+    assert [r["id"] for r in repo.page(scope, {"limit": 4, "offset": 4})["items"]] == everything[4:8]
+    assert [r["id"] for r in repo.page(scope, {"limit": 20, "sort": "created_at"})["items"]] == everything[::-1]
+    assert [r["id"] for r in repo.page(scope, {"limit": 20, "status": "paused"})["items"]] == [
+        row["id"] for row in counts["items"] if row["status"] == "paused"]
+
+
+def test_PRJ10_a_filtered_list_counts_each_tab_up_to_the_cap_and_says_so(session, monkeypatch):
+    vendor = f"v-{uuid.uuid4().hex[:8]}"
+    make(session, vendor, None, 6, late=True)
+    make(session, vendor, None, 2, status="paused", late=True)
+    make(session, vendor, None, 4)
+    repo = ProjectRepository(session)
+    monkeypatch.setattr(project_repository, "COUNT_CAP", 5)
+    late = repo.page(Scope(vendor_of=vendor), {"late": True, "status": "in_progress", "limit": 50})
+    assert late["counts"] == {"in_progress": 5, "paused": 2, "queued": 0, "completed": 0, "cancelled": 0}
+    assert late["counts_capped"] is True and late["total"] == 5 and len(late["items"]) == 6
+    monkeypatch.setattr(project_repository, "COUNT_CAP", 10_000)
+    exact = repo.page(Scope(vendor_of=vendor), {"late": True, "limit": 50})
+    assert exact["counts"]["in_progress"] == 6 and exact["counts_capped"] is False and exact["total"] == 8
 
 
 def test_PRJ11_dashboard_counts_up_to_midnight_in_shanghai_with_cycle_breakdown_and_saturation_bands(session):
@@ -124,3 +203,14 @@ def test_PRJ10_a_filter_time_with_an_offset_postgresql_does_not_take_or_before_y
     far = datetime.fromisoformat("0765-07-20T14:14:45.814566-20:55")
     first = datetime.fromisoformat("0001-01-01T00:00:00+01:00")
     assert repo.page(scope, {"created_to": far, "created_from": first, "limit": 10})["total"] == 0
+
+
+def test_PRJ3_recounting_after_a_bulk_load_makes_every_owners_counts_exact_again(session):
+    vendor = f"v-{uuid.uuid4().hex[:8]}"
+    make(session, vendor, None, 2)
+    session.execute(update(ProjectRow).where(ProjectRow.vendor_id == vendor).values(status="paused"))  # bypassed
+    repo = ProjectRepository(session)
+    assert repo.page(Scope(vendor_of=vendor), {"limit": 1})["counts"]["in_progress"] == 2
+    repo.recount_tabs()
+    for scope in (Scope(vendor_of=vendor), Scope(everything=True), Scope(customer_of="cust-1")):
+        assert repo.page(scope, {"limit": 1})["counts"] == exact_counts(session, scope)

@@ -109,6 +109,7 @@ def test_PRJ1_PRJ2_PRJ7_a_purchase_walks_by_events_and_actions_with_files_and_a_
         rated = rpc.project.act(project_id, "rate", {"score": 5, "comment": "good"})
         assert rated["status"] == "completed" and rated["rating"] == 5
         page = rpc.project.list_projects({"status": "completed"})
-        assert [p["id"] for p in page["items"]] == [project_id] and page["counts"] == {"completed": 1}
+        assert [p["id"] for p in page["items"]] == [project_id] and page["counts"] == {
+            "completed": 1, "queued": 0, "in_progress": 0, "paused": 0, "cancelled": 0}
         with pytest.raises(Unprocessable):
             rpc.project.add_record(project_id, "message", {"body": "too late"})

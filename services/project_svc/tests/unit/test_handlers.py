@@ -2,6 +2,7 @@
 import copy
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -84,14 +85,29 @@ class FakeRecords:
         return []
 
 
+class FakeReads:
+    """The read path over the fakes above: the project, its records and files."""
+
+    def __init__(self, projects, records):
+        self.projects, self.records = projects, records
+
+    def project(self, project_id):
+        project = self.projects.get(project_id)
+        if project is None:
+            return None
+        return SimpleNamespace(project=project, records=self.records.records(project_id, ("message", "note")),
+                               files=self.records.files(project_id))
+
+
 class FakeSaturation:
     def provider_count(self, product_id):
         return 2
 
 
 def new_uow():
-    return FakeUnitOfWork("project", projects=FakeProjects(), products=FakeProducts(), calendar=FakeCalendar(),
-                          records=FakeRecords(), saturation=FakeSaturation())
+    projects, records = FakeProjects(), FakeRecords()
+    return FakeUnitOfWork("project", projects=projects, products=FakeProducts(), calendar=FakeCalendar(),
+                          records=records, saturation=FakeSaturation(), reads=FakeReads(projects, records))
 
 
 def bound(uow):
@@ -241,3 +257,19 @@ def test_PRJ1_the_marketplace_buying_without_naming_the_customer_is_a_business_r
     with pytest.raises(CustomerNotNamed) as refused:
         handlers.purchase_for(None, {"order_id": "o", "product_id": "p"})
     assert refused.value.status == 422 and "customer_id" in refused.value.fields
+
+
+def test_PRJ1_the_buyers_answer_for_a_new_project_reads_no_records_and_a_repeat_shows_them():
+    uow = new_uow()
+    bound(uow)
+    project, created = handlers.create_from_purchase({"order_id": "o-view", "product_id": "prod",
+                                                      "customer_id": "cust-org"}, uow, NOW)
+    uow.records.records = None  # reading records for a project created just now would fail here
+    view = handlers.purchase_view(project, created, BUYER, uow)
+    assert view["messages"] == [] and view["notes"] == [] and view["files"] == []
+    assert view["id"] == project.id and view["current_node"]["key"] == "assign"
+    del uow.records.records
+    again, created = handlers.create_from_purchase({"order_id": "o-view", "product_id": "prod",
+                                                    "customer_id": "cust-org"}, uow, NOW)
+    assert not created
+    assert handlers.purchase_view(again, created, BUYER, uow) == handlers.project_view(again, BUYER, uow)
