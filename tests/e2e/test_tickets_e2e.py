@@ -104,3 +104,77 @@ def test_TKT1_TKT2_TKT7_a_customer_opens_a_ticket_an_agent_on_duty_answers_and_t
     assert report.status_code == 200, report.text
     mine = next(a for a in report.json()["agents"] if a["agent_id"] == agent["id"])
     assert mine["tickets"] >= 1 and mine["satisfaction"] == 5.0 and mine["first_response_median"] is not None
+
+
+def test_TKT3_TKT4_TKT5_TKT8_reprioritise_reopen_suspected_complaint_and_an_off_duty_handover(e2e, http, wait_until):
+    order_id = f"ORD-T-{uuid.uuid4().hex[:10]}"
+    bought = http.post(e2e.url("/api/v1/purchases"), headers=e2e.auth(CUSTOMER), timeout=15,
+                       json={"order_id": order_id, "product_id": "prod-site-design", "customer_id": "x"})
+    assert bought.status_code == 201, bought.text
+    first, first_headers = new_agent(e2e, http, VENDOR)
+    second, second_headers = new_agent(e2e, http, VENDOR)
+    body = {"title": "证书即将过期续费失败", "description": "续费页面一直报错", "category": "question", "tier": "P3",
+            "order_id": order_id}
+
+    def opened():
+        answer = http.post(e2e.url("/api/v1/tickets"), headers=e2e.auth(CUSTOMER), json=body, timeout=15)
+        return answer if answer.status_code == 201 else None
+    ticket = wait_until(opened, timeout=30, message="ticket_svc learned the order").json()
+    url = e2e.url(f"/api/v1/tickets/{ticket['id']}")
+
+    # the first new agent comes on duty and takes it over from whoever holds it (on duty: no confirmation)
+    wait_until(lambda: http.post(e2e.url("/api/v1/support-duty/on"), headers=first_headers,
+                                 timeout=15).status_code == 200, timeout=30, message="ticket_svc learned the agent")
+    holder = {"Authorization": f"Bearer {e2e.token('vendor.support')}"}
+    taken = http.post(url + "/transfer", headers=holder, timeout=15,
+                      json={"to_agent_id": first["id"], "note": "续费接口报错，请查订单状态"})
+    assert taken.status_code == 200 and taken.json()["assignee_id"] == first["id"], taken.text
+
+    # TKT-8: re-prioritised by the agent (not the customer); the first-response target becomes P0's 15 minutes
+    assert http.post(url + "/priority", headers=e2e.auth(CUSTOMER), json={"tier": "P0"},
+                     timeout=15).status_code == 403
+    assert http.post(url + "/priority", headers=first_headers, json={}, timeout=15).status_code == 400
+    raised = http.post(url + "/priority", headers=first_headers, timeout=15,
+                       json={"tier": "P0", "category": "resources_expiring"})
+    assert raised.status_code == 200, raised.text
+    view = raised.json()
+    timers = {t["name"]: t for t in view["timers"]}
+    assert view["tier"] == "P0" and view["business_stopping"] is True
+    assert timers["first_response"]["target_seconds"] == 900 and timers["first_response"]["due_at"]
+    assert timers["resolution"]["target_seconds"] == 4 * 3600 and "same_day" in timers
+
+    # TKT-4: asking for a phone call is a suspected complaint; the provider's admin is told at once
+    asked = http.post(url + "/messages", headers=e2e.auth(CUSTOMER), json={"body": "请尽快给我打电话"}, timeout=15)
+    assert asked.status_code == 201
+    link = f"/tickets/{ticket['id']}"
+
+    def told(login: str | None, headers: dict | None = None):
+        inbox = http.get(e2e.url("/api/v1/inbox"), headers=headers or e2e.auth(login), timeout=15,
+                         params={"limit": 100})
+        return [m for m in inbox.json()["items"] if m["link"] == link]
+    wait_until(lambda: told(VENDOR), timeout=30, message="the provider admin was told of the suspected complaint")
+
+    # TKT-5: said solved, the customer says it is not; the resolution clock runs on from what it used
+    reply = http.post(url + "/messages", headers=first_headers, json={"body": "您好，已为您续费", "plan": True},
+                      timeout=15)
+    assert reply.status_code == 201
+    solved = http.post(url + "/status", headers=first_headers, json={"status": "awaiting_confirmation"}, timeout=15)
+    assert solved.status_code == 200 and solved.json()["resolution_seconds"] is not None
+    reopened = http.post(url + "/status", headers=e2e.auth(CUSTOMER), json={"status": "processing"}, timeout=15)
+    assert reopened.status_code == 200 and reopened.json()["status"] == "processing"
+    seen = http.get(url, headers=first_headers, timeout=15).json()
+    timers = {t["name"]: t for t in seen["timers"]}
+    assert seen["resolution_seconds"] is None and timers["resolution"]["met_at"] is None
+    assert timers["resolution"]["due_at"] is not None and timers["reply"]["due_at"] is not None
+    assert "reopened" in [entry["action"] for entry in seen["log"]]
+
+    # TKT-2/3: going off duty hands over; to an off-duty colleague only when confirmed, and they are told
+    off = e2e.url("/api/v1/support-duty/off")
+    handover = {"handover_to": second["id"], "note": "续费已重试，请联系客户确认"}
+    refused = http.post(off, headers=first_headers, json=handover, timeout=15)
+    assert refused.status_code == 409 and "confirm_off_duty" in refused.json()["fields"], refused.text
+    assert http.get(url, headers=first_headers, timeout=15).json()["assignee_id"] == first["id"]
+    handed = http.post(off, headers=first_headers, json={**handover, "confirm_off_duty": True}, timeout=15)
+    assert handed.status_code == 200 and handed.json()["handed_over"] == [ticket["id"]], handed.text
+    assert http.get(url, headers=second_headers, timeout=15).json()["assignee_id"] == second["id"]
+    wait_until(lambda: told(None, second_headers), timeout=30, message="the off-duty colleague was told")

@@ -35,6 +35,11 @@ class TransferBody(internal.TransferSchema):
     pass
 
 
+class PriorityBody(internal.PrioritySchema):
+    class Meta:
+        json_schema = {"minProperties": 1}  # the tier, the category or both (its validator's rule)
+
+
 class EscalateBody(internal.NoteSchema):
     pass
 
@@ -77,11 +82,20 @@ class ExportQuery(internal.TicketFilterSchema):
         exclude = ("limit", "offset")
 
 
-class TicketView(internal.TicketSchema):
-    pass
+class _TicketNames(Schema):
+    """Names beside ids (issue 16): the console shows people and organisations, not ids."""
+
+    assignee_name = fields.String(allow_none=True, metadata={"example": "Li Lei"})
+    provider_name = fields.String(allow_none=True, metadata={"example": "Provider A"})
+    customer_org_name = fields.String(allow_none=True, metadata={"example": "Buyer Co"})
 
 
-class TicketSummaryView(internal.TicketSummarySchema):
+class TicketView(internal.TicketSchema, _TicketNames):
+    people = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "user id -> display name of the assignee and of everyone in the messages and the log"})
+
+
+class TicketSummaryView(internal.TicketSummarySchema, _TicketNames):
     pass
 
 
@@ -97,7 +111,7 @@ class DutyView(internal.DutySchema):
 
 
 class RosterEntry(internal.RosterEntrySchema):
-    pass
+    user_name = fields.String(allow_none=True, metadata={"example": "Li Lei"})
 
 
 class CannedReply(internal.CannedReplySchema):

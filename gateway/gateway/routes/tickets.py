@@ -20,6 +20,7 @@ from gateway.api.tickets import (
     MessageBody,
     OffDutyBody,
     OpenTicketBody,
+    PriorityBody,
     RatingBody,
     ReportExportQuery,
     ReportQuery,
@@ -34,6 +35,7 @@ from gateway.api.tickets import (
     TransferBody,
     WordList,
 )
+from gateway.names import add_names, lookup
 from gateway.web import json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, SUPPORT_AGENT
 
@@ -76,6 +78,30 @@ def table_response(name: str, columns: tuple[str, ...], rows: list[dict], fmt: s
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
 
 
+TICKET_ORGS = {"provider_id": "provider_name", "customer_org_id": "customer_org_name"}
+TICKET_USERS = {"assignee_id": "assignee_name"}
+
+
+def named_page(services, page: dict) -> dict:
+    """A page of tickets with the assignee, provider and customer by name (one identity call)."""
+    add_names(services, page["items"], TICKET_ORGS, TICKET_USERS)
+    return page
+
+
+def named_ticket(services, ticket: dict) -> dict:
+    """A ticket with its names, and `people` for the authors and actors it shows (only ids it carries)."""
+    user_ids = {ticket.get("assignee_id"), ticket.get("customer_user_id")}
+    user_ids.update(m.get("author_id") for m in ticket.get("messages") or [])
+    # a log entry's detail may be the agent it went to (assigned, transferred): looked up like an actor
+    user_ids.update(v for e in ticket.get("log") or [] for v in (e.get("actor"), e.get("detail")))
+    org_names, user_names = lookup(services, (ticket.get(f) for f in TICKET_ORGS), user_ids)
+    for field, name in TICKET_ORGS.items():
+        ticket[name] = org_names.get(ticket.get(field))
+    ticket["assignee_name"] = user_names.get(ticket.get("assignee_id"))
+    ticket["people"] = user_names
+    return ticket
+
+
 class TicketRoutes:
     # --- tickets ------------------------------------------------------------------------------
 
@@ -89,7 +115,8 @@ class TicketRoutes:
         enterprise system) opening a ticket on a customer's behalf names `customer_org_id` and
         `customer_user_id` (422 without them); anyone else leaves them out."""
         body = read_json(request, OpenTicketBody())
-        return json_response(self.services.ticket.open_ticket(body), status=201)
+        ticket = self.services.ticket.open_ticket(body)
+        return json_response(named_ticket(self.services, ticket), status=201)
 
     @route("GET", "/api/v1/tickets", summary="List the tickets you may see", tags=("tickets",), query=TicketQuery,
            response=TicketPage)
@@ -98,7 +125,8 @@ class TicketRoutes:
         `assignee_id`, `unassigned=true`); the operator all. Filters: status, tier, complaint, suspected,
         breached, escalated, customer, dates; `q` searches titles and customer messages (Chinese
         substrings work); sort by priority (default), opened_at, updated_at, status."""
-        return json_response(self.services.ticket.list_tickets(TicketQuery().dump(read_query(request, TicketQuery()))))
+        query = TicketQuery().dump(read_query(request, TicketQuery()))
+        return json_response(named_page(self.services, self.services.ticket.list_tickets(query)))
 
     @route("GET", "/api/v1/tickets/export", summary="Export the ticket list as CSV or XLSX", tags=("tickets",),
            query=ExportQuery)
@@ -114,7 +142,8 @@ class TicketRoutes:
            response=TicketView, errors=(404,))
     def get_ticket(self, request, ticket_id):
         """Customers see replies only; agents also see internal notes, the timers and the log (TKT-7)."""
-        return json_response(self.services.ticket.get_ticket(ticket_id))
+        ticket = self.services.ticket.get_ticket(ticket_id)
+        return json_response(named_ticket(self.services, ticket))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/messages", summary="Reply, or add an internal note",
            tags=("tickets",), body=MessageBody, response=TicketView, status=201, errors=(403, 404, 422))
@@ -123,7 +152,8 @@ class TicketRoutes:
         30-minute one; a customer's message restarts the 4-service-hour reply timer and is checked for
         complaint signals (TKT-4) and secrets (TKT-9)."""
         body = read_json(request, MessageBody())
-        return json_response(self.services.ticket.post_message(ticket_id, body), status=201)
+        ticket = self.services.ticket.post_message(ticket_id, body)
+        return json_response(named_ticket(self.services, ticket), status=201)
 
     @route("POST", "/api/v1/tickets/<ticket_id>/attachments", summary="Upload an attachment", tags=("tickets",),
            body=AttachmentUpload, response=AttachmentView, status=201, errors=(404, 422))
@@ -140,38 +170,53 @@ class TicketRoutes:
         feedback pauses the service-level timers; after 2 working days the customer is reminded, after
         7 the ticket awaits confirmation, 3 more and it is resolved (TKT-6)."""
         body = read_json(request, StatusBody())
-        return json_response(self.services.ticket.change_status(ticket_id, body))
+        ticket = self.services.ticket.change_status(ticket_id, body)
+        return json_response(named_ticket(self.services, ticket))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/complaint", summary="Complain about a ticket (投诉)",
            tags=("tickets",), body=ComplaintBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404))
     def complain_about_ticket(self, request, ticket_id):
         """TKT-4. The provider's admin is alerted at once; complaints sort right after business-stopping tickets."""
-        return json_response(self.services.ticket.complain(ticket_id, read_json(request, ComplaintBody())))
+        ticket = self.services.ticket.complain(ticket_id, read_json(request, ComplaintBody()))
+        return json_response(named_ticket(self.services, ticket))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/rating", summary="Rate the service", tags=("tickets",),
            body=RatingBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404, 422))
     def rate_ticket(self, request, ticket_id):
         """TKT-7. Once, when the ticket is resolved or closed; 1..5."""
-        return json_response(self.services.ticket.rate(ticket_id, read_json(request, RatingBody())))
+        ticket = self.services.ticket.rate(ticket_id, read_json(request, RatingBody()))
+        return json_response(named_ticket(self.services, ticket))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/transfer", summary="Transfer to another agent", tags=("tickets",),
            body=TransferBody, response=TicketView, roles=AGENTS, errors=(404, 409))
     def transfer_ticket(self, request, ticket_id):
         """TKT-3. The note says what you found and what the next agent should do. An off-duty agent
         needs `confirm_off_duty: true` (409 otherwise) and is told."""
-        return json_response(self.services.ticket.transfer(ticket_id, read_json(request, TransferBody())))
+        ticket = self.services.ticket.transfer(ticket_id, read_json(request, TransferBody()))
+        return json_response(named_ticket(self.services, ticket))
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/priority", summary="Re-prioritise: the tier or the category",
+           tags=("tickets",), body=PriorityBody, response=TicketView, roles=AGENTS, errors=(404, 422))
+    def reprioritise_ticket(self, request, ticket_id):
+        """TKT-4, TKT-8. The provider's agent corrects the severity tier (P0..P3, or null) or the
+        category; the response and resolution targets, the clock they run on (P0/P1 7x24) and their
+        deadlines move with it, counting the service time already used. A business-stopping category
+        starts a same-day target. A closed or resolved ticket answers 422."""
+        ticket = self.services.ticket.reprioritise(ticket_id, read_json(request, PriorityBody()))
+        return json_response(named_ticket(self.services, ticket))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/escalate", summary="Escalate to the platform's support",
            tags=("tickets",), body=EscalateBody, response=TicketView, roles=AGENTS, errors=(404, 422))
     def escalate_ticket(self, request, ticket_id):
         """TKT-3. With a note saying what the platform should solve; the ticket joins the operator's queue."""
-        return json_response(self.services.ticket.escalate(ticket_id, read_json(request, EscalateBody())))
+        ticket = self.services.ticket.escalate(ticket_id, read_json(request, EscalateBody()))
+        return json_response(named_ticket(self.services, ticket))
 
     @route("GET", "/api/v1/ticket-escalations", summary="The operator's queue of escalated tickets",
            tags=("tickets",), query=TicketQuery, response=TicketPage, roles=(PLATFORM_OPERATOR,))
     def ticket_escalations(self, request):
         query = TicketQuery().dump(read_query(request, TicketQuery()))
-        return json_response(self.services.ticket.escalation_queue(query))
+        return json_response(named_page(self.services, self.services.ticket.escalation_queue(query)))
 
     # --- agents ------------------------------------------------------------------------------
 
@@ -184,13 +229,14 @@ class TicketRoutes:
     @route("POST", "/api/v1/support-duty/off", summary="Go off duty", tags=("tickets",), body=OffDutyBody,
            response=DutyView, roles=AGENTS, errors=(409,))
     def support_go_off_duty(self, request):
-        """TKT-2. With open tickets, hand them over (`handover_to` + `note`) or `return_to_queue`; 409 otherwise."""
+        """TKT-2. With open tickets, hand them over (`handover_to` + `note`) or `return_to_queue`; 409 otherwise.
+        A colleague who is off duty needs `confirm_off_duty: true` (409 otherwise) and is told (TKT-3)."""
         return json_response(self.services.ticket.go_off_duty(read_json(request, OffDutyBody())))
 
     @route("GET", "/api/v1/support-duty", summary="Who of your provider is on duty", tags=("tickets",),
            response=RosterEntry, many=True, roles=AGENTS)
     def support_duty_roster(self, request):
-        return json_response(self.services.ticket.duty_roster())
+        return json_response(add_names(self.services, self.services.ticket.duty_roster(), {}, {"user_id": "user_name"}))
 
     @route("GET", "/api/v1/service-hours", summary="Your provider's service hours", tags=("tickets",),
            response=ServiceHoursView, roles=AGENTS)
@@ -202,7 +248,7 @@ class TicketRoutes:
     def set_support_service_hours(self, request):
         """TKT-2. At least 09:00-18:00 on working days; longer hours, `every_day`, or 00:00-00:00 every
         day for 7x24 (422 otherwise: an end before the start, or less than 09:00-18:00). Every open
-        ticket's deadlines move with them."""
+        ticket's deadlines move with them, in the background within seconds (`rescheduled` counts them)."""
         return json_response(self.services.ticket.set_service_hours(
             ServiceHoursBody().dump(read_json(request, ServiceHoursBody()))))
 

@@ -6,12 +6,13 @@ events, notification requests and durable deadlines, and commit once.
 """
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, time
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import SUPPORT_AGENT
-from platform_kit.workcal import CalendarDay, ServiceHours, default_calendar
+from platform_kit.workcal import CalendarDay, ServiceHours, WorkCalendar, default_calendar
 from ticket_svc.domain import reports
 from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, side_of
 from ticket_svc.domain.assignment import choose_agent
@@ -37,6 +38,7 @@ from ticket_svc.exceptions import (
 )
 
 WARNING, BREACH, AUTO_RULE = "ticket_sla_warning", "ticket_sla_breach", "ticket_auto_rule"
+RESCHEDULE = "ticket_reschedule"   # one provider's share of a calendar change
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 REMINDER_CHANNELS = ["email", "sms"]   # TKT-6: the 2nd-working-day reminder goes by e-mail and SMS
 
@@ -47,10 +49,21 @@ def new_id() -> str:
 
 # ---- clock, deadlines, notifications --------------------------------------------------------
 
+@functools.lru_cache(maxsize=8)
+def _calendar(overrides: tuple[CalendarDay, ...]) -> WorkCalendar:
+    # built once per set of edits: a calendar fills its per-year caches of working days on first
+    # use, which was 6 % of a replica's time firing deadlines when every call built a fresh one
+    return default_calendar(overrides)
+
+
+def calendar_of(uow) -> WorkCalendar:
+    """The working calendar with the operator's edits (ORG-6), as stored now."""
+    return _calendar(tuple(sorted(uow.settings.calendar_overrides(), key=lambda day: day.day)))
+
+
 def clock_for(provider_id: str, uow) -> Clock:
     """The calendar with the operator's edits (ORG-6) and the provider's service hours (TKT-2)."""
-    return Clock(default_calendar(uow.settings.calendar_overrides()),
-                 uow.settings.service_hours(provider_id) or ServiceHours())
+    return Clock(calendar_of(uow), uow.settings.service_hours(provider_id) or ServiceHours())
 
 
 def sync_deadlines(ticket: Ticket, clock: Clock, uow, *, changed_from: datetime | None = None) -> None:
@@ -354,12 +367,23 @@ def go_off_duty(cmd: dict, actor: Actor, uow, now: datetime) -> dict:
         raise HandoverRequired(f"You have {len(open_tickets)} open tickets: hand them over to a colleague "
                                "with a note, or return them to the queue.",
                                {"handover_to": ["required while you hold open tickets"]})
+    on_duty = True
+    if handover_to and open_tickets:
+        if handover_to == actor.user_id:
+            raise ValidationFailed("Hand your tickets over to a colleague, not to yourself.",
+                                   {"handover_to": ["a colleague, not yourself"]})
+        _require_colleague(handover_to, actor.org_id, uow)
+        on_duty = uow.people.is_on_duty(handover_to)
+        if not on_duty and not cmd.get("confirm_off_duty"):
+            # TKT-3: like a transfer, handing over to someone off duty is deliberate, and they are told
+            raise ConfirmationRequired("That colleague is off duty: confirm the handover and they will be told.",
+                                       {"confirm_off_duty": ["required: the colleague is off duty"]})
     uow.people.set_duty(actor.user_id, actor.org_id, False, now)
     if handover_to:
-        _require_colleague(handover_to, actor.org_id, uow)
         for ticket in open_tickets:
             ticket.transfer(handover_to, note, actor.user_id, new_id(), now)
-            uow.tickets.save(ticket)
+            _save(ticket, clock_for(ticket.provider_id, uow), [_handed_over(ticket, handover_to, note, on_duty)],
+                  uow)
     else:
         for ticket in open_tickets:
             ticket.unassign(now, actor.user_id)
@@ -390,13 +414,33 @@ def transfer(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Tic
         raise ConfirmationRequired("That agent is off duty: confirm the transfer and they will be told.",
                                    {"confirm_off_duty": ["required: the agent is off duty"]})
     ticket.transfer(target, cmd.get("note", ""), actor.user_id, new_id(), now)
-    alerts = [Alert("assigned" if on_duty else "transferred_to_off_duty", (f"user:{target}",),
-                    "ticket.transferred", {"ticket_id": ticket.id, "title": ticket.title,
-                                           "note": cmd.get("note", "")}, not on_duty,
-                    f"ticket:{ticket.id}:transfer:{len(ticket.log)}")]
-    _save(ticket, clock_for(ticket.provider_id, uow), alerts, uow)
+    _save(ticket, clock_for(ticket.provider_id, uow), [_handed_over(ticket, target, cmd.get("note", ""), on_duty)],
+          uow)
     uow.commit()
     return ticket
+
+
+def reprioritise(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+    """TKT-4/8: an agent of the provider corrects the tier or the category; the targets and their
+    deadlines move with them."""
+    _require_agent(actor)
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side != AGENT:
+        raise TicketNotFound(f"Ticket {ticket_id} was not found.")
+    clock = clock_for(ticket.provider_id, uow)
+    category = cmd.get("category") or ticket.category
+    tier = cmd["tier"] if "tier" in cmd else ticket.tier
+    if ticket.reprioritise(tier, category, actor.user_id, now, clock):
+        _save(ticket, clock, [], uow)
+        uow.commit()
+    return ticket
+
+
+def _handed_over(ticket: Ticket, target: str, note: str, on_duty: bool) -> Alert:
+    """The agent who now holds the ticket is told, urgently when off duty (seed 001 section 6)."""
+    return Alert("assigned" if on_duty else "transferred_to_off_duty", (f"user:{target}",), "ticket.transferred",
+                 {"ticket_id": ticket.id, "title": ticket.title, "note": note.strip()}, not on_duty,
+                 f"ticket:{ticket.id}:transfer:{len(ticket.log)}")
 
 
 def escalate(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
@@ -415,7 +459,7 @@ def escalate(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Tic
 def timer_fired(stage: str, payload: dict, uow, now: datetime) -> None:
     """A warning or breach deadline: recorded and alerted once (the ticket row is locked, and the
     domain ignores a second firing of the same cycle)."""
-    ticket = uow.tickets.get(payload["ticket_id"], for_update=True)
+    ticket = uow.tickets.get(payload["ticket_id"], for_update=True, conversation=False)
     if ticket is None:
         return
     clock = clock_for(ticket.provider_id, uow)
@@ -432,7 +476,7 @@ def timer_fired(stage: str, payload: dict, uow, now: datetime) -> None:
 
 def auto_rule_fired(ticket_id: str, payload: dict, uow, now: datetime) -> None:
     """TKT-6: the 2nd-day reminder, the 7th-day move to awaiting confirmation, the 3-day confirmation."""
-    ticket = uow.tickets.get(ticket_id, for_update=True)
+    ticket = uow.tickets.get(ticket_id, for_update=True, conversation=False)
     if ticket is None:
         return
     clock = clock_for(ticket.provider_id, uow)
@@ -446,24 +490,32 @@ def auto_rule_fired(ticket_id: str, payload: dict, uow, now: datetime) -> None:
 
 
 def reschedule(provider_id: str | None, uow, changed_from: datetime | None = None) -> int:
-    """Recompute every open ticket's deadlines (the calendar or service hours changed)."""
+    """Recompute the deadlines of every open ticket (the calendar or service hours changed);
+    ``changed_from``: only the calendar changed, from this instant on (see ``sync_deadlines``).
+    Returns how many tickets were recomputed. The deadlines are written at commit, batched."""
     count = 0
+    calendar = calendar_of(uow)   # one calendar for every provider
     clocks: dict[str, Clock] = {}
-    for ticket in uow.tickets.open_tickets(provider_id):
-        clock = clocks.get(ticket.provider_id) or clocks.setdefault(ticket.provider_id,
-                                                                    clock_for(ticket.provider_id, uow))
+    for ticket in uow.tickets.open_tickets(provider_id, due_from=changed_from, kinds=(WARNING, BREACH, AUTO_RULE)):
+        clock = clocks.get(ticket.provider_id)
+        if clock is None:
+            clock = clocks[ticket.provider_id] = Clock(
+                calendar, uow.settings.service_hours(ticket.provider_id) or ServiceHours())
         sync_deadlines(ticket, clock, uow, changed_from=changed_from)
         count += 1
     return count
 
 
-def set_service_hours(cmd: dict, actor: Actor, uow) -> dict:
+def set_service_hours(cmd: dict, actor: Actor, uow, now: datetime) -> dict:
     """TKT-2: at least Monday-Friday 09:00-18:00 on working days; longer hours, more days or 7x24."""
     if actor.is_operator or not actor.has_role("provider_admin"):
         raise NotYourTicket("Only the provider's admin sets its service hours.")
     hours = service_hours_from(cmd)
     uow.settings.set_service_hours(actor.org_id, hours)
-    count = reschedule(actor.org_id, uow)
+    # the provider's deadlines move in the background, as a calendar change's share does: a
+    # provider with tens of thousands of open tickets would otherwise outlast the request
+    uow.schedule(RESCHEDULE, f"{actor.org_id}:hours", now, {"provider_id": actor.org_id, "changed_from": None})
+    count = uow.tickets.open_count_of(actor.org_id)
     uow.commit()
     return {**hours_dict(hours), "provider_id": actor.org_id, "rescheduled": count}
 
@@ -490,16 +542,35 @@ def get_service_hours(actor: Actor, uow) -> dict:
     return {**hours_dict(hours), "provider_id": actor.org_id, "rescheduled": 0}
 
 
-def calendar_changed(event: dict, data: dict, uow) -> int:
-    """ORG-6: the operator edited a day; every open ticket's deadlines move with it."""
+def calendar_changed(event: dict, data: dict, uow, now: datetime) -> int:
+    """ORG-6: the operator edited a day; every open ticket's deadlines move with it.
+
+    The edit is stored, and the recomputation is split by provider into durable deadlines due at
+    once: every replica's poller takes a share (``SKIP LOCKED``), each provider's tickets are moved
+    in a transaction of their own, and a crash part-way leaves the rest to be fired again. The key
+    names the changed day, so two edits in quick succession each move what they reach. Returns
+    how many providers' shares were scheduled.
+    """
     if not uow.claim_event(event, "ticket.calendar_changed"):
         return 0
     day = data["day"]
     uow.settings.set_calendar_day(CalendarDay(day, data["kind"], data.get("name", "")) if data["kind"] else None,
                                   day)
-    calendar = default_calendar(uow.settings.calendar_overrides())
-    start_of_day = datetime.combine(day, time(0), tzinfo=calendar.tz)
-    count = reschedule(None, uow, changed_from=start_of_day)
+    start_of_day = datetime.combine(day, time(0), tzinfo=default_calendar().tz)
+    providers = uow.tickets.providers_with_open_tickets()
+    for provider_id in providers:
+        uow.schedule(RESCHEDULE, f"{provider_id}:{day.isoformat()}", now,
+                     {"provider_id": provider_id, "changed_from": start_of_day.isoformat()})
+    uow.commit()
+    return len(providers)
+
+
+def reschedule_provider(payload: dict, uow) -> int:
+    """One provider's share of a calendar change (from ``changed_from`` on), or all of its open
+    tickets' deadlines on its new service hours (``changed_from`` None)."""
+    changed_from = payload.get("changed_from")
+    count = reschedule(payload["provider_id"], uow,
+                       changed_from=datetime.fromisoformat(changed_from) if changed_from else None)
     uow.commit()
     return count
 

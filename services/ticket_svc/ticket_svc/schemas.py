@@ -68,6 +68,19 @@ class TransferSchema(Schema):
         "description": "required to transfer to an agent who is off duty; that agent is told"})
 
 
+class PrioritySchema(Schema):
+    tier = fields.String(allow_none=True, validate=validate.OneOf(tuple(TIERS)), metadata={
+        "description": "professional-service severity P0..P3 (TKT-8), null for none; left out: unchanged"})
+    category = fields.String(validate=validate.OneOf(CATEGORIES), metadata={
+        "description": "left out: unchanged; a business-stopping one starts a same-day target (TKT-4)",
+        "example": "server_down"})
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if "tier" not in data and "category" not in data:
+            raise ValidationError("name the tier, the category or both", "tier")
+
+
 class NoteSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(max=2000))
 
@@ -87,6 +100,8 @@ class OffDutySchema(Schema):
     note = FreeText(max_length=2000, load_default="")
     return_to_queue = fields.Boolean(load_default=False, metadata={
         "description": "hand your open tickets back to the provider's queue instead"})
+    confirm_off_duty = fields.Boolean(load_default=False, metadata={
+        "description": "required to hand over to a colleague who is off duty (409 otherwise); they are told"})
 
     @validates_schema
     def _note_with_handover(self, data, **kwargs):
@@ -104,12 +119,17 @@ class ServiceHoursSchema(Schema):
 class ServiceHoursOutSchema(ServiceHoursSchema):
     provider_id = fields.String()
     always = fields.Boolean(metadata={"description": "7x24"})
-    rescheduled = fields.Integer(metadata={"description": "open tickets whose deadlines were recomputed"})
+    rescheduled = fields.Integer(metadata={
+        "description": "open tickets whose deadlines are recomputed on the new hours (in the background, "
+                       "within seconds)"})
 
 
 class TicketFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     tier = fields.String(load_default=None, validate=validate.OneOf(tuple(TIERS)))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    business_stopping = fields.Boolean(load_default=None, metadata={
+        "description": "site down, server down, software unusable, resources about to expire (TKT-4)"})
     complaint = fields.Boolean(load_default=None, metadata={"description": "explicit complaints (投诉)"})
     suspected = fields.Boolean(load_default=None, metadata={"description": "suspected complaints"})
     breached = fields.Boolean(load_default=None)

@@ -34,6 +34,7 @@ from ticket_svc.schemas import (
     NoteSchema,
     OffDutySchema,
     OpenTicketSchema,
+    PrioritySchema,
     RateSchema,
     ReportQuerySchema,
     ReportSchema,
@@ -158,6 +159,14 @@ class TicketService(PlatformService):
             return self._ticket(handlers.transfer(ticket_id, cmd, require_actor(self.caller), uow, utcnow()), uow)
 
     @rpc
+    def reprioritise(self, ticket_id: str, payload: dict) -> dict:
+        """payload: PrioritySchema (TKT-4, TKT-8). The targets and their deadlines move."""
+        cmd = load(PrioritySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return self._ticket(handlers.reprioritise(ticket_id, cmd, require_actor(self.caller), uow, utcnow()),
+                                uow)
+
+    @rpc
     def escalate(self, ticket_id: str, payload: dict) -> dict:
         """payload: NoteSchema. To the platform's own support (TKT-3)."""
         cmd = load(NoteSchema(), payload)
@@ -190,10 +199,12 @@ class TicketService(PlatformService):
 
     @rpc
     def set_service_hours(self, payload: dict) -> dict:
-        """payload: ServiceHoursSchema (TKT-2). Every open ticket's deadlines are recomputed."""
+        """payload: ServiceHoursSchema (TKT-2). The provider's open tickets' deadlines are recomputed
+        in the background (a ticket_reschedule deadline due at once)."""
         cmd = load(ServiceHoursSchema(), payload)
         with self.db.unit_of_work() as uow:
-            return ServiceHoursOutSchema().dump(handlers.set_service_hours(cmd, require_actor(self.caller), uow))
+            hours = handlers.set_service_hours(cmd, require_actor(self.caller), uow, utcnow())
+            return ServiceHoursOutSchema().dump(hours)
 
     @rpc
     def canned_replies(self) -> list[dict]:
@@ -238,6 +249,12 @@ class TicketService(PlatformService):
         with self.db.unit_of_work() as uow:
             handlers.timer_fired("breach", payload, uow, utcnow())
 
+    @on_deadline(handlers.RESCHEDULE)
+    def reschedule_due(self, key: str, payload: dict) -> None:
+        """ORG-6: one provider's share of a calendar change; its open tickets' deadlines move."""
+        with self.db.unit_of_work() as uow:
+            handlers.reschedule_provider(payload, uow)
+
     @on_deadline(handlers.AUTO_RULE)
     def auto_rule_due(self, key: str, payload: dict) -> None:
         """TKT-6: reminder, move to awaiting confirmation, automatic confirmation."""
@@ -263,9 +280,10 @@ class TicketService(PlatformService):
 
     @on_event("identity", "calendar_changed")
     def handle_calendar_changed(self, event: dict) -> None:
-        """ORG-6: every open ticket's deadlines are recomputed on the new calendar."""
+        """ORG-6: every open ticket's deadlines are recomputed on the new calendar, one provider at a
+        time, spread over the replicas (``ticket_reschedule`` deadlines)."""
         with self.db.unit_of_work() as uow:
-            handlers.calendar_changed(event, load_data(event), uow)
+            handlers.calendar_changed(event, load_data(event), uow, utcnow())
 
     @on_event("project", "project_created")
     def handle_project_created(self, event: dict) -> None:

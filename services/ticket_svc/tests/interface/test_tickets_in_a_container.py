@@ -81,6 +81,10 @@ def test_TKT5_a_breach_is_alerted_once_with_two_replicas_running(
         alerts = outbox("ticket_notification_requested", variables={"kind": "sla_breach", "ticket_id": t["id"]})
         assert len(alerts) == 1 and alerts[0]["data"]["urgent"] is True
     assert rpc(w["admin"]).list_tickets({"breached": True})["total"] == 12
+    # fired on the ticket without its conversation: the log gained the breach, nothing else changed
+    seen = rpc(w["admin"]).get_ticket(tickets[0]["id"])
+    assert [e["action"] for e in seen["log"]].count("sla_breached") == 1 and len(seen["messages"]) == 1
+    assert tickets[0]["id"] in [t["id"] for t in rpc(w["admin"]).list_tickets({"q": "提示 500"})["items"]]
 
 
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
@@ -109,6 +113,10 @@ def test_TKT4_chinese_text_search_and_suspected_complaints(rpc, world):
     assert [t["id"] for t in found["items"]] == [ticket["id"]]
     assert rpc(w["admin"]).list_tickets({"suspected": True})["items"][0]["suspected"] == ["phone_call"]
     assert rpc(w["admin"]).list_tickets({"q": "不存在的内容"})["total"] == 0
+    down = open_ticket(rpc, w, title="服务器宕机", category="server_down")
+    assert [t["id"] for t in rpc(w["admin"]).list_tickets({"business_stopping": True})["items"]] == [down["id"]]
+    assert rpc(w["admin"]).list_tickets({"category": "fault"})["items"][0]["id"] == ticket["id"]
+    assert rpc(w["admin"]).list_tickets({"business_stopping": False})["total"] == 1
 
 
 def test_TKT7_an_uploaded_file_is_attached_to_a_reply_and_a_file_of_another_ticket_is_refused(rpc, world):
@@ -126,3 +134,57 @@ def test_TKT7_an_uploaded_file_is_attached_to_a_reply_and_a_file_of_another_tick
         rpc(w["rival"]).upload_attachment(ticket["id"], {"name": "x", "content_base64": content})
     after = rpc(w["customer"]).post_message(ticket["id"], {"body": "见附件", "attachments": [file]})
     assert after["messages"][-1]["attachments"][0]["name"] == "error.log"
+
+
+def test_ORG6_TKT5_a_holiday_entered_moves_the_deadlines_it_reaches_and_leaves_the_rest(rpc, world, deliver, db,
+                                                                                      wait_until):
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from platform_kit.workcal import default_calendar
+
+    w = world()
+    office = open_ticket(rpc, w)                          # 15 minutes in Mon-Fri 09:00-18:00
+    round_the_clock = open_ticket(rpc, w, tier="P0")      # 15 minutes 7x24
+
+    def due(ticket_id: str):
+        with db.connect() as conn:
+            return conn.execute(text("select due_at from deadlines where kind = 'ticket_sla_breach' and key = :k"),
+                                {"k": f"{ticket_id}:first_response"}).scalar_one()
+    calendar = default_calendar()
+    before, p0_before = due(office["id"]), due(round_the_clock["id"])
+    day = calendar.local_date(before)                    # the service day the office ticket's deadline falls on
+    deliver("calendar_changed", {"day": day.isoformat(), "kind": "holiday", "name": "test"})
+    try:
+        # moved by the provider's share of the change (a ticket_reschedule deadline the poller fires)
+        wait_until(lambda: due(office["id"]) != before, timeout=20, message="the provider's deadlines moved")
+        after = due(office["id"])
+        # the same service time, counted from the next working day on
+        assert calendar.local_date(after) > day and after - before >= timedelta(hours=15)
+        assert due(round_the_clock["id"]) == p0_before  # 7x24: a holiday does not move it
+    finally:
+        deliver("calendar_changed", {"day": day.isoformat(), "kind": None, "name": ""})
+    wait_until(lambda: due(office["id"]) == before, timeout=20, message="moved back with the holiday removed")
+
+
+def test_TKT2_new_service_hours_move_the_providers_deadlines_in_the_background(rpc, world, db, wait_until):
+    from datetime import datetime, time, timedelta
+
+    from sqlalchemy import text
+
+    from platform_kit.workcal import ServiceHours, default_calendar
+
+    w = world()
+    ticket = open_ticket(rpc, w)
+    hours = rpc(w["admin"]).set_service_hours({"start": "08:00:00", "end": "22:00:00", "every_day": True})
+    assert hours["rescheduled"] == 1 and hours["every_day"] is True
+    opened = datetime.fromisoformat(rpc(w["admin"]).get_ticket(ticket["id"])["opened_at"])
+    expected = default_calendar().add_service_time(opened, timedelta(minutes=15),
+                                                   ServiceHours(start=time(8), end=time(22), every_day=True))
+
+    def due():
+        with db.connect() as conn:
+            return conn.execute(text("select due_at from deadlines where kind = 'ticket_sla_breach' and key = :k"),
+                                {"k": f"{ticket['id']}:first_response"}).scalar_one()
+    wait_until(lambda: due() == expected, timeout=20, message="the deadline moved to the new hours")

@@ -17,7 +17,7 @@ class FakeTickets:
     def add(self, ticket):
         self.rows[ticket.id] = copy.deepcopy(ticket)
 
-    def get(self, ticket_id, *, for_update=False):
+    def get(self, ticket_id, *, for_update=False, conversation=True):
         ticket = self.rows.get(ticket_id)
         return copy.deepcopy(ticket) if ticket else None
 
@@ -38,9 +38,16 @@ class FakeTickets:
     def open_assigned_to(self, user_id, *, for_update=False):
         return [copy.deepcopy(t) for t in self.rows.values() if t.assignee_id == user_id and t.status in OPEN_STATUSES]
 
-    def open_tickets(self, provider_id=None):
+    def open_tickets(self, provider_id=None, *, due_from=None, kinds=()):
+        # every open ticket: the handler itself leaves deadlines before ``due_from`` alone
         return [copy.deepcopy(t) for t in self.rows.values()
                 if t.status in OPEN_STATUSES and provider_id in (None, t.provider_id)]
+
+    def open_count_of(self, provider_id):
+        return len(self.open_tickets(provider_id))
+
+    def providers_with_open_tickets(self):
+        return sorted({t.provider_id for t in self.rows.values() if t.status in OPEN_STATUSES})
 
     def open_count(self, user_id):
         return len(self.open_assigned_to(user_id))

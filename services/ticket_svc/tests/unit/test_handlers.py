@@ -12,11 +12,13 @@ from ticket_svc.exceptions import (
     ConfirmationRequired,
     HandoverRequired,
     NoteRequired,
+    NotYourTicket,
     PartyNotNamed,
     ServiceHoursRefused,
     TicketNotFound,
     TransitionNotAllowed,
     UnknownSubject,
+    ValidationFailed,
 )
 
 from .fakes import fake_uow
@@ -190,7 +192,12 @@ def test_ORG6_a_calendar_change_moves_the_deadlines_of_open_tickets():
                                   CUSTOMER, uow, fri)
     key = ("ticket_sla_breach", f"{ticket.id}:first_response")
     assert uow.deadlines[key][0].astimezone(SH) == datetime(2026, 11, 23, 9, 5, tzinfo=SH)
-    handlers.calendar_changed({"event_id": "e1"}, {"day": date(2026, 11, 23), "kind": "holiday", "name": "x"}, uow)
+    changed = handlers.calendar_changed({"event_id": "e1"}, {"day": date(2026, 11, 23), "kind": "holiday",
+                                                             "name": "x"}, uow, fri)
+    # one share per provider with open tickets, due at once, taken by whichever replica polls first
+    assert changed == 1 and uow.deadlines[key][0].astimezone(SH) == datetime(2026, 11, 23, 9, 5, tzinfo=SH)
+    due, payload = uow.deadlines[("ticket_reschedule", "prov:2026-11-23")]
+    assert due == fri and handlers.reschedule_provider(payload, uow) == 1
     assert uow.deadlines[key][0].astimezone(SH) == datetime(2026, 11, 24, 9, 5, tzinfo=SH)
 
 
@@ -199,12 +206,15 @@ def test_TKT2_service_hours_cover_at_least_9_to_18_and_moving_them_reschedules()
 
     uow = world()
     with pytest.raises(ServiceHoursRefused):  # 422: the two times together
-        handlers.set_service_hours({"start": time(10), "end": time(18)}, ADMIN, uow)
+        handlers.set_service_hours({"start": time(10), "end": time(18)}, ADMIN, uow, MON_10)
     fri = datetime(2026, 11, 20, 17, 50, tzinfo=SH)
     ticket = handlers.open_ticket({"title": "t", "description": "d", "category": "fault", "order_id": "ORD-1"},
                                   CUSTOMER, uow, fri)
-    result = handlers.set_service_hours({"start": time(8), "end": time(22), "every_day": True}, ADMIN, uow)
+    result = handlers.set_service_hours({"start": time(8), "end": time(22), "every_day": True}, ADMIN, uow, fri)
     assert result["rescheduled"] == 1
+    # moved by the provider's share, which a replica's poller fires at once
+    due_at, payload = uow.deadlines[("ticket_reschedule", "prov:hours")]
+    assert due_at == fri and handlers.reschedule_provider(payload, uow) == 1
     due = uow.deadlines[("ticket_sla_breach", f"{ticket.id}:first_response")][0]
     assert due.astimezone(SH) == datetime(2026, 11, 20, 18, 5, tzinfo=SH)
 
@@ -237,7 +247,9 @@ def test_ORG6_a_calendar_change_far_ahead_leaves_minute_scale_deadlines_alone_bu
     before = uow.deadlines[breach_key]
     remind_before = uow.deadlines[("ticket_auto_rule", waiting.id)][0]
     assert remind_before.astimezone(SH) == datetime(2026, 11, 25, 10, 0, tzinfo=SH)
-    handlers.calendar_changed({"event_id": "e2"}, {"day": date(2026, 11, 24), "kind": "holiday", "name": "x"}, uow)
+    handlers.calendar_changed({"event_id": "e2"}, {"day": date(2026, 11, 24), "kind": "holiday", "name": "x"}, uow,
+                              MON_10)
+    handlers.reschedule_provider(uow.deadlines[("ticket_reschedule", "prov:2026-11-24")][1], uow)
     assert uow.deadlines[breach_key] == before
     assert uow.deadlines[("ticket_auto_rule", waiting.id)][0].astimezone(SH) == datetime(2026, 11, 26, 10, 0,
                                                                                           tzinfo=SH)
@@ -252,3 +264,35 @@ def test_TKT1_TKT5_the_operator_names_whom_it_acts_for_or_is_refused_with_422():
         handlers.open_ticket({"title": "t", "description": "d", "category": "other", "order_id": "o"}, OPERATOR,
                              uow, MON_10)
     assert refused.value.status == 422 and "customer_org_id" in refused.value.fields
+
+
+def test_TKT3_handing_over_to_an_off_duty_colleague_needs_confirmation_and_tells_them():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow)
+    with pytest.raises(ConfirmationRequired):
+        handlers.go_off_duty({"handover_to": "a2", "note": "已查网络，请看日志"}, A1, uow, MON_10)
+    assert uow.people.is_on_duty("a1") and uow.tickets.rows[ticket.id].assignee_id == "a1"
+    with pytest.raises(ValidationFailed):
+        handlers.go_off_duty({"handover_to": "a1", "note": "给自己"}, A1, uow, MON_10)
+    handlers.go_off_duty({"handover_to": "a2", "note": "已查网络，请看日志", "confirm_off_duty": True}, A1, uow, MON_10)
+    assert uow.tickets.rows[ticket.id].assignee_id == "a2" and not uow.people.is_on_duty("a1")
+    told = uow.events_of("ticket_notification_requested")[-1]
+    assert who(told) == [{"user_id": "a2"}] and told["variables"]["kind"] == "transferred_to_off_duty"
+    assert told["urgent"] is True and told["variables"]["note"] == "已查网络，请看日志"
+
+
+def test_TKT8_an_agent_reprioritises_and_the_deadlines_move_but_a_customer_may_not():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow, tier="P3")
+    key = ("ticket_sla_breach", f"{ticket.id}:first_response")
+    assert uow.deadlines[key][0] == MON_10 + timedelta(hours=4)
+    with pytest.raises(NotYourTicket):
+        handlers.reprioritise(ticket.id, {"tier": "P0"}, CUSTOMER, uow, MON_10)
+    with pytest.raises(TicketNotFound):
+        handlers.reprioritise(ticket.id, {"tier": "P0"}, RIVAL, uow, MON_10)
+    handlers.reprioritise(ticket.id, {"tier": "P0"}, A1, uow, MON_10 + timedelta(minutes=5))
+    assert uow.deadlines[key][0] == MON_10 + timedelta(minutes=15)
+    assert ("ticket_sla_breach", f"{ticket.id}:resolution") in uow.deadlines
+    assert uow.tickets.rows[ticket.id].tier == "P0" and uow.tickets.rows[ticket.id].category == "fault"

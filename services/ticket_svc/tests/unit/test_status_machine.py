@@ -53,6 +53,7 @@ def test_TKT1_agent_moves_processing_to_awaiting_feedback_and_the_customer_back(
     (AWAITING_CONFIRMATION, RESOLVED, AGENT),         # the agent cannot confirm its own solution
     (CLOSED, PROCESSING, CUSTOMER),
     (RESOLVED, AWAITING_FEEDBACK, AGENT),
+    (RESOLVED, PROCESSING, AGENT),                    # only the customer reopens what it confirmed
 ])
 def test_TKT1_transitions_not_allowed_from_the_status_or_to_the_side_are_refused(start, to, side):
     ticket, _ = open_ticket()
@@ -121,6 +122,53 @@ def test_TKT5_awaiting_feedback_stops_every_deadline():
     assert all(breach is None for _, breach, _ in ticket.timer_deadlines(CLOCK).values())
 
 
+def test_TKT5_a_solution_the_customer_rejects_resumes_the_resolution_clock_from_what_it_used():
+    ticket, _ = open_ticket(tier="P2")            # resolution 24 service hours, Mon-Fri 09:00-18:00
+    ticket.agent_message("m2", "a1", "您好", REPLY_KIND, MON_10 + timedelta(minutes=5), CLOCK, plan=True)
+    ticket.change_status(AWAITING_CONFIRMATION, AGENT, "a1", MON_10 + timedelta(hours=1), CLOCK)
+    assert ticket.resolution_seconds == 3600
+    tue_10 = MON_10 + timedelta(days=1)
+    ticket.customer_message("m3", "u-c", "还是不行，问题依旧", tue_10, CLOCK)
+    assert ticket.status == PROCESSING and ticket.resolution_seconds is None
+    assert [e.action for e in ticket.log][-2:] == ["awaiting_confirmation->processing", "reopened"]
+    deadlines = ticket.timer_deadlines(CLOCK)
+    # 23 service hours left from Tue 10:00: Tue 8 h, Wed 9 h, Thu 6 h -> Thu 15:00 (the night and
+    # the day awaiting confirmation do not count)
+    assert deadlines[TimerName.RESOLUTION][1].astimezone(SH) == datetime(2026, 11, 26, 15, 0, tzinfo=SH)
+    # the customer's "not solved" is a message to answer within 4 service hours, a new cycle
+    assert deadlines[TimerName.REPLY][1:] == (tue_10 + timedelta(hours=4), 2)
+    assert deadlines[TimerName.FIRST_RESPONSE][1] is None            # met once, stays met
+    ticket.change_status(AWAITING_CONFIRMATION, AGENT, "a1", tue_10 + timedelta(hours=2), CLOCK)
+    assert ticket.resolution_seconds == 3 * 3600                      # 1 h before + 2 h after reopening
+
+
+def test_TKT5_a_breach_recorded_before_the_reopening_stays_recorded_and_is_not_alerted_again():
+    ticket, _ = open_ticket(tier="P0")            # resolution 4 h, 7x24
+    at_14 = MON_10 + timedelta(hours=4)
+    assert [a.kind for a in ticket.timer_fired(TimerName.RESOLUTION, "breach", 1, at_14, CLOCK)] == ["sla_breach"]
+    ticket.change_status(AWAITING_CONFIRMATION, AGENT, "a1", at_14 + timedelta(hours=1), CLOCK)
+    ticket.change_status(PROCESSING, CUSTOMER, "u-c", at_14 + timedelta(hours=2), CLOCK)
+    assert ticket.timers[TimerName.RESOLUTION].running
+    assert ticket.timer_deadlines(CLOCK)[TimerName.RESOLUTION][1] is None
+    assert ticket.timer_fired(TimerName.RESOLUTION, "breach", 1, at_14 + timedelta(hours=3), CLOCK) == []
+    assert ticket.breached == [TimerName.RESOLUTION]
+
+
+def test_TKT1_a_customer_reopens_a_resolved_ticket_and_an_agent_withdraws_its_solved():
+    ticket, _ = open_ticket(tier="P1")            # resolution 8 h, 7x24
+    ticket.agent_message("m2", "a1", "您好", REPLY_KIND, MON_10 + timedelta(minutes=5), CLOCK)
+    ticket.change_status(AWAITING_CONFIRMATION, AGENT, "a1", MON_10 + timedelta(hours=1), CLOCK)
+    ticket.change_status(PROCESSING, AGENT, "a1", MON_10 + timedelta(hours=2), CLOCK)
+    assert ticket.timer_deadlines(CLOCK)[TimerName.RESOLUTION][1] == MON_10 + timedelta(hours=9)
+    assert not ticket.timers[TimerName.REPLY].active                  # nothing new to answer
+    ticket.change_status(AWAITING_CONFIRMATION, AGENT, "a1", MON_10 + timedelta(hours=3), CLOCK)
+    ticket.apply_auto_rule("confirm", ticket.waiting_round, MON_10 + timedelta(days=4), CLOCK)
+    assert ticket.status == RESOLVED and ticket.resolution_seconds == 2 * 3600
+    ticket.customer_message("m3", "u-c", "又出现了", MON_10 + timedelta(days=5), CLOCK)
+    assert ticket.status == PROCESSING and ticket.resolved_at is None
+    assert ticket.timer_deadlines(CLOCK)[TimerName.RESOLUTION][1] == MON_10 + timedelta(days=5, hours=6)
+
+
 def test_TKT6_reminder_on_the_2nd_working_day_confirmation_after_7_and_resolved_after_3():
     fri = datetime(2026, 11, 20, 15, 0, tzinfo=SH)
     ticket, _ = open_ticket(now=fri)
@@ -176,3 +224,44 @@ def test_TKT9_a_pasted_password_is_masked_and_the_customer_told_to_change_it():
     assert "Abc#12345" not in ticket.messages[0].body and "******" in ticket.messages[0].body
     assert [a.kind for a in alerts] == ["secret_masked"]
     assert "修改" in ticket.messages[1].body and ticket.messages[1].kind == REPLY_KIND
+
+
+def test_TKT8_raising_a_P3_to_P0_moves_its_targets_onto_the_7x24_clock_counting_the_time_used():
+    ticket, _ = open_ticket(tier="P3")            # response 4 service hours, resolution measured only
+    at_1030 = MON_10 + timedelta(minutes=30)
+    assert ticket.reprioritise("P0", "fault", "a1", at_1030, CLOCK)
+    deadlines = ticket.timer_deadlines(CLOCK)
+    assert deadlines[TimerName.FIRST_RESPONSE][1] == at_1030           # 30 min used of 15: due at once
+    assert deadlines[TimerName.RESOLUTION][1] == MON_10 + timedelta(hours=4)
+    assert ticket.priority_rank < open_ticket(tier="P3")[0].priority_rank
+    assert ticket.log[-1].action == "reprioritised"
+    assert not ticket.reprioritise("P0", "fault", "a1", at_1030, CLOCK)   # nothing changed
+
+
+def test_TKT8_a_ticket_raised_to_P1_after_hours_is_due_the_same_evening_not_on_monday():
+    fri_1730 = datetime(2026, 11, 20, 17, 30, tzinfo=SH)
+    ticket, _ = open_ticket(now=fri_1730)         # 15 minutes in Mon-Fri 09:00-18:00
+    ticket.reprioritise("P1", "fault", "a1", fri_1730 + timedelta(minutes=10), CLOCK)
+    # 10 min used of P1's hour, the other 50 from 17:40 around the clock
+    assert ticket.timer_deadlines(CLOCK)[TimerName.FIRST_RESPONSE][1] == fri_1730 + timedelta(hours=1)
+
+
+def test_TKT4_becoming_business_stopping_starts_a_same_day_target_and_ceasing_drops_its_deadline():
+    ticket, _ = open_ticket()
+    ticket.reprioritise(None, "server_down", "a1", MON_10 + timedelta(hours=1), CLOCK)
+    warn, breach, cycle = ticket.timer_deadlines(CLOCK)[TimerName.SAME_DAY]
+    assert breach.astimezone(SH) == MON_10.replace(hour=18) and ticket.business_stopping
+    ticket.reprioritise(None, "fault", "a1", MON_10 + timedelta(hours=2), CLOCK)
+    assert ticket.timer_deadlines(CLOCK)[TimerName.SAME_DAY][:2] == (None, None)
+    ticket.reprioritise(None, "site_down", "a1", MON_10 + timedelta(hours=3), CLOCK)
+    assert ticket.timer_deadlines(CLOCK)[TimerName.SAME_DAY][2] == cycle + 1
+
+
+def test_TKT8_a_closed_ticket_or_an_unknown_tier_is_not_reprioritised():
+    ticket, _ = open_ticket()
+    with pytest.raises(TransitionNotAllowed):
+        ticket.reprioritise("P9", "fault", "a1", MON_10, CLOCK)
+    ticket.change_status(CLOSED, CUSTOMER, "u-c", MON_10, CLOCK)
+    with pytest.raises(TransitionNotAllowed):
+        ticket.reprioritise("P0", "fault", "a1", MON_10, CLOCK)
+    assert ticket.tier is None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from platform_kit import paging
 from platform_kit.clock import for_sql
+from platform_kit.tables import deadlines
 from platform_kit.workcal import CalendarDay, ServiceHours
 from ticket_svc.adapters.orm import (
     AbusiveWordRow,
@@ -27,7 +28,7 @@ from ticket_svc.adapters.orm import (
 from ticket_svc.domain.access import Scope
 from ticket_svc.domain.assignment import AgentLoad
 from ticket_svc.domain.canned import DEFAULT_CANNED_REPLIES
-from ticket_svc.domain.model import CUSTOMER, OPEN_STATUSES, REPLY_KIND, LogEntry, Message, Ticket
+from ticket_svc.domain.model import BUSINESS_STOPPING, CUSTOMER, OPEN_STATUSES, REPLY_KIND, LogEntry, Message, Ticket
 from ticket_svc.domain.reports import TicketFigures
 from ticket_svc.domain.sla import Timer
 
@@ -67,6 +68,7 @@ class TicketRepository:
         self.session = session
         self._rows: dict[str, TicketRow] = {}
         self._saved: dict[str, tuple[int, int]] = {}
+        self._partial: set[str] = set()
 
     # ---- one ticket -----------------------------------------------------------------------
 
@@ -77,9 +79,18 @@ class TicketRepository:
         self._saved[ticket.id] = (0, 0)
         self.save(ticket)
 
-    def get(self, ticket_id: str, *, for_update: bool = False) -> Ticket | None:
+    def get(self, ticket_id: str, *, for_update: bool = False, conversation: bool = True) -> Ticket | None:
+        """``conversation=False``: without its messages and log (a fired deadline needs neither, and
+        reading them was a quarter of a replica's time firing); what it adds to the log is saved,
+        a message added to it is refused."""
         row = self.session.get(TicketRow, ticket_id, with_for_update=for_update, populate_existing=for_update)
-        return None if row is None else self._load(row, full=True)
+        if row is None:
+            return None
+        ticket = self._load(row, full=conversation)
+        if not conversation:
+            self._saved[row.id] = (0, 0)
+            self._partial.add(row.id)
+        return ticket
 
     def save(self, ticket: Ticket) -> None:
         row = self._rows[ticket.id]
@@ -89,8 +100,12 @@ class TicketRepository:
         row.breach_count, row.priority_rank = len(ticket.breached), ticket.priority_rank
         row.timers = timers_to_json(ticket.timers)
         row.updated_at = ticket.updated_at or ticket.opened_at
-        visible = [m.body for m in ticket.messages if m.kind == REPLY_KIND and m.side == CUSTOMER]
-        row.search_text = "\n".join([ticket.title, *visible])[:_SEARCH_LIMIT]
+        if ticket.id in self._partial:
+            if ticket.messages:
+                raise RuntimeError("a ticket loaded without its conversation takes no messages")
+        else:
+            visible = [m.body for m in ticket.messages if m.kind == REPLY_KIND and m.side == CUSTOMER]
+            row.search_text = "\n".join([ticket.title, *visible])[:_SEARCH_LIMIT]
         messages_saved, log_saved = self._saved.get(ticket.id, (0, 0))
         self.session.flush()
         for seq, message in enumerate(ticket.messages[messages_saved:], start=messages_saved):
@@ -121,7 +136,8 @@ class TicketRepository:
     # ---- many -----------------------------------------------------------------------------
 
     def list(self, *, scope: Scope, status: str | None = None, tier: str | None = None,
-             complaint: bool | None = None, suspected: bool | None = None, breached: bool | None = None,
+             category: str | None = None, business_stopping: bool | None = None, complaint: bool | None = None,
+             suspected: bool | None = None, breached: bool | None = None,
              assignee_id: str | None = None, customer_org_id: str | None = None, provider_id: str | None = None,
              escalated: bool | None = None, unassigned: bool | None = None, opened_from: datetime | None = None,
              opened_to: datetime | None = None, q: str | None = None, sort: str = "priority", limit: int = 50,
@@ -131,7 +147,11 @@ class TicketRepository:
             visible = [c == v for c, v in ((TicketRow.provider_id, scope.provider_of),
                                            (TicketRow.customer_org_id, scope.customer_of)) if v is not None]
             query = query.where(or_(*visible)) if visible else query.where(false())
-        for column, value in ((TicketRow.status, status), (TicketRow.tier, tier), (TicketRow.complaint, complaint),
+        if business_stopping is not None:
+            stopping = TicketRow.category.in_(BUSINESS_STOPPING)
+            query = query.where(stopping if business_stopping else ~stopping)
+        for column, value in ((TicketRow.status, status), (TicketRow.tier, tier), (TicketRow.category, category),
+                              (TicketRow.complaint, complaint),
                               (TicketRow.assignee_id, assignee_id), (TicketRow.customer_org_id, customer_org_id),
                               (TicketRow.provider_id, provider_id), (TicketRow.escalated, escalated)):
             if value is not None:
@@ -169,21 +189,42 @@ class TicketRepository:
             query = query.with_for_update()
         return [self._load(r, full=True) for r in self.session.execute(query.order_by(TicketRow.opened_at)).scalars()]
 
-    def open_tickets(self, provider_id: str | None = None, batch: int = 1000) -> Iterator[Ticket]:
-        """Every open ticket (of one provider), in batches, without their conversation."""
+    def open_tickets(self, provider_id: str | None = None, *, due_from: datetime | None = None,
+                     kinds: tuple[str, ...] = (), batch: int = 2000) -> Iterator[Ticket]:
+        """Open tickets (of one provider), in batches, without their conversation, to recompute
+        their deadlines; read-only (they are not attached to the session and cannot be saved).
+
+        ``due_from``: only tickets with a deadline of ``kinds`` due at or after it. A deadline
+        due earlier was counted over days before it, so a calendar change from that instant on
+        cannot move it; the tickets with none later are left alone (a holiday entered weeks ahead
+        touches few tickets). Deadline keys begin with the ticket id (``<id>`` or ``<id>:<timer>``).
+        """
+        table = TicketRow.__table__
+        base = select(table).where(table.c.status.in_(OPEN_STATUSES))
+        if provider_id is not None:
+            base = base.where(table.c.provider_id == provider_id)
+        if due_from is not None:
+            due = (select(func.split_part(deadlines.c.key, ":", 1))
+                   .where(deadlines.c.kind.in_(kinds), deadlines.c.due_at >= for_sql(due_from)))
+            base = base.where(table.c.id.in_(due))
         last = ""
         while True:
-            query = select(TicketRow).where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.id > last)
-            if provider_id is not None:
-                query = query.where(TicketRow.provider_id == provider_id)
-            rows = self.session.execute(query.order_by(TicketRow.id).limit(batch)).scalars().all()
+            rows = self.session.execute(base.where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
             if not rows:
                 return
             for row in rows:
-                yield self._load(row, full=False)
+                yield Ticket(id=row.id, **{name: getattr(row, name) for name in _SCALARS},
+                             suspected=list(row.suspected), breached=list(row.breached), updated_at=row.updated_at,
+                             timers=timers_from_json(row.timers))
             last = rows[-1].id
-            self.session.expunge_all()
-            self._rows.clear()
+
+    def open_count_of(self, provider_id: str) -> int:
+        return self.session.execute(select(func.count()).select_from(TicketRow).where(
+            TicketRow.provider_id == provider_id, TicketRow.status.in_(OPEN_STATUSES))).scalar_one()
+
+    def providers_with_open_tickets(self) -> list[str]:
+        return list(self.session.execute(select(TicketRow.provider_id).where(TicketRow.status.in_(OPEN_STATUSES))
+                                         .distinct().order_by(TicketRow.provider_id)).scalars())
 
     def figures(self, provider_id: str, opened_from: datetime, opened_to: datetime) -> list[TicketFigures]:
         rows = self.session.execute(

@@ -50,6 +50,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (AWAITING_CONFIRMATION, PROCESSING): frozenset({CUSTOMER, AGENT}),       # not solved after all
     (AWAITING_CONFIRMATION, RESOLVED): frozenset({CUSTOMER, SYSTEM}),        # TKT-6: after 3 days
     (AWAITING_CONFIRMATION, CLOSED): frozenset({CUSTOMER}),
+    (RESOLVED, PROCESSING): frozenset({CUSTOMER}),        # confirmed (perhaps automatically) too early
     (RESOLVED, CLOSED): frozenset({CUSTOMER, AGENT, SYSTEM}),
 }
 
@@ -270,6 +271,49 @@ class Ticket:
         self.rating, self.rating_comment = score, comment
         self.log.append(LogEntry(now, "rated", author_id, str(score)))
 
+    def reprioritise(self, tier: str | None, category: str, actor_id: str, now: datetime, clock: Clock) -> bool:
+        """An agent corrects the severity tier or the category (TKT-4, TKT-8); returns whether
+        anything changed.
+
+        Targets change with them (a P0 response is 15 minutes 7x24, P2's two hours in service
+        hours), and so may the clock they run on: each running timer first folds the time it used
+        on the old clock into ``used``, then runs on from now on the new one. What was met, warned
+        or breached stays recorded. Becoming business-stopping starts a same-day target counted
+        from now; ceasing to be one drops that target (kept for the record, without a deadline).
+        """
+        if tier is not None and tier not in TIERS:
+            raise TransitionNotAllowed(f"Unknown tier {tier}.", {"tier": ["one of P0, P1, P2, P3 or null"]})
+        if category not in CATEGORIES:
+            raise TransitionNotAllowed(f"Unknown category {category}.", {"category": ["not a category"]})
+        if not self.is_open:
+            raise TransitionNotAllowed(f"A {self.status} ticket is not re-prioritised.")
+        if tier == self.tier and category == self.category:
+            return False
+        running = [t for t in self.timers.values() if t.running]
+        self._pause(clock, now)
+        before = f"{self.tier or '-'}/{self.category}"
+        self.tier, self.category = tier, category
+        response = TIERS[tier].response if tier else FIRST_RESPONSE
+        self.timers[TimerName.FIRST_RESPONSE].target = response
+        self.timers[TimerName.PLAN].target = max(PLAN, response)
+        self.timers[TimerName.RESOLUTION].target = TIERS[tier].resolution if tier else None
+        same_day = self.timers.get(TimerName.SAME_DAY)
+        if self.business_stopping and (same_day is None or same_day.target is None):
+            # a new cycle, so that a deadline of an earlier same-day target can never fire it
+            cycle = same_day.cycle + 1 if same_day is not None else 1
+            same_day = Timer(TimerName.SAME_DAY, same_day_target(clock.calendar, self.hours(clock), now),
+                             cycle=cycle)
+            self.timers[TimerName.SAME_DAY] = same_day
+            if self.status == PROCESSING:
+                running.append(same_day)
+        elif not self.business_stopping and same_day is not None:
+            same_day.target = None
+        for timer in running:
+            timer.start(now)
+        self.updated_at = now
+        self.log.append(LogEntry(now, "reprioritised", actor_id, f"{before} -> {tier or '-'}/{category}"))
+        return True
+
     # ---- status -------------------------------------------------------------------------
 
     def change_status(self, to: str, side: str, actor_id: str, now: datetime, clock: Clock,
@@ -290,6 +334,8 @@ class Ticket:
         alerts: list[Alert] = []
         if to == PROCESSING:
             self.waiting_since = None
+            if before in (AWAITING_CONFIRMATION, RESOLVED):
+                self._reopen(side, actor_id, now)
             for timer in self.timers.values():
                 timer.start(now)
         elif to == AWAITING_FEEDBACK:
@@ -326,6 +372,26 @@ class Ticket:
                 if name == TimerName.RESOLUTION and took is not None:
                     self.resolution_seconds = int(took.total_seconds())
         self._pause(clock, now)
+
+    def _reopen(self, side: str, actor_id: str, now: datetime) -> None:
+        """Not solved after all (seed 001 section 5: only the customer's confirmation makes it solved).
+
+        The resolution clocks resume with the service time used until the provider said it was
+        solved: the time spent awaiting confirmation was waiting for the customer and does not
+        count (TKT-5), and restarting from zero would reward a premature "solved". A warning or
+        breach already recorded stays recorded and is not alerted again. When the customer
+        reopens, that is a customer message to answer: the 4-hour reply timer starts a new cycle
+        (seed 001 section 8: never more than 4 service hours without a reply).
+        """
+        for name in (TimerName.RESOLUTION, TimerName.SAME_DAY):
+            timer = self.timers.get(name)
+            if timer is not None:
+                timer.resume(now)
+        self.resolution_seconds = self.resolved_at = None
+        self.log.append(LogEntry(now, "reopened", actor_id, side))
+        reply = self.timers[TimerName.REPLY]
+        if side == CUSTOMER and not reply.active:
+            reply.restart(now)
 
     # ---- auto rules (TKT-6) -------------------------------------------------------------
 

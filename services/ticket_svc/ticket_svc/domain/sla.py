@@ -103,6 +103,11 @@ class Timer:
         self.warned_at = self.breached_at = None
         self.cycle += 1
 
+    def resume(self, now: datetime) -> None:
+        """A target met too early (a solution the customer rejected) runs on from what it used."""
+        if self.met_at is not None:
+            self.met_at, self.running_since = None, now
+
     def pause(self, calendar: WorkCalendar, hours: ServiceHours, now: datetime) -> None:
         if self.running:
             self.used += calendar.working_time_between(self.running_since, now, hours=hours)
