@@ -1,22 +1,30 @@
-"""The supplier money chain end to end through the gateway (BIL-2..BIL-11), every service as its own
-process, with a local fake payment provider and fake supplier systems over HTTP."""
+"""The supplier money chain end to end through the gateway (BIL-2..BIL-12), every service as its own
+process, with a local fake payment provider and fake supplier systems over HTTP. The fake provider
+sends its signed notices to the gateway's public notice route, as a real one does."""
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from nameko.amqp.publish import get_producer
+from nameko.standalone.events import get_event_exchange
 
 from billing_svc.testing import FakeProvider, FakeSupplier
+from platform_kit.clock import utcnow
 
 pytestmark = pytest.mark.e2e
 PRICE = 2850
+NOTICES = "/api/v1/billing/provider-notices"
 
 
 @pytest.fixture(scope="module")
 def provider(e2e):
-    """billing_svc restarted against a fresh fake provider (its URL is configuration)."""
-    with FakeProvider() as fake:
+    """billing_svc restarted against a fresh fake provider (its URL is configuration); the provider
+    signs its notices with the stack's PAYMENT_NOTICE_SECRET and posts them to the gateway."""
+    with FakeProvider(notice_url=e2e.url(NOTICES), secret=e2e.stack.env["PAYMENT_NOTICE_SECRET"]) as fake:
         e2e.stack.env["PAYMENT_PROVIDER_URL"] = fake.url
         e2e.stack.stop("billing")
         e2e.restart("billing")
@@ -60,15 +68,25 @@ def test_BIL2_to_BIL11_onboard_subscribe_route_pay_refund_block_and_reconcile(e2
         assert signed.status_code == 200 and signed.json()["onboarded"] is False
         customer_id = customer["org"]["id"]
         assert call(http, e2e, "POST", f"/api/v1/billing/customers/{customer_id}/confirm", op).json()["onboarded"]
-        assert call(http, e2e, "PUT", "/api/v1/billing/settings", c, json={
-            "callback_url": "http://127.0.0.1:9/callback", "notice_email": "ops@example.com"}).status_code == 200
+        # BIL-9: the callback URL is the customer's webhook endpoint for order results (notify's rules apply)
+        internal = call(http, e2e, "PUT", "/api/v1/billing/settings", c, json={"callback_url": "http://127.0.0.1:9/cb"})
+        assert internal.status_code == 422, internal.text
+        settings = call(http, e2e, "PUT", "/api/v1/billing/settings", c, json={
+            "callback_url": "https://93.184.216.34/erp/callback", "notice_email": "ops@example.com"})
+        assert settings.status_code == 200 and settings.json()["callback_secret"].startswith("whsec_"), settings.text
+        hooks = call(http, e2e, "GET", "/api/v1/webhooks", c).json()["items"]
+        assert [(h["url"], h["event_types"]) for h in hooks] == [("https://93.184.216.34/erp/callback",
+                                                                  ["order_result_ready"])]
+        # no order is pushed to that address from here (it is not reachable): cleared, the endpoint goes
+        cleared = call(http, e2e, "PUT", "/api/v1/billing/settings", c, json={"callback_url": None})
+        assert cleared.status_code == 200 and call(http, e2e, "GET", "/api/v1/webhooks", c).json()["items"] == []
 
         # BIL-3: three suppliers publish the same code; one batch request; each approves
         product_ids = []
         for supplier, fake in zip(suppliers, fakes, strict=True):
             s = supplier["headers"]
             assert call(http, e2e, "PUT", "/api/v1/billing/fulfilment-url", s,
-                        json={"fulfilment_url": fake.url + "/orders"}).status_code == 200
+                        json={"fulfilment_url": fake.url + "/orders", "report_url": fake.report_url}).status_code == 200
             product = call(http, e2e, "POST", "/api/v1/billing/products", s, json={
                 "code": code, "name": "全国流量 1GB", "face_value": 3000, "price": PRICE, "currency": "CNY",
                 "visible_to": [customer_id]})
@@ -100,7 +118,9 @@ def test_BIL2_to_BIL11_onboard_subscribe_route_pay_refund_block_and_reconcile(e2
         assert call(http, e2e, "POST", "/api/v1/billing/orders", {**c, "Idempotency-Key": "unknown"},
                     json={"product_code": "NO-SUCH-CODE"}).status_code == 422
 
-        # BIL-6: each is withheld and paid out once
+        # BIL-6: each is withheld and paid out once (the provider also notifies each payment, racing its answer)
+        provider.notify_all = True
+
         def order(o):
             return call(http, e2e, "GET", f"/api/v1/billing/orders/{o['id']}", c).json()
         wait_until(lambda: all(order(o)["paid_out"] == PRICE for o in orders), timeout=40,
@@ -163,15 +183,192 @@ def test_BIL2_to_BIL11_onboard_subscribe_route_pay_refund_block_and_reconcile(e2
         exported = call(http, e2e, "GET", "/api/v1/billing/statements/export", c, params={"day": day, "format": "csv"})
         assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
         assert first["id"] in exported.content.decode("utf-8-sig")
+        # the orders list's export takes the list's filters: the supplier of the first order sees only its own
+        owned = call(http, e2e, "GET", "/api/v1/billing/orders/export", owner, params={"day": day, "format": "csv"})
+        rows = owned.content.decode("utf-8-sig").splitlines()
+        assert owned.status_code == 200 and rows[0].startswith("order_id,") and len(rows) > 1
+        assert all(first["supplier_id"] in row for row in rows[1:]) and first["id"] in owned.text
+        as_xlsx = call(http, e2e, "GET", "/api/v1/billing/orders/export", c, params={"format": "xlsx"})
+        assert as_xlsx.status_code == 200 and as_xlsx.content[:2] == b"PK"
         provider.planted.append({"key": "withhold:planted:1", "amount": 999, "status": "succeeded"})
-        report = {suppliers[0]["org"]["id"]: []}
+        # the suppliers' reports are fetched from their systems; one reports an order's amount wrong,
+        # and one supplier's report is posted instead (the alternative), leaving an order out
+        wrong = orders[1]
+        wrong_fake = fakes[[s["org"]["id"] for s in suppliers].index(wrong["supplier_id"])]
+        wrong_fake.report_changes[wrong["id"]] = {"amount": PRICE - 1}
+        posting = next(s["org"]["id"] for s in suppliers if s["org"]["id"] != wrong["supplier_id"])
         reconciled = call(http, e2e, "POST", "/api/v1/billing/reconciliations", op,
-                          json={"day": day, "supplier_reports": report})
+                          json={"day": day, "supplier_reports": {posting: []}})
         assert reconciled.status_code == 200, reconciled.text
-        problems = {(m["source"], m["reference"]) for m in reconciled.json()["mismatches"]}
-        assert ("provider", "withhold:planted:1") in problems
-        assert any(source == "supplier" for source, _ in problems)     # the empty report misses orders
-        assert all(ref == "withhold:planted:1" for source, ref in problems if source == "provider")
+        result = reconciled.json()
+        assert result["reports"][posting] == "posted"
+        assert all(result["reports"][s["org"]["id"]] == "fetched" for s in suppliers if s["org"]["id"] != posting)
+        assert all(day in fake.report_requests for fake in fakes if fake is not
+                   fakes[[s["org"]["id"] for s in suppliers].index(posting)])
+        problems = {(m["source"], m["reference"], m["problem"]) for m in result["mismatches"]}
+        assert ("provider", "withhold:planted:1", "missing in the ledger") in problems
+        assert ("supplier", wrong["id"], "status or amount differ") in problems
+        assert any(source == "supplier" and problem == "missing in the report" for source, _, problem in problems)
+        assert all(ref == "withhold:planted:1" for source, ref, _ in problems if source == "provider")
+        # (other tests' suppliers on the shared stack may have orders that day and no report: not ours)
+        fetched_orders = {o["id"] for s in suppliers if s["org"]["id"] != posting
+                          for o in call(http, e2e, "GET", "/api/v1/billing/orders", op,
+                                        params={"supplier_id": s["org"]["id"]}).json()["items"]}
+        fetched_problems = {ref for source, ref, _ in problems if source == "supplier" and ref in fetched_orders}
+        assert fetched_problems == {wrong["id"]}, "the fetched reports differ only where it was planted"
+        exported = call(http, e2e, "GET", "/api/v1/billing/reconciliations/export", op,
+                        params={"day": day, "format": "xlsx"})
+        assert exported.status_code == 200 and exported.content[:2] == b"PK", exported.text[:200]
+        as_csv = call(http, e2e, "GET", "/api/v1/billing/reconciliations/export", op, params={"day": day}).content
+        assert "withhold:planted:1" in as_csv.decode("utf-8-sig") and wrong["id"] in as_csv.decode("utf-8-sig")
+        assert call(http, e2e, "GET", "/api/v1/billing/reconciliations/export", c,
+                    params={"day": day}).status_code == 403
     finally:
         for fake in fakes:
             fake.__exit__(None, None, None)
+
+
+def onboarded_customer(e2e, http, supplier: dict, fake: FakeSupplier, code: str) -> dict:
+    """A confirmed customer subscribed to ``code`` at ``supplier`` with unlimited credit."""
+    customer = e2e.new_organisation("customer")
+    c, s, op = customer["headers"], supplier["headers"], e2e.auth("operator")
+    customer_id = customer["org"]["id"]
+    signed = call(http, e2e, "POST", "/api/v1/billing/agreements", c, json={
+        "platform_agreement": True, "withholding_agreement": True, "payment_account": "alipay-ent-9"})
+    assert signed.status_code == 200, signed.text
+    assert call(http, e2e, "POST", f"/api/v1/billing/customers/{customer_id}/confirm", op).status_code == 200
+    if fake is not None:
+        assert call(http, e2e, "PUT", "/api/v1/billing/fulfilment-url", s,
+                    json={"fulfilment_url": fake.url + "/orders"}).status_code == 200
+        product = call(http, e2e, "POST", "/api/v1/billing/products", s, json={
+            "code": code, "name": "流量 500MB", "face_value": 3000, "price": PRICE, "currency": "CNY",
+            "visible_to": [customer_id]}).json()
+        subscription = call(http, e2e, "POST", "/api/v1/billing/subscriptions", c,
+                            json={"product_ids": [product["id"]]}).json()["items"][0]
+        assert call(http, e2e, "POST", f"/api/v1/billing/subscriptions/{subscription['id']}/approve",
+                    s).status_code == 200
+        assert call(http, e2e, "PUT", f"/api/v1/billing/credit-accounts/{customer_id}", s,
+                    json={"limit": None}).status_code == 200
+    return customer
+
+
+def test_BIL6_the_providers_signed_notice_settles_a_payment_once_and_forged_or_old_ones_change_nothing(
+        e2e, provider, http_module, wait_until):
+    http = http_module
+    code = f"NOTICE-{uuid.uuid4().hex[:6]}"
+    supplier = e2e.new_organisation("isv")
+    with FakeSupplier() as fake:
+        customer = onboarded_customer(e2e, http, supplier, fake, code)
+        c = customer["headers"]
+        payer = f"customer:{customer['org']['id']}"
+        provider.processing_payers.add(payer)      # the provider answers 'processing'; the outcome comes by notice
+        try:
+            placed = call(http, e2e, "POST", "/api/v1/billing/orders", {**c, "Idempotency-Key": "n-1"},
+                          json={"product_code": code})
+            assert placed.status_code == 201, placed.text
+            order_id = placed.json()["order"]["id"]
+            key = f"withhold:{order_id}:1"
+
+            def order():
+                return call(http, e2e, "GET", f"/api/v1/billing/orders/{order_id}", c).json()
+            wait_until(lambda: key in provider.payments and order()["withholding"] == "pending", timeout=30,
+                       message="the withholding sent and answered 'processing'")
+            notice = {**provider.notice_for(key), "status": "succeeded"}
+
+            # forged (another secret), tampered (body changed after signing), unsigned, old: 401, nothing moves
+            forged = provider.send_notice(notice=notice, secret="not-the-shared-secret")
+            tampered = provider.send_notice(notice=notice,
+                                            body=json.dumps({**notice, "status": "failed"}).encode())
+            unsigned = http.post(e2e.url(NOTICES), json=notice, timeout=20)
+            old = provider.send_notice(notice=notice, timestamp=int(time.time()) - 3600)
+            for refused in (forged, tampered, unsigned, old):
+                assert refused.status_code == 401, refused.text
+                assert refused.headers["WWW-Authenticate"].startswith("Provider-Signature")
+                assert refused.json()["error"] == "unauthenticated"
+            assert "window" in old.json()["message"]
+            assert order()["withholding"] == "pending" and order()["paid"] == 0
+
+            # the good notice settles it; a duplicate delivery and a second notice for the key change nothing
+            good = provider.complete(key)
+            assert good.status_code == 200 and good.json() == {"notice_id": good.json()["notice_id"],
+                                                               "applied": True}, good.text
+            assert order()["withholding"] == "paid" and order()["paid"] == PRICE
+            repeated = provider.send_notice(notice={**provider.notice_for(key), "notice_id": good.json()["notice_id"]})
+            assert repeated.status_code == 200 and repeated.json()["applied"] is False
+            assert provider.send_notice(key).status_code == 200
+            wait_until(lambda: order()["paid_out"] == PRICE, timeout=30, message="paid out after the notice")
+            assert order()["paid"] == PRICE and provider.executions[key] == 1
+            statement = call(http, e2e, "GET", "/api/v1/billing/statements", c,
+                             params={"day": datetime.now(UTC).date().isoformat()}).json()
+            assert statement["paid"] == PRICE, "one withholding, whatever the notices"
+        finally:
+            provider.processing_payers.discard(payer)
+
+
+# BIL-12: kickoff and acceptance are the milestones (confirm nodes) of the delivery flow
+STAGED_FLOW = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商", "settings": {}, "reminders": []},
+    {"key": "kickoff_ok", "kind": "confirm", "name": "启动确认", "settings": {"side": "provider"}, "reminders": []},
+    {"key": "build", "kind": "generic", "name": "实施", "settings": {"side": "provider"}, "reminders": []},
+    {"key": "accept", "kind": "confirm", "name": "验收", "settings": {"side": "customer"}, "reminders": []},
+    {"key": "done", "kind": "complete_project", "name": "项目完成", "settings": {}, "reminders": []},
+]
+
+
+def bind_flow(e2e, product_id: str, vendor_id: str, nodes: list[dict], wait_until) -> None:
+    """template_svc's product_template_bound, as it carries the frozen flow; project_svc keeps it."""
+    exchange = get_event_exchange("template")
+    with get_producer(e2e.amqp_uri) as producer:
+        producer.publish({"event_id": str(uuid.uuid4()), "event_type": "product_template_bound", "version": 1,
+                          "source": "template", "occurred_at": utcnow().isoformat(), "correlation_id": None,
+                          "data": {"product_id": product_id, "vendor_id": vendor_id, "product_code": "STAGED",
+                                   "product_name": "ERP rollout", "template_id": str(uuid.uuid4()),
+                                   "template_name": "Staged", "template_version": 1, "nodes": nodes}},
+                         exchange=exchange, routing_key="product_template_bound", serializer="json",
+                         declare=[exchange])
+    with e2e.rpc() as rpc:
+        wait_until(lambda: rpc.project.knows_product(product_id), timeout=20, message="the bound flow")
+
+
+def test_BIL12_a_stage_falls_due_when_its_milestone_is_accepted_and_is_paid_through_the_provider_and_ledger(
+        e2e, provider, http_module, wait_until):
+    http = http_module
+    vendor = e2e.new_organisation("isv")
+    customer = onboarded_customer(e2e, http, vendor, None, "")
+    v, c = vendor["headers"], customer["headers"]
+    product_id = f"prod-staged-{uuid.uuid4().hex[:8]}"
+    bind_flow(e2e, product_id, vendor["org"]["id"], STAGED_FLOW, wait_until)
+    bought = call(http, e2e, "POST", "/api/v1/purchases", c,
+                  json={"order_id": f"ORD-{uuid.uuid4().hex[:10]}", "product_id": product_id})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+    base = f"/api/v1/projects/{project_id}"
+    wait_until(lambda: call(http, e2e, "GET", base, c).json()["current_node"]["key"] == "kickoff_ok", timeout=30,
+               message="the vendor assigned itself")
+    created = call(http, e2e, "POST", "/api/v1/billing/staged-contracts", v, json={
+        "project_id": project_id, "customer_id": customer["org"]["id"], "currency": "CNY", "terms_days": 10,
+        "overdue_period_days": 7, "stages": [
+            {"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "kickoff_ok"},
+            {"key": "final", "name": "尾款", "amount": 70000, "milestone_node_key": "accept"}]})
+    assert created.status_code == 201, created.text
+    contract = f"/api/v1/billing/staged-contracts/{created.json()['id']}"
+
+    def stage(key):
+        return next(s for s in call(http, e2e, "GET", contract, c).json()["stages"] if s["key"] == key)
+    early = call(http, e2e, "POST", f"{contract}/stages/first/payments", c)
+    assert early.status_code == 422, "not due before its milestone is accepted"
+
+    assert call(http, e2e, "POST", f"{base}/confirm", v, json={"node_key": "kickoff_ok"}).status_code == 200
+    wait_until(lambda: stage("first")["status"] == "due", timeout=30, message="the first stage due")
+    assert stage("final")["status"] == "waiting"
+    paying = call(http, e2e, "POST", f"{contract}/stages/first/payments", c)
+    assert paying.status_code == 202, paying.text
+    assert call(http, e2e, "POST", f"{contract}/stages/first/payments", c).status_code == 202   # asked twice
+    wait_until(lambda: stage("first")["payment"] == "paid_out", timeout=40, message="withheld and paid out")
+    first = stage("first")
+    assert (first["status"], first["paid"], first["paid_out"]) == ("paid", 30000, 30000)
+    withholds = [k for k in provider.payments if k.startswith(f"stage:{created.json()['id']}:first:withhold")]
+    assert len(withholds) == 1 and provider.executions[withholds[0]] == 1
+    assert call(http, e2e, "POST", f"{contract}/stages/final/payments", c).status_code == 422
+    stranger = e2e.new_organisation("customer")["headers"]
+    assert call(http, e2e, "POST", f"{contract}/stages/first/payments", stranger).status_code == 404

@@ -5,7 +5,7 @@ integrators rely on. Money is always integer minor units with a currency code.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from billing_svc import schemas as internal
 from platform_kit.text import Identifier
@@ -45,11 +45,38 @@ class BillingPriceLockBody(internal.PriceLockSchema):
 
 class BillingFulfilmentUrlBody(internal.FulfilmentUrlSchema):
     fulfilment_url = _url(required=True, metadata={"example": "https://orders.supplier.example.com/fulfil"})
+    report_url = _url(load_default=None, allow_none=True, metadata={
+        "example": "https://orders.supplier.example.com/reports",
+        "description": "BIL-11: reconciliation fetches `GET <report_url>?day=YYYY-MM-DD` answering "
+                       "`{\"orders\": [{\"order_id\", \"status\", \"amount\"}]}`"})
 
 
 class BillingFulfilmentUrlView(Schema):
     supplier_id = fields.String()
     fulfilment_url = fields.String()
+    report_url = fields.String(allow_none=True)
+
+
+class BillingProviderNoticeBody(Schema):
+    """The payment provider's notice of a payment's final outcome, signed (see the route)."""
+
+    class Meta:
+        unknown = EXCLUDE      # a provider may add fields to its notices; they are signed, and ignored here
+
+    notice_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
+                              metadata={"description": "unique per notice: a repeated id has no second effect"})
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "the idempotency key the platform sent the payment under", "example": "withhold:ord-1:1"})
+    order_id = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "the platform's reference sent with the payment (an order, or a staged contract)"})
+    status = fields.String(required=True, validate=validate.OneOf(("succeeded", "failed")))
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                              metadata={"description": "the provider's own payment reference"})
+
+
+class BillingNoticeReceipt(Schema):
+    notice_id = fields.String()
+    applied = fields.Boolean(metadata={"description": "false: this notice id was applied before (nothing changed)"})
 
 
 class BillingNewProductBody(internal.NewProductSchema):
@@ -60,8 +87,16 @@ class BillingProductChangeBody(internal.ProductChangeSchema):
     pass
 
 
+class _Parties(Schema):
+    """Names beside the parties' ids (issue 16): the console shows organisations, not ids. Only the
+    ids of rows billing_svc already limited to what the caller may see are looked up."""
+
+    customer_name = fields.String(allow_none=True, metadata={"example": "Buyer Co"})
+    supplier_name = fields.String(allow_none=True, metadata={"example": "Data Supplier Ltd"})
+
+
 class BillingProductView(internal.ProductSchema):
-    pass
+    supplier_name = fields.String(allow_none=True, metadata={"example": "Data Supplier Ltd"})
 
 
 class BillingProductQuery(internal.ProductQuerySchema):
@@ -76,7 +111,7 @@ class BillingSubscribeBody(internal.SubscribeSchema):
     """One or many products at once (批量订购)."""
 
 
-class BillingSubscriptionView(internal.SubscriptionSchema):
+class BillingSubscriptionView(internal.SubscriptionSchema, _Parties):
     pass
 
 
@@ -96,7 +131,7 @@ class BillingCreditLimitBody(internal.CreditLimitSchema):
     pass
 
 
-class BillingCreditAccountView(internal.CreditAccountSchema):
+class BillingCreditAccountView(internal.CreditAccountSchema, _Parties):
     pass
 
 
@@ -110,7 +145,7 @@ class BillingPlaceOrderBody(Schema):
     product_code = fields.String(required=True, validate=internal.CODE, metadata={"example": "CMCC-1G-NATION"})
 
 
-class BillingOrderView(internal.OrderSchema):
+class BillingOrderView(internal.OrderSchema, _Parties):
     pass
 
 
@@ -121,6 +156,13 @@ class BillingPlacedOrder(Schema):
 
 class BillingOrderQuery(internal.OrderQuerySchema):
     pass
+
+
+class BillingOrderExportQuery(internal.OrderQuerySchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+    class Meta:
+        exclude = ("limit", "offset")
 
 
 class BillingOrderPage(internal.OrderPageSchema):
@@ -147,8 +189,12 @@ class BillingStatementExportQuery(internal.StatementQuerySchema):
     format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
 
 
-class BillingStatementView(internal.StatementSchema):
+class BillingStatementLine(internal.StatementLineSchema, _Parties):
     pass
+
+
+class BillingStatementView(internal.StatementSchema):
+    lines = fields.List(fields.Nested(BillingStatementLine))
 
 
 class BillingReconcileBody(internal.ReconcileSchema):
@@ -159,6 +205,11 @@ class BillingReconcileBody(internal.ReconcileSchema):
 
 class BillingReconciliationView(internal.ReconciliationSchema):
     pass
+
+
+class BillingReconciliationExportQuery(Schema):
+    day = fields.Date(required=True, metadata={"example": "2026-11-22"})
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
 
 
 class BillingNewStagedContractBody(internal.NewStagedContractSchema):

@@ -16,6 +16,8 @@ from gateway.api.billing import (
     BillingFulfilmentUrlView,
     BillingNewProductBody,
     BillingNewStagedContractBody,
+    BillingNoticeReceipt,
+    BillingOrderExportQuery,
     BillingOrderPage,
     BillingOrderQuery,
     BillingOrderView,
@@ -26,7 +28,9 @@ from gateway.api.billing import (
     BillingProductPage,
     BillingProductQuery,
     BillingProductView,
+    BillingProviderNoticeBody,
     BillingReconcileBody,
+    BillingReconciliationExportQuery,
     BillingReconciliationView,
     BillingRefundBody,
     BillingRetriedView,
@@ -42,18 +46,27 @@ from gateway.api.billing import (
     BillingSubscriptionView,
     BillingSupplierResultBody,
 )
+from gateway.names import add_names
 from gateway.routes.tickets import table_response
-from gateway.web import json_response, read_json, read_query, route
+from gateway.web import JSON, error_response, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
-from platform_kit.errors import ValidationFailed
+from platform_kit.errors import Unauthenticated, ValidationFailed
 
 SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
 PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
+MISMATCH_COLUMNS = ("source", "reference", "problem", "ledger", "theirs")
 STATEMENT_COLUMNS = ("order_id", "created_at", "customer_id", "supplier_id", "product_code", "amount", "currency",
                      "status", "withholding", "paid", "paid_out", "refunded")
 TAGS = ("billing",)
+PARTY_NAMES = {"customer_id": "customer_name", "supplier_id": "supplier_name"}
+
+
+def with_parties(services, answer: dict, key: str | None = "items") -> dict:
+    """The customer's and the supplier's names beside their ids in a row, or in the rows under `key`."""
+    add_names(services, answer[key] if key else [answer], PARTY_NAMES, {})
+    return answer
 
 
 class BillingRoutes:
@@ -70,7 +83,12 @@ class BillingRoutes:
            tags=TAGS, body=BillingSettingsBody, response=BillingCustomerView, roles=CUSTOMER, errors=(403,))
     def billing_update_settings(self, request):
         """BIL-9 (order results are pushed to the callback URL, signed and retried) and BIL-10
-        (price changes and channel suspensions are e-mailed)."""
+        (price changes and channel suspensions are e-mailed). The callback URL is your webhook
+        endpoint for `order_result_ready` (see `/api/v1/webhooks`): setting it the first time
+        creates it and the answer carries `callback_secret`, the only time it is shown, which signs
+        every push (`X-Platform-Signature`); a new URL moves it, `null` deletes it. A URL the
+        webhook rules refuse (not http(s), not resolving, an internal address) is 422 and saves
+        nothing."""
         return json_response(self.services.billing.update_customer_settings(read_json(request, BillingSettingsBody())))
 
     @route("GET", "/api/v1/billing/customers/<customer_id>", summary="A customer's onboarding and blocking state",
@@ -101,7 +119,8 @@ class BillingRoutes:
     def billing_set_fulfilment_url(self, request):
         """Orders are POSTed there as JSON with an `Idempotency-Key`; answer
         `{"status": "succeeded"|"failed"|"processing"}` and, for processing, call
-        `POST /api/v1/billing/orders/{order_id}/result` later."""
+        `POST /api/v1/billing/orders/{order_id}/result` later. `report_url` serves the supplier's
+        daily order report, which the operator's reconciliation fetches (BIL-11)."""
         return json_response(self.services.billing.set_fulfilment_url(read_json(request, BillingFulfilmentUrlBody())))
 
     @route("POST", "/api/v1/billing/products", summary="Publish a product (supplier)", tags=TAGS,
@@ -123,7 +142,8 @@ class BillingRoutes:
     @route("GET", "/api/v1/billing/products", summary="Products: yours, or those offered to you", tags=TAGS,
            query=BillingProductQuery, response=BillingProductPage, roles=PARTIES)
     def billing_list_products(self, request):
-        return json_response(self.services.billing.list_products(read_query(request, BillingProductQuery())))
+        return json_response(with_parties(self.services, self.services.billing.list_products(
+            read_query(request, BillingProductQuery()))))
 
     # --- subscriptions --------------------------------------------------------------------------
 
@@ -139,7 +159,8 @@ class BillingRoutes:
     @route("GET", "/api/v1/billing/subscriptions", summary="Your subscriptions (or requests to you)", tags=TAGS,
            query=BillingSubscriptionQuery, response=BillingSubscriptionPage, roles=PARTIES)
     def billing_list_subscriptions(self, request):
-        return json_response(self.services.billing.list_subscriptions(read_query(request, BillingSubscriptionQuery())))
+        return json_response(with_parties(self.services, self.services.billing.list_subscriptions(
+            read_query(request, BillingSubscriptionQuery()))))
 
     @route("POST", "/api/v1/billing/subscriptions/<subscription_id>/approve", summary="Approve a subscription",
            tags=TAGS, response=BillingSubscriptionView, roles=SUPPLIER, errors=(404, 422))
@@ -182,7 +203,7 @@ class BillingRoutes:
     @route("GET", "/api/v1/billing/credit-accounts", summary="Credit accounts: one per customer and supplier",
            tags=TAGS, response=BillingCreditAccountList, roles=PARTIES)
     def billing_credit_accounts(self, request):
-        return json_response(self.services.billing.credit_accounts())
+        return json_response(with_parties(self.services, self.services.billing.credit_accounts()))
 
     # --- orders ----------------------------------------------------------------------------------
 
@@ -209,12 +230,22 @@ class BillingRoutes:
         """BIL-11. Customers see theirs, suppliers theirs, the operator all; filter by status,
         customer_id, supplier_id, day; sort=created_at|-created_at|amount|-amount."""
         query = BillingOrderQuery().dump(read_query(request, BillingOrderQuery()))
-        return json_response(self.services.billing.list_orders(query))
+        return json_response(with_parties(self.services, self.services.billing.list_orders(query)))
+
+    @route("GET", "/api/v1/billing/orders/export", summary="Export the orders list as CSV or XLSX", tags=TAGS,
+           query=BillingOrderExportQuery, roles=PARTIES)
+    def billing_export_orders(self, request):
+        """BIL-11. The same filters and sort as the list, up to 10,000 rows, one per order with what
+        was paid, paid out and refunded; `format=csv` (default) or `xlsx`. Answers a file, not JSON."""
+        query = BillingOrderExportQuery().dump(read_query(request, BillingOrderExportQuery()))
+        fmt = query.pop("format")
+        lines = self.services.billing.export_orders(query)["lines"]
+        return table_response("orders", STATEMENT_COLUMNS, lines, fmt)
 
     @route("GET", "/api/v1/billing/orders/<order_id>", summary="One order with its payment steps", tags=TAGS,
            response=BillingOrderView, roles=PARTIES, errors=(404,))
     def billing_get_order(self, request, order_id):
-        return json_response(self.services.billing.get_order(order_id))
+        return json_response(with_parties(self.services, self.services.billing.get_order(order_id), None))
 
     @route("POST", "/api/v1/billing/orders/<order_id>/result", summary="Report an order's fulfilment (supplier)",
            tags=TAGS, body=BillingSupplierResultBody, response=BillingOrderView, roles=SUPPLIER, errors=(404,))
@@ -245,7 +276,7 @@ class BillingRoutes:
     def billing_statement(self, request):
         """BIL-11: your orders of the UTC day with what was paid, paid out and refunded."""
         query = BillingStatementQuery().dump(read_query(request, BillingStatementQuery()))
-        return json_response(self.services.billing.daily_statement(query))
+        return json_response(with_parties(self.services, self.services.billing.daily_statement(query), "lines"))
 
     @route("GET", "/api/v1/billing/statements/export", summary="Export a day's statement as CSV or XLSX",
            tags=TAGS, query=BillingStatementExportQuery, roles=PARTIES)
@@ -259,10 +290,24 @@ class BillingRoutes:
            body=BillingReconcileBody, response=BillingReconciliationView, roles=OPERATOR, errors=(503,))
     def billing_reconcile(self, request):
         """BIL-11. The ledger against the payment provider's settlement file of the day, and the
-        orders against each supplier's order report (`supplier_reports`); lists every mismatch. 503
-        when the payment provider does not answer (retry later)."""
+        orders against every supplier's order report: fetched from the supplier's `report_url`
+        (`GET <report_url>?day=`), or as posted here in `supplier_reports` (which wins). A supplier
+        with orders that day and no usable report is itself listed as a mismatch (`reports` says
+        where each report came from); lists every mismatch. 503 when the payment provider does not
+        answer (retry later)."""
         body = BillingReconcileBody().dump(read_json(request, BillingReconcileBody()))
         return json_response(self.services.billing.reconcile(body))
+
+    @route("GET", "/api/v1/billing/reconciliations/export", summary="Export a day's mismatches as CSV or XLSX",
+           tags=TAGS, query=BillingReconciliationExportQuery, roles=OPERATOR, errors=(503,))
+    def billing_export_reconciliation(self, request):
+        """BIL-11. The same reconciliation as `POST /billing/reconciliations` with every supplier's
+        report fetched from its system, one row per mismatch (`source`, `reference`, `problem`,
+        `ledger`, `theirs`)."""
+        query = BillingReconciliationExportQuery().dump(read_query(request, BillingReconciliationExportQuery()))
+        result = self.services.billing.reconcile({"day": query["day"]})
+        return table_response(f"reconciliation-{query['day']}", MISMATCH_COLUMNS, result["mismatches"],
+                              query["format"])
 
     # --- staged payments -----------------------------------------------------------------------------
 
@@ -280,8 +325,47 @@ class BillingRoutes:
     def billing_get_staged_contract(self, request, contract_id):
         return json_response(self.services.billing.get_staged_contract(contract_id))
 
-    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/stages/<stage_key>/paid",
-           summary="Record a stage as paid", tags=TAGS, response=BillingStagedContractView,
-           roles=(*SUPPLIER, *OPERATOR), errors=(404, 422))
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/stages/<stage_key>/payments",
+           summary="Pay a due stage by withholding it (customer or operator)", tags=TAGS,
+           response=BillingStagedContractView, status=202, roles=(*CUSTOMER, *OPERATOR), errors=(404, 422))
     def billing_pay_stage(self, request, contract_id, stage_key):
-        return json_response(self.services.billing.pay_stage(contract_id, stage_key))
+        """BIL-12. The stage's amount is withheld from the customer's enterprise payment account
+        through the payment provider and then paid out to the supplier, each step under its own
+        idempotency key and as a balanced ledger transfer; the stage's `payment` moves
+        pending → paid → paid_out (or failed: it stays due and its overdue alerts go on). Asking
+        again while a payment is under way withholds once. 422 unless the stage is due and the
+        customer's withholding agreement is confirmed."""
+        return json_response(self.services.billing.collect_stage(contract_id, stage_key), status=202)
+
+    # --- the payment provider's notices ----------------------------------------------------------------
+
+    @route("POST", "/api/v1/billing/provider-notices", summary="The payment provider's signed notice (provider)",
+           tags=TAGS, body=BillingProviderNoticeBody, response=BillingNoticeReceipt, public=True, errors=(401, 404),
+           header_params=({"in": "header", "name": "Provider-Signature", "required": True,
+                           "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.\" + the raw body>` "
+                                          "under the notice secret the provider and the platform share",
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 500,
+                                      "example": "t=1763798400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff5"
+                                                 "36d0ce8e108d8bd"}},))
+    def billing_provider_notice(self, request):
+        """BIL-6. The payment provider tells the platform a payment's final outcome. No bearer token:
+        the notice is authenticated by its `Provider-Signature` (HMAC-SHA256 over the timestamp and
+        the exact bytes of the body, compared in constant time); a bad or missing signature, or a
+        timestamp more than 5 minutes (`PAYMENT_NOTICE_TOLERANCE_SECONDS`) away, is 401 and changes
+        nothing. A notice is applied once per `notice_id` (a repeat answers `applied: false`) and a
+        payment's outcome once per key, whether it came first by notice or by query."""
+        if request.mimetype != JSON:
+            raise ValidationFailed("The body must be JSON (Content-Type: application/json).",
+                                   {"_body": ["expected application/json"]})
+        try:
+            # the signature covers these exact bytes: they travel to billing unparsed
+            body = request.get_data(cache=True).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed("The body must be UTF-8 JSON.", {"_body": ["not UTF-8"]}) from None
+        try:
+            return json_response(self.services.billing.provider_notice(body, request.headers.get("Provider-Signature")))
+        except Unauthenticated as refused:
+            # the challenge names the scheme this route takes (no bearer token is asked for here)
+            answer = error_response(401, refused.code, refused.message, refused.fields)
+            answer.headers["WWW-Authenticate"] = 'Provider-Signature realm="payment-notices"'
+            return answer

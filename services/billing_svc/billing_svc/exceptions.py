@@ -2,7 +2,7 @@
 class they extend (``platform_kit.errors.rpc``)."""
 from __future__ import annotations
 
-from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, ValidationFailed
 
 
 class LedgerRuleBroken(Unprocessable):
@@ -63,3 +63,7 @@ class NotAllowed(Forbidden):
 
 class BadInput(ValidationFailed):
     pass
+
+
+class BadSignature(Unauthenticated):
+    """A provider notice whose signature does not match, is missing, or is outside the time window."""

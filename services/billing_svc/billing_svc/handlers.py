@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from billing_svc.domain import chain, money, statements
+from billing_svc.domain import chain, money, stages, statements
 from billing_svc.domain.catalogue import (
     REQUESTED,
     PriceLock,
@@ -22,16 +22,17 @@ from billing_svc.domain.catalogue import (
     may_subscribe,
     round_robin,
 )
-from billing_svc.domain.ledger import positive_amount
+from billing_svc.domain.ledger import Account, positive_amount
 from billing_svc.domain.orders import SENT, Order, PaymentRequest
 from billing_svc.domain.parties import Customer
-from billing_svc.domain.stages import Stage, StagedContract
+from billing_svc.domain.stages import PAID, Stage, StagedContract
 from billing_svc.exceptions import (
     BadInput,
     BillingNotFound,
     EmptyPeriod,
     InsufficientCredit,
     NotAllowed,
+    NotOnboarded,
     NotSubscribed,
     ProductCodeTaken,
 )
@@ -42,7 +43,7 @@ from platform_contracts.roles import CUSTOMER, ISV
 # --- parties ---------------------------------------------------------------------------------
 
 
-def _customer_org(actor: Actor) -> str:
+def customer_org(actor: Actor) -> str:
     if actor.org_kind != CUSTOMER:
         raise NotAllowed("Only an enterprise customer (a customer organisation) may do this.")
     return actor.org_id
@@ -68,7 +69,7 @@ def _customer_receivers(customer: Customer) -> list[dict]:
 
 def sign_agreements(actor: Actor, body: dict, now: datetime, uow) -> Customer:
     """BIL-2: the customer signs the platform and withholding agreements and binds its account."""
-    customer = uow.customers.get_or_new(_customer_org(actor))
+    customer = uow.customers.get_or_new(customer_org(actor))
     customer.sign(now, body["payment_account"], body["platform_agreement"], body["withholding_agreement"])
     uow.customers.save(customer)
     uow.commit()
@@ -77,7 +78,7 @@ def sign_agreements(actor: Actor, body: dict, now: datetime, uow) -> Customer:
 
 def update_customer_settings(actor: Actor, body: dict, uow) -> Customer:
     """BIL-9, BIL-10: callback URL and change-notice e-mail."""
-    customer = uow.customers.get_or_new(_customer_org(actor))
+    customer = uow.customers.get_or_new(customer_org(actor))
     for name in ("callback_url", "notice_email"):
         if name in body:
             setattr(customer, name, body[name])
@@ -116,11 +117,12 @@ def set_price_lock(actor: Actor, body: dict, uow) -> PriceLock:
     return lock
 
 
-def set_fulfilment_url(actor: Actor, url: str, uow) -> dict:
+def set_fulfilment_url(actor: Actor, url: str, uow, report_url: str | None = None) -> dict:
+    """The supplier's fulfilment system (BIL-4) and where it serves its daily order report (BIL-11)."""
     supplier_id = _supplier_org(actor)
-    uow.suppliers.set_fulfilment_url(supplier_id, url)
+    uow.suppliers.set_fulfilment_url(supplier_id, url, report_url)
     uow.commit()
-    return {"supplier_id": supplier_id, "fulfilment_url": url}
+    return {"supplier_id": supplier_id, "fulfilment_url": url, "report_url": report_url}
 
 
 def publish_product(actor: Actor, body: dict, uow) -> Product:
@@ -183,7 +185,7 @@ def list_products(actor: Actor, query: dict, uow) -> tuple[list[Product], int]:
 
 def request_subscriptions(actor: Actor, product_ids: list[str], now: datetime, uow) -> list[Subscription]:
     """BIL-3: one or many at once; asking again for the same product returns its subscription."""
-    customer_id = _customer_org(actor)
+    customer_id = customer_org(actor)
     products = uow.products.by_ids(product_ids)
     result = []
     for product_id in product_ids:
@@ -288,7 +290,7 @@ def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bo
     The same idempotency key returns the first order and does nothing else. Refusals (not
     onboarded, blocked, not subscribed) leave nothing behind; insufficient credit is a *failed
     order* (recorded, and its result pushed), as the seed describes."""
-    customer_id = _customer_org(actor)
+    customer_id = customer_org(actor)
     earlier = uow.orders.by_key(customer_id, body["idempotency_key"])
     if earlier is not None:
         return earlier, False
@@ -308,7 +310,7 @@ def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bo
     earlier = uow.orders.add_if_new(order)
     if earlier is not None:     # a concurrent request with the same key won
         return earlier, False
-    ledger = uow.ledger.load(_order_account_ids(order), [chain.hold_key(order.id)])
+    ledger = uow.ledger.load(chain.hold_accounts(order), [chain.hold_key(order.id)], lock=chain.hold_locks(order))
     try:
         chain.place_hold(ledger, order, now)
     except InsufficientCredit as refusal:
@@ -320,10 +322,6 @@ def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bo
     uow.orders.save(order)
     uow.commit()
     return order, True
-
-
-def _order_account_ids(order: Order) -> list[str]:
-    return [a.id for a in money.order_accounts(order.customer_id, order.supplier_id, order.currency, None)]
 
 
 def _emit_result(order: Order, customer: Customer, uow) -> None:
@@ -349,7 +347,8 @@ def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref:
     order = uow.orders.get(order_id, for_update=True)
     if order is None or (supplier is not None and supplier.org_id != order.supplier_id):
         raise BillingNotFound(f"Order {order_id} was not found.")
-    ledger = uow.ledger.load(_order_account_ids(order), [f"post:{order.id}", f"void:{order.id}"], [order.hold_id])
+    ledger = uow.ledger.load(chain.hold_accounts(order), [f"post:{order.id}", f"void:{order.id}"], [order.hold_id],
+                             lock=chain.hold_locks(order))
     if chain.settle_fulfilment(ledger, order, succeeded, now, reason or "the supplier could not fulfil it",
                                supplier_ref):
         uow.ledger.save(ledger)
@@ -386,7 +385,8 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
     if order is None:
         raise BillingNotFound(f"Order {order_id} was not found.")
     customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
-    ledger = uow.ledger.load(_order_account_ids(order), [key, f"repay:{order.id}"])
+    ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
+                             lock=chain.step_locks(order, key))
     outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
     uow.ledger.save(ledger)
     uow.orders.save(order)
@@ -404,15 +404,29 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
     return order
 
 
-def payment_in_progress(order_id: str, now: datetime, seconds: float, uow) -> None:
+def apply_provider_notice(notice: dict, now: datetime, uow) -> dict:
+    """A signed provider notice (already verified): applied once per notice id, in the same
+    transaction as its effect; the step's own once-per-key rule covers a notice that arrives
+    after a query settled the step."""
+    if not uow.claim_event({"event_id": notice["notice_id"]}, "billing.provider_notice"):
+        return {"notice_id": notice["notice_id"], "applied": False}
+    succeeded = notice["status"] == "succeeded"
+    if stages.is_stage_key(notice["key"]):
+        record_stage_payment(notice["order_id"], notice["key"], succeeded, notice["reference"], now, uow)
+    else:
+        record_payment(notice["order_id"], notice["key"], succeeded, notice["reference"], now, uow)
+    return {"notice_id": notice["notice_id"], "applied": True}
+
+
+def payment_in_progress(kind: str, key: str, now: datetime, seconds: float, uow) -> None:
     """The provider is still working on it: look again later (its notice may come first)."""
-    uow.schedule("billing_pay", order_id, now + timedelta(seconds=seconds))
+    uow.schedule(kind, key, now + timedelta(seconds=seconds))
     uow.commit()
 
 
 def retry_withholdings(actor: Actor, now: datetime, uow) -> list[Order]:
     """BIL-7: the customer topped up its account; every failed withholding is tried again."""
-    orders = uow.orders.failed_withholdings(_customer_org(actor))
+    orders = uow.orders.failed_withholdings(customer_org(actor))
     for order in orders:
         order = uow.orders.get(order.id, for_update=True)
         order.retry_withholding()
@@ -447,6 +461,15 @@ def order_scope(actor: Actor) -> dict:
     if actor.org_kind == CUSTOMER:
         return {"customer_id": actor.org_id}
     return {"supplier_id": actor.org_id}
+
+
+EXPORT_LIMIT = 10_000
+
+
+def export_orders(actor: Actor, query: dict, uow) -> list[dict]:
+    """BIL-11: the list's rows with the same filters, up to EXPORT_LIMIT."""
+    orders, _ = list_orders(actor, {**query, "limit": EXPORT_LIMIT, "offset": 0}, uow)
+    return statements.order_lines(orders)
 
 
 def list_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
@@ -487,19 +510,22 @@ def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
 
 
 def node_completed(event: dict, data: dict, now: datetime, uow) -> None:
-    """project_svc's node_completed: a passed confirm node accepts its milestone at once."""
+    """project_svc's node_completed: a passed confirm node accepts its milestone at once. Any
+    other node is no milestone: it is answered without a transaction (nothing to claim, since
+    handling it again changes nothing either)."""
+    if data["node_kind"] != CONFIRM:
+        return
     if not uow.claim_event(event, "billing.node_completed"):
         return
-    if data["node_kind"] == CONFIRM:
-        uow.contracts.record_passed(data["project_id"], data["node_key"])
-        for contract in uow.contracts.of_project(data["project_id"]):
-            _stages_fell_due(contract, contract.milestone_passed(data["node_key"], now), uow)
-            uow.contracts.save(contract)
+    uow.contracts.record_passed(data["project_id"], data["node_key"])
+    for contract in uow.contracts.of_project(data["project_id"]):
+        _stages_fell_due(contract, contract.milestone_passed(data["node_key"], now), uow)
+        uow.contracts.save(contract)
     uow.commit()
 
 
-def _stages_fell_due(contract: StagedContract, stages: list[Stage], uow) -> None:
-    for stage in stages:
+def _stages_fell_due(contract: StagedContract, fell_due: list[Stage], uow) -> None:
+    for stage in fell_due:
         uow.emit("payment_stage_due", {
             "contract_id": contract.id, "project_id": contract.project_id, "customer_id": contract.customer_id,
             "supplier_id": contract.supplier_id, "stage_key": stage.key, "stage_name": stage.name,
@@ -526,12 +552,73 @@ def stage_overdue(contract_id: str, stage_key: str, now: datetime, uow) -> None:
     uow.commit()
 
 
-def pay_stage(actor: Actor, contract_id: str, stage_key: str, now: datetime, uow) -> StagedContract:
+def collect_stage(actor: Actor, contract_id: str, stage_key: str, now: datetime, uow) -> StagedContract:
+    """BIL-12: pay a due stage by withholding it from the customer's enterprise payment account
+    (the customer itself or the operator asks). The request goes out from a durable deadline;
+    asking again while it is under way withholds once."""
     contract = uow.contracts.get(contract_id, for_update=True)
-    if contract is None or not (actor.is_operator or actor.org_id == contract.supplier_id):
+    if contract is None or not (actor.is_operator or actor.org_id == contract.customer_id):
         raise BillingNotFound(f"Contract {contract_id} was not found.")
-    contract.pay(stage_key, now)
-    uow.cancel_deadline("billing_stage_overdue", f"{contract.id}:{stage_key}")
+    customer = uow.customers.get(contract.customer_id) or Customer(contract.customer_id)
+    if not customer.onboarded:
+        raise NotOnboarded("A stage is paid by withholding: the customer's withholding agreement and its "
+                           "confirmed payment account are needed first.",
+                           {"customer": ["no confirmed withholding agreement"]})
+    contract.collect(stage_key)
+    uow.ledger.open_accounts(_stage_accounts(contract))
+    uow.contracts.save(contract)
+    uow.schedule("billing_stage_pay", contract.id, now)
+    uow.commit()
+    return contract
+
+
+def _stage_accounts(contract: StagedContract) -> list[Account]:
+    return [Account(money.customer_account(contract.customer_id), contract.currency),
+            Account(money.CLEARING, contract.currency, floor=0),
+            Account(money.supplier_account(contract.supplier_id), contract.currency)]
+
+
+def next_stage_payment(contract_id: str, uow) -> tuple[PaymentRequest, bool] | None:
+    """Like ``next_payment`` for a contract's stages: a step found ``sent`` is queried first."""
+    contract = uow.contracts.get(contract_id, for_update=True)
+    found = contract.next_step() if contract else None
+    if found is None:
+        return None
+    step = found[1]
+    must_query = step.status == SENT
+    if not must_query:
+        contract.mark_sent(step.key)
+        uow.contracts.save(contract)
+        uow.commit()
+    return contract.request_for(step), must_query
+
+
+def record_stage_payment(contract_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime,
+                         uow) -> StagedContract:
+    """The provider's final answer for a stage's step: one balanced transfer per key; a paid stage
+    stops its overdue alerts; a failed withholding tells both parties and leaves the stage due."""
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None:
+        raise BillingNotFound(f"Contract {contract_id} was not found.")
+    found = contract.step(key)
+    ledger = uow.ledger.load([a.id for a in _stage_accounts(contract)], [key],
+                             lock=chain.floored_debits(found[1].kind if found else None, ""))
+    outcome = contract.answer(key, succeeded, now, provider_ref)
+    for transfer_key, postings in outcome.transfers:
+        ledger.transfer(transfer_key, postings, contract.currency, now, memo=f"contract {contract.id}")
+    uow.ledger.save(ledger)
+    found = contract.step(key)
+    if found is not None and found[0].status == PAID:
+        uow.cancel_deadline("billing_stage_overdue", f"{contract.id}:{found[0].key}")
+    for _, data in outcome.events:
+        stage = contract.stage(data["stage_key"])
+        _notify(uow, [{"org_id": contract.customer_id}, {"org_id": contract.supplier_id}],
+                "billing stage withholding failed",
+                {"contract_id": contract.id, "project_id": contract.project_id, "stage": stage.name,
+                 "amount": stage.amount, "currency": contract.currency, "attempt": data["attempt"]},
+                f"stage-withholding-failed:{key}", urgent=True)
+    if contract.next_step() is not None:
+        uow.schedule("billing_stage_pay", contract.id, now)
     uow.contracts.save(contract)
     uow.commit()
     return contract
@@ -560,9 +647,23 @@ def daily_statement(actor: Actor, query: dict, uow) -> dict:
     return statements.statement(query["day"], orders)
 
 
-def reconcile(day: date, settlement: list[dict], supplier_reports: dict, uow) -> dict:
+def reports_to_fetch(day: date, posted: dict, uow) -> dict[str, str | None]:
+    """BIL-11: every supplier with orders that day and no report posted with the request, and the
+    URL its report is fetched from (None: it has not configured one)."""
     start, end = _day_bounds(day)
     orders, _ = uow.orders.list(day_from=start, day_to=end, sort="created_at", limit=100_000)
+    suppliers = sorted({o.supplier_id for o in orders} - set(posted))
+    return uow.suppliers.report_urls(suppliers) if suppliers else {}
+
+
+def reconcile(day: date, settlement: list[dict], supplier_reports: dict, uow,
+              report_sources: dict[str, str] | None = None) -> dict:
+    """The ledger against the provider's settlement file, the orders against every supplier's report
+    (fetched or posted); a supplier with orders and no report is itself a mismatch."""
+    start, end = _day_bounds(day)
+    orders, _ = uow.orders.list(day_from=start, day_to=end, sort="created_at", limit=100_000)
+    sources = {s: "posted" for s in supplier_reports}
+    sources.update(report_sources or {})
     checked, mismatches = statements.reconcile(uow.ledger.transfers_between(start, end), settlement, orders,
-                                               supplier_reports)
-    return {"day": day, "checked": checked, "mismatches": mismatches}
+                                               supplier_reports, sources)
+    return {"day": day, "checked": checked, "mismatches": mismatches, "reports": sources}

@@ -1,5 +1,5 @@
 """Marshmallow schemas of billing_svc's RPC payloads (the internal contract)."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from billing_svc.domain.catalogue import SUBSCRIPTION_STATUSES
 from billing_svc.domain.orders import ORDER_STATUSES
@@ -35,6 +35,9 @@ class CustomerSchema(Schema):
     payment_account = fields.String(allow_none=True)
     confirmed_at = fields.AwareDateTime(allow_none=True)
     callback_url = fields.String(allow_none=True)
+    callback_secret = fields.String(metadata={
+        "description": "only in the answer that set the callback URL the first time: the secret the pushed "
+                       "results are signed with (X-Platform-Signature, as every webhook of the platform)"})
     notice_email = fields.String(allow_none=True)
     onboarded = fields.Boolean()
     unpaid = fields.Integer(metadata={"description": "failed withholdings not paid yet (BIL-7)"})
@@ -49,6 +52,7 @@ class PriceLockSchema(Schema):
 
 class FulfilmentUrlSchema(Schema):
     fulfilment_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    report_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False)
 
 
 class NewProductSchema(Schema):
@@ -221,7 +225,12 @@ class NewRefundSchema(Schema):
 
 
 class ProviderNoticeSchema(Schema):
-    """The payment provider's asynchronous notice of a payment's final outcome."""
+    """The payment provider's asynchronous notice of a payment's final outcome (its signed body)."""
+
+    class Meta:
+        unknown = EXCLUDE      # a provider may add fields to its notices; they are signed, and ignored here
+
+    notice_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     key = fields.String(required=True)
     order_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(("succeeded", "failed")))
@@ -283,6 +292,9 @@ class MismatchSchema(Schema):
 class ReconciliationSchema(Schema):
     day = fields.Date()
     checked = fields.Integer()
+    reports = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "supplier id → where its order report came from: fetched (from its report URL), "
+                       "posted (in this request), unavailable (its report URL did not answer) or missing"})
     mismatches = fields.List(fields.Nested(MismatchSchema))
 
 
@@ -318,6 +330,10 @@ class StageSchema(Schema):
     due_at = fields.AwareDateTime(allow_none=True)
     paid_at = fields.AwareDateTime(allow_none=True)
     alerts_sent = fields.Integer()
+    payment = fields.String(metadata={"description": "none | pending | failed | paid | paid_out (BIL-12: withheld "
+                                                     "from the customer, then paid out to the supplier)"})
+    paid = fields.Integer()
+    paid_out = fields.Integer()
 
 
 class StagedContractSchema(Schema):

@@ -1,11 +1,13 @@
 """billing_svc entrypoints: load input, open a unit of work, call a handler, dump output."""
 from __future__ import annotations
 
+import json
 import logging
 
 from billing_svc import handlers
+from billing_svc.adapters.callbacks import sync_callback_endpoint
 from billing_svc.adapters.dependencies import Outside
-from billing_svc.adapters.outside import OutsideUnavailable
+from billing_svc.adapters.outside import Answer, OutsideUnavailable
 from billing_svc.adapters.repository import (
     CustomerRepository,
     LedgerRepository,
@@ -17,6 +19,9 @@ from billing_svc.adapters.repository import (
     SubscriptionRepository,
     SupplierRepository,
 )
+from billing_svc.domain import notices, statements
+from billing_svc.domain.orders import PaymentRequest
+from billing_svc.exceptions import BadInput
 from billing_svc.schemas import (
     AgreementsSchema,
     CreditAccountListSchema,
@@ -42,6 +47,7 @@ from billing_svc.schemas import (
     ReconcileSchema,
     ReconciliationSchema,
     StagedContractSchema,
+    StatementLineSchema,
     StatementQuerySchema,
     StatementSchema,
     SubscribeSchema,
@@ -49,14 +55,16 @@ from billing_svc.schemas import (
     SubscriptionPageSchema,
     SubscriptionQuerySchema,
     SubscriptionSchema,
+    SupplierReportLineSchema,
     SupplierResultSchema,
 )
 from platform_kit.auth import Caller, require_actor
+from platform_kit.calls import ServiceRpc
 from platform_kit.clock import utcnow
 from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
-from platform_kit.errors import ServiceUnavailable, rpc
+from platform_kit.errors import ServiceUnavailable, ValidationFailed, rpc
 from platform_kit.scheduling import on_deadline
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
@@ -78,6 +86,7 @@ class BillingService(PlatformService):
     })
     caller = Caller()
     outside = Outside()
+    notify = ServiceRpc("notify")     # the customer's callback URL is a notify webhook endpoint (BIL-9)
 
     # --- customers and the operator (BIL-2, BIL-8, BIL-9, BIL-10) ---------------------------
 
@@ -90,9 +99,16 @@ class BillingService(PlatformService):
 
     @rpc
     def update_customer_settings(self, payload: dict) -> dict:
+        """payload: CustomerSettingsSchema. A callback URL becomes (or moves, or deletes) the customer's
+        webhook endpoint at notify_svc for order_result_ready first, so a URL notify refuses saves
+        nothing; ``callback_secret`` is in the answer when the endpoint was created now."""
         body = load(CustomerSettingsSchema(), payload)
+        actor = require_actor(self.caller)
+        handlers.customer_org(actor)
+        secret = sync_callback_endpoint(self.notify, body["callback_url"]) if "callback_url" in body else None
         with self.db.unit_of_work() as uow:
-            return CustomerSchema().dump(handlers.update_customer_settings(require_actor(self.caller), body, uow))
+            answer = CustomerSchema().dump(handlers.update_customer_settings(actor, body, uow))
+        return {**answer, "callback_secret": secret} if secret else answer
 
     @rpc
     def get_customer(self, customer_id: str) -> dict:
@@ -118,7 +134,8 @@ class BillingService(PlatformService):
     def set_fulfilment_url(self, payload: dict) -> dict:
         body = load(FulfilmentUrlSchema(), payload)
         with self.db.unit_of_work() as uow:
-            return handlers.set_fulfilment_url(require_actor(self.caller), body["fulfilment_url"], uow)
+            return handlers.set_fulfilment_url(require_actor(self.caller), body["fulfilment_url"], uow,
+                                               body["report_url"])
 
     @rpc
     def publish_product(self, payload: dict) -> dict:
@@ -206,6 +223,16 @@ class BillingService(PlatformService):
         return OrderPageSchema().dump(_page(items, total, query))
 
     @rpc
+    def export_orders(self, filters: dict) -> dict:
+        """The orders list's filters (no paging); returns {"lines": StatementLineSchema rows}."""
+        query = load(OrderQuerySchema(), filters)
+        if query.get("day"):
+            query["day_from"], query["day_to"] = handlers._day_bounds(query["day"])
+        with self.db.unit_of_work() as uow:
+            lines = handlers.export_orders(require_actor(self.caller), query, uow)
+        return {"lines": StatementLineSchema(many=True).dump(lines)}
+
+    @rpc
     def supplier_result(self, order_id: str, payload: dict) -> dict:
         """The supplier's call-back for an order it answered ``processing`` (BIL-4)."""
         body = load(SupplierResultSchema(), payload)
@@ -228,13 +255,19 @@ class BillingService(PlatformService):
         return {"retried": [o.id for o in orders]}
 
     @rpc
-    def provider_notice(self, payload: dict) -> dict:
-        """The payment provider's asynchronous notice; a duplicate changes nothing."""
-        body = load(ProviderNoticeSchema(), payload)
+    def provider_notice(self, body: str, signature: str | None) -> dict:
+        """The payment provider's asynchronous notice, as the gateway received it: the raw body and
+        its ``Provider-Signature`` header. Refused (401) unless signed with PAYMENT_NOTICE_SECRET
+        within the time window; applied once per notice id (a duplicate changes nothing)."""
+        raw = body.encode()
+        notices.verify(self.outside.notice_secret, signature, raw, utcnow(), self.outside.notice_tolerance)
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            raise BadInput("The notice body is not JSON.", {"_body": ["expected a JSON object"]}) from None
+        notice = load(ProviderNoticeSchema(), payload if isinstance(payload, dict) else {})
         with self.db.unit_of_work() as uow:
-            order = handlers.record_payment(body["order_id"], body["key"], body["status"] == "succeeded",
-                                            body["reference"], utcnow(), uow)
-        return {"order_id": order.id, "withholding": order.withholding}
+            return handlers.apply_provider_notice(notice, utcnow(), uow)
 
     @on_deadline("billing_fulfil")
     def fulfil(self, order_id: str, payload: dict) -> None:
@@ -257,20 +290,38 @@ class BillingService(PlatformService):
             found = handlers.next_payment(order_id, uow)
         if found is None:
             return
-        request, must_query = found
-        try:
-            answer = self.outside.provider.query(request.key) if must_query else None
-            if answer is None:
-                answer = self.outside.provider.pay(request)
-        except OutsideUnavailable as err:
-            # unknown outcome: the step stays 'sent' and the deadline's retry will query it
-            raise ServiceUnavailable(f"payment provider: {err}") from err
+        request, answer = found[0], self._ask_provider(*found)
         with self.db.unit_of_work() as uow:
             if answer.final:
                 handlers.record_payment(order_id, request.key, answer.status == "succeeded", answer.reference,
                                         utcnow(), uow)
             else:
-                handlers.payment_in_progress(order_id, utcnow(), PROCESSING_RECHECK_SECONDS, uow)
+                handlers.payment_in_progress("billing_pay", order_id, utcnow(), PROCESSING_RECHECK_SECONDS, uow)
+
+    @on_deadline("billing_stage_pay")
+    def pay_stage_step(self, contract_id: str, payload: dict) -> None:
+        """A staged contract's next payment step at the provider (BIL-12), as for an order."""
+        with self.db.unit_of_work() as uow:
+            found = handlers.next_stage_payment(contract_id, uow)
+        if found is None:
+            return
+        request, answer = found[0], self._ask_provider(*found)
+        with self.db.unit_of_work() as uow:
+            if answer.final:
+                handlers.record_stage_payment(contract_id, request.key, answer.status == "succeeded",
+                                              answer.reference, utcnow(), uow)
+            else:
+                handlers.payment_in_progress("billing_stage_pay", contract_id, utcnow(),
+                                             PROCESSING_RECHECK_SECONDS, uow)
+
+    def _ask_provider(self, request: PaymentRequest, must_query: bool) -> Answer:
+        """Query a step that went out before; send only one the provider never received."""
+        try:
+            answer = self.outside.provider.query(request.key) if must_query else None
+            return answer if answer is not None else self.outside.provider.pay(request)
+        except OutsideUnavailable as err:
+            # unknown outcome: the step stays 'sent' and the deadline's retry will query it
+            raise ServiceUnavailable(f"payment provider: {err}") from err
 
     # --- statements and reconciliation (BIL-11) ---------------------------------------------------
 
@@ -283,16 +334,31 @@ class BillingService(PlatformService):
     @rpc
     def reconcile(self, payload: dict) -> dict:
         """The operator's reconciliation of a day: the provider's settlement file against the
-        ledger, and the suppliers' order reports against the orders."""
+        ledger, and every supplier's order report against the orders. A supplier's report is
+        fetched from its report URL unless it is posted in ``supplier_reports``."""
         body = load(ReconcileSchema(), payload)
         require_actor(self.caller)
+        day = body["day"]
         try:
-            settlement = self.outside.provider.settlement(body["day"].isoformat())
+            settlement = self.outside.provider.settlement(day.isoformat())
         except OutsideUnavailable as err:
             raise ServiceUnavailable(f"The payment provider's settlement file is not available: {err}") from err
         with self.db.unit_of_work() as uow:
-            return ReconciliationSchema().dump(handlers.reconcile(body["day"], settlement, body["supplier_reports"],
-                                                                  uow))
+            to_fetch = handlers.reports_to_fetch(day, body["supplier_reports"], uow)
+        reports, sources = dict(body["supplier_reports"]), {}
+        for supplier_id, url in to_fetch.items():
+            if url is None:
+                sources[supplier_id] = statements.MISSING
+                continue
+            try:
+                lines = self.outside.suppliers.report(url, day.isoformat())
+                reports[supplier_id] = load(SupplierReportLineSchema(many=True), lines)
+                sources[supplier_id] = statements.FETCHED
+            except (OutsideUnavailable, ValidationFailed) as err:
+                log.warning("supplier %s: its order report for %s is not usable: %s", supplier_id, day, err)
+                sources[supplier_id] = statements.UNAVAILABLE
+        with self.db.unit_of_work() as uow:
+            return ReconciliationSchema().dump(handlers.reconcile(day, settlement, reports, uow, sources))
 
     # --- staged payments (BIL-12) -----------------------------------------------------------------
 
@@ -310,10 +376,11 @@ class BillingService(PlatformService):
                                                                             contract_id, uow))
 
     @rpc
-    def pay_stage(self, contract_id: str, stage_key: str) -> dict:
+    def collect_stage(self, contract_id: str, stage_key: str) -> dict:
+        """Withhold a due stage from the customer (BIL-12); the payment runs from billing_stage_pay."""
         with self.db.unit_of_work() as uow:
-            return StagedContractSchema().dump(handlers.pay_stage(require_actor(self.caller), contract_id,
-                                                                  stage_key, utcnow(), uow))
+            return StagedContractSchema().dump(handlers.collect_stage(require_actor(self.caller), contract_id,
+                                                                      stage_key, utcnow(), uow))
 
     @on_event("project", "node_reached")
     def handle_node_reached(self, event: dict) -> None:

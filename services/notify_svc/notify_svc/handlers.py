@@ -427,8 +427,21 @@ def list_endpoints(actor: Actor, uow) -> list[wh.Endpoint]:
     return uow.webhooks.endpoints(None if actor.is_operator else actor.org_id)
 
 
-def event_for_webhooks(event: dict, uow, now: datetime) -> int:
-    """One delivery per subscribed endpoint whose organisation is a party of the event (ORG-7)."""
+def event_for_webhooks(event: dict, uow, now: datetime, wanted: wh.SubscribedTypes | None = None) -> int:
+    """One delivery per subscribed endpoint whose organisation is a party of the event (ORG-7).
+
+    ``wanted`` (the process's snapshot of subscribed types) answers for events older than itself;
+    for a newer one the types are read now (after the event was delivered, so every endpoint
+    committed before it is seen) and kept for the next events. An event no endpoint subscribes to
+    ends here, without reading endpoints or committing."""
+    if wanted is not None:
+        if wanted.covers(datetime.fromisoformat(event["occurred_at"])):
+            types = wanted.types
+        else:
+            types = uow.webhooks.subscribed_types()
+            wanted.refresh(types, now)  # ``now`` was taken before the query started
+        if event["event_type"] not in types:
+            return 0
     created = 0
     for endpoint in uow.webhooks.subscribed(event["event_type"]):
         payload = wh.visible_payload(endpoint.org_id, event["data"])

@@ -9,7 +9,7 @@ webhook_endpoint_disabled.
 """
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from nameko import config
 
@@ -24,7 +24,7 @@ from notify_svc.adapters.repository import (
 )
 from notify_svc.adapters.startup import on_start
 from notify_svc.domain.delivery import Policy
-from notify_svc.domain.webhooks import WebhookPolicy
+from notify_svc.domain.webhooks import SubscribedTypes, WebhookPolicy
 from notify_svc.schemas import (
     DeliveryFilterSchema,
     DeliveryPageSchema,
@@ -72,6 +72,11 @@ _INTERNAL = {"reminder_due"} | {t for _, t in NOTIFICATION_REQUESTS}
 WEBHOOK_EVENTS = tuple((c.source, c.event_type) for c in all_contracts()
                        if c.source != "notify" and c.event_type not in _INTERNAL)
 KNOWN_WEBHOOK_EVENTS = {t for _, t in WEBHOOK_EVENTS}
+
+
+# this process's snapshot of the event types endpoints subscribe to (domain.webhooks.SubscribedTypes:
+# valid across replicas without invalidation messages)
+SUBSCRIBED_TYPES = SubscribedTypes()
 
 
 def _flag(key: str) -> bool:
@@ -155,8 +160,11 @@ class NotifyService(PlatformService):
                                             configured_channels())
 
     def _to_webhooks(self, event: dict) -> None:
+        now = utcnow()
+        if SUBSCRIBED_TYPES.unwanted(event["event_type"], datetime.fromisoformat(event["occurred_at"])):
+            return  # no endpoint wants it: no unit of work at all (most events of the flow)
         with self.db.unit_of_work() as uow:
-            handlers.event_for_webhooks(event, uow, utcnow())
+            handlers.event_for_webhooks(event, uow, now, SUBSCRIBED_TYPES)
 
     # --- durable deadlines ------------------------------------------------------------------------
 

@@ -154,6 +154,10 @@ class FakeWebhooks:
     def subscribed(self, event_type):
         return [copy.deepcopy(e) for e in self.endpoint_rows.values() if e.wants(event_type)]
 
+    def subscribed_types(self):
+        self.type_reads = getattr(self, "type_reads", 0) + 1
+        return {t for e in self.endpoint_rows.values() if e.enabled for t in e.event_types}
+
     def add_delivery_if_new(self, d):
         if any((o.endpoint_id, o.event_id) == (d.endpoint_id, d.event_id) for o in self.delivery_rows.values()):
             return False

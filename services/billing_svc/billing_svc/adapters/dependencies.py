@@ -1,19 +1,34 @@
 """nameko dependencies handing each worker the outside-system clients (configured, not global)."""
 from __future__ import annotations
 
+import re
+
 from nameko import config
 from nameko.extensions import DependencyProvider
 
 from billing_svc.adapters.outside import PaymentProvider, SupplierSystem
+from billing_svc.domain.notices import DEFAULT_TOLERANCE_SECONDS
+
+_UNSET = re.compile(r"^(\$\{.*\}|PLACEHOLDER.*)$")
 
 
 class Outside(DependencyProvider):
-    """``self.outside.provider`` and ``self.outside.suppliers``; URL and time limit from config."""
+    """``self.outside.provider`` and ``self.outside.suppliers``; URL and time limit from config.
+
+    ``notice_secret`` checks the provider's signed notices. It has no default: a process without
+    PAYMENT_NOTICE_SECRET refuses to start rather than accept notices anybody could forge."""
 
     def setup(self) -> None:
         url = config.get("PAYMENT_PROVIDER_URL")
         if not url:
             raise RuntimeError("configuration key PAYMENT_PROVIDER_URL (the payment provider) is not set")
+        secret = config.get("PAYMENT_NOTICE_SECRET")
+        if not isinstance(secret, str) or not secret.strip() or _UNSET.match(secret.strip()):
+            raise RuntimeError("configuration key PAYMENT_NOTICE_SECRET is not set: billing checks the payment "
+                               "provider's signed notices with it and has no default (`make run` and the tests "
+                               "generate one; see .env.example for Docker Compose)")
+        self.notice_secret = secret
+        self.notice_tolerance = int(config.get("PAYMENT_NOTICE_TOLERANCE_SECONDS") or DEFAULT_TOLERANCE_SECONDS)
         timeout = float(config.get("OUTSIDE_TIMEOUT_SECONDS", 5))
         self.provider = PaymentProvider(url, timeout)
         self.suppliers = SupplierSystem(timeout)

@@ -34,6 +34,7 @@ class SupplierRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     fulfilment_url: Mapped[str | None] = mapped_column(String(500))
+    report_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class ProductRow(Base):

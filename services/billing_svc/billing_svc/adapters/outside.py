@@ -90,3 +90,19 @@ class SupplierSystem:
         except requests.RequestException as err:
             raise OutsideUnavailable(str(err)) from err
         return _answer(response)
+
+    def report(self, url: str, day: str) -> list[dict]:
+        """The supplier's order report of a day (BIL-11): ``{"orders": [{order_id, status, amount}]}``."""
+        try:
+            response = self.session.get(url, params={"day": day}, timeout=self.timeout)
+        except requests.RequestException as err:
+            raise OutsideUnavailable(str(err)) from err
+        if response.status_code != 200:
+            raise OutsideUnavailable(f"{response.status_code} from {response.url}")
+        try:
+            orders = response.json()["orders"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise OutsideUnavailable(f"no order list in the report from {response.url}") from err
+        if not isinstance(orders, list):
+            raise OutsideUnavailable(f"no order list in the report from {response.url}")
+        return orders

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,16 @@ def _fields(cls) -> list[str]:
 _ORDER_SORTS = {"created_at": OrderRow.created_at, "amount": OrderRow.amount}
 
 
+class _Loaded(dict):
+    """The rows a unit of work loaded, held strongly: the session's identity map holds them weakly,
+    so without this saving an aggregate would SELECT its row again before the UPDATE (a round
+    trip per save, the largest part of the ledger's cost)."""
+
+    def keep(self, key, row):
+        self[key] = row
+        return row
+
+
 class _Simple:
     """Aggregates stored in one row with the same field names."""
     row: type
@@ -50,17 +60,18 @@ class _Simple:
 
     def __init__(self, session: Session):
         self.session = session
+        self._rows = _Loaded()
 
     def get(self, id_: str, *, for_update: bool = False):
         row = self.session.get(self.row, id_, with_for_update=for_update, populate_existing=for_update)
-        return None if row is None else self._to_domain(row)
+        return None if row is None else self._to_domain(self._rows.keep(id_, row))
 
     def add(self, obj) -> None:
-        self.session.add(self.row(**self._to_row(obj)))
+        self.session.add(self._rows.keep(obj.id, self.row(**self._to_row(obj))))
         self.session.flush()
 
     def save(self, obj) -> None:
-        row = self.session.get(self.row, obj.id)
+        row = self._rows.get(obj.id) or self.session.get(self.row, obj.id)
         for name, value in self._to_row(obj).items():
             setattr(row, name, value)
         self.session.flush()
@@ -88,9 +99,17 @@ class SupplierRepository:
         row = self.session.get(SupplierRow, supplier_id)
         return row.fulfilment_url if row else None
 
-    def set_fulfilment_url(self, supplier_id: str, url: str | None) -> None:
-        stmt = pg_insert(SupplierRow).values(id=supplier_id, fulfilment_url=url)
-        self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"fulfilment_url": url}))
+    def set_fulfilment_url(self, supplier_id: str, url: str | None, report_url: str | None = None) -> None:
+        stmt = pg_insert(SupplierRow).values(id=supplier_id, fulfilment_url=url, report_url=report_url)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["id"],
+                                                        set_={"fulfilment_url": url, "report_url": report_url}))
+
+    def report_urls(self, supplier_ids: list[str]) -> dict[str, str | None]:
+        """Each supplier's order-report URL (None: it has not configured one)."""
+        rows = self.session.execute(select(SupplierRow.id, SupplierRow.report_url)
+                                    .where(SupplierRow.id.in_(supplier_ids))).all()
+        found = dict(rows)
+        return {s: found.get(s) for s in supplier_ids}
 
 
 class ProductRepository(_Simple):
@@ -184,6 +203,7 @@ class PriceLockRepository:
 class OrderRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._rows = _Loaded()
 
     def add_if_new(self, order: Order) -> Order | None:
         """Insert unless the customer used this idempotency key before; returns the earlier order then."""
@@ -198,14 +218,14 @@ class OrderRepository:
     def by_key(self, customer_id: str, key: str) -> Order | None:
         row = self.session.execute(select(OrderRow).where(OrderRow.customer_id == customer_id,
                                                           OrderRow.idempotency_key == key)).scalar_one_or_none()
-        return None if row is None else self._to_domain(row)
+        return None if row is None else self._to_domain(self._rows.keep(row.id, row))
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         row = self.session.get(OrderRow, order_id, with_for_update=for_update, populate_existing=for_update)
-        return None if row is None else self._to_domain(row)
+        return None if row is None else self._to_domain(self._rows.keep(order_id, row))
 
     def save(self, order: Order) -> None:
-        row = self.session.get(OrderRow, order.id)
+        row = self._rows.get(order.id) or self.session.get(OrderRow, order.id)
         for name, value in self._to_row(order).items():
             setattr(row, name, value)
         self.session.flush()
@@ -254,6 +274,8 @@ class LedgerRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        self._rows = _Loaded()
+        self._loaded: dict[str, tuple[int, int]] = {}    # account id -> (balance, pending) as read
 
     def open_accounts(self, accounts: list[Account]) -> None:
         """Open accounts that do not exist yet (existing ones keep their balances and floors)."""
@@ -266,13 +288,31 @@ class LedgerRepository:
         row = self.session.get(AccountRow, account_id, with_for_update=True)
         row.floor = floor
 
-    def load(self, account_ids: list[str], keys: list[str] = (), hold_ids: list[str] = ()) -> Ledger:
-        rows = self.session.execute(select(AccountRow).where(AccountRow.id.in_(sorted(set(account_ids))))
-                                    .order_by(AccountRow.id).with_for_update()).scalars().all()
+    def load(self, account_ids: list[str], keys: list[str] = (), hold_ids: list[str] = (),
+             lock: list[str] | None = None) -> Ledger:
+        """The accounts (``lock``: those read under a row lock, in id order; None: all of them), the
+        transfers already made under ``keys`` and the holds. ``save`` moves balances by what
+        changed in memory (``balance = balance + x``), so an account read without a lock is never
+        overwritten with a stale value: only an account whose floor is checked must be locked."""
+        wanted_ids = sorted(set(account_ids))
+        locked = wanted_ids if lock is None else sorted(set(lock) & set(wanted_ids))
+        rows = list(self.session.execute(select(AccountRow).where(AccountRow.id.in_(locked))
+                                         .order_by(AccountRow.id).with_for_update()
+                                         .execution_options(populate_existing=True)).scalars()) if locked else []
+        free = [i for i in wanted_ids if i not in locked]
+        if free:
+            rows += self.session.execute(select(AccountRow).where(AccountRow.id.in_(free))
+                                         .execution_options(populate_existing=True)).scalars().all()
+        for row in rows:
+            self._loaded[row.id] = (row.balance, row.pending)
         ledger = Ledger(accounts={r.id: Account(r.id, r.currency, r.floor, r.balance, r.pending) for r in rows})
-        for row in self.session.execute(select(TransferRow).where(TransferRow.key.in_(list(keys)))).scalars():
+        for row in (self.session.execute(select(TransferRow).where(TransferRow.key.in_(list(keys)))).scalars()
+                    if keys else ()):
             ledger.by_key[row.key] = self._transfer(row)
-        for row in self.session.execute(select(HoldRow).where(HoldRow.id.in_([h for h in hold_ids if h]))).scalars():
+        wanted = [h for h in hold_ids if h]
+        # each query is a round trip: none is made for nothing (the ledger's rate is its round trips)
+        for row in self.session.execute(select(HoldRow).where(HoldRow.id.in_(wanted))).scalars() if wanted else ():
+            self._rows.keep(("hold", row.id), row)
             ledger.holds[row.id] = Hold(row.id, tuple(Posting(a, n) for a, n in row.postings), row.currency,
                                         row.status)
         return ledger
@@ -291,12 +331,19 @@ class LedgerRepository:
         self.session.flush()
         for transfer in ledger.new_transfers:
             if transfer.pending_id:
-                self.session.get(HoldRow, transfer.pending_id).status = ledger.holds[transfer.pending_id].status
-        for account in ledger.accounts.values():
-            row = self.session.get(AccountRow, account.id)
-            row.balance, row.pending = account.balance, account.pending
-        ledger.new_transfers = []
+                hold = self._rows.get(("hold", transfer.pending_id)) or self.session.get(HoldRow, transfer.pending_id)
+                hold.status = ledger.holds[transfer.pending_id].status
         self.session.flush()
+        # in id order, as the locks at load: the accounts locked there (credit:, clearing) sort before
+        # the others a step touches, so two steps never wait for each other's rows crosswise
+        for account in sorted(ledger.accounts.values(), key=lambda a: a.id):
+            balance, pending = self._loaded.get(account.id, (account.balance, account.pending))
+            if (account.balance, account.pending) != (balance, pending):
+                self.session.execute(update(AccountRow).where(AccountRow.id == account.id).values(
+                    balance=AccountRow.balance + (account.balance - balance),
+                    pending=AccountRow.pending + (account.pending - pending)))
+                self._loaded[account.id] = (account.balance, account.pending)
+        ledger.new_transfers = []
 
     def accounts(self, prefix: str) -> list[Account]:
         rows = self.session.execute(select(AccountRow).where(AccountRow.id.startswith(prefix))
@@ -368,7 +415,9 @@ class StagedContractRepository:
     @staticmethod
     def _to_domain(row: StagedContractRow) -> StagedContract:
         def stage(s: dict) -> Stage:
+            # stages stored before stage payments went through the provider have no steps
             return Stage(**{**s, "due_at": datetime.fromisoformat(s["due_at"]) if s["due_at"] else None,
-                            "paid_at": datetime.fromisoformat(s["paid_at"]) if s["paid_at"] else None})
+                            "paid_at": datetime.fromisoformat(s["paid_at"]) if s["paid_at"] else None,
+                            "steps": [PaymentStep(**step) for step in s.get("steps", [])]})
         values = {f: getattr(row, f) for f in _fields(StagedContract) if f != "stages"}
         return StagedContract(**values, stages=[stage(s) for s in row.stages])

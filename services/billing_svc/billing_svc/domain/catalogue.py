@@ -43,9 +43,12 @@ class Product:
         return customer_id in self.visible_to
 
     def change_price(self, price: int, lock: PriceLock | None, now: datetime) -> bool:
+        """False when the price stays as it is (restating it is no change, even during the lock)."""
+        if price == self.price:
+            return False
         check_unlocked(lock, now, "Changing a price")
-        changed, self.price = price != self.price, price
-        return changed
+        self.price = price
+        return True
 
 
 @dataclass

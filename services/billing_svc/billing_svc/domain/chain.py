@@ -9,11 +9,48 @@ from datetime import datetime
 
 from billing_svc.domain import money
 from billing_svc.domain.ledger import Ledger, Transfer
-from billing_svc.domain.orders import Order, StepOutcome
+from billing_svc.domain.orders import PAYOUT, REFUND_COLLECT, REFUND_RETURN, WITHHOLD, Order, StepOutcome
 
 
 def hold_key(order_id: str) -> str:
     return f"hold:{order_id}"
+
+
+def hold_accounts(order: Order) -> list[str]:
+    """The accounts a hold, its post and its void touch (no others are loaded or locked: the
+    platform-wide ``clearing`` account is not held up by orders being placed)."""
+    return [money.credit_account(order.customer_id, order.supplier_id), money.credit_line(order.supplier_id)]
+
+
+def floored_debits(kind: str | None, credit_account: str) -> list[str]:
+    """The accounts with a floor that a step of this kind takes money from: the only ones whose
+    balance must be read under a lock (the floor is checked against it). Every other account a
+    step touches is moved by a relative update (``balance = balance + x``), so concurrent steps
+    need not queue for it: money *into* the platform-wide ``clearing`` account (every
+    withholding) no longer waits for the other withholdings."""
+    return {"hold": [credit_account], PAYOUT: [money.CLEARING], REFUND_RETURN: [money.CLEARING]}.get(kind, [])
+
+
+def step_locks(order: Order, key: str) -> list[str]:
+    step = order.step(key)
+    return floored_debits(step.kind if step else None, money.credit_account(order.customer_id, order.supplier_id))
+
+
+def hold_locks(order: Order) -> list[str]:
+    """A hold, its post and its void take from the customer's credit at the supplier."""
+    return floored_debits("hold", money.credit_account(order.customer_id, order.supplier_id))
+
+
+def step_accounts(order: Order, key: str) -> list[str]:
+    """The accounts the provider step ``key`` of the order may touch when it is answered."""
+    step = order.step(key)
+    c, s = order.customer_id, order.supplier_id
+    return {
+        WITHHOLD: [money.customer_account(c), money.CLEARING, *hold_accounts(order)],
+        PAYOUT: [money.CLEARING, money.supplier_account(s)],
+        REFUND_COLLECT: [money.supplier_account(s), money.CLEARING],
+        REFUND_RETURN: [money.CLEARING, money.customer_account(c)],
+    }.get(step.kind if step else None, [])
 
 
 def place_hold(ledger: Ledger, order: Order, at: datetime) -> Transfer:

@@ -35,6 +35,12 @@ class PaymentStep:
     provider_ref: str | None = None
 
 
+def succeeded(steps: list[PaymentStep], kind: str) -> int:
+    """What the steps of one kind moved (those the provider confirmed): an order's or a stage's
+    withheld and paid-out amounts."""
+    return sum(s.amount for s in steps if s.kind == kind and s.status == STEP_SUCCEEDED)
+
+
 @dataclass
 class PaymentRequest:
     """What the provider client sends: who pays whom, how much, under which key."""
@@ -110,11 +116,11 @@ class Order:
     @property
     def paid(self) -> int:
         """What was withheld from the customer."""
-        return sum(s.amount for s in self.steps if s.kind == WITHHOLD and s.status == STEP_SUCCEEDED)
+        return succeeded(self.steps, WITHHOLD)
 
     @property
     def paid_out(self) -> int:
-        return sum(s.amount for s in self.steps if s.kind == PAYOUT and s.status == STEP_SUCCEEDED)
+        return succeeded(self.steps, PAYOUT)
 
     @property
     def refunded(self) -> int:

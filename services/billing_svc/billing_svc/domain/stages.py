@@ -8,15 +8,41 @@ every node reached (key → index) and decides whenever it learns something new.
 
 A due stage not paid within ``terms_days`` is overdue; the alert repeats once per
 ``overdue_period_days`` until it is paid.
+
+Paying a stage is a real movement, the same as an order's: the amount is withheld from the
+customer's enterprise payment account through the payment provider, then paid out to the supplier,
+each step with its own idempotency key (``stage:<contract>:<stage>:withhold:<n>``,
+``…:payout:<n>``) used both at the provider and for its balanced ledger transfer. The stage is
+paid (and its overdue alerts stop) when the withholding succeeded; a failed withholding leaves it
+due, so the alerts go on once per period until a later attempt succeeds.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from billing_svc.domain import money
+from billing_svc.domain.orders import (
+    PAYOUT,
+    SENT,
+    STEP_FAILED,
+    STEP_SUCCEEDED,
+    TO_SEND,
+    WITHHOLD,
+    PaymentRequest,
+    PaymentStep,
+    StepOutcome,
+    succeeded,
+)
 from billing_svc.exceptions import BadInput, WrongState
 
 WAITING, DUE, PAID = "waiting", "due", "paid"
+STAGE_KEY_PREFIX = "stage:"
+
+
+def is_stage_key(key: str) -> bool:
+    """A provider payment key of a stage (an order's keys start with withhold:, payout:, refund:)."""
+    return key.startswith(STAGE_KEY_PREFIX)
 
 
 @dataclass
@@ -29,6 +55,28 @@ class Stage:
     due_at: datetime | None = None
     paid_at: datetime | None = None
     alerts_sent: int = 0
+    steps: list[PaymentStep] = field(default_factory=list)
+
+    @property
+    def paid(self) -> int:
+        return succeeded(self.steps, WITHHOLD)
+
+    @property
+    def paid_out(self) -> int:
+        return succeeded(self.steps, PAYOUT)
+
+    @property
+    def payment(self) -> str:
+        """none | pending | failed (the last withholding failed) | paid | paid_out."""
+        withholds = [s for s in self.steps if s.kind == WITHHOLD]
+        if not withholds:
+            return "none"
+        if self.paid_out:
+            return "paid_out"
+        return {STEP_SUCCEEDED: "paid", STEP_FAILED: "failed"}.get(withholds[-1].status, "pending")
+
+    def open_step(self) -> PaymentStep | None:
+        return next((s for s in self.steps if s.status in (TO_SEND, SENT)), None)
 
 
 @dataclass
@@ -84,12 +132,74 @@ class StagedContract:
             raise BadInput(f"Contract {self.id} has no stage {key}.", {"stage": ["unknown"]})
         return found
 
-    def pay(self, key: str, at: datetime) -> Stage:
+    # --- paying a stage through the provider and the ledger -------------------------------------
+
+    def collect(self, key: str) -> PaymentStep:
+        """Start withholding a due stage from the customer. A stage whose payment is already under
+        way returns that step (asking twice withholds once)."""
         stage = self.stage(key)
         if stage.status != DUE:
             raise WrongState(f"Stage {key} is {stage.status}; only a due stage is paid.")
-        stage.status, stage.paid_at = PAID, at
-        return stage
+        open_step = stage.open_step()
+        if open_step is not None:
+            return open_step
+        attempt = sum(1 for s in stage.steps if s.kind == WITHHOLD) + 1
+        step = PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:withhold:{attempt}", WITHHOLD, stage.amount)
+        stage.steps.append(step)
+        return step
+
+    def next_step(self) -> tuple[Stage, PaymentStep] | None:
+        """The first payment step of any stage still to send or without a final answer."""
+        for stage in self.stages:
+            step = stage.open_step()
+            if step is not None:
+                return stage, step
+        return None
+
+    def step(self, key: str) -> tuple[Stage, PaymentStep] | None:
+        for stage in self.stages:
+            for step in stage.steps:
+                if step.key == key:
+                    return stage, step
+        return None
+
+    def request_for(self, step: PaymentStep) -> PaymentRequest:
+        c, s = money.customer_account(self.customer_id), money.supplier_account(self.supplier_id)
+        payer, payee = (c, "platform") if step.kind == WITHHOLD else ("platform", s)
+        return PaymentRequest(step.key, step.kind, payer, payee, step.amount, self.currency, self.id)
+
+    def mark_sent(self, key: str) -> PaymentStep:
+        found = self.step(key)
+        if found is None or found[1].status not in (TO_SEND, SENT):
+            raise WrongState(f"Payment step {key} is not open.")
+        found[1].status = SENT
+        return found[1]
+
+    def answer(self, key: str, succeeded: bool, at: datetime, provider_ref: str | None = None) -> StepOutcome:
+        """The provider's final answer for a stage's step (reply, query or notice); a step already
+        settled changes nothing. A paid withholding pays the stage and starts the payout."""
+        outcome = StepOutcome()
+        found = self.step(key)
+        if found is None or found[1].status in (STEP_SUCCEEDED, STEP_FAILED):
+            return outcome
+        stage, step = found
+        step.status, step.provider_ref = (STEP_SUCCEEDED if succeeded else STEP_FAILED), provider_ref
+        attempt = sum(1 for s in stage.steps if s.kind == step.kind)
+        if step.kind == WITHHOLD:
+            if succeeded:
+                outcome.transfers.append((key, money.withhold_postings(self.customer_id, step.amount)))
+                stage.status, stage.paid_at = PAID, at
+                stage.steps.append(PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:payout:1", PAYOUT,
+                                               step.amount))
+            else:
+                outcome.events.append(("stage_withholding_failed", {"stage_key": stage.key, "attempt": attempt}))
+        elif succeeded:
+            outcome.transfers.append((key, money.payout_postings(self.supplier_id, step.amount)))
+        else:
+            # the money is in clearing: paying the supplier again under a new key is safe
+            stage.steps.append(PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:payout:{attempt + 1}", PAYOUT,
+                                           step.amount))
+        return outcome
 
     def overdue_alert(self, key: str, now: datetime) -> tuple[bool, datetime | None]:
         """Whether to alert now for this stage, and when to look again (None: never)."""

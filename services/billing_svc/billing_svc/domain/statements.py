@@ -6,14 +6,20 @@ from datetime import date
 from billing_svc.domain.ledger import Transfer
 from billing_svc.domain.orders import SUCCEEDED, Order
 
-PROVIDER_STEPS = ("withhold:", "payout:", "refund:")
+PROVIDER_STEPS = ("withhold:", "payout:", "refund:", "stage:")
+FETCHED, POSTED, UNAVAILABLE, MISSING = "fetched", "posted", "unavailable", "missing"
+
+
+def order_lines(orders: list[Order]) -> list[dict]:
+    """One row per order, as statements and exports show them."""
+    return [{"order_id": o.id, "created_at": o.created_at, "customer_id": o.customer_id,
+             "supplier_id": o.supplier_id, "product_code": o.product_code, "amount": o.amount,
+             "currency": o.currency, "status": o.status, "withholding": o.withholding, "paid": o.paid,
+             "paid_out": o.paid_out, "refunded": o.refunded} for o in orders]
 
 
 def statement(day: date, orders: list[Order]) -> dict:
-    lines = [{"order_id": o.id, "created_at": o.created_at, "customer_id": o.customer_id,
-              "supplier_id": o.supplier_id, "product_code": o.product_code, "amount": o.amount,
-              "currency": o.currency, "status": o.status, "withholding": o.withholding, "paid": o.paid,
-              "paid_out": o.paid_out, "refunded": o.refunded} for o in orders]
+    lines = order_lines(orders)
     done = [o for o in orders if o.status == SUCCEEDED]
     return {"day": day, "lines": lines, "orders": len(orders), "succeeded": len(done),
             "amount": sum(o.amount for o in done), "paid": sum(o.paid for o in orders),
@@ -21,9 +27,12 @@ def statement(day: date, orders: list[Order]) -> dict:
 
 
 def reconcile(transfers: list[Transfer], settlement: list[dict], orders: list[Order],
-              supplier_reports: dict[str, list[dict]]) -> tuple[int, list[dict]]:
+              supplier_reports: dict[str, list[dict]], sources: dict[str, str] | None = None) -> tuple[int, list[dict]]:
     """Every mismatch between the ledger and the provider's settlement file (by payment key), and
-    between the platform's orders and each supplier's order report (by order id)."""
+    between the platform's orders and each supplier's order report (by order id).
+
+    ``sources`` says where each report came from; a supplier with orders that day whose report is
+    ``unavailable`` or ``missing`` is listed as a mismatch of its own (its orders are unchecked)."""
     mismatches = []
     ours = {t.key: t.amount for t in transfers if t.key.startswith(PROVIDER_STEPS)}
     theirs = {row["key"]: row["amount"] for row in settlement if row.get("status") == "succeeded"}
@@ -39,6 +48,11 @@ def reconcile(transfers: list[Transfer], settlement: list[dict], orders: list[Or
                                "ledger": ours[key], "theirs": theirs[key]})
     checked = len(set(ours) | set(theirs))
     by_id = {o.id: o for o in orders}
+    for supplier_id, source in sorted((sources or {}).items()):
+        if supplier_id not in supplier_reports:
+            mismatches.append({"source": "supplier", "reference": supplier_id,
+                               "problem": "report unavailable" if source == UNAVAILABLE else "no report",
+                               "ledger": sum(1 for o in orders if o.supplier_id == supplier_id), "theirs": None})
     for supplier_id, report in sorted(supplier_reports.items()):
         reported = {line["order_id"]: line for line in report}
         mine = {o.id for o in orders if o.supplier_id == supplier_id}

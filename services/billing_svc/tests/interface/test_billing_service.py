@@ -3,19 +3,27 @@ and fake supplier systems over HTTP."""
 from __future__ import annotations
 
 import gc
+import time
 import uuid
 
 import eventlet
 import pytest
 from nameko import config as nameko_config
+from nameko.amqp.publish import get_producer
+from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import create_engine, text
 
 from billing_svc.service import BillingService
 from billing_svc.testing import FakeProvider, FakeSupplier
+from notify_svc.domain import webhooks as wh
+from notify_svc.service import NotifyService
+from notify_svc.testing import HttpPeer
 from platform_contracts.actor import ACTOR_KEY, Actor
 from platform_contracts.roles import CUSTOMER, CUSTOMER_ROLE, ISV, OPERATOR, PLATFORM_OPERATOR, VENDOR_ADMIN
-from platform_kit.errors import Unprocessable
+from platform_kit.clock import utcnow
+from platform_kit.errors import NotFound, Unprocessable
+from platform_kit.topology import declare
 
 PRICE = 2850
 
@@ -40,7 +48,8 @@ def provider():
 @pytest.fixture
 def billing(platform_config, container_factory, provider):
     """Two replicas of billing_svc: competing consumers, deadline pollers and outbox relays."""
-    with nameko_config.patch({"PAYMENT_PROVIDER_URL": provider.url, "OUTSIDE_TIMEOUT_SECONDS": 1}):
+    with nameko_config.patch({"PAYMENT_PROVIDER_URL": provider.url, "OUTSIDE_TIMEOUT_SECONDS": 1,
+                              "PAYMENT_NOTICE_SECRET": uuid.uuid4().hex}):
         containers = [container_factory(BillingService) for _ in range(2)]
         for container in containers:
             container.start()
@@ -147,3 +156,127 @@ def test_BIL7_failed_withholdings_block_new_orders_until_paid(billing, provider,
         wait_until(lambda: all(get_order(customer, o["id"])["withholding"] == "paid" for o in placed), timeout=30,
                    message="withholdings paid")
         assert order(customer, "BLK")["status"] == "fulfilling"
+
+
+@pytest.fixture
+def billing_and_notify(platform_config, runner_factory, provider):
+    """billing and notify_svc side by side: notify pushes billing's order results to webhooks."""
+    settings = {"PAYMENT_PROVIDER_URL": provider.url, "OUTSIDE_TIMEOUT_SECONDS": 1,
+                "PAYMENT_NOTICE_SECRET": uuid.uuid4().hex, "ALLOW_PRIVATE_WEBHOOK_ADDRESSES": "true",
+                "WEBHOOK_BACKOFF_SECONDS": 0.2, "WEBHOOK_MAX_BACKOFF_SECONDS": 0.5}
+    with nameko_config.patch(settings):
+        for service in (BillingService, NotifyService):
+            declare(nameko_config["AMQP_URI"], service)     # what the migrator does before a deployment
+        runner = runner_factory(BillingService, NotifyService)
+        runner.start()
+        yield runner
+    gc.collect()
+
+
+def test_BIL9_the_callback_url_set_in_billing_receives_order_results_signed_and_retried(billing_and_notify,
+                                                                                        wait_until):
+    hook = HttpPeer()
+    try:
+        with FakeSupplier() as supplier:
+            customer, _ = onboard("CB1", [supplier], limit=None)
+            callback = hook.url + "/billing/callback"
+            with rpc_as(customer) as rpc:
+                with pytest.raises(Unprocessable):           # notify's rules: http(s) with a host that resolves
+                    rpc.billing.update_customer_settings({"callback_url": "http://no-such-host.invalid/cb"})
+                assert rpc.billing.get_customer(customer.org_id)["callback_url"] is None, "a refused URL saves nothing"
+                first = rpc.billing.update_customer_settings({"callback_url": hook.url + "/old"})
+                secret = first["callback_secret"]
+                moved = rpc.billing.update_customer_settings({"callback_url": callback})
+                assert "callback_secret" not in moved and moved["callback_url"] == callback
+                [endpoint] = rpc.notify.list_webhook_endpoints()["items"]
+                assert (endpoint["url"], endpoint["event_types"]) == (callback, ["order_result_ready"])
+            hook.fail(1, 503)                    # the customer's system is down for the first attempt
+            placed = order(customer, "CB1", key="erp-order-1")
+            wait_until(lambda: len(hook.received) >= 1, timeout=30, message="the order's result at the callback")
+        received = hook.received[0]
+        assert received.path == "/billing/callback"
+        assert wh.verify(received.headers[wh.SIGNATURE_HEADER], received.body, secret, int(time.time()))
+        pushed = received.json()
+        assert pushed["type"] == "order_result_ready"
+        assert {k: pushed["data"][k] for k in ("order_id", "status", "idempotency_key", "amount", "callback_url")} == {
+            "order_id": placed["id"], "status": "succeeded", "idempotency_key": "erp-order-1", "amount": PRICE,
+            "callback_url": callback}
+        with rpc_as(customer) as rpc:
+            [delivery] = rpc.notify.list_webhook_deliveries({})["items"]
+            assert delivery["attempts"] >= 2, "the first attempt failed and was retried"
+            assert rpc.billing.update_customer_settings({"callback_url": None})["callback_url"] is None
+            assert rpc.notify.list_webhook_endpoints()["items"] == [], "clearing the URL deletes the endpoint"
+    finally:
+        hook.stop()
+
+
+def test_BIL4_BIL5_a_supplier_answering_later_posts_or_voids_the_hold_by_its_call_back_once(
+        billing, provider, wait_until):
+    with FakeSupplier(answer="processing") as supplier:
+        customer, [supplier_actor] = onboard("LATER", [supplier], limit=2 * PRICE)
+        delivered, undelivered = order(customer, "LATER"), order(customer, "LATER")
+        assert delivered["status"] == undelivered["status"] == "fulfilling"
+        # a request timed out under load is sent again by the deadline (the supplier dedupes by its key)
+        wait_until(lambda: {r["order_id"] for r in supplier.received} == {delivered["id"], undelivered["id"]},
+                   timeout=20, message="both orders sent to the supplier")
+        stranger = Actor(new_id(), new_id(), ISV, (VENDOR_ADMIN,))
+        with rpc_as(stranger) as rpc, pytest.raises(NotFound):
+            rpc.billing.supplier_result(delivered["id"], {"status": "succeeded"})   # another supplier's: no order
+        with rpc_as(supplier_actor) as rpc:
+            assert rpc.billing.supplier_result(delivered["id"], {"status": "succeeded", "reference": "S-1"})[
+                "status"] == "succeeded"
+            again = rpc.billing.supplier_result(delivered["id"], {"status": "failed", "reason": "late duplicate"})
+            assert again["status"] == "succeeded", "a second call-back changes nothing"
+            failed = rpc.billing.supplier_result(undelivered["id"], {"status": "failed", "reason": "no stock"})
+            assert (failed["status"], failed["reason"]) == ("failed", "no stock")
+        wait_until(lambda: get_order(customer, delivered["id"])["paid_out"] == PRICE, timeout=30,
+                   message="the delivered order withheld and paid out")
+        with rpc_as(customer) as rpc:
+            [credit] = rpc.billing.credit_accounts()["items"]
+        # the failed order's hold was voided; the paid one's credit came back when it was withheld
+        assert (credit["held"], credit["used"], credit["available"]) == (0, 0, 2 * PRICE)
+        assert [k for k in provider.payments if k.startswith("withhold:")] == [f"withhold:{delivered['id']}:1"]
+
+
+def publish_node_completed(project_id: str, node_key: str) -> None:
+    exchange = get_event_exchange("project")
+    event = {"event_id": new_id(), "event_type": "node_completed", "version": 1, "source": "project",
+             "occurred_at": utcnow().isoformat(), "correlation_id": None,
+             "data": {"project_id": project_id, "order_id": "o", "node_key": node_key, "node_kind": "confirm",
+                      "node_name": "验收", "round": 1, "by": "u-1"}}
+    with get_producer(nameko_config["AMQP_URI"]) as producer:
+        producer.publish(event, exchange=exchange, routing_key="node_completed", serializer="json",
+                         declare=[exchange])
+
+
+def test_BIL12_two_replicas_withhold_and_pay_out_a_due_stage_once_even_when_the_answer_is_lost(
+        billing, provider, ledger_db, wait_until):
+    customer, [supplier] = onboard("STG", [FakeSupplier()], limit=None)
+    project_id = new_id()
+    with rpc_as(supplier) as rpc:
+        contract = rpc.billing.create_staged_contract({
+            "project_id": project_id, "customer_id": customer.org_id, "currency": "CNY", "terms_days": 10,
+            "stages": [{"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "kickoff"}]})
+    publish_node_completed(project_id, "kickoff")
+
+    def stage():
+        with rpc_as(customer) as rpc:
+            return rpc.billing.get_staged_contract(contract["id"])["stages"][0]
+    wait_until(lambda: stage()["status"] == "due", timeout=20, message="the stage due")
+    withhold = f"stage:{contract['id']}:first:withhold:1"
+    provider.late_keys.add(withhold)
+    provider.late_seconds = 1.5              # beyond the client's 1 s: the answer is lost
+    with rpc_as(customer) as rpc:
+        for _ in range(3):                   # asked again and again while it is under way
+            rpc.billing.collect_stage(contract["id"], "first")
+    wait_until(lambda: stage()["payment"] == "paid_out", timeout=40, message="the stage withheld and paid out")
+    stage_keys = [k for k in provider.payments if k.startswith(f"stage:{contract['id']}")]
+    assert sorted(stage_keys) == sorted([withhold, f"stage:{contract['id']}:first:payout:1"])
+    assert all(provider.executions[k] == 1 for k in stage_keys)
+    assert ("GET", withhold) in provider.requests, "the lost answer was queried, not sent again"
+    with ledger_db.connect() as conn:
+        keys = conn.execute(text("select key from ledger_transfers where key like :k"),
+                            {"k": f"stage:{contract['id']}:%"}).scalars().all()
+        balance = conn.execute(text("select balance from ledger_accounts where id = :id"),
+                               {"id": f"supplier:{supplier.org_id}"}).scalar_one()
+    assert sorted(keys) == sorted(stage_keys) and balance == 30000

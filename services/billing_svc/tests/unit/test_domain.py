@@ -8,7 +8,7 @@ from billing_svc.domain.catalogue import PriceLock, Product, Subscription, round
 from billing_svc.domain.ledger import Ledger, Posting, two_legs
 from billing_svc.domain.orders import Order
 from billing_svc.domain.parties import Customer
-from billing_svc.domain.stages import DUE, Stage, StagedContract
+from billing_svc.domain.stages import DUE, PAID, Stage, StagedContract
 from billing_svc.exceptions import (
     CustomerBlocked,
     IdempotencyConflict,
@@ -17,6 +17,7 @@ from billing_svc.exceptions import (
     NotOnboarded,
     PriceLocked,
     RefundTooLarge,
+    WrongState,
 )
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -127,5 +128,64 @@ def test_BIL12_a_stage_falls_due_when_the_flow_passes_its_milestone_and_alerts_o
     assert alert and again == NOW + timedelta(days=12)
     assert contract.overdue_alert("first", NOW + timedelta(days=7))[0] is False
     assert contract.overdue_alert("first", NOW + timedelta(days=13))[0] is True
-    contract.pay("first", NOW + timedelta(days=14))
+    step = contract.collect("first")
+    contract.answer(step.key, True, NOW + timedelta(days=14))
     assert contract.overdue_alert("first", NOW + timedelta(days=30)) == (False, None)
+
+
+def test_BIL12_paying_a_stage_withholds_then_pays_out_as_balanced_transfers_once_per_key():
+    contract = StagedContract("k", "prj", "c", "s", "CNY", terms_days=5, overdue_period_days=7, stages=[
+        Stage("first", "首期款", 3000, "confirm-start")])
+    with pytest.raises(WrongState):
+        contract.collect("first")                                   # not due yet
+    contract.milestone_passed("confirm-start", NOW)
+    step = contract.collect("first")
+    assert contract.collect("first") is step, "asking twice while under way withholds once"
+    assert step.key == "stage:k:first:withhold:1"
+    request = contract.request_for(step)
+    assert (request.payer, request.payee, request.amount, request.order_id) == ("customer:c", "platform", 3000, "k")
+    failed = contract.answer(step.key, False, NOW)
+    assert failed.transfers == [] and failed.events and contract.stage("first").status == DUE
+    assert contract.stage("first").payment == "failed"
+    again = contract.collect("first")
+    assert again.key == "stage:k:first:withhold:2"
+    paid = contract.answer(again.key, True, NOW, "pay-9")
+    assert [k for k, _ in paid.transfers] == [again.key]
+    assert all(sum(p.amount for p in postings) == 0 for _, postings in paid.transfers)
+    assert contract.stage("first").status == PAID and contract.stage("first").payment == "paid"
+    assert contract.answer(again.key, True, NOW).transfers == [], "a duplicate answer has no second effect"
+    _, payout = contract.next_step()
+    assert payout.key == "stage:k:first:payout:1" and contract.request_for(payout).payee == "supplier:s"
+    assert [k for k, _ in contract.answer(payout.key, True, NOW).transfers] == [payout.key]
+    assert contract.stage("first").payment == "paid_out" and contract.next_step() is None
+
+
+def test_BIL11_reconciliation_lists_every_mismatch_with_the_suppliers_reports_and_a_missing_report():
+    from billing_svc.domain import statements
+
+    orders = []
+    for n, supplier in enumerate(("s1", "s1", "s2", "s3")):
+        order = Order(f"o{n}", "c", supplier, "p", "CODE", 100, "CNY", f"k{n}", NOW)
+        order.fulfilled(NOW)
+        orders.append(order)
+    reports = {"s1": [{"order_id": "o0", "status": "succeeded", "amount": 100},        # agrees
+                      {"order_id": "o1", "status": "succeeded", "amount": 90},         # planted: amount
+                      {"order_id": "ghost", "status": "succeeded", "amount": 100}],    # not ours
+               "s2": []}                                                               # o2 left out
+    checked, mismatches = statements.reconcile([], [], orders, reports,
+                                               {"s1": "fetched", "s2": "posted", "s3": "unavailable"})
+    found = {(m["reference"], m["problem"]) for m in mismatches}
+    assert found == {("o1", "status or amount differ"), ("ghost", "unknown order"), ("o2", "missing in the report"),
+                     ("s3", "report unavailable")}
+    assert checked == 4
+
+
+def test_BIL5_BIL6_only_accounts_whose_floor_a_step_checks_are_locked_before_it():
+    order = Order("o", "c", "s", "p", "CODE", 100, "CNY", "k", NOW)
+    assert chain.hold_locks(order) == ["credit:c:s"]
+    order.fulfilled(NOW)
+    withhold = order.next_step().key
+    assert chain.step_locks(order, withhold) == [], "money into clearing needs no lock taken first"
+    order.answer(withhold, True)
+    assert chain.step_locks(order, order.next_step().key) == ["clearing"], "a payout checks clearing's floor"
+    assert set(chain.step_locks(order, withhold)) <= set(chain.step_accounts(order, withhold))

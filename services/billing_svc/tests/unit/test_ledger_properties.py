@@ -3,7 +3,7 @@
 Hypothesis drives orders, holds, posts, voids, withholdings, payouts, refunds, duplicate
 deliveries and provider time-outs in any order against a fake payment provider that executes a
 payment at most once per idempotency key (as a real one does) and may lose the request or the
-answer. After every step the invariants are checked. 200 examples x 50 steps = 10,000 steps.
+answer. After every step the invariants are checked; the steps run are counted (at least 10,000).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
 from billing_svc.domain import chain, money
 from billing_svc.domain.ledger import POST_PENDING, POSTED, Ledger
@@ -56,6 +56,7 @@ class MoneyChain(RuleBasedStateMachine):
         self.provider = FakeProvider()
         self.all_orders: list[Order] = []
         self.ids = itertools.count()
+        self.steps = -1
 
     # --- rules ---------------------------------------------------------------------------------
 
@@ -206,6 +207,23 @@ class MoneyChain(RuleBasedStateMachine):
             assert self.ledger.accounts[money.customer_account(customer)].balance == returned - withheld
 
 
-MoneyChain.TestCase.settings = settings(max_examples=200, stateful_step_count=50, deadline=None,
-                                        suppress_health_check=[HealthCheck.too_slow])
-test_BIL5_BIL6_the_money_chain_keeps_every_ledger_invariant_over_10000_steps = MoneyChain.TestCase
+    # --- counting the steps actually run (hypothesis draws each run's length up to the maximum) ---
+
+    @invariant()
+    def count_steps(self):
+        self.steps += 1        # invariants run once after __init__ and once after every step
+
+    def teardown(self):
+        STEPS_RUN.append(self.steps)
+
+
+STEPS_RUN: list[int] = []
+SETTINGS = settings(max_examples=260, stateful_step_count=50, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_BIL5_BIL6_the_money_chain_keeps_every_ledger_invariant_over_10000_steps():
+    """The issue asks for at least 10,000 steps: they are counted, not assumed from the settings."""
+    STEPS_RUN.clear()
+    run_state_machine_as_test(MoneyChain, settings=SETTINGS)
+    assert sum(STEPS_RUN) >= 10_000, f"only {sum(STEPS_RUN)} steps in {len(STEPS_RUN)} runs"

@@ -6,13 +6,20 @@ import copy
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from billing_svc import handlers
+from billing_svc.domain.ledger import Ledger
+from billing_svc.domain.parties import Customer
+from billing_svc.exceptions import BillingNotFound, NotOnboarded
 from platform_contracts.actor import Actor
-from platform_contracts.roles import ISV, VENDOR_ADMIN
+from platform_contracts.roles import CUSTOMER as CUSTOMER_KIND
+from platform_contracts.roles import CUSTOMER_ROLE, ISV, VENDOR_ADMIN
 from platform_kit.testing import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 SUPPLIER = Actor("u-sup", "org-sup", ISV, (VENDOR_ADMIN,))
+CUSTOMER = Actor("u-cust", "org-cust", CUSTOMER_KIND, (CUSTOMER_ROLE,))
 
 
 class FakeContracts:
@@ -39,6 +46,49 @@ class FakeContracts:
 
     def record_progress(self, project_id, node_key, node_index):
         self.reached.setdefault(project_id, {})[node_key] = node_index
+
+
+class FakeLedger:
+    """Accounts and transfers in memory, loaded and saved as the repository does."""
+
+    def __init__(self):
+        self.accounts, self.transfers = {}, {}
+
+    def open_accounts(self, accounts):
+        for account in accounts:
+            self.accounts.setdefault(account.id, copy.deepcopy(account))
+
+    def load(self, account_ids, keys=(), hold_ids=(), lock=None):
+        ledger = Ledger(accounts={i: copy.deepcopy(self.accounts[i]) for i in account_ids if i in self.accounts})
+        ledger.by_key = {k: self.transfers[k] for k in keys if k in self.transfers}
+        return ledger
+
+    def save(self, ledger):
+        for transfer in ledger.new_transfers:
+            assert transfer.key not in self.transfers, "one transfer per idempotency key"
+            self.transfers[transfer.key] = transfer
+            for posting in transfer.postings:
+                self.accounts[posting.account_id].balance += posting.amount
+
+
+class FakeCustomers:
+    def __init__(self, *customers):
+        self.customers = {c.id: c for c in customers}
+
+    def get(self, customer_id, *, for_update=False):
+        return copy.deepcopy(self.customers.get(customer_id))
+
+
+def onboarded(customer_id="org-cust"):
+    customer = Customer(customer_id)
+    customer.sign(NOW, "alipay-ent-1", True, True)
+    customer.confirm(NOW, "u-op")
+    return customer
+
+
+def billing_uow(*customers):
+    return FakeUnitOfWork("billing", contracts=FakeContracts(), ledger=FakeLedger(),
+                          customers=FakeCustomers(*customers))
 
 
 def node_reached(uow, project_id, key, index, at=NOW):
@@ -78,7 +128,7 @@ def test_BIL12_progress_seen_before_the_contract_counts_when_it_is_created():
 
 
 def test_BIL12_an_unpaid_stage_is_alerted_once_per_overdue_period_until_paid():
-    uow = FakeUnitOfWork("billing", contracts=FakeContracts())
+    uow = billing_uow(onboarded())
     contract = new_contract(uow, "prj-3")
     node_reached(uow, "prj-3", "confirm-kickoff", 2)
     node_reached(uow, "prj-3", "build", 3)
@@ -89,10 +139,76 @@ def test_BIL12_an_unpaid_stage_is_alerted_once_per_overdue_period_until_paid():
     alerts = uow.events_of("billing_notification_requested")
     assert [a["message_template"] for a in alerts] == ["billing payment overdue"] * 2
     assert len({a["dedupe_key"] for a in alerts}) == 2 and all(a["urgent"] for a in alerts)
-    handlers.pay_stage(SUPPLIER, contract.id, "first", due_at + timedelta(days=9), uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", due_at + timedelta(days=9), uow)
+    request, must_query = handlers.next_stage_payment(contract.id, uow)
+    handlers.record_stage_payment(contract.id, request.key, True, "pay-1", due_at + timedelta(days=9), uow)
     assert ("billing_stage_overdue", f"{contract.id}:first") not in uow.deadlines
     handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=30), uow)
     assert len(uow.events_of("billing_notification_requested")) == 2
+
+
+def test_BIL12_paying_a_stage_is_a_withholding_and_a_payout_on_the_ledger_with_one_effect_per_key():
+    uow = billing_uow(onboarded())
+    contract = new_contract(uow, "prj-5")
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": "prj-5", "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)          # asked twice: one withholding
+    assert ("billing_stage_pay", contract.id) in uow.deadlines
+    request, must_query = handlers.next_stage_payment(contract.id, uow)
+    assert not must_query and request.key == f"stage:{contract.id}:first:withhold:1"
+    assert (request.payer, request.amount) == ("customer:org-cust", 30000)
+    again, must_query = handlers.next_stage_payment(contract.id, uow)
+    assert again.key == request.key and must_query, "a step that went out is queried, never resent blindly"
+    for _ in range(2):                  # the reply and the provider's notice: one effect
+        handlers.record_stage_payment(contract.id, request.key, True, "pay-1", NOW, uow)
+    payout, _ = handlers.next_stage_payment(contract.id, uow)
+    assert payout.key == f"stage:{contract.id}:first:payout:1" and payout.payee == "supplier:org-sup"
+    handlers.record_stage_payment(contract.id, payout.key, True, "pay-2", NOW, uow)
+    assert handlers.next_stage_payment(contract.id, uow) is None
+    ledger = uow.ledger
+    assert set(ledger.transfers) == {request.key, payout.key}
+    assert all(sum(p.amount for p in t.postings) == 0 for t in ledger.transfers.values())
+    balances = {a.id: a.balance for a in ledger.accounts.values()}
+    assert balances == {"customer:org-cust": -30000, "clearing": 0, "supplier:org-sup": 30000}
+    stage = uow.contracts.get(contract.id).stage("first")
+    assert (stage.status, stage.payment, stage.paid, stage.paid_out) == ("paid", "paid_out", 30000, 30000)
+
+
+def test_BIL12_a_failed_stage_withholding_keeps_the_stage_due_and_alerted_once_per_period():
+    uow = billing_uow(onboarded())
+    contract = new_contract(uow, "prj-6")
+    node_reached(uow, "prj-6", "confirm-kickoff", 2)
+    node_reached(uow, "prj-6", "build", 3)
+    due_at = NOW + timedelta(days=5)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", due_at, uow)
+    request, _ = handlers.next_stage_payment(contract.id, uow)
+    handlers.record_stage_payment(contract.id, request.key, False, None, due_at, uow)
+    failed = [e for e in uow.events_of("billing_notification_requested")
+              if e["message_template"] == "billing stage withholding failed"]
+    assert len(failed) == 1 and uow.ledger.transfers == {}
+    handlers.stage_overdue(contract.id, "first", due_at + timedelta(hours=1), uow)
+    handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=3), uow)   # same period
+    handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=7, hours=1), uow)
+    overdue = [e for e in uow.events_of("billing_notification_requested")
+               if e["message_template"] == "billing payment overdue"]
+    assert len(overdue) == 2
+    handlers.collect_stage(CUSTOMER, contract.id, "first", due_at + timedelta(days=8), uow)
+    retry, _ = handlers.next_stage_payment(contract.id, uow)
+    assert retry.key == f"stage:{contract.id}:first:withhold:2"
+
+
+def test_BIL12_a_stage_is_not_paid_without_a_confirmed_withholding_agreement_nor_by_another_party():
+    uow = billing_uow(Customer("org-cust"))
+    contract = new_contract(uow, "prj-7")
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": "prj-7", "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    with pytest.raises(NotOnboarded):
+        handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    with pytest.raises(BillingNotFound):
+        handlers.collect_stage(Actor("u-x", "org-other", CUSTOMER_KIND, (CUSTOMER_ROLE,)), contract.id, "first",
+                               NOW, uow)
+    assert ("billing_stage_pay", contract.id) not in uow.deadlines
 
 
 def test_BIL12_a_confirm_node_reported_passed_accepts_its_milestone_at_once():
@@ -104,6 +220,25 @@ def test_BIL12_a_confirm_node_reported_passed_accepts_its_milestone_at_once():
     handlers.node_completed(event, data, NOW, uow)
     handlers.node_completed(event, data, NOW, uow)              # redelivered: nothing more
     assert [d["stage_key"] for d in uow.events_of("payment_stage_due")] == ["final"]
+    claimed = len(uow.claimed)
     handlers.node_completed({"event_id": str(uuid.uuid4())}, {**data, "node_key": "confirm-kickoff",
                                                                "node_kind": "generic"}, NOW, uow)
     assert len(uow.events_of("payment_stage_due")) == 1, "only confirm nodes are milestones"
+    assert len(uow.claimed) == claimed, "another node's event costs no transaction"
+
+
+def test_BIL6_BIL12_a_provider_notice_is_applied_once_per_notice_id_and_once_per_key():
+    uow = billing_uow(onboarded())
+    contract = new_contract(uow, "prj-8")
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": "prj-8", "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    request, _ = handlers.next_stage_payment(contract.id, uow)
+    notice = {"notice_id": str(uuid.uuid4()), "key": request.key, "order_id": contract.id, "status": "succeeded",
+              "reference": "pay-1"}
+    assert handlers.apply_provider_notice(notice, NOW, uow)["applied"] is True
+    assert handlers.apply_provider_notice(notice, NOW, uow)["applied"] is False       # delivered twice
+    other = {**notice, "notice_id": str(uuid.uuid4())}                               # a second notice, same key
+    assert handlers.apply_provider_notice(other, NOW, uow)["applied"] is True
+    assert list(uow.ledger.transfers) == [request.key], "one transfer for the key"
+    assert uow.ledger.accounts["customer:org-cust"].balance == -30000

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, select, update
+from sqlalchemy import String, func, select, update
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -238,6 +238,11 @@ _HOOK_FIELDS = ("id", "endpoint_id", "org_id", "event_id", "event_type", "payloa
                 "last_status", "last_error", "created_at", "delivered_at", "next_attempt_at", "window_start", "log")
 
 
+# built once: read for most events the fan-out sees (issue 15)
+_SUBSCRIBED_TYPES = select(func.jsonb_array_elements_text(WebhookEndpointRow.event_types)) \
+    .where(WebhookEndpointRow.enabled.is_(True)).distinct()
+
+
 class WebhookRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -271,6 +276,10 @@ class WebhookRepository:
         rows = self.session.execute(select(WebhookEndpointRow).where(
             WebhookEndpointRow.enabled.is_(True), WebhookEndpointRow.event_types.has_key(event_type))).scalars()
         return [Endpoint(**{f: getattr(r, f) for f in _ENDPOINT_FIELDS}) for r in rows]
+
+    def subscribed_types(self) -> set[str]:
+        """Every event type some enabled endpoint subscribes to."""
+        return set(self.session.execute(_SUBSCRIBED_TYPES).scalars())
 
     def add_delivery_if_new(self, delivery: WebhookDelivery) -> bool:
         values = {f: getattr(delivery, f) for f in _HOOK_FIELDS}

@@ -172,6 +172,12 @@ def _service_event_templates() -> list[MessageTemplate]:
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("due_at", "2026-11-30T00:00:00+00:00")],
                   "【回款警报】合同 {{ contract_id }} {{ stage }} 已逾期",
                   "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）应于 {{ due_at }} 支付，已逾期。"),
+        _template("billing stage withholding failed", "分期款代扣失败（BIL-12）",
+                  [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("stage", "首付款"),
+                   _v("amount", "120000", "number"), _v("currency", "CNY"), _v("attempt", "1", "number")],
+                  "【回款警报】合同 {{ contract_id }} {{ stage }} 代扣失败",
+                  "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）第 {{ attempt }} 次代扣失败，"
+                  "请确认企业付款账户余额后重新发起支付。"),
     ]
 
 

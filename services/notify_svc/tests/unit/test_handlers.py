@@ -263,3 +263,36 @@ def test_GW5_rotating_a_secret_signs_with_both_during_the_overlap():
     endpoint = _endpoint(uow)
     rotated = handlers.rotate_secret(ADMIN, endpoint.id, uow, wh.WebhookPolicy(), NOW)
     assert rotated.signing_secrets(NOW) == [rotated.secret, endpoint.secret]
+
+
+def test_GW5_an_event_no_endpoint_wants_is_skipped_from_a_snapshot_taken_after_it_occurred():
+    uow = fake_uow()
+    wanted = wh.SubscribedTypes()
+    mine = {"project_id": "p", "order_id": "o", "product_id": "x", "vendor_id": "v", "customer_id": "org-cust",
+            "round": 1}
+    early = {**event("project_completed", mine), "occurred_at": (NOW - timedelta(seconds=30)).isoformat()}
+    assert handlers.event_for_webhooks(early, uow, NOW, wanted) == 0 and uow.webhooks.type_reads == 1
+    just_now = {**event("project_completed", mine), "occurred_at": NOW.isoformat()}
+    assert handlers.event_for_webhooks(just_now, uow, NOW, wanted) == 0 and uow.webhooks.type_reads == 2, \
+        "an event inside the clocks' margin reads the types again, and trusts what it read"
+    assert uow.commits == 0, "nothing to write, nothing committed"
+    # an older event than the snapshot: answered from it, no read of the endpoints
+    assert handlers.event_for_webhooks({**early, "event_id": "e2"}, uow, NOW, wanted) == 0
+    assert uow.webhooks.type_reads == 2
+    _endpoint(uow)  # a subscription committed now, on this replica or another
+    later = {**event("project_completed", mine), "occurred_at": (NOW + timedelta(seconds=1)).isoformat()}
+    assert wanted.unwanted("project_completed", datetime.fromisoformat(later["occurred_at"])) is False
+    assert handlers.event_for_webhooks(later, uow, NOW + timedelta(seconds=5), wanted) == 1, \
+        "an event after the subscription refreshes the snapshot and is delivered"
+    assert uow.webhooks.type_reads == 3 and "project_completed" in wanted.types
+
+
+def test_GW5_a_snapshot_answers_only_for_events_older_than_itself_less_a_clock_margin():
+    wanted = wh.SubscribedTypes(margin=timedelta(seconds=2))
+    assert not wanted.unwanted("x", NOW), "no snapshot yet: the types are read"
+    wanted.refresh({"a"}, NOW)
+    assert wanted.unwanted("x", NOW - timedelta(seconds=3))
+    assert not wanted.unwanted("x", NOW - timedelta(seconds=1)), "inside the clocks' margin"
+    assert not wanted.unwanted("a", NOW - timedelta(seconds=3)), "a subscribed type is never skipped"
+    wanted.refresh(set(), NOW - timedelta(seconds=10))
+    assert wanted.types == {"a"}, "an older snapshot never replaces a newer one"
