@@ -187,6 +187,7 @@ def operation_of(service_cls, name: str, r: ApiRoute, method: str, converter) ->
     params = path_parameters(r, converter)
     if r.query:
         params.append({"in": "query", "schema": r.query})
+    params.extend(copy.deepcopy(list(r.header_params)))
     if method in WRITE_METHODS:
         params.append({"in": "header", "name": "Idempotency-Key", "required": r.idempotency_required,
                        "description": "Makes a retried write safe: the same key and body replay the first answer.",

@@ -340,7 +340,8 @@ class ApiRoute(HttpRequestHandler):
                  responses: dict[int, str] | None = None, roles: tuple[str, ...] = (), tags: tuple[str, ...] = (),
                  errors: tuple[int, ...] = (), public: bool = False, many: bool = False,
                  pending_password_ok: bool = False, tenant_scoped: bool = True, max_body: int | None = None,
-                 probe: bool = False, idempotency_required: bool = False, **kwargs):
+                 probe: bool = False, idempotency_required: bool = False, header_params: tuple[dict, ...] = (),
+                 **kwargs):
         """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
         ``errors``: the refusals the route itself can answer (the document adds those every
         route can, see ``gateway.openapi``). ``responses``: other success statuses with what they
@@ -353,7 +354,8 @@ class ApiRoute(HttpRequestHandler):
         record in Redis), so a slow Redis can never fail the liveness of the gateway.
         ``idempotency_required``: a request without an ``Idempotency-Key`` header is refused (400)
         before the route runs (an order must never be placed twice); the document states the
-        header as required."""
+        header as required. ``header_params``: other request headers the route reads, as OpenAPI
+        parameter objects (a public route authenticated by a signature header documents it)."""
         # business refusals (4xx) are answers, not faults: nameko logs them without a traceback
         kwargs.setdefault("expected_exceptions", (PlatformError,))
         super().__init__(method, url, **kwargs)
@@ -362,6 +364,7 @@ class ApiRoute(HttpRequestHandler):
         self.errors, self.public, self.many = errors, public, many
         self.pending_password_ok, self.tenant_scoped, self.max_body = pending_password_ok, tenant_scoped, max_body
         self.probe, self.idempotency_required = probe, idempotency_required
+        self.header_params = tuple(header_params)
 
     def handle_request(self, request):
         request.shallow = False

@@ -32,6 +32,8 @@ class ProductProvidersQuery(Schema):
 class ProductProvider(internal.ProductProviderSchema):
     """A provider of the product with its weight, maximum and the orders it holds now."""
 
+    provider_name = fields.String(allow_none=True, metadata={"example": "Provider A"})
+
 
 class ProductProviderList(Schema):
     items = fields.List(fields.Nested(ProductProvider))
@@ -44,6 +46,8 @@ class DispatchSaturationQuery(internal.SaturationQuerySchema):
 
 class DispatchSaturation(internal.SaturationSchema):
     """PRJ-11: held ÷ maximum of a provider for a product."""
+
+    provider_name = fields.String(allow_none=True)
 
 
 class DispatchSaturationList(Schema):

@@ -3,6 +3,7 @@ change of operator (DSP-1..9, PRJ-6). The gateway checks the role; dispatch_svc 
 from __future__ import annotations
 
 from gateway.api import dispatch as api
+from gateway.names import add_names
 from gateway.web import json_response, read_json, read_query, route
 from platform_contracts.roles import (
     CUSTOMER_MANAGER,
@@ -35,7 +36,7 @@ class DispatchRoutes:
     def get_product_providers(self, request):
         """The vendor sees every provider of its product; a provider only its own row."""
         query = read_query(request, api.ProductProvidersQuery())
-        items = self.services.dispatch.get_product_providers(query["product_id"])
+        items = add_names(self.services, self.services.dispatch.get_product_providers(query["product_id"]), users={})
         return json_response({"items": items, "total": len(items)})
 
     @route("GET", "/api/v1/dispatch/saturation", summary="Held ÷ maximum per product and provider",
@@ -43,7 +44,8 @@ class DispatchRoutes:
            roles=(PLATFORM_OPERATOR, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER, PROVIDER_ADMIN))
     def saturation(self, request):
         """PRJ-11 saturation of the products your organisation sells or delivers."""
-        items = self.services.dispatch.saturation(read_query(request, api.DispatchSaturationQuery()))
+        items = add_names(self.services, self.services.dispatch.saturation(
+            read_query(request, api.DispatchSaturationQuery())), users={})
         return json_response({"items": items, "total": len(items)})
 
     @route("GET", "/api/v1/dispatch/queue", summary="Projects waiting for a provider or an employee",

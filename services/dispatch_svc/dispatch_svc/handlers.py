@@ -81,7 +81,7 @@ def _assign_employee(project: ProjectDispatch, node_key: str, round_: int, role:
     if project.provider_id is None:
         return []
     staff = uow.dispatch.employees_of(project.provider_id)
-    departments = uow.dispatch.departments_of(project.provider_id)
+    departments = uow.dispatch.departments_of(project.provider_id) if project.needs_departments(rule) else {}
     events = project.assign_employee(node_key, round_, role, rule, staff, departments, rng, now)
     uow.dispatch.save_employees(staff)
     return events

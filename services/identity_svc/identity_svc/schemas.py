@@ -124,6 +124,20 @@ class UserFilterSchema(Strict):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class NamesQuerySchema(Strict):
+    """Ids another service's answer carries, to be shown by name (at most 500 of each)."""
+
+    org_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                          validate=validate.Length(max=500))
+    user_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                           validate=validate.Length(max=500))
+
+
+class NamesSchema(Schema):
+    organisations = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "id -> name"})
+    users = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "id -> display name"})
+
+
 class RoleFilterSchema(Strict):
     org_kind = fields.String(load_default=None, validate=validate.OneOf(ORG_KINDS))
     q = fields.String(load_default=None, validate=validate.Length(max=100),

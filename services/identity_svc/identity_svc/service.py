@@ -34,6 +34,8 @@ from identity_svc.schemas import (
     LoginSchema,
     LogoutSchema,
     MeSchema,
+    NamesQuerySchema,
+    NamesSchema,
     OrganisationFilterSchema,
     OrganisationPageSchema,
     OrganisationSchema,
@@ -59,6 +61,11 @@ from platform_kit.validation import load
 REPOSITORIES = {"organisations": OrganisationRepository, "users": UserRepository,
                 "departments": DepartmentRepository, "signins": SignInRepository,
                 "calendar": CalendarRepository, "audit": AuditRepository}
+
+
+# built once: display_names runs beside every read of a project (issue 15)
+NAMES_QUERY_SCHEMA = NamesQuerySchema()
+NAMES_SCHEMA = NamesSchema()
 
 
 class IdentityService(PlatformService):
@@ -169,6 +176,14 @@ class IdentityService(PlatformService):
             items, total = handlers.users.list_users(self.caller, query, uow)
         return UserPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
                                       "offset": query["offset"]})
+
+    @rpc
+    def display_names(self, query: dict) -> dict:
+        """query: NamesQuerySchema (org_ids, user_ids). Returns NamesSchema: id -> name for the ids
+        that exist (unknown ids are left out)."""
+        cmd = load(NAMES_QUERY_SCHEMA, query)
+        with self.db.unit_of_work() as uow:
+            return NAMES_SCHEMA.dump(handlers.users.display_names(self.caller, cmd, uow))
 
     @rpc
     def update_user(self, user_id: str, payload: dict) -> dict:

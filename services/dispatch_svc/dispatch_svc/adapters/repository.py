@@ -48,6 +48,7 @@ class DispatchRepository:
         self.session = session
         self._projects: dict[str, DispatchProject] = {}
         self._holds: dict[str, dict[tuple[str, int], EmployeeHoldRow]] = {}
+        self._queued: dict[str, QueuedProject | None] = {}  # as loaded with the project (None: not queued)
         self._providers: dict[str, dict[str, ProductProvider]] = {}
         self._employees: dict[str, EmployeeRow] = {}
 
@@ -75,7 +76,8 @@ class DispatchRepository:
         holds = self.session.execute(select(EmployeeHoldRow).where(EmployeeHoldRow.project_id == row.project_id)
                                      .order_by(EmployeeHoldRow.id)).scalars().all()
         self._holds[row.project_id] = {(h.node_key, h.round): h for h in holds}
-        queued = self.session.get(QueuedProject, row.project_id, populate_existing=True)
+        queued = self._queued[row.project_id] = self.session.get(QueuedProject, row.project_id,
+                                                                  populate_existing=True)
         waiting = None
         if queued is not None:
             waiting = QueueEntry(queued.level, queued.node_key, queued.round, queued.reason, queued.enqueued_at,
@@ -112,7 +114,10 @@ class DispatchRepository:
             hold_row.user_id, hold_row.rule = hold.user_id, hold.rule
             if hold.released and hold_row.released_at is None:
                 hold_row.released_at = now
-        queued = self.session.get(QueuedProject, project.project_id)
+        # the row loaded with the project (a missing row is not remembered by the session: asking
+        # again would cost a round trip per dispatch)
+        queued = self._queued.pop(project.project_id) if project.project_id in self._queued \
+            else self.session.get(QueuedProject, project.project_id)
         waiting = project.waiting
         if waiting is None and queued is not None:
             self.session.delete(queued)

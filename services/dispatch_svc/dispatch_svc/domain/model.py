@@ -307,6 +307,11 @@ class ProjectDispatch:
                 and (node_key is None or h.node_key == node_key)]
         return live[-1] if live else None
 
+    def needs_departments(self, rule: str) -> bool:
+        """Whether choosing an employee looks at the provider's departments (the claiming
+        department and those below it come first); otherwise they need not be read."""
+        return rule == DEPARTMENT_FIRST and bool(self.claim_department_id)
+
     def assign_employee(self, node_key: str, round_: int, role: str, rule: str, staff: Sequence[Employee],
                         departments: Mapping[str, str | None], rng: random.Random | None,
                         now: datetime) -> list[Event]:
@@ -319,7 +324,7 @@ class ProjectDispatch:
         if self.active_hold(node_key) is not None:
             return []
         inside = None
-        if rule == DEPARTMENT_FIRST and self.claim_department_id:
+        if self.needs_departments(rule):
             inside = department_and_below(departments, self.claim_department_id)
         employee, reason = choose_employee(staff, role, rng, inside)
         if employee is None:

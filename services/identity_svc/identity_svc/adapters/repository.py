@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import delete, extract, func, or_, select
+from sqlalchemy import String, any_, bindparam, delete, extract, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from identity_svc.adapters import orm
@@ -83,6 +84,12 @@ class OrganisationRepository:
         row.name, row.name_key, row.admin_user_id = org.name, org.name_key, org.admin_user_id
         self.session.flush()
 
+    def names(self, org_ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted({i for i in org_ids if i})
+        if not ids:
+            return {}
+        return dict(self.session.execute(_ORG_NAMES, {"ids": ids}).all())
+
     def list(self, *, kind: str | None, q: str | None, limit: int, offset: int) -> tuple[list[Organisation], int]:
         query = select(orm.Organisation)
         if kind:
@@ -94,6 +101,12 @@ class OrganisationRepository:
 
 
 # --------------------------------------------------------------------------- users
+
+# Names of the ids another service's answer carries, asked on every read of a project (issue 15):
+# one array parameter (``= any(:ids)``) instead of an IN list SQLAlchemy expands per call.
+_IDS = bindparam("ids", type_=ARRAY(String))
+_ORG_NAMES = select(orm.Organisation.id, orm.Organisation.name).where(orm.Organisation.id == any_(_IDS))
+_USER_NAMES = select(orm.User.id, orm.User.display_name).where(orm.User.id == any_(_IDS))
 
 _USER_FIELDS = ("id", "org_id", "login_name", "display_name", "phone", "email", "department_id", "roles",
                 "password_hash", "must_change_password", "active", "password_changed_at", "last_login_at",
@@ -130,6 +143,12 @@ class UserRepository:
             setattr(row, f, getattr(user, f))
         row.login_key = user.login_key
         self.session.flush()
+
+    def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted({i for i in user_ids if i})
+        if not ids:
+            return {}
+        return dict(self.session.execute(_USER_NAMES, {"ids": ids}).all())
 
     def counts_by_department(self, org_id: str) -> dict[str, int]:
         rows = self.session.execute(select(orm.User.department_id, func.count()).where(orm.User.org_id == org_id)

@@ -73,6 +73,15 @@ MENU_TREE: tuple[Menu, ...] = (
         _leaf("tickets.mine", "My tickets", "我的工单"),
         _leaf("tickets.manage", "Ticket management", "工单管理"),
     )),
+    # the supplier money chain (seed 002: 商品订购, 代收代扣协议签署, 对账): customers, suppliers (ISV
+    # admins, who always hold the provider admin role) and the operator
+    Menu("billing", "Billing", "结算中心", "/billing", (
+        _leaf("billing.catalogue", "Products and subscriptions", "商品订购"),
+        _leaf("billing.orders", "Orders", "订单查询"),
+        _leaf("billing.credit", "Credit accounts", "信用额度"),
+        _leaf("billing.statements", "Statements and reconciliation", "对账单"),
+        _leaf("billing.settings", "Agreements and settings", "协议与配置"),
+    )),
     Menu("operations", "Operations", "平台运营", "/operations", (
         _leaf("operations.organisations", "Organisations", "组织管理"),
         _leaf("operations.provider_relations", "Vendor-provider relations", "服务商关系"),
@@ -80,6 +89,7 @@ MENU_TREE: tuple[Menu, ...] = (
 )
 
 _PROVIDER_EMPLOYEE = ("projects.mine", "settings.profile", "purchased.services")
+_BILLING = ("billing.catalogue", "billing.orders", "billing.credit", "billing.statements", "billing.settings")
 
 # Second-level keys per role; the first level follows from them.
 MENUS_BY_ROLE: dict[str, tuple[str, ...]] = {
@@ -93,18 +103,18 @@ MENUS_BY_ROLE: dict[str, tuple[str, ...]] = {
     # 2.2.1 服务商主账号
     PROVIDER_ADMIN: ("projects.manage", "projects.mine", "projects.claim", "projects.queue", "projects.dashboard",
                      "settings.profile", "settings.users", "settings.capacity", "purchased.services",
-                     "tickets.manage"),
+                     "tickets.manage", *_BILLING),
     # 2.2.2 服务商员工: claiming orders is the customer manager's job (2.2.2.2, DSP-7)
     CUSTOMER_MANAGER: (*_PROVIDER_EMPLOYEE, "projects.claim"),
     DESIGNER: _PROVIDER_EMPLOYEE,
     ENGINEER: _PROVIDER_EMPLOYEE,
     SERVICE_STAFF: _PROVIDER_EMPLOYEE,
     SUPPORT_AGENT: (*_PROVIDER_EMPLOYEE, "tickets.mine"),
-    CUSTOMER_ROLE: ("projects.mine", "tickets.mine", "settings.profile"),
+    CUSTOMER_ROLE: ("projects.mine", "tickets.mine", "settings.profile", *_BILLING),
     PLATFORM_OPERATOR: ("operations.organisations", "operations.provider_relations", "templates.public",
                         "templates.approvals", "templates.requirement_forms", "settings.profile",
                         "settings.roles", "settings.holidays", "settings.message_templates",
-                        "settings.audit_log"),
+                        "settings.audit_log", *_BILLING),
 }
 
 

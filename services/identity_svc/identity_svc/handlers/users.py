@@ -39,6 +39,15 @@ def get_user(actor: Actor | None, user_id: str, uow) -> User:
     return access.require_visible_user(actor, uow.users.get(user_id), user_id)
 
 
+def display_names(actor: Actor | None, query: dict, uow) -> dict:
+    """The names behind ids that another service's answer carries (the console shows a project's
+    provider and operator by name). Only names, only of the ids asked: the caller got those ids
+    from rows the answering service had already limited to what the caller may see."""
+    access.require_actor(actor)
+    return {"organisations": uow.organisations.names(query["org_ids"]),
+            "users": uow.users.names(query["user_ids"])}
+
+
 def list_users(actor: Actor | None, filters: dict, uow) -> tuple[list[User], int]:
     """Admins list their own organisation; the operator any organisation, or all of them."""
     actor = access.require_actor(actor)

@@ -23,3 +23,15 @@ def test_GW2_a_first_log_in_over_the_broker_can_read_me_and_change_the_password(
         with pytest.raises(ValidationFailed) as err:
             rpc.identity.update_user(user["id"], {"roles": ["designer"]})
         assert err.value.fields == {"roles": ["Unknown field."]}
+
+
+def test_PRJ3_display_names_over_the_broker_resolve_ids_and_refuse_too_many(identity, isv, new_employee, actor_of):
+    user, _ = new_employee(isv, roles=["designer"])
+    with ClusterRpcClient(context_data={ACTOR_KEY: actor_of(user).to_header()}) as rpc:
+        names = rpc.identity.display_names({"org_ids": [user["org_id"], "no-such-org"],
+                                            "user_ids": [user["id"]]})
+        assert names["users"] == {user["id"]: user["display_name"]} and list(names["organisations"]) == [
+            user["org_id"]]
+        with pytest.raises(ValidationFailed) as err:
+            rpc.identity.display_names({"org_ids": [f"o{i}" for i in range(501)]})
+        assert "org_ids" in err.value.fields

@@ -52,6 +52,9 @@ class FakeOrganisations:
 
     save = add
 
+    def names(self, org_ids):
+        return {i: self.rows[i].name for i in org_ids if i in self.rows}
+
     def list(self, *, kind, q, limit, offset):
         found = sorted((o for o in self.rows.values() if (not kind or o.kind == kind)
                         and (not q or q.casefold() in o.name.casefold())), key=lambda o: o.name_key)
@@ -72,6 +75,9 @@ class FakeUsers:
         self.rows[user.id] = copy.deepcopy(user)
 
     save = add
+
+    def names(self, user_ids):
+        return {i: self.rows[i].display_name for i in user_ids if i in self.rows}
 
     def counts_by_department(self, org_id):
         counts = {}

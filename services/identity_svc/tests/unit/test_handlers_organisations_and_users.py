@@ -1,7 +1,14 @@
 """ORG-1, ORG-2, ORG-4, ORG-7: organisations, users and roles as use cases over the fake unit of work."""
 import pytest
 
-from identity_svc.exceptions import Clash, NotAllowedNow, NotPermitted, OrganisationNotFound, UserNotFound
+from identity_svc.exceptions import (
+    Clash,
+    NotAllowedNow,
+    NotPermitted,
+    OrganisationNotFound,
+    SignInRefused,
+    UserNotFound,
+)
 from identity_svc.handlers import organisations, users
 from identity_svc.handlers.signin import login
 from platform_contracts.actor import Actor
@@ -171,3 +178,11 @@ def test_ORG7_me_gives_the_user_its_organisation_department_path_and_menus(world
 def test_ORG2_roles_are_filtered_by_kind_and_name():
     found = users.list_roles({"org_kind": "isv", "q": "设计"})
     assert [r.key for r in found] == ["designer"]
+
+
+def test_PRJ3_display_names_resolve_the_ids_asked_and_leave_unknown_ones_out(world, next_uow):
+    names = users.display_names(world.customer.actor, {
+        "org_ids": [world.isv.org.id, "no-such-org"], "user_ids": [world.isv.admin.id, "no-such-user"]}, next_uow())
+    assert names == {"organisations": {world.isv.org.id: "Acme ISV"}, "users": {world.isv.admin.id: "Main account"}}
+    with pytest.raises(SignInRefused):
+        users.display_names(None, {"org_ids": [], "user_ids": []}, next_uow())

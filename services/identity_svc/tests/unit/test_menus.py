@@ -42,7 +42,8 @@ def test_ORG7_provider_employees_see_their_projects_and_only_customer_managers_c
 
 def test_ORG7_menus_of_several_roles_are_merged_once_each_in_seed_order():
     merged = menus_for(["provider_admin", "vendor_admin", "engineer"])
-    assert [e["key"] for e in merged] == ["products", "projects", "templates", "settings", "purchased", "tickets"]
+    assert [e["key"] for e in merged] == ["products", "projects", "templates", "settings", "purchased", "tickets",
+                                                "billing"]
     projects = next(e for e in merged if e["key"] == "projects")
     assert [c["key"] for c in projects["children"]] == [
         "projects.manage", "projects.mine", "projects.claim", "projects.queue", "projects.dashboard"]
@@ -67,3 +68,13 @@ def test_every_role_has_menus_and_unknown_roles_add_nothing():
     assert set(MENUS_BY_ROLE) == set(ROLES)
     assert menus_for(["no_such_role"]) == []
     assert len({top.key for top in MENU_TREE}) == len(MENU_TREE)
+
+
+def test_BIL3_BIL11_customers_suppliers_and_the_operator_see_the_billing_menus_after_the_seeds():
+    billing = ["billing.catalogue", "billing.orders", "billing.credit", "billing.statements", "billing.settings"]
+    for role in ("customer", "provider_admin", "platform_operator"):
+        tops = menus_for([role])
+        assert [c["key"] for c in next(e for e in tops if e["key"] == "billing")["children"]] == billing, role
+    # the vendor's main-account menus stay exactly the seed's; an ISV admin holds provider_admin too
+    assert "billing" not in {e["key"] for e in menus_for(["vendor_admin"])}
+    assert "billing" not in {e["key"] for e in menus_for(["engineer", "support_agent"])}
