@@ -24,6 +24,8 @@ PORT_OFFSET = int(os.environ.get("PLATFORM_E2E_PORT_OFFSET", "20000"))
 # forging tokens read the same value (``E2E_SECRET_VARIABLE``), however often this module is imported.
 E2E_SECRET_VARIABLE = "PLATFORM_E2E_JWT_SECRET"
 JWT_SECRET = os.environ.setdefault(E2E_SECRET_VARIABLE, secrets.token_urlsafe(32))
+# billing checks the payment provider's signed notices with it; the fake provider signs with it
+PAYMENT_NOTICE_SECRET = os.environ.setdefault("PLATFORM_E2E_PAYMENT_NOTICE_SECRET", secrets.token_urlsafe(32))
 
 
 class E2E:
@@ -96,7 +98,7 @@ def e2e(request, tmp_path_factory):
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"AMQP_URI": amqp_uri, "REDIS_URL": "redis://127.0.0.1:6379/0",
            "REDIS_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}", "LOG_LEVEL": "INFO",
-           "JWT_SECRET": JWT_SECRET, "STOP_GRACE_SECONDS": "3",
+           "JWT_SECRET": JWT_SECRET, "PAYMENT_NOTICE_SECRET": PAYMENT_NOTICE_SECRET, "STOP_GRACE_SECONDS": "3",
            # the fuzzer and the scenario tests share the demo accounts and one address: limits are
            # tested on a gateway of their own (test_auth_e2e.limited_gateway), not on this stack
            "RATE_LIMIT_PER_MINUTE": "1000000"}

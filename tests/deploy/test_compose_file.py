@@ -578,15 +578,23 @@ def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_docker_compose_config_accepts_the_file():
     """The real Compose parser; it needs no Docker engine. A secret is set as an operator would."""
-    result = _compose_config({"JWT_SECRET": secrets.token_urlsafe(48)})
+    result = _compose_config({"JWT_SECRET": secrets.token_urlsafe(48),
+                              "PAYMENT_NOTICE_SECRET": secrets.token_urlsafe(48)})
     assert result.returncode == 0, result.stderr
 
 
 def test_docker_compose_refuses_to_start_without_a_jwt_secret():
     """No signing secret has a default: with the example's empty value compose stops with a clear message."""
-    result = _compose_config({"JWT_SECRET": None})
+    result = _compose_config({"JWT_SECRET": None, "PAYMENT_NOTICE_SECRET": secrets.token_urlsafe(48)})
     assert result.returncode != 0
     assert "JWT_SECRET is not set" in result.stderr
+
+
+def test_docker_compose_refuses_to_start_billing_without_a_notice_secret():
+    """BIL-6: the provider's notices are checked with a secret that has no default either."""
+    result = _compose_config({"JWT_SECRET": secrets.token_urlsafe(48), "PAYMENT_NOTICE_SECRET": None})
+    assert result.returncode != 0
+    assert "PAYMENT_NOTICE_SECRET is not set" in result.stderr
 
 
 def test_docker_compose_config_refuses_a_broken_file(tmp_path):

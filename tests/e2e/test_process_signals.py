@@ -18,11 +18,17 @@ PORT = 28950
 def test_OPS1_a_service_stops_within_ten_seconds_of_a_signal(sig, test_database_urls, wait_until):
     assert not port_open("127.0.0.1", PORT), f"port {PORT} is taken"
     env = {**os.environ, "WEB_SERVER_ADDRESS": f"127.0.0.1:{PORT}",
-           "BILLING_DATABASE_URL": test_database_urls["billing"]}
+           "BILLING_DATABASE_URL": test_database_urls["billing"],
+           "PAYMENT_NOTICE_SECRET": "process-signals-test-secret"}  # billing has no default for it
     proc = subprocess.Popen([sys.executable, "-m", "platform_kit.run", "billing_svc.service"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_until(lambda: _healthy(), timeout=60, interval=0.2, message="the service to answer /health")
+        def up() -> bool:
+            if proc.poll() is not None:  # it will never answer: say why instead of waiting out the minute
+                pytest.fail(f"the service exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            return _healthy()
+
+        wait_until(up, timeout=60, interval=0.2, message="the service to answer /health")
         started = time.monotonic()
         proc.send_signal(sig)
         code = proc.wait(timeout=10)
