@@ -9,12 +9,18 @@ import { LangContext, translator, useT } from './i18n.js'
 import { showErrors } from './errors.js'
 
 // one chunk per area, loaded when its menu is opened (the first load stays small)
-const Projects = lazy(() => import('./pages/Projects.jsx'))
+const loadProjects = () => import('./pages/Projects.jsx')
+// opened on a project page (the most used): fetch its chunk while /me is still on its way
+if (/^#\/projects\.(manage|mine|claim)/.test(window.location.hash)) loadProjects()
+const Projects = lazy(loadProjects)
 const Dashboard = lazy(() => import('./pages/Dashboard.jsx'))
 const Dispatch = lazy(() => import('./pages/Dispatch.jsx'))
 const Tickets = lazy(() => import('./pages/Tickets.jsx'))
 const Templates = lazy(() => import('./pages/Templates.jsx'))
 const Admin = lazy(() => import('./pages/Admin.jsx'))
+const Operator = lazy(() => import('./pages/Operator.jsx'))
+const Billing = lazy(() => import('./pages/Billing.jsx'))
+const InboxBell = lazy(() => import('./pages/Inbox.jsx'))
 
 // menu key (identity's MENU_TREE) -> page
 export const PAGES = {
@@ -31,14 +37,19 @@ export const PAGES = {
   'settings.profile': (p) => <Admin view="profile" {...p} />,
   'settings.users': (p) => <Admin view="users" {...p} />,
   'settings.roles': (p) => <Admin view="roles" {...p} />,
-  'settings.holidays': (p) => <Admin view="holidays" {...p} />,
+  'settings.holidays': (p) => <Operator view="calendar" {...p} />,
   'settings.message_templates': (p) => <Admin view="message_templates" {...p} />,
   'settings.capacity': (p) => <Dispatch view="capacity" {...p} />,
-  'settings.audit_log': (p) => <Admin view="audit_log" {...p} />,
-  'purchased.services': (p) => <Admin view="billing" {...p} />,
+  'settings.audit_log': (p) => <Operator view="audit" {...p} />,
+  'purchased.services': (p) => <Admin view="purchased" {...p} />,
   'tickets.mine': (p) => <Tickets scope="mine" {...p} />,
   'tickets.manage': (p) => <Tickets scope="manage" {...p} />,
-  'operations.organisations': (p) => <Admin view="organisations" {...p} />,
+  'operations.organisations': (p) => <Operator view="organisations" {...p} />,
+  'billing.catalogue': (p) => <Billing view="catalogue" {...p} />,
+  'billing.orders': (p) => <Billing view="orders" {...p} />,
+  'billing.credit': (p) => <Billing view="credit" {...p} />,
+  'billing.statements': (p) => <Billing view="statements" {...p} />,
+  'billing.settings': (p) => <Billing view="settings" {...p} />,
   'operations.provider_relations': (p) => <Dispatch view="products" {...p} />,
 }
 
@@ -149,6 +160,7 @@ function Shell({ me, onSignOut }) {
           justifyContent: 'space-between', alignItems: 'center', borderBottom: '1px solid #f0f0f0' }}>
           <Typography.Text strong>{current ? title(current) : ''}</Typography.Text>
           <Space size="large">
+            <Suspense fallback={null}><InboxBell me={me} /></Suspense>
             <LangSwitch />
             <Dropdown menu={{ items: [{ key: 'out', label: <span data-testid="sign-out">{t('signOut')}</span> }],
               onClick: onSignOut }}>

@@ -76,3 +76,44 @@ export function scheduleRefresh() {
   timer = setTimeout(async () => { if (await refresh()) scheduleRefresh() },
     Math.max(5, tokens.expires_in - 30) * 1000)
 }
+
+// Raw bodies both ways (issue 16): a file uploaded as the request body with its own type, and a
+// download (an export, a project file) saved under the name the API gives.
+async function rawFetch(method, path, { params, body, contentType, retry = true } = {}) {
+  const headers = {}
+  if (tokens) headers.Authorization = `Bearer ${tokens.access_token}`
+  if (contentType) headers['Content-Type'] = contentType
+  const r = await fetch(`/api/v1${path}${query(params)}`, { method, headers, body })
+  if (r.status === 401 && retry && tokens) {
+    if (await refresh()) return rawFetch(method, path, { params, body, contentType, retry: false })
+    saveTokens(null)
+    onSignedOut()
+  }
+  if (!r.ok) {
+    const text = await r.text()
+    let data = null
+    try { data = text ? JSON.parse(text) : null } catch (e) { data = { message: text } }
+    throw new ApiError(r.status, data)
+  }
+  return r
+}
+
+export async function upload(path, params, file) {
+  const r = await rawFetch('POST', path, { params, body: file, contentType: file.type || 'application/octet-stream' })
+  return r.json()
+}
+
+export async function download(path, params, fallbackName) {
+  const r = await rawFetch('GET', path, { params })
+  const disposition = r.headers.get('Content-Disposition') || ''
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName
+  const url = URL.createObjectURL(await r.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return name
+}

@@ -1,4 +1,6 @@
 import { createContext, useContext } from 'react'
+import * as flow from './i18n_flow.js'
+import * as org from './i18n_org.js'
 
 // zh-CN first (the market's language), English second; a missing key shows the English text.
 const zh = {
@@ -24,6 +26,22 @@ const zh = {
   action: '动作', actor: '操作人', loading: '加载中', noAction: '当前节点无需您操作',
   requirementsForm: '需求表单', products: '产品中心', escalate: '升级', publicTemplates: '公共模板',
   approvals: '模板审核', auditLog: '审计日志', organisations: '组织管理', credit: '信用账户',
+  // projects, dispatch and dashboards (issue 16 part B)
+  toDo: '待办', handled: '已办', completedAt: '完成时间', productCode: '产品编码', operator: '操作人',
+  pausedNote: '项目已暂停，恢复后继续计时', download: '下载', claimedBy: '认领人', claimOrder: '订单认领', claim: '认领',
+  required: '必填', changeOperator: '更换操作人', noOperatorNode: '当前没有可更换操作人的分配节点',
+  noCandidates: '没有同角色且有空余持单量的人员', changeProvider: '更换服务商', pause: '暂停', resume: '恢复',
+  cancelProject: '取消项目', fileEmpty: '文件为空', fileTooLarge: '文件超过 {mb} MB', uploaded: '已上传',
+  uploadFile: '上传文件', uploadHint: 'PDF、图片、Office、文本、CSV、ZIP，最大 20 MB', bindTemplate: '绑定模板',
+  newProduct: '新增产品', code: '编码', template: '服务模板', productId: '产品ID', spare: '空余',
+  kind_assign_provider: '分配服务商', kind_submit_requirements: '提交需求', kind_confirm: '确认',
+  kind_claim_order: '认领订单', kind_assign_order: '分配订单', kind_generic: '通用节点', kind_complete_project: '项目完成',
+  log_created: '创建', log_provider_assigned: '分配服务商', log_queued: '排队', log_operator_assigned: '分配操作人',
+  log_operator_changed: '更换操作人', log_order_claimed: '认领订单', log_node_reached: '到达节点',
+  log_node_completed: '完成节点', log_rejected: '驳回', log_paused: '暂停', log_resumed: '恢复', log_cancelled: '取消',
+  log_provider_changed: '更换服务商', log_completed: '项目完成', log_rated: '评价', log_timed_out: '超时',
+  new: '新增', delivered: '已交付', dispatchNow: '立即分配', openedCount: '开放接单', closedCount: '关闭接单',
+  note_: '备注', bandGreen: '< 40%', bandBlue: '40%–80%', bandRed: '> 80%',
 }
 const en = {
   signIn: 'Sign in', signOut: 'Sign out', loginName: 'Login name', password: 'Password',
@@ -52,8 +70,28 @@ const en = {
   noAction: 'Nothing for you to do at the current node', requirementsForm: 'Requirements form',
   products: 'Products', escalate: 'Escalate', publicTemplates: 'Public templates',
   approvals: 'Template approvals', auditLog: 'Audit log', organisations: 'Organisations', credit: 'Credit accounts',
+  // projects, dispatch and dashboards (issue 16 part B)
+  toDo: 'To do', handled: 'Done', completedAt: 'Completed', productCode: 'Product code', operator: 'Operator',
+  pausedNote: 'The project is paused; its clock runs again when resumed', download: 'Download',
+  claimedBy: 'Claimed by', claimOrder: 'Claim an order', claim: 'Claim', required: 'Required',
+  changeOperator: 'Change operator', noOperatorNode: 'No assign-order node whose operator could change',
+  noCandidates: 'Nobody with this role has spare capacity', changeProvider: 'Change provider', pause: 'Pause',
+  resume: 'Resume', cancelProject: 'Cancel project', fileEmpty: 'the file is empty',
+  fileTooLarge: 'larger than {mb} MB', uploaded: 'Uploaded', uploadFile: 'Upload a file',
+  uploadHint: 'PDF, images, Office, text, CSV, ZIP; at most 20 MB', bindTemplate: 'Bind template',
+  newProduct: 'New product', code: 'Code', template: 'Service template', productId: 'Product id', spare: 'Spare',
+  kind_assign_provider: 'Assign provider', kind_submit_requirements: 'Submit requirements', kind_confirm: 'Confirm',
+  kind_claim_order: 'Claim order', kind_assign_order: 'Assign order', kind_generic: 'Work',
+  kind_complete_project: 'Complete project',
+  log_created: 'created', log_provider_assigned: 'provider assigned', log_queued: 'queued',
+  log_operator_assigned: 'operator assigned', log_operator_changed: 'operator changed',
+  log_order_claimed: 'order claimed', log_node_reached: 'node reached', log_node_completed: 'node completed',
+  log_rejected: 'rejected', log_paused: 'paused', log_resumed: 'resumed', log_cancelled: 'cancelled',
+  log_provider_changed: 'provider changed', log_completed: 'completed', log_rated: 'rated', log_timed_out: 'timed out',
+  new: 'New', delivered: 'Delivered', dispatchNow: 'Dispatch now', openedCount: 'open', closedCount: 'closed',
+  note_: 'Note', bandGreen: '< 40%', bandBlue: '40%–80%', bandRed: '> 80%',
 }
-export const dictionaries = { zh, en }
+export const dictionaries = { zh: { ...zh, ...flow.zh, ...org.zh }, en: { ...en, ...flow.en, ...org.en } }
 export const LangContext = createContext({ lang: 'zh', t: (k) => k, setLang: () => {} })
 export const useT = () => useContext(LangContext)
 export function translator(lang) {

@@ -24,7 +24,8 @@ export default function Dashboard({ me }) {
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       {views.length > 1 && <Segmented value={view} onChange={setView} options={views.map((v) => ({ value: v, label: t(v) }))} />}
       <Row gutter={16}>
-        {keys.map((k) => <Col span={4} key={k}><Card size="small"><Statistic title={`${t('status30')} · ${k}`} value={s30[k]} /></Card></Col>)}
+        {keys.map((k) => <Col span={4} key={k}><Card size="small"><Statistic title={`${t('status30')} · ${t(k)}`} value={s30[k]}
+          valueStyle={k === 'late' && s30[k] ? { color: '#f5222d' } : undefined} /></Card></Col>)}
       </Row>
       <Row gutter={16}>
         <Col span={12}><Card title={t('newPerDay')} size="small">
@@ -41,18 +42,20 @@ export default function Dashboard({ me }) {
       <Row gutter={16}>
         <Col span={8}><Card title={t('status30')} size="small">
           <Chart testId="chart-status" option={{ tooltip: {}, legend: { bottom: 0 }, series: [{ type: 'pie', radius: ['40%', '65%'],
-            data: keys.filter((k) => s30[k] > 0).map((k) => ({ name: k, value: s30[k] })) }] }} />
+            data: keys.filter((k) => s30[k] > 0).map((k) => ({ name: t(k), value: s30[k] })) }] }} />
         </Card></Col>
-        <Col span={16}><Card title={<Space>{t('saturation')}{Object.entries(BAND_COLOURS).map(([k, c]) => <Tag key={k} color={c}>{k}</Tag>)}</Space>} size="small"
+        <Col span={16}><Card title={<Space>{t('saturation')}{Object.entries(BAND_COLOURS).map(([k, c]) => <Tag key={k} color={c}
+          data-legend={k}>{t(`band${k[0].toUpperCase()}${k.slice(1)}`)}</Tag>)}</Space>} size="small"
           extra={<span>{t('avgDays')}: {data.average_completion_days ?? '—'}</span>}>
           {data.saturation.length === 0 ? <Empty /> : <Table size="small" rowKey={(r) => `${r.product_id}-${r.provider_id}`} pagination={false}
             dataSource={data.saturation} columns={[
               { title: t('product'), dataIndex: 'product_name' },
-              { title: t('provider'), dataIndex: 'provider_id', ellipsis: true },
+              { title: t('provider'), dataIndex: 'provider_name', ellipsis: true, render: (v, r) => v || r.provider_id },
               { title: `${t('held')} / ${t('maxHeld')}`, render: (_, r) => `${r.held} / ${r.max_held}` },
               { title: t('saturation'), width: 260, render: (_, r) => {
                 const colour = BAND_COLOURS[r.band] || band(r.ratio).color
-                return <Progress data-band={r.band} percent={Math.round(r.ratio * 100)} strokeColor={colour} size="small" />
+                return <div data-band={r.band || band(r.ratio).name} data-testid="saturation-bar">
+                  <Progress percent={Math.round(r.ratio * 100)} strokeColor={colour} size="small" /></div>
               } }]} />}
         </Card></Col>
       </Row>

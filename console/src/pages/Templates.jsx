@@ -1,70 +1,109 @@
 import React, { useEffect, useState } from 'react'
-import { Alert, Button, Card, Drawer, Input, Modal, Space, Steps, Table, Tag, Timeline, message } from 'antd'
+import { Alert, Button, Card, Col, Drawer, Input, Row, Select, Space, Table, Tag, Typography, message } from 'antd'
 import { get, post } from '../api.js'
 import { useT } from '../i18n.js'
 import { time } from '../format.js'
+import { go } from '../App.jsx'
 import { useServerList } from './Projects.jsx'
+import FlowDesigner, { FlowDiagram, STATUS_COLOURS } from './FlowDesigner.jsx'
 
-const STATUS_COLOURS = { draft: 'default', pending_approval: 'orange', approved: 'green', rejected: 'red', published: 'blue' }
-
-function flat(nodes) {
-  return (nodes || []).flatMap((n) => (n.kind === 'container' ? flat(n.children) : [n]))
-}
-
-function TemplateDrawer({ template, operator, onClose, onChanged }) {
+// The operator decides a version that waits: its flow, what changed against the version before, a note
+function ApprovalDrawer({ template, onClose, onDecided }) {
   const { t } = useT()
-  const [detail, setDetail] = useState(null)
-  const [reason, setReason] = useState('')
-  useEffect(() => { get(`/service-templates/${template.id}`).then(setDetail) }, [template])
-  const act = async (version, what) => {
+  const number = template.latest_version
+  const [version, setVersion] = useState(null)
+  const [note, setNote] = useState('')
+  const [error, setError] = useState(null)
+  const [busy, setBusy] = useState(false)
+  useEffect(() => {
+    get(`/service-templates/${template.id}/versions/${number}`).then(setVersion).catch((e) => setError(e.message))
+  }, [template.id, number])
+  const decide = async (what) => {
+    setBusy(true); setError(null)
     try {
-      await post(`/service-templates/${template.id}/versions/${version}/${what}`, what === 'reject' ? { reason } : {})
-      message.success(t('done')); onChanged()
-    } catch (err) { message.error(err.message) }
+      await post(`/service-templates/${template.id}/versions/${number}/${what}`, what === 'reject' ? { reason: note } : {})
+      message.success(t('done')); onDecided()
+    } catch (err) {
+      setError([err.message, ...Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${[].concat(v).join(' ')}`)].join(' — '))
+    } finally { setBusy(false) }
   }
-  const versions = (detail && detail.versions) || template.versions || []
   return (
-    <Drawer open width={720} title={template.name} onClose={onClose}>
-      {!detail ? <Card loading /> : <>
-        <Steps direction="vertical" size="small" items={flat(detail.nodes).map((n) => ({ title: n.name, description: n.kind, status: 'process' }))} />
-        <h4>{t('versions')}</h4>
-        <Timeline items={versions.map((v) => ({ color: v.status === 'approved' ? 'green' : v.status === 'rejected' ? 'red' : 'blue',
-          children: <Space wrap>v{v.version}<Tag color={STATUS_COLOURS[v.status]}>{v.status}</Tag>{time(v.published_at || v.created_at)}
-            {operator && (v.status === 'pending_approval' || v.status === 'pending') && <><Button size="small" type="primary" onClick={() => act(v.version, 'approve')}>{t('approve')}</Button>
-              <Input size="small" placeholder={t('reason')} style={{ width: 160 }} value={reason} onChange={(e) => setReason(e.target.value)} />
-              <Button size="small" danger onClick={() => act(v.version, 'reject')}>{t('reject')}</Button></>}</Space> }))} />
-      </>}
+    <Drawer open width={760} title={`${template.name} · v${number}`} onClose={onClose} data-testid="approval-drawer"
+      extra={<Button onClick={() => go(`/templates.approvals/${template.id}/v/${number}`)}>{t('designer')}</Button>}>
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} data-testid="approval-error" />}
+      {!version ? <Card loading /> : <Row gutter={16}>
+        <Col span={13}><FlowDiagram nodes={version.nodes} /></Col>
+        <Col span={11}>
+          <Typography.Title level={5}>{t('changes')}</Typography.Title>
+          {(version.changes || []).map((c) => <div key={`${c.change}-${c.key}`}><Tag>{c.change}</Tag>{c.name}
+            <Typography.Text type="secondary"> {(c.fields || []).join(', ')}</Typography.Text></div>)}
+          {(version.changes || []).length === 0 && <Typography.Text type="secondary">—</Typography.Text>}
+          <Space style={{ marginTop: 16 }}>
+            <Button type="primary" loading={busy} onClick={() => decide('approve')} data-testid="approve">{t('approve')}</Button>
+          </Space>
+          {/* the API keeps a note with a rejection (the vendor reads it in the versions); approving takes none */}
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{t('rejectReason')}</Typography.Title>
+          <Input.TextArea rows={3} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)}
+            data-testid="approval-note" placeholder={t('reason')} />
+          <Button danger loading={busy} disabled={!note.trim()} onClick={() => decide('reject')} data-testid="reject"
+            style={{ marginTop: 12 }}>{t('reject')}</Button>
+        </Col>
+      </Row>}
     </Drawer>
   )
 }
 
 function Forms() {
   const { t } = useT()
-  const list = useServerList('/requirement-forms', {})
-  return <Card title="需求表单 / Requirement forms"><Table rowKey="id" dataSource={list.data.items} loading={list.loading}
-    pagination={list.pagination} onChange={list.onTableChange} columns={[{ title: t('name'), dataIndex: 'name' },
-      { title: t('updated'), dataIndex: 'updated_at', render: time }]} /></Card>
+  const list = useServerList('/requirement-forms', { sort: 'name' })
+  return <Card title={t('requirementsForm')} extra={<Input.Search allowClear placeholder={t('name')} onSearch={(name) => list.setParams({ name })} />}>
+    <Table rowKey="id" dataSource={list.data.items} loading={list.loading}
+      pagination={list.pagination} onChange={list.onTableChange} columns={[{ title: 'ID', dataIndex: 'id' },
+        { title: t('name'), dataIndex: 'name', sorter: true }, { title: t('form'), dataIndex: 'fields', render: (v) => (v || []).map((f) => <Tag key={f.key}>{f.label || f.key}{f.required ? ' *' : ''}</Tag>) },
+        { title: t('updated'), dataIndex: 'updated_at', sorter: true, render: time }]} /></Card>
 }
 
-export default function Templates({ me, view }) {
+export default function Templates({ me, view, path = [] }) {
+  const { t } = useT()
+  const menu = `templates.${view === 'forms' ? 'requirement_forms' : view}`
+  if (view === 'forms') return <Forms />
+  const [templateId, v, number] = path
+  if (templateId) {
+    return <FlowDesigner key={templateId} me={me} menu={menu} templateId={templateId}
+      version={v === 'v' && number ? Number(number) : null} />
+  }
+  return <TemplateList me={me} view={view} menu={menu} />
+}
+
+function TemplateList({ me, view, menu }) {
   const { t } = useT()
   const operator = me.user.roles.includes('platform_operator')
   const initial = view === 'approvals' ? { status: 'pending_approval' } : view === 'public' ? { owner: 'public' } : {}
-  const list = useServerList('/service-templates', { sort: '-created_at', ...initial })
-  const [open, setOpen] = useState(null)
-  if (view === 'forms') return <Forms />
+  const list = useServerList('/service-templates', { sort: 'name', ...initial })
+  const [deciding, setDeciding] = useState(null)
+  const open = (r) => (view === 'approvals' ? setDeciding(r) : go(`/${menu}/${r.id}`))
+  const title = t(view === 'approvals' ? 'approvals' : view === 'public' ? 'publicTemplates' : 'templates')
   return (
-    <Card title={t(view === 'approvals' ? 'approvals' : view === 'public' ? 'publicTemplates' : 'templates')}
-      extra={<Input.Search allowClear placeholder={t('name')} onSearch={(name) => list.setParams({ name })} />}>
+    <Card title={title} data-testid={`templates-${view}`}
+      extra={<Space wrap>
+        {view === 'flows' && <Select style={{ width: 120 }} value={list.params.owner || ''} onChange={(owner) => list.setParams({ owner: owner || undefined })}
+          options={[{ value: '', label: t('all') }, { value: 'own', label: t('own') }, { value: 'public', label: t('public') }]} />}
+        {view !== 'approvals' && <Select style={{ width: 140 }} allowClear placeholder={t('status')} value={list.params.status}
+          onChange={(status) => list.setParams({ status })} options={['draft', 'pending_approval', 'approved', 'rejected'].map((s) => ({ value: s, label: t(s) }))} />}
+        <Input.Search allowClear placeholder={t('name')} onSearch={(name) => list.setParams({ name })} style={{ width: 200 }} />
+        {(view === 'flows' || (view === 'public' && operator)) &&
+          <Button type="primary" onClick={() => go(`/${menu}/new`)} data-testid="new-template">+ {t('newTemplate')}</Button>}
+      </Space>}>
       {list.error && <Alert type="error" message={list.error} />}
       <Table rowKey="id" dataSource={list.data.items} loading={list.loading} pagination={list.pagination}
         onChange={list.onTableChange} data-testid="template-table" columns={[
-          { title: t('name'), dataIndex: 'name', sorter: true, render: (v, r) => <a onClick={() => setOpen(r)}>{v}</a> },
-          { title: t('status'), dataIndex: 'status', render: (v) => <Tag color={STATUS_COLOURS[v]}>{v}</Tag> },
+          { title: t('name'), dataIndex: 'name', sorter: true, render: (val, r) => <a onClick={() => open(r)} data-template={r.id}>{val}</a> },
+          { title: t('status'), dataIndex: 'status', render: (val) => <Tag color={STATUS_COLOURS[val]}>{t(val)}</Tag> },
           { title: t('versions'), render: (_, r) => `v${r.latest_version ?? '—'} / ✓ v${r.approved_version ?? '—'}` },
-          { title: 'Public', dataIndex: 'public', render: (v) => (v ? <Tag color="purple">public</Tag> : null) },
+          { title: t('owner'), dataIndex: 'public', render: (val) => (val ? <Tag color="purple">{t('public')}</Tag> : <Tag>{t('own')}</Tag>) },
           { title: t('created'), dataIndex: 'created_at', sorter: true, render: time }]} />
-      {open && <TemplateDrawer template={open} operator={operator} onClose={() => setOpen(null)} onChanged={list.reload} />}
+      {deciding && <ApprovalDrawer template={deciding} onClose={() => setDeciding(null)}
+        onDecided={() => { setDeciding(null); list.reload() }} />}
     </Card>
   )
 }
