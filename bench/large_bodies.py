@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import signal
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from nameko.testing import rabbit
 
+from bench.scratch import delete_vhost, new_vhost, stop_on_sigterm
 from bench.thin_flow import out, percentile
 from platform_kit.stack import Stack, default_specs
 
@@ -51,18 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args(argv)
 
-    api = rabbit.Client("http://guest:guest@127.0.0.1:15672")
-    vhost = f"bench_{uuid.uuid4().hex[:8]}"
-    api.create_vhost(vhost)
-    api.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
-    env = {"AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{vhost}", "LOG_LEVEL": "WARNING",
+    vhost, amqp_uri = new_vhost()
+    env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING",
            "REDIS_KEY_PREFIX": vhost, "JWT_SECRET": secrets.token_urlsafe(32), "RATE_LIMIT_PER_MINUTE": "1000000"}
     gateway = next(spec for spec in default_specs(PORT_OFFSET) if spec.name == "gateway")
     stack = Stack([gateway], env=env, log_dir=Path("var/bench-logs"))
     base = f"http://127.0.0.1:{gateway.port}"
     # a body just under the limit: one long string the login schema refuses by its length
     body = b'{"login_name": "x", "password": "' + b"p" * (MAX_BODY - 64) + b'"}'
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    stop_on_sigterm()
     stack.start()
     try:
         stack.wait_healthy(timeout=60)
@@ -94,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{sent[0] * MAX_BODY / 1e6 / (elapsed + 1):.0f} MB/s into the gateway")
     finally:
         stack.stop(grace=5)
-        api.delete_vhost(vhost)
+        delete_vhost(vhost)
     return 0
 
 

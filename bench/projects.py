@@ -4,39 +4,45 @@
 
 For each size: a fresh, migrated project database filled in bulk (one INSERT ... SELECT from
 generate_series: 100 vendors, 300 providers, 10,000 customers, five statuses, 400 days of
-creation dates), then p50/p95 in milliseconds of the repository calls the routes make, as one
-vendor (about 1 % of the rows) and as the platform operator (all rows):
+creation dates; one vendor sells 10 % of everything), the tab counts rebuilt as after a
+migration and the table vacuumed as autovacuum would, then p50/p95 in milliseconds of the
+repository calls the routes make:
 
-- first page of a tab with its counts, a filtered page (customer), a deep page by cursor (the
-  keyset walk from the middle of the tab), the same depth by offset for comparison;
-- an export of the vendor's in-progress tab (rows per second, streamed in keyset batches);
-- the vendor dashboard (PRJ-11).
+- as a vendor (about 1 % of the rows), the big vendor (10 %), a provider admin, an ISV user who
+  sells, buys and operates (the union of its capacities), and the platform operator (all rows):
+  the first page of a tab with its counts, filtered pages (customer, order id, product code, late,
+  the last 30 days), a deep page by cursor (the keyset walk from the middle of the tab) and the
+  same depth by offset for comparison;
+- an export of a vendor's in-progress tab (rows per second, streamed in keyset batches);
+- the vendor, big vendor and provider dashboards (PRJ-11): the day's first view in a process
+  (everything read) and the next ones (the figures settled at 00:00 kept for the day).
 """
 from __future__ import annotations
 
 import argparse
 import statistics
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from platform_contracts.actor import Actor
-from platform_contracts.roles import ISV, VENDOR_ADMIN
-from platform_kit import migrate
+from platform_contracts.roles import ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit import migrate, paging
 from platform_kit.db import make_engine
 from platform_kit.migrate import drop_database
 from platform_kit.testing import FakeUnitOfWork
 from project_svc import handlers
-from project_svc.adapters.repository import ProjectRepository, encode_cursor
+from project_svc.adapters.repository import ProjectRepository
 from project_svc.domain.access import Scope
 
 FILL = """
 INSERT INTO projects (id, order_id, product_id, vendor_id, customer_id, provider_id, template_id, template_version,
                       nodes, current_index, status, round, created_at, updated_at, product_code, current_node_key,
                       current_node_name, current_node_kind, current_side, late_side, completed_at)
-SELECT md5(g::text)::uuid::text, 'ORD-' || g, 'prod-' || (g % 50), 'vendor-' || (g % 100), 'cust-' || (g % 10000),
+SELECT md5(g::text)::uuid::text, 'ORD-' || g, 'prod-' || (g % 50),
+       CASE WHEN g % 10 = 5 THEN 'vendor-big' ELSE 'vendor-' || (g % 100) END, 'cust-' || (g % 10000),
        'prov-' || (g % 300), 'tpl', 1, '[]'::jsonb, 1,
        (ARRAY['in_progress', 'in_progress', 'in_progress', 'completed', 'completed', 'paused', 'cancelled',
               'queued'])[1 + g % 8],
@@ -61,48 +67,73 @@ def timed(fn, runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
-def bench(url: str, rows: int, runs: int) -> None:
+def bench(url: str, rows: int, runs: int, keep: bool = False) -> None:
     drop_database(url)
     migrate.upgrade("project", url)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        started = time.perf_counter()
-        conn.execute(text("SET LOCAL statement_timeout = 0"))  # a bulk load, not a request
-        conn.execute(text(FILL), {"rows": rows})
-        conn.execute(text("ANALYZE projects"))
-    out(f"\n{rows:,} projects loaded in {time.perf_counter() - started:.1f}s")
-    vendor, everything = Scope(vendor_of="vendor-1"), Scope(everything=True)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        session.execute(text("SET LOCAL statement_timeout = 0"))  # a bulk load, not a request
+        session.execute(text(FILL), {"rows": rows})
+        ProjectRepository(session).recount_tabs()
+        session.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("SET statement_timeout = 0"))
+        conn.execute(text("VACUUM ANALYZE projects"))
+    out(f"\n{rows:,} projects loaded, counted and vacuumed in {time.perf_counter() - started:.1f}s")
+    everything = Scope(everything=True)
+    vendor, big = Scope(vendor_of="vendor-1"), Scope(vendor_of="vendor-big")
+    provider = Scope(provider_of="prov-7", customer_of="prov-7", operator_user="someone")
+    isv = Scope(vendor_of="vendor-big", provider_of="prov-7", customer_of="cust-7", operator_user="someone")
+    today = datetime.now(UTC)
     with Session(engine) as session:
         repo = ProjectRepository(session)
         tab = {"status": "in_progress", "limit": 50}
         middle = session.execute(text(
             "SELECT created_at, id FROM projects WHERE status = 'in_progress' ORDER BY created_at DESC, id DESC "
             "OFFSET :n LIMIT 1"), {"n": rows * 3 // 16}).one()
-        deep = encode_cursor([middle.created_at.isoformat(), middle.id])
+        deep = paging.encode_cursor([middle.created_at.isoformat(), middle.id])
         cases = {
             "vendor: first page + counts": lambda: repo.page(vendor, tab),
             "vendor: filter by customer": lambda: repo.page(vendor, {**tab, "customer_id": "cust-7"}),
+            "big vendor: first page + counts": lambda: repo.page(big, tab),
+            "big vendor: late filter": lambda: repo.page(big, {**tab, "late": True}),
+            "provider admin: first page + counts": lambda: repo.page(provider, tab),
+            "isv user (sells, buys, operates)": lambda: repo.page(isv, tab),
             "operator: first page + counts": lambda: repo.page(everything, tab),
             "operator: filter by order id": lambda: repo.page(everything, {"order_id": f"ORD-{rows // 2}",
                                                                            "limit": 50}),
+            "operator: filter by product code": lambda: repo.page(everything, {**tab, "product_code": "P7"}),
+            "operator: late filter": lambda: repo.page(everything, {**tab, "late": True}),
+            "operator: created in last 30 days": lambda: repo.page(everything, {
+                **tab, "created_from": today - timedelta(days=30)}),
             "operator: deep page by cursor": lambda: repo.page(everything, {**tab, "cursor": deep}),
             "operator: page 200 by offset": lambda: repo.page(everything, {**tab, "offset": 10_000}),
         }
         for name, fn in cases.items():
             p50, p95 = timed(fn, runs)
-            out(f"  {name:34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-        started = time.perf_counter()
-        exported = sum(1 for _ in repo.stream(vendor, {"status": "in_progress"}, batch=2000))
-        took = time.perf_counter() - started
-        out(f"  {'vendor: export in-progress tab':34s} {exported:,} rows in {took * 1000:.0f} ms "
-            f"({exported / took:,.0f} rows/s)")
+            out(f"  {name:40s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        for name, scope in (("vendor", vendor), ("big vendor", big)):
+            started = time.perf_counter()
+            exported = sum(1 for _ in repo.stream(scope, {"status": "in_progress"}, batch=2000))
+            took = time.perf_counter() - started
+            out(f"  {name + ': export in-progress tab':40s} {exported:,} rows in {took * 1000:.0f} ms "
+                f"({exported / took:,.0f} rows/s)")
         uow = FakeUnitOfWork("project", projects=repo)
-        actor = Actor("u", "vendor-1", ISV, (VENDOR_ADMIN,))
-        now = datetime.now(UTC)
-        p50, p95 = timed(lambda: handlers.dashboard(actor, "vendor", uow, now=now), runs)
-        out(f"  {'vendor: dashboard':34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        for name, actor, kind in (("vendor", Actor("u", "vendor-1", ISV, (VENDOR_ADMIN,)), "vendor"),
+                                  ("big vendor", Actor("u", "vendor-big", ISV, (VENDOR_ADMIN,)), "vendor"),
+                                  ("provider", Actor("u", "prov-7", ISV, (PROVIDER_ADMIN,)), "provider")):
+            def cold(actor=actor, kind=kind):  # the day's first view in this process
+                handlers._SETTLED.clear()
+                handlers.dashboard(actor, kind, uow, now=today)
+
+            p50, p95 = timed(cold, runs)
+            out(f"  {name + ': dashboard, first of the day':40s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+            p50, p95 = timed(lambda actor=actor, kind=kind: handlers.dashboard(actor, kind, uow, now=today), runs)
+            out(f"  {name + ': dashboard, again':40s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     engine.dispose()
-    drop_database(url)
+    if not keep:
+        drop_database(url)
 
 
 def main() -> None:
@@ -110,9 +141,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/bench_project_svc")
+    parser.add_argument("--keep", action="store_true", help="leave the last size's database for EXPLAIN")
     args = parser.parse_args()
     for rows in args.rows:
-        bench(args.database, rows, args.runs)
+        bench(args.database, rows, args.runs, keep=args.keep and rows == args.rows[-1])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import signal
 import statistics
 import sys
 import time
@@ -23,9 +22,9 @@ from pathlib import Path
 
 import requests
 from nameko.standalone.rpc import ClusterRpcClient
-from nameko.testing import rabbit
 from sqlalchemy import create_engine, func, select, text
 
+from bench.scratch import delete_vhost, new_vhost, stop_on_sigterm
 from deploy import demo
 from platform_kit import migrate
 from platform_kit.migrate import drop_database
@@ -66,13 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args(argv)
 
-    api = rabbit.Client("http://guest:guest@127.0.0.1:15672")
-    vhost = f"bench_{uuid.uuid4().hex[:8]}"
-    api.create_vhost(vhost)
-    api.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    vhost, amqp_uri = new_vhost()
     env = {"AMQP_URI": amqp_uri, "LOG_LEVEL": "WARNING", "REDIS_KEY_PREFIX": vhost,
-           "JWT_SECRET": secrets.token_urlsafe(32),
+           "JWT_SECRET": secrets.token_urlsafe(32), "PAYMENT_NOTICE_SECRET": secrets.token_urlsafe(32),
            "RATE_LIMIT_PER_MINUTE": "1000000"}
     urls = [f"postgresql://postgres@127.0.0.1:5432/{vhost}_{service}_svc" for service in migrate.services()]
     for service, url in zip(migrate.services(), urls, strict=True):
@@ -82,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(default_specs(PORT_OFFSET), env=env, log_dir=Path("var/bench-logs"))
     base = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
     out("starting the stack ...")
-    # stopped from outside (a time limit, Ctrl-C): still take every process down
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    stop_on_sigterm()
     stack.start()
     try:
         stack.wait_healthy(timeout=120)
@@ -131,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     finally:
         stack.stop(grace=5)
-        api.delete_vhost(vhost)
+        delete_vhost(vhost)
         for url in urls:
             drop_database(url)
     return 0
