@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,14 +60,61 @@ class Console:
         self.wait_signed_in()
         return self.page.eval_on_selector_all("[data-menu]", "els => els.map(e => e.dataset.menu)")
 
+    def choose(self, select: str, option: str, search: bool = False) -> None:
+        """Pick `option` in the antd Select or TreeSelect inside `select` (a CSS selector), and wait until
+        the select shows it. Its list is rendered at the end of the page and is virtual (a long list
+        shows only some options: a searchable one is narrowed by typing first). A click that lands
+        while the list is still sliding open can miss the option's label: the pick is tried again."""
+        page = self.page
+        options = (".ant-select-dropdown:visible "
+                   ":is(.ant-select-item-option, .ant-select-tree-node-content-wrapper)")
+        shown = page.locator(f"{select} .ant-select-selection-item:has-text({option!r})").first
+        for attempt in range(3):
+            page.click(f"{select} .ant-select-selector")
+            if search:
+                page.keyboard.type(option)
+            page.click(f"{options}:has-text({option!r})")
+            try:
+                shown.wait_for(timeout=3_000)
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                page.keyboard.press("Escape")
+
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.wait_for_load_state("networkidle")
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+
+
+def _record_failure(name: str, contexts) -> None:
+    """A failed browser test leaves a screenshot of each of its tabs and prints what they show (the
+    open dialogs, alerts and messages): in CI the printed text is the only artefact one sees."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for c, context in enumerate(contexts):
+        for p, page in enumerate(context.pages):
+            try:
+                page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}-{c}-{p}.png"), full_page=True)
+                shown = page.eval_on_selector_all(
+                    ".ant-modal-wrap, .ant-alert, .ant-message, .ant-form-item-explain, .ant-select-dropdown",
+                    "els => els.filter(e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed')"
+                    ".map(e => e.className.split(' ')[0] + ': ' + e.innerText.slice(0, 400))")
+                sys.stdout.write(f"[browser tab {c}.{p}] {page.url}\n" + "".join(f"  {line}\n" for line in shown))
+            except Exception as exc:  # the tab may be gone; the failure itself is what matters
+                sys.stdout.write(f"[browser tab {c}.{p}] could not be recorded: {exc}\n")
+
+
 @pytest.fixture
-def console(e2e, browser):
+def console(e2e, browser, request):
     """console(login, password=None) -> a Console signed in (password: the demo one)."""
     contexts = []
 
@@ -82,5 +130,7 @@ def console(e2e, browser):
         return tab
 
     yield open_console
+    if getattr(request.node, "browser_call_failed", False):
+        _record_failure(request.node.name, contexts)
     for context in contexts:
         context.close()

@@ -12,16 +12,6 @@ pytestmark = pytest.mark.e2e
 MODAL_OK = ".ant-modal-wrap:visible .ant-modal-footer .ant-btn-primary"
 
 
-def pick(page, form: str, field: str, option: str, search: bool = False) -> None:
-    """Choose `option` in the antd Select (or TreeSelect) of `field` in the form `form` (typing it first
-    when the list is long: antd renders only the options in view)."""
-    page.click(f"[data-testid={form}] .ant-form-item:has(#{field}) .ant-select-selector")
-    if search:
-        page.keyboard.type(option)
-    choices = ".ant-select-dropdown:visible :is(.ant-select-item-option, .ant-select-tree-treenode)"
-    page.click(f"{choices}:has-text('{option}')")
-
-
 def test_ORG3_ORG4_an_admin_creates_a_department_and_a_user_and_sees_the_one_time_password_once(e2e, console):
     isv = e2e.new_organisation("isv")
     suffix = uuid.uuid4().hex[:6]
@@ -44,7 +34,7 @@ def test_ORG3_ORG4_an_admin_creates_a_department_and_a_user_and_sees_the_one_tim
     page.click(MODAL_OK)
     page.click(f"[data-testid=department-tree] >> text={moved} (0)")
     page.click("[data-testid=department-move]")
-    pick(page, "department-form", "parent_id", dept)
+    tab.choose("[data-testid=department-form] .ant-form-item:has(#parent_id)", dept)
     page.click(MODAL_OK)
 
     def moved_under() -> bool:
@@ -58,7 +48,7 @@ def test_ORG3_ORG4_an_admin_creates_a_department_and_a_user_and_sees_the_one_tim
     page.click("[data-testid=new-user]")
     page.fill("[data-testid=user-form] #login_name", login)
     page.fill("[data-testid=user-form] #display_name", f"Agent {suffix}")
-    pick(page, "user-form", "roles", "Support agent")
+    tab.choose("[data-testid=user-form] .ant-form-item:has(#roles)", "Support agent")
     page.keyboard.press("Escape")
     # the API's field error shows under its field first: an e-mail that is not one
     page.fill("[data-testid=user-form] #email", "not-an-email")
@@ -102,8 +92,8 @@ def test_ORG4_NTF1_profile_preferences_roles_and_message_templates(e2e, console)
     tab.open("/settings.profile")
     page = tab.page
     page.wait_for_selector("[data-testid=profile-preferences]")
-    pick(page, "profile-preferences", "timezone", "Europe/Berlin", search=True)
-    pick(page, "profile-preferences", "language", "English")
+    tab.choose("[data-testid=profile-preferences] .ant-form-item:has(#timezone)", "Europe/Berlin", search=True)
+    tab.choose("[data-testid=profile-preferences] .ant-form-item:has(#language)", "English")
     page.click("[data-testid=profile-save-preferences]")
 
     def saved() -> bool:

@@ -19,15 +19,6 @@ def template_of(e2e, headers: dict, template_id: str) -> dict:
     return answer.json()
 
 
-def choose(page, select: str, option: str, search: bool = False) -> None:
-    """Pick an option of an antd Select (its list is rendered at the end of the page, virtual: a long
-    list shows only some options, so a searchable one is narrowed by typing first)."""
-    page.click(f"{select} .ant-select-selector")
-    if search:
-        page.keyboard.type(option)
-    page.click(f".ant-select-dropdown:visible .ant-select-item-option >> text={option}")
-
-
 def add_node(page, opener: str, kind: str) -> None:
     """Open a '+' menu and pick a kind; a menu that closes while it animates open is opened again."""
     option = page.locator(f".ant-dropdown [data-add-kind={kind}] >> visible=true")
@@ -63,7 +54,7 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
     add_node(page, "[data-children=container_1] [data-testid^=add-in-]", "generic")
     page.wait_for_selector("[data-children=container_1] [data-node=generic_1]")
     page.fill("#node-name", "部署实施")
-    choose(page, "[data-testid=setting-role]", "Engineer")
+    vendor.choose("[data-testid=setting-role]", "Engineer")
     page.click("[data-setting=upload_enabled]")
     # the provider's acceptance inside the container, with a timeout in working days and a reminder
     add_node(page, "[data-children=container_1] [data-testid=add-after-generic_1]", "confirm")
@@ -71,8 +62,8 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
     page.fill("#setting-timeout", "1.5")
     page.click("[data-setting=advance_on_timeout]")
     page.click("[data-testid=add-reminder]")
-    choose(page, "[data-testid=reminder-trigger-0]", "Timeout")
-    choose(page, "[data-testid=reminder-template-0]", "confirm timeout – notify node operator", search=True)
+    vendor.choose("[data-testid=reminder-trigger-0]", "Timeout")
+    vendor.choose("[data-testid=reminder-template-0]", "confirm timeout – notify node operator", search=True)
     # a step moved into the container above it and out again, then removed
     add_node(page, "[data-testid=add-node]", "generic")
     page.click("[data-node=generic_2] [data-action=into]")
@@ -106,7 +97,7 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
 
     # the vendor chooses the form on the node: the problem goes; submitting sends it for approval
     page.click("[data-node=submit_requirements_1]")
-    choose(page, "[data-testid=setting-form]", "form-general")
+    vendor.choose("[data-testid=setting-form]", "form-general")
     page.wait_for_selector("[data-node=submit_requirements_1][data-has-error=false]")
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=template-status] >> text=Pending approval")
