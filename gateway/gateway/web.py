@@ -58,6 +58,7 @@ from platform_kit.text import (
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5  # what a 503 (a dependency down or slow) asks the caller to wait
+BEARER_CHALLENGE = 'Bearer realm="api"'  # what a 401 asks for, unless the route takes another scheme
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 PATH_VALUE = re.compile(IDENTIFIER_PATTERN)
 JSON = "application/json"
@@ -341,7 +342,7 @@ class ApiRoute(HttpRequestHandler):
                  errors: tuple[int, ...] = (), public: bool = False, many: bool = False,
                  pending_password_ok: bool = False, tenant_scoped: bool = True, max_body: int | None = None,
                  probe: bool = False, idempotency_required: bool = False, header_params: tuple[dict, ...] = (),
-                 **kwargs):
+                 challenge: str = BEARER_CHALLENGE, **kwargs):
         """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
         ``errors``: the refusals the route itself can answer (the document adds those every
         route can, see ``gateway.openapi``). ``responses``: other success statuses with what they
@@ -355,7 +356,9 @@ class ApiRoute(HttpRequestHandler):
         ``idempotency_required``: a request without an ``Idempotency-Key`` header is refused (400)
         before the route runs (an order must never be placed twice); the document states the
         header as required. ``header_params``: other request headers the route reads, as OpenAPI
-        parameter objects (a public route authenticated by a signature header documents it)."""
+        parameter objects (a public route authenticated by a signature header documents it).
+        ``challenge``: the ``WWW-Authenticate`` value of the route's 401s, naming the scheme it
+        takes (a route authenticated by a signature challenges with that signature's scheme)."""
         # business refusals (4xx) are answers, not faults: nameko logs them without a traceback
         kwargs.setdefault("expected_exceptions", (PlatformError,))
         super().__init__(method, url, **kwargs)
@@ -364,7 +367,7 @@ class ApiRoute(HttpRequestHandler):
         self.errors, self.public, self.many = errors, public, many
         self.pending_password_ok, self.tenant_scoped, self.max_body = pending_password_ok, tenant_scoped, max_body
         self.probe, self.idempotency_required = probe, idempotency_required
-        self.header_params = tuple(header_params)
+        self.header_params, self.challenge = tuple(header_params), challenge
 
     def handle_request(self, request):
         request.shallow = False
@@ -425,7 +428,7 @@ class ApiRoute(HttpRequestHandler):
             if isinstance(exc, RateLimited) and exc.fields.get("retry_after"):
                 response.headers["Retry-After"] = str(exc.fields["retry_after"][0])
             if isinstance(exc, Unauthenticated):
-                response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+                response.headers["WWW-Authenticate"] = self.challenge
             if isinstance(exc, ServiceUnavailable):
                 response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response

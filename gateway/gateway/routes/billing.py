@@ -48,9 +48,9 @@ from gateway.api.billing import (
 )
 from gateway.names import add_names
 from gateway.routes.tickets import table_response
-from gateway.web import JSON, error_response, json_response, read_json, read_query, route
+from gateway.web import JSON, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
-from platform_kit.errors import Unauthenticated, ValidationFailed
+from platform_kit.errors import ValidationFailed
 
 SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
 CUSTOMER = (CUSTOMER_ROLE,)
@@ -341,6 +341,7 @@ class BillingRoutes:
 
     @route("POST", "/api/v1/billing/provider-notices", summary="The payment provider's signed notice (provider)",
            tags=TAGS, body=BillingProviderNoticeBody, response=BillingNoticeReceipt, public=True, errors=(401, 404),
+           challenge='Provider-Signature realm="payment-notices"',
            header_params=({"in": "header", "name": "Provider-Signature", "required": True,
                            "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.\" + the raw body>` "
                                           "under the notice secret the provider and the platform share",
@@ -362,10 +363,4 @@ class BillingRoutes:
             body = request.get_data(cache=True).decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationFailed("The body must be UTF-8 JSON.", {"_body": ["not UTF-8"]}) from None
-        try:
-            return json_response(self.services.billing.provider_notice(body, request.headers.get("Provider-Signature")))
-        except Unauthenticated as refused:
-            # the challenge names the scheme this route takes (no bearer token is asked for here)
-            answer = error_response(401, refused.code, refused.message, refused.fields)
-            answer.headers["WWW-Authenticate"] = 'Provider-Signature realm="payment-notices"'
-            return answer
+        return json_response(self.services.billing.provider_notice(body, request.headers.get("Provider-Signature")))
