@@ -49,6 +49,7 @@ export const zh = {
   fulfilmentUrl: '履约系统地址', reportUrl: '订单报告地址', onboardingConfirmations: '入驻确认',
   confirmAccount: '确认账户', notSigned: '未签署', priceLock: '价格锁定期', priceLockHint: '锁定期内供应商不能改价或取消订阅，客户不能取消或暂停订阅',
   setPriceLock: '设置锁定期', awaitingConfirmation: '待运营确认', customerId: '客户ID', supplierId: '供应商ID',
+  slaPaused: '计时暂停（等待客户）',
 }
 export const en = {
   purchasedServices: 'Purchased services', inbox: 'Inbox', readAll: 'Mark all read', unread: 'Unread', markRead: 'Mark read',
@@ -101,4 +102,5 @@ export const en = {
   onboardingConfirmations: 'Onboarding confirmations', confirmAccount: 'Confirm account', notSigned: 'Not signed',
   priceLock: 'Price lock', priceLockHint: 'During it suppliers cannot change prices or cancel subscriptions; customers cannot cancel or pause',
   setPriceLock: 'Set price lock', awaitingConfirmation: 'Awaiting confirmation', customerId: 'Customer id', supplierId: 'Supplier id',
+  slaPaused: 'Clock paused (awaiting the customer)',
 }

@@ -39,14 +39,12 @@ function Countdown({ timers, all = false }) {
   })}</Space>
 }
 
-// the queue's summaries carry no timers: an open row asks for its ticket once to count down
+// a queue row carries its timers (due instant, paused, met, breached): no request per row
 function RowCountdown({ row }) {
-  const [timers, setTimers] = useState(null)
-  useEffect(() => {
-    if (['resolved', 'closed'].includes(row.status)) return
-    get(`/tickets/${row.id}`).then((tk) => setTimers(tk.timers || [])).catch(() => setTimers([]))
-  }, [row.id, row.status, row.updated_at])
-  return timers ? <Countdown timers={timers} /> : null
+  const { t } = useT()
+  const timers = row.timers || []
+  if (timers.some((x) => x.due_at)) return <Countdown timers={timers} />
+  return timers.some((x) => x.paused) ? <Tag data-testid="sla-paused">{t('slaPaused')}</Tag> : null
 }
 
 function NewTicket({ onCreated, onClose }) {

@@ -124,7 +124,10 @@ class TicketRoutes:
         """Customers see their own tickets; a provider's agents and admin the provider's queue (filter
         `assignee_id`, `unassigned=true`); the operator all. Filters: status, tier, complaint, suspected,
         breached, escalated, customer, dates; `q` searches titles and customer messages (Chinese
-        substrings work); sort by priority (default), opened_at, updated_at, status."""
+        substrings work); sort by priority (default), opened_at, updated_at, status. For agents (and the
+        operator) each row carries its SLA `timers` (due instant, paused while awaiting the customer,
+        met, breached) and `next_due_at`, the nearest due instant, so a queue counts down without
+        reading each ticket; customers get none (TKT-7)."""
         query = TicketQuery().dump(read_query(request, TicketQuery()))
         return json_response(named_page(self.services, self.services.ticket.list_tickets(query)))
 

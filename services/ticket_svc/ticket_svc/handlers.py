@@ -206,14 +206,27 @@ def get_ticket(ticket_id: str, actor: Actor, uow) -> dict:
     return view(ticket, side, uow)
 
 
+SUMMARY_FIELDS = (
+    "id", "title", "category", "business_stopping", "tier", "status", "customer_org_id", "customer_user_id",
+    "provider_id", "vendor_id", "order_id", "project_id", "product_id", "assignee_id", "escalated", "complaint",
+    "suspected", "breached", "priority_rank", "rating", "first_response_seconds", "resolution_seconds", "opened_at",
+    "updated_at", "resolved_at", "closed_at")
+
+
+def summary(ticket: Ticket, dues: dict[str, datetime], side: str | None) -> dict:
+    """A list row: the ticket's fields and, for every side but the customer's (TKT-7), its timers as
+    they stand (due instant, paused, met, breached) and the nearest due instant (issue 16)."""
+    data = {name: getattr(ticket, name) for name in SUMMARY_FIELDS}
+    states = ticket.timer_states(dues) if side in (AGENT, OBSERVER) else []
+    data["timers"] = states
+    data["next_due_at"] = min((s.due_at for s in states if s.due_at is not None), default=None)
+    return data
+
+
 def view(ticket: Ticket, side: str, uow) -> dict:
     """The ticket as this side sees it: customers get replies only, no timers and no log (TKT-7)."""
     data = {name: getattr(ticket, name) for name in (
-        "id", "title", "category", "business_stopping", "tier", "status", "customer_org_id", "customer_user_id",
-        "provider_id", "vendor_id", "order_id", "project_id", "product_id", "assignee_id", "escalated", "complaint",
-        "complaint_note", "suspected", "breached", "priority_rank", "rating", "rating_comment",
-        "first_response_seconds", "resolution_seconds", "opened_at", "updated_at", "resolved_at", "closed_at",
-        "waiting_since")}
+        *SUMMARY_FIELDS, "complaint_note", "rating_comment", "waiting_since")}
     data["your_side"] = side
     data["messages"] = ticket.visible_messages(side)
     data["log"], data["timers"] = [], []
@@ -226,18 +239,22 @@ def view(ticket: Ticket, side: str, uow) -> dict:
                 "name": name, "target_seconds": None if timer.target is None else int(timer.target.total_seconds()),
                 "used_seconds": int(timer.used.total_seconds()), "due_at": timer.due_at(clock.calendar, hours),
                 "met_at": timer.met_at, "breached_at": timer.breached_at})
+    data["next_due_at"] = min((x["due_at"] for x in data["timers"] if x["due_at"] is not None), default=None)
     return data
 
 
-def list_tickets(query: dict, actor: Actor, uow) -> tuple[list[Ticket], int]:
-    return uow.tickets.list(scope=scope_of(actor), **query)
+def list_tickets(query: dict, actor: Actor, uow) -> tuple[list[dict], int]:
+    """Summaries (``summary``) of the tickets the caller may see, and their total."""
+    rows, total = uow.tickets.list(scope=scope_of(actor), dues_kind=BREACH, **query)
+    return [summary(ticket, dues, side_of(actor, ticket)) for ticket, dues in rows], total
 
 
-def escalations(query: dict, actor: Actor, uow) -> tuple[list[Ticket], int]:
+def escalations(query: dict, actor: Actor, uow) -> tuple[list[dict], int]:
     """The operator's queue: tickets escalated to the platform's support (TKT-3)."""
     if not actor.is_operator:
         raise NotYourTicket("Only the platform's support sees the escalation queue.")
-    return uow.tickets.list(scope=Scope(everything=True), **{**query, "escalated": True})
+    rows, total = uow.tickets.list(scope=Scope(everything=True), dues_kind=BREACH, **{**query, "escalated": True})
+    return [summary(ticket, dues, side_of(actor, ticket)) for ticket, dues in rows], total
 
 
 # ---- conversation ----------------------------------------------------------------------------

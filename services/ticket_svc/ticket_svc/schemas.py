@@ -183,6 +183,15 @@ class LogEntrySchema(Schema):
     detail = fields.String()
 
 
+class TimerStateSchema(Schema):
+    name = fields.String(metadata={"example": "first_response"})
+    due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when it breaches if nothing happens; null when met, paused, breached or without a target"})
+    paused = fields.Boolean(metadata={"description": "waiting for the customer: the clock stands still"})
+    met_at = fields.AwareDateTime(allow_none=True)
+    breached_at = fields.AwareDateTime(allow_none=True)
+
+
 class TicketSummarySchema(Schema):
     id = fields.String()
     title = fields.String()
@@ -210,6 +219,10 @@ class TicketSummarySchema(Schema):
     updated_at = fields.AwareDateTime()
     resolved_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    next_due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "agents only: the nearest due instant of the running timers (null for customers)"})
+    timers = fields.List(fields.Nested(TimerStateSchema), metadata={
+        "description": "agents only (empty for customers): each SLA timer's due instant, paused, met, breached"})
 
 
 class TicketSchema(TicketSummarySchema):

@@ -188,3 +188,20 @@ def test_TKT2_new_service_hours_move_the_providers_deadlines_in_the_background(r
             return conn.execute(text("select due_at from deadlines where kind = 'ticket_sla_breach' and key = :k"),
                                 {"k": f"{ticket['id']}:first_response"}).scalar_one()
     wait_until(lambda: due() == expected, timeout=20, message="the deadline moved to the new hours")
+
+
+def test_TKT5_list_rows_carry_the_timers_the_ticket_shows_read_in_the_lists_statement(rpc, world):
+    """Issue 16: the queue's countdowns come from the rows (the breach deadlines joined in the page's
+    own statement), equal to what the ticket itself shows; customers get none (TKT-7)."""
+    w = world()
+    ticket = open_ticket(rpc, w)
+    detail = rpc(w["admin"]).get_ticket(ticket["id"])
+    row = next(r for r in rpc(w["admin"]).list_tickets({})["items"] if r["id"] == ticket["id"])
+    assert {t["name"]: t["due_at"] for t in row["timers"]} == {t["name"]: t["due_at"] for t in detail["timers"]}
+    assert row["next_due_at"] == detail["next_due_at"] == min(t["due_at"] for t in detail["timers"] if t["due_at"])
+    assert not any(t["paused"] for t in row["timers"])
+    rpc(w["admin"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图"})
+    waiting = next(r for r in rpc(w["admin"]).list_tickets({})["items"] if r["id"] == ticket["id"])
+    assert waiting["next_due_at"] is None and {t["name"] for t in waiting["timers"] if t["paused"]}
+    mine = rpc(w["customer"]).list_tickets({})["items"]
+    assert [(r["timers"], r["next_due_at"]) for r in mine if r["id"] == ticket["id"]] == [([], None)]

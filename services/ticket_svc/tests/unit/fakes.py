@@ -24,11 +24,15 @@ class FakeTickets:
     def save(self, ticket):
         self.rows[ticket.id] = copy.deepcopy(ticket)
 
-    def list(self, *, scope, escalated=None, status=None, limit=50, offset=0, **_):
+    def list(self, *, scope, escalated=None, status=None, limit=50, offset=0, dues_kind=None, **_):
         items = [t for t in self.rows.values()
                  if (scope.everything or t.provider_id == scope.provider_of or t.customer_org_id == scope.customer_of)
                  and (escalated is None or t.escalated == escalated) and (status is None or t.status == status)]
-        return items[offset:offset + limit], len(items)
+        # the due instants of the ticket's deadlines of that kind, as the unit of work committed them
+        scheduled = self.uow.deadlines if dues_kind else {}
+        return [(copy.deepcopy(t), {key.split(":", 1)[1]: due for (kind, key), (due, _) in scheduled.items()
+                                    if kind == dues_kind and key.startswith(f"{t.id}:")})
+                for t in items[offset:offset + limit]], len(items)
 
     def unassigned(self, provider_id):
         return sorted((copy.deepcopy(t) for t in self.rows.values()
@@ -143,5 +147,7 @@ class FakeSettings:
 
 def fake_uow() -> FakeUnitOfWork:
     tickets = FakeTickets()
-    return FakeUnitOfWork("ticket", tickets=tickets, people=FakePeople(tickets), subjects=FakeSubjects(),
-                          settings=FakeSettings())
+    uow = FakeUnitOfWork("ticket", tickets=tickets, people=FakePeople(tickets), subjects=FakeSubjects(),
+                         settings=FakeSettings())
+    tickets.uow = uow
+    return uow

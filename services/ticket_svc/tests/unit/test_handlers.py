@@ -121,7 +121,7 @@ def test_TKT3_escalation_reaches_the_operators_queue():
     ticket = open_(uow)
     handlers.escalate(ticket.id, "需要平台开通接口权限", A1, uow, MON_10)
     items, total = handlers.escalations({}, OPERATOR, uow)
-    assert total == 1 and items[0].id == ticket.id
+    assert total == 1 and items[0]["id"] == ticket.id
     assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"org_id": "platform"}]
 
 
@@ -156,6 +156,39 @@ def test_TKT5_opening_schedules_warning_and_breach_deadlines_and_a_reply_cancels
     assert due.astimezone(SH) == MON_10 + timedelta(minutes=15) and payload["cycle"] == 1
     handlers.post_message(ticket.id, {"body": "您好！您的问题已收到"}, A1, uow, MON_10 + timedelta(minutes=2))
     assert ("ticket_sla_breach", f"{ticket.id}:first_response") not in uow.deadlines
+
+
+def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_agents_only():
+    """Issue 16: the queue counts down from its rows, without reading each ticket."""
+    uow = world()
+    ticket = open_(uow)
+
+    def row(actor):
+        items, _ = handlers.list_tickets({}, actor, uow)
+        return next(item for item in items if item["id"] == ticket.id)
+
+    def timers(actor):
+        return {state.name: state for state in row(actor)["timers"]}
+
+    first = timers(A1)
+    assert first["first_response"].due_at.astimezone(SH) == MON_10 + timedelta(minutes=15)
+    assert first["plan"].due_at.astimezone(SH) == MON_10 + timedelta(minutes=30)
+    assert first["resolution"].due_at is None and not first["resolution"].paused   # untiered: no target
+    assert row(A1)["next_due_at"].astimezone(SH) == MON_10 + timedelta(minutes=15)
+    assert row(CUSTOMER)["timers"] == [] and row(CUSTOMER)["next_due_at"] is None      # TKT-7
+
+    handlers.timer_fired("breach", {"ticket_id": ticket.id, "timer": "first_response", "cycle": 1}, uow,
+                         MON_10 + timedelta(minutes=15))
+    breached = timers(ADMIN)["first_response"]
+    assert breached.breached_at is not None and breached.due_at is None
+    assert row(ADMIN)["next_due_at"].astimezone(SH) == MON_10 + timedelta(minutes=30)     # the plan's
+
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=20))
+    waiting = timers(A1)
+    assert waiting["plan"].paused and waiting["plan"].due_at is None
+    assert row(A1)["next_due_at"] is None
+    # the operator observes the same row as the provider's agents do
+    assert {s.name for s in timers(OPERATOR).values() if s.paused} == {s.name for s in waiting.values() if s.paused}
 
 
 def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_twice():

@@ -107,6 +107,17 @@ class Clock:
     provider_hours: ServiceHours
 
 
+@dataclass(frozen=True)
+class TimerState:
+    """A timer as a list row carries it: when it breaches if nothing happens, paused, met, breached."""
+
+    name: str
+    due_at: datetime | None
+    paused: bool
+    met_at: datetime | None
+    breached_at: datetime | None
+
+
 @dataclass
 class Ticket:
     id: str
@@ -191,6 +202,19 @@ class Ticket:
 
     def hours(self, clock: Clock) -> ServiceHours:
         return hours_for(self.tier, clock.provider_hours)
+
+    def timer_states(self, dues: dict[str, datetime]) -> list[TimerState]:
+        """Each timer as a list row shows it (issue 16: the queue counts down without reading every
+        ticket): ``dues`` are the breach instants its durable deadlines hold, read with the row.
+        A due instant counts only while the timer runs unbreached on an open ticket; a timer that
+        is neither met nor running waits for the customer (paused)."""
+        states = []
+        for name, timer in self.timers.items():
+            live = self.is_open and timer.running and timer.breached_at is None
+            states.append(TimerState(str(name), dues.get(str(name)) if live else None,
+                                     self.is_open and timer.active and not timer.running,
+                                     timer.met_at, timer.breached_at))
+        return states
 
     def visible_messages(self, side: str) -> list[Message]:
         """Internal notes are never shown to the customer (TKT-7)."""
