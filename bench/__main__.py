@@ -24,6 +24,7 @@ flow and prints where each spends its time (needs ptrace).
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import signal
 import subprocess
@@ -202,8 +203,9 @@ def set_up_bench_product(rpc, amqp_uri: str, secret: str, org_ids: dict[str, str
 
 
 def full_flow(args, base: str, http: requests.Session, env: dict[str, str]) -> tuple[Figure, Figure]:
-    project_db = create_engine(env["PROJECT_DATABASE_URL"])
-    notify_db = create_engine(env["NOTIFY_DATABASE_URL"])
+    # named, so that the CPU figures of the databases leave the bench's own polling out
+    project_db = create_engine(env["PROJECT_DATABASE_URL"], connect_args={"application_name": "bench"})
+    notify_db = create_engine(env["NOTIFY_DATABASE_URL"], connect_args={"application_name": "bench"})
     run = uuid.uuid4().hex[:8]
 
     def purchase(i: int) -> None:
@@ -262,6 +264,98 @@ def add_bulk_rows(env: dict[str, str], org_ids: dict[str, str], projects: int, e
             conn.execute(text("checkpoint"))
     out(f"added {projects:,} projects and {employees:,} employees of 1,000 other providers "
         f"in {time.perf_counter() - begun:.1f} s")
+
+
+# --- CPU time (load-independent: what each process spent, not how long it waited for a core) --
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def cpu_sample(stack: Stack, urls: list[str]) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of every platform process and of the PostgreSQL backends serving the
+    bench's databases (by database)."""
+    sample = {name: {proc.pid: _cpu_seconds(proc.pid)} for name, proc in stack.procs.items()}
+    engine = create_engine(urls[0].rsplit("/", 1)[0] + "/postgres")
+    try:
+        with engine.connect() as conn:
+            for datname, pid in conn.execute(text("select datname, pid from pg_stat_activity where datname = any(:n) "
+                                                  "and application_name <> 'bench'"),
+                                             {"n": [u.rsplit("/", 1)[-1] for u in urls]}):
+                sample.setdefault(f"pg {datname.split('_', 2)[-1]}", {})[pid] = _cpu_seconds(pid)
+    finally:
+        engine.dispose()
+    return sample
+
+
+def cpu_report(before: dict, after: dict, purchases: int) -> None:
+    """CPU ms per purchase; a backend that ended before the second sample is not counted."""
+    parts, total = [], 0.0
+    for name, pids in after.items():
+        spent = sum(cpu - before.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items())
+        total += spent
+        parts.append(f"{name} {1000 * spent / purchases:.1f}")
+    out(f"  CPU ms per purchase: total {1000 * total / purchases:.1f}; " + ", ".join(parts))
+
+
+# --- statements (pg_stat_statements) ----------------------------------------------------------
+
+def _statements_db(urls: list[str]):
+    """The server's pg_stat_statements, reached through its maintenance database; None when the
+    server was not started with the library (shared_preload_libraries)."""
+    engine = create_engine(urls[0].rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if "pg_stat_statements" not in conn.execute(text("show shared_preload_libraries")).scalar():
+            out("  --statements: the server does not preload pg_stat_statements; no statement figures")
+            engine.dispose()
+            return None
+        conn.execute(text("create extension if not exists pg_stat_statements"))
+    return engine
+
+
+def statements_reset(engine, urls: list[str]) -> None:
+    with engine.connect() as conn:  # only the bench's databases: other sessions' figures stay
+        for oid in conn.execute(text("select oid from pg_database where datname = any(:names)"),
+                                {"names": [u.rsplit("/", 1)[-1] for u in urls]}).scalars():
+            conn.execute(text("select pg_stat_statements_reset(0, :oid, 0)"), {"oid": oid})
+
+
+def statements_report(engine, urls: list[str], purchases: int, top: int = 10) -> None:
+    """Per database: statements, execution time and buffers per purchase, and the costliest statements."""
+    names = [u.rsplit("/", 1)[-1] for u in urls]
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "select d.datname, s.calls, s.total_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read, "
+            "s.shared_blks_dirtied, s.shared_blks_written, s.query from pg_stat_statements s "
+            "join pg_database d on d.oid = s.dbid where d.datname = any(:names)"), {"names": names}).all()
+    by_db: dict[str, list] = {}
+    for row in rows:
+        by_db.setdefault(row.datname, []).append(row)
+    for name in names:
+        stmts = by_db.get(name, [])
+        if not stmts:
+            continue
+        calls = sum(r.calls for r in stmts)
+        ms = sum(r.total_exec_time for r in stmts)
+        blocks = sum(r.shared_blks_hit + r.shared_blks_read for r in stmts)
+        read = sum(r.shared_blks_read for r in stmts)
+        dirtied = sum(r.shared_blks_dirtied for r in stmts)
+        out(f"  {name.split('_', 2)[-1]}: {calls / purchases:.1f} statements, {ms / purchases:.2f} ms, "
+            f"{blocks / purchases:.0f} buffers ({read / purchases:.1f} read, {dirtied / purchases:.1f} dirtied) "
+            f"per purchase")
+        for r in sorted(stmts, key=lambda r: -r.total_exec_time)[:top]:
+            query = " ".join(r.query.split())
+            out(f"      {r.total_exec_time / purchases:6.2f} ms/purchase {r.calls:6d} calls "
+                f"{r.total_exec_time / max(r.calls, 1):7.3f} ms/call "
+                f"{(r.shared_blks_hit + r.shared_blks_read) / max(r.calls, 1):7.1f} buf/call "
+                f"{r.shared_blks_read / max(r.calls, 1):5.1f} read  {query[:150]}")
 
 
 IDLE_FRAMES = ("do_poll (", "wait (eventlet/hubs/", "sleep (")
@@ -334,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument("--profile", action="store_true", help="py-spy every platform process during the flow")
+    parser.add_argument("--statements", action="store_true",
+                        help="pg_stat_statements of each database during each full flow (needs the library preloaded)")
     parser.add_argument("--replicas", action="append", default=[], metavar="SERVICE=N",
                         help="run N processes of a service (e.g. project=2; gateway=2 shares one port)")
     args = parser.parse_args(argv)
@@ -391,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             if read_profiles:
                 out("profiles (py-spy) during the reads:")
                 profile_report(read_profiles)
+            stats = _statements_db(urls) if args.statements else None
+            if stats is not None:
+                statements_reset(stats, urls)
+            cpu_before = cpu_sample(stack, urls)
             profiles = profile_start(stack, Path("var/bench-profiles/flow")) if args.profile else None
             try:
                 accepted, flow = full_flow(args, base, http, env)
@@ -398,21 +498,34 @@ def main(argv: list[str] | None = None) -> int:
                 if profiles:  # py-spy holds the processes traced: let go before the stack stops
                     profile_report(profiles)
                 raise
+            cpu_empty = (cpu_before, cpu_sample(stack, urls))
             if profiles:
                 out("profiles (py-spy) during the purchases and the flow:")
                 profile_report(profiles)
+            if stats is not None:
+                out("statements (pg_stat_statements) during the purchases and the flow:")
+                statements_report(stats, urls, args.purchases)
             out()
             out(f"figures (concurrency {args.concurrency}; {args.reads} reads, {args.purchases} purchases"
                 f"{'; replicas ' + ', '.join(args.replicas) if args.replicas else ''}):")
             report("signed-in read vs bare ping", reads, floor["read"], "goal: rate >= 0.8x")
             report("purchases accepted", accepted, floor["accepted"])
             report("full flow (assigned + notice)", flow, floor["flow"], "goal: rate >= 0.5x, p99 <= 2x")
+            cpu_report(*cpu_empty, args.purchases)
             if not args.skip_large:
                 add_bulk_rows(env, loaded.org_ids, args.projects, args.employees)
+                if stats is not None:
+                    statements_reset(stats, urls)
+                cpu_before = cpu_sample(stack, urls)
                 _, large = full_flow(args, base, http, env)
+                cpu_large = (cpu_before, cpu_sample(stack, urls))
+                if stats is not None:
+                    out(f"statements (pg_stat_statements) during the flow with {args.projects:,} projects:")
+                    statements_report(stats, urls, args.purchases)
                 report(f"full flow, {args.projects:,} projects", large, floor["flow"])
                 out(f"  large / empty: rate x{large.rate / flow.rate:.2f}, p99 x{large.p99 / flow.p99:.2f} "
                     f"(goal: within 10%)")
+                cpu_report(*cpu_large, args.purchases)
         finally:
             stack.stop(grace=5)
     finally:
