@@ -100,9 +100,10 @@ def _locked(uow, project_id: str) -> Project:
 
 
 def _on_dispatch_reply(event: dict, name: str, project_id: str, uow, step) -> None:
-    if not uow.claim_event(event, f"project.{name}"):
+    """Claim the event and lock the project (one statement), step, save (one statement), commit."""
+    claimed, project = uow.projects.claim_and_lock(event, f"project.{name}", project_id)
+    if not claimed:
         return
-    project = uow.projects.get(project_id, for_update=True)
     if project is not None:
         due = project.due_at
         events = step(project, utcnow(), uow.calendar.calendar())

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -131,6 +143,20 @@ class CalendarDayRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100), server_default="")
+
+
+class CalendarVersionRow(Base):
+    """One row: a random value drawn anew with every change of ``calendar_days``, in its
+    transaction, so that a process may keep the calendar it read and re-read it only when the
+    version changed (issue 15). Random, not a counter: a database created again, or another
+    database the same process uses (tests), never shows a version a process kept for other days."""
+
+    __tablename__ = "calendar_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(String(36))
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_calendar_version_one_row"),)
 
 
 class RecordRow(Base):

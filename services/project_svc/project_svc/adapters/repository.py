@@ -5,11 +5,13 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, text, tuple_, union
+from sqlalchemy import String, and_, delete, false, func, insert, literal, or_, select, text, tuple_, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from platform_kit import paging
 from platform_kit.clock import for_sql, utcnow
@@ -17,6 +19,7 @@ from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import CalendarDay, DayKind, WorkCalendar, default_calendar
 from project_svc.adapters.orm import (
     CalendarDayRow,
+    CalendarVersionRow,
     FileRow,
     FlowLogRow,
     ParticipantRow,
@@ -78,24 +81,41 @@ def _cursor(cursor: str, column) -> tuple[Any, str]:
     return value, last_id
 
 
-# The aggregate's log and participants in one round trip (two statements per load before, and
-# every dispatch reply loads the aggregate: issue 15). Timestamps inside json_build_object are
-# ISO-8601 text with their offset.
-_LOG_AND_PARTICIPANTS = text("""
-select
+# A change loads the aggregate in one round trip: the row (locked for a change), its log and
+# participants, and the calendar's version (the process keeps the calendar: CalendarRepository);
+# an event's handler also claims the event in the same statement (the kernel's processed_events,
+# written exactly as UnitOfWork.claim_event writes it). A dispatch reply cost five round trips for
+# these before (claim, lock, log and participants, the whole calendar): issue 15. Timestamps inside
+# json_build_object are ISO-8601 text with their offset.
+_CLAIM = ("with claim as (insert into processed_events (event_id, handler) values (:event_id, :handler) "
+          "on conflict do nothing returning 1)")
+_LOAD = """{claim}
+select {columns}, p.version, {claimed} as claimed,
   (select coalesce(json_agg(json_build_object('at', l.at, 'action', l.action, 'node_key', l.node_key,
                                               'actor', l.actor, 'note', l.note, 'round', l.round) order by l.id),
                    '[]')
-     from flow_log l where l.project_id = :project_id) as log,
-  (select coalesce(array_agg(p.user_id), '{}') from project_participants p where p.project_id = :project_id)
-    as participants
-""")
+     from flow_log l where l.project_id = p.id) as log,
+  (select coalesce(array_agg(pp.user_id), '{{}}') from project_participants pp where pp.project_id = p.id)
+    as participants,
+  (select c.version from calendar_version c where c.id = 1) as calendar_version
+from projects p where p.id = :project_id{lock}
+"""
+_COLUMNS = ", ".join(f"p.{f}" for f in _FIELDS)
+_LOAD_READ = text(_LOAD.format(claim="", columns=_COLUMNS, claimed="true", lock=""))
+_LOAD_LOCKED = text(_LOAD.format(claim="", columns=_COLUMNS, claimed="true", lock=" for update of p"))
+_LOAD_CLAIMED = text(_LOAD.format(claim=_CLAIM, columns=_COLUMNS, claimed="(select count(*) from claim) = 1",
+                                  lock=" for update of p"))
+_PROJECTS = ProjectRow.__table__
 
 
 class ProjectRepository:
+    """The Project aggregate, loaded and saved with Core statements (no ORM unit of work): a load is
+    one statement, a save is one statement (the row's UPDATE with its version check, the new log
+    entries, new participants and the tab counts' moves, as data-modifying CTEs)."""
+
     def __init__(self, session: Session):
         self.session = session
-        self._rows: dict[str, ProjectRow] = {}
+        self._stored: dict[str, dict] = {}   # each project's mutable columns and version as stored
         self._logged: dict[str, int] = {}
         self._participants: dict[str, set[str]] = {}
         self._inserted: set[str] = set()  # projects inserted in this transaction
@@ -106,73 +126,109 @@ class ProjectRepository:
         """Insert unless a project for the same order exists (PRJ-1, also under concurrent posts)."""
         values = {f: getattr(project, f) for f in _FIELDS if f != "created_at" or project.created_at}
         values.update(self._denormalised(project))
-        # the inserted row comes back as the ORM's row (RETURNING): no SELECT of it afterwards
-        row = self.session.scalars(
-            pg_insert(ProjectRow).values(**values).on_conflict_do_nothing(index_elements=["order_id"])
-            .returning(ProjectRow), execution_options={"populate_existing": True}
-        ).one_or_none()
-        if row is None:
+        inserted = self.session.execute(
+            pg_insert(_PROJECTS).values(**values).on_conflict_do_nothing(index_elements=["order_id"])
+            .returning(_PROJECTS.c.version)).scalar_one_or_none()
+        if inserted is None:
             return False
         self._count(project.id, None, _owned_status(project))
-        self._rows[project.id] = row
+        self._stored[project.id] = {**self._columns(project), "version": inserted}
         self._inserted.add(project.id)
         self._logged[project.id] = 0
         self._participants[project.id] = set()
         return True
 
     def get(self, project_id: str, *, for_update: bool = False) -> Project | None:
-        row = self.session.get(ProjectRow, project_id, with_for_update=for_update,
-                               populate_existing=for_update)
+        return self._load(_LOAD_LOCKED if for_update else _LOAD_READ, {"project_id": project_id})[1]
+
+    def claim_and_lock(self, event: dict, handler: str, project_id: str) -> tuple[bool, Project | None]:
+        """Claim ``event`` for ``handler`` (once per event, as ``uow.claim_event``) and load the project
+        locked, in one statement. (False, ...) when the event was handled before: do nothing. A
+        missing project answers (True, None) (its claim is kept if the caller commits)."""
+        return self._load(_LOAD_CLAIMED, {"project_id": project_id, "event_id": event["event_id"],
+                                          "handler": handler})
+
+    def _load(self, statement, params: dict) -> tuple[bool, Project | None]:
+        row = self.session.execute(statement, params).mappings().one_or_none()
         if row is None:
-            return None
-        self._rows[project_id] = row
-        project = Project(**{f: getattr(row, f) for f in _FIELDS})
-        project.operators = dict(row.operators or {})
-        project.submissions = dict(row.submissions or {})
-        log, participants = self.session.execute(_LOG_AND_PARTICIPANTS, {"project_id": project_id}).one()
+            return True, None
+        project = Project(**{f: row[f] for f in _FIELDS})
+        project.operators = dict(row["operators"] or {})
+        project.submissions = dict(row["submissions"] or {})
         project.log = [LogEntry(datetime.fromisoformat(e["at"]), e["action"], e["node_key"], e["actor"], e["note"],
-                                e["round"]) for e in log]
-        project.participants = set(participants)
-        self._logged[project_id] = len(project.log)
-        self._participants[project_id] = set(project.participants)
-        return project
+                                e["round"]) for e in row["log"]]
+        project.participants = set(row["participants"])
+        self.session.info[CALENDAR_VERSION] = row["calendar_version"]
+        self._stored[project.id] = {**self._columns(project), "version": row["version"]}
+        self._logged[project.id] = len(project.log)
+        self._participants[project.id] = set(project.participants)
+        return row["claimed"], project
 
     def by_order(self, order_id: str) -> Project | None:
         project_id = self.session.execute(select(ProjectRow.id).where(ProjectRow.order_id == order_id)).scalar()
         return self.get(project_id) if project_id else None
 
+    @classmethod
+    def _columns(cls, project: Project) -> dict:
+        values = {f: getattr(project, f) for f in _MUTABLE}
+        values.update(operators=dict(project.operators), submissions=dict(project.submissions))
+        values.update(cls._denormalised(project))
+        return values
+
     def save(self, project: Project) -> None:
-        row = self._rows[project.id]
-        self._count(project.id, _owned_status(row), _owned_status(project))
-        for f in _MUTABLE:
-            setattr(row, f, getattr(project, f))
-        row.operators = dict(project.operators)
-        row.submissions = dict(project.submissions)
-        for f, value in self._denormalised(project).items():
-            setattr(row, f, value)
+        """One statement: the row's changed columns (checking and moving its version), the new log
+        entries, new participants and the tab counts' moves; nothing when nothing changed."""
+        stored = self._stored[project.id]
+        columns = self._columns(project)
+        changed = {f: v for f, v in columns.items() if stored[f] != v}
         new_entries = project.log[self._logged.get(project.id, 0):]
+        known = self._participants.setdefault(project.id, set())
+        joined = sorted((project.participants | set(project.operators.values())) - known)
+        writes = []
         # a project inserted in this transaction already holds what it was created with: touching
         # it again would be one UPDATE more per purchase for nothing
-        if self.session.is_modified(row) or (new_entries and project.id not in self._inserted):
-            row.updated_at = utcnow()
-        for entry in new_entries:
-            self.session.add(FlowLogRow(project_id=project.id, at=entry.at, action=entry.action,
-                                        node_key=entry.node_key, actor=entry.actor, note=entry.note,
-                                        round=entry.round))
+        update = bool(changed) or bool(new_entries and project.id not in self._inserted)
+        if update:
+            writes.append(_PROJECTS.update().where(_PROJECTS.c.id == project.id,
+                                                   _PROJECTS.c.version == stored["version"])
+                          .values(**changed, version=stored["version"] + 1, updated_at=utcnow())
+                          .returning(_PROJECTS.c.id))
+        if new_entries:
+            writes.append(insert(FlowLogRow).values([
+                {"project_id": project.id, "at": e.at, "action": e.action, "node_key": e.node_key, "actor": e.actor,
+                 "note": e.note, "round": e.round} for e in new_entries]))
+        if joined:
+            # visibility of employees: who was assigned, and who acted (PRJ-2 "handled by me")
+            writes.append(pg_insert(ParticipantRow).values([{"project_id": project.id, "user_id": u} for u in joined])
+                          .on_conflict_do_nothing())
+        as_stored = SimpleNamespace(status=stored["status"], provider_id=stored["provider_id"],
+                                    customer_id=project.customer_id, vendor_id=project.vendor_id)
+        counts = self._count_statement(project.id, _owned_status(as_stored), _owned_status(project))
+        if counts is not None:
+            writes.append(counts)
+        if writes:
+            ctes = [w.cte(f"w{n}") for n, w in enumerate(writes)]
+            # the first CTE is the UPDATE when there is one: the count of rows it matched
+            query = select(func.count()).select_from(ctes[0]) if update else select(literal(1))
+            matched = self.session.execute(query.add_cte(*ctes[1:] if update else ctes)).scalar_one()
+            if update and matched != 1:
+                raise StaleDataError(f"project {project.id} changed since it was loaded (version {stored['version']})")
+        if update:
+            stored.update(columns, version=stored["version"] + 1)
         self._logged[project.id] = len(project.log)
-        # visibility of employees: who was assigned, and who acted (PRJ-2 "handled by me")
-        known = self._participants.setdefault(project.id, set())
-        for user_id in (project.participants | set(project.operators.values())) - known:
-            self.session.execute(pg_insert(ParticipantRow).values(project_id=project.id, user_id=user_id)
-                                 .on_conflict_do_nothing())
-            known.add(user_id)
-        self.session.flush()
+        known.update(joined)
 
     def _count(self, project_id: str, before: tuple | None, after: tuple | None) -> None:
+        statement = self._count_statement(project_id, before, after)
+        if statement is not None:
+            self.session.execute(statement)
+
+    @staticmethod
+    def _count_statement(project_id: str, before: tuple | None, after: tuple | None):
         """Move a project between the tab counts of its owners (one statement; rows locked in key
         order, so two changes never wait on each other crosswise)."""
         if before == after:
-            return
+            return None
         deltas: Counter = Counter()
         for owned, step in ((before, -1), (after, 1)):
             if owned is not None:
@@ -182,11 +238,11 @@ class ProjectRepository:
         shard = zlib.crc32(project_id.encode()) % TAB_SHARDS
         rows = [{"scope_kind": kind, "scope_id": owner, "status": status, "shard": shard, "n": n}
                 for (kind, owner, status), n in sorted(deltas.items()) if n]
-        if rows:
-            stmt = pg_insert(TabCountRow).values(rows)
-            key = ["scope_kind", "scope_id", "status", "shard"]
-            self.session.execute(stmt.on_conflict_do_update(index_elements=key,
-                                                            set_={"n": TabCountRow.n + stmt.excluded.n}))
+        if not rows:
+            return None
+        stmt = pg_insert(TabCountRow).values(rows)
+        key = ["scope_kind", "scope_id", "status", "shard"]
+        return stmt.on_conflict_do_update(index_elements=key, set_={"n": TabCountRow.n + stmt.excluded.n})
 
     @staticmethod
     def _denormalised(project: Project) -> dict:
@@ -434,13 +490,27 @@ class ProductFlowRepository:
                                              "template_name", "template_version", "nodes")}
 
 
+# the session.info key under which a load of the aggregate leaves the calendar's version
+CALENDAR_VERSION = "project.calendar_version"
+# (version, calendar) this process read last; a WorkCalendar is immutable, so workers share it
+_CALENDAR: tuple[str, WorkCalendar] | None = None
+
+
 class CalendarRepository:
-    """The operator's overrides of the working calendar, kept from identity_svc's events."""
+    """The operator's overrides of the working calendar, kept from identity_svc's events.
+
+    Every change draws a new ``calendar_version`` in its transaction. The process keeps the calendar it
+    read with its version; ``calendar()`` answers from it without a round trip when the aggregate's
+    load in this transaction saw the same version (the load reads it), and reads the calendar and
+    its version in one statement otherwise."""
 
     def __init__(self, session: Session):
         self.session = session
 
     def set_day(self, day: date, kind: str | None, name: str) -> None:
+        self.session.execute(update(CalendarVersionRow).where(CalendarVersionRow.id == 1)
+                             .values(version=func.gen_random_uuid().cast(String)))
+        self.session.info.pop(CALENDAR_VERSION, None)
         if kind is None:
             self.session.execute(delete(CalendarDayRow).where(CalendarDayRow.day == day))
             return
@@ -449,8 +519,23 @@ class CalendarRepository:
                                                         set_={"kind": stmt.excluded.kind, "name": stmt.excluded.name}))
 
     def calendar(self) -> WorkCalendar:
-        rows = self.session.execute(select(CalendarDayRow)).scalars()
-        return default_calendar([CalendarDay(r.day, DayKind(r.kind), r.name) for r in rows])
+        global _CALENDAR
+        kept, seen = _CALENDAR, self.session.info.get(CALENDAR_VERSION)
+        if kept is not None and seen is not None and kept[0] == seen:
+            return kept[1]
+        rows = self.session.execute(_CALENDAR_READ).all()
+        version = rows[0].version
+        calendar = default_calendar([CalendarDay(r.day, DayKind(r.kind), r.name) for r in rows if r.day is not None])
+        self.session.info[CALENDAR_VERSION] = version
+        _CALENDAR = (version, calendar)
+        return calendar
+
+
+# the calendar and its version in one statement (a version row with no days: one row of nulls)
+_CALENDAR_READ = text("""
+select v.version, d.day, d.kind, d.name
+from calendar_version v left join calendar_days d on true where v.id = 1
+""")
 
 
 class RecordRepository:

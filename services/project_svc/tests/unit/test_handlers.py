@@ -33,6 +33,7 @@ STRANGER = Actor("x", "other-org", CUSTOMER, ("customer",))
 class FakeProjects:
     def __init__(self):
         self.saved = {}
+        self.claimed = set()
 
     def add_if_new(self, project):
         if any(p.order_id == project.order_id for p in self.saved.values()):
@@ -43,6 +44,13 @@ class FakeProjects:
     def get(self, project_id, *, for_update=False):
         project = self.saved.get(project_id)
         return copy.deepcopy(project) if project else None
+
+    def claim_and_lock(self, event, handler, project_id):
+        key = (event["event_id"], handler)
+        if key in self.claimed:
+            return False, None
+        self.claimed.add(key)
+        return True, self.get(project_id, for_update=True)
 
     def by_order(self, order_id):
         return next((copy.deepcopy(p) for p in self.saved.values() if p.order_id == order_id), None)
