@@ -499,11 +499,17 @@ def create_staged_contract(actor: Actor, body: dict, now: datetime, uow) -> Stag
 
 
 def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
-    """project_svc's node_reached: remember the progress; stages whose milestone was passed fall due."""
-    if not uow.claim_event(event, "billing.node_reached"):
-        return
+    """project_svc's node_reached: remember the progress; stages whose milestone was passed fall due.
+
+    Remembering is idempotent (a node's index under its key), so the event is claimed only when
+    the project has staged contracts whose stages it may make due: nearly every project has none,
+    and their events cost no processed_events row (issue 15). The contracts are locked before the
+    claim, so two deliveries of one event still meet on the claim's key one after the other."""
     uow.contracts.record_progress(data["project_id"], data["node_key"], data["node_index"])
-    for contract in uow.contracts.of_project(data["project_id"]):
+    contracts = uow.contracts.of_project(data["project_id"])
+    if contracts and not uow.claim_event(event, "billing.node_reached"):
+        return
+    for contract in contracts:
         _stages_fell_due(contract, contract.node_reached(data["node_key"], data["node_index"], now), uow)
         uow.contracts.save(contract)
     uow.commit()

@@ -211,6 +211,19 @@ def test_BIL12_a_stage_is_not_paid_without_a_confirmed_withholding_agreement_nor
     assert ("billing_stage_pay", contract.id) not in uow.deadlines
 
 
+def test_BIL12_a_node_reached_is_claimed_only_for_a_project_with_staged_contracts():
+    uow = FakeUnitOfWork("billing", contracts=FakeContracts())
+    node_reached(uow, "prj-none", "confirm-kickoff", 2)
+    assert uow.claimed == set() and uow.committed, "progress kept, no processed_events row"
+    assert uow.contracts.progress("prj-none")[0] == {"confirm-kickoff": 2}
+    new_contract(uow, "prj-9")
+    event = node_reached(uow, "prj-9", "confirm-kickoff", 2)
+    node_reached(uow, "prj-9", "build", 3)
+    handlers.node_reached(event, {"project_id": "prj-9", "node_key": "confirm-kickoff", "node_index": 2}, NOW, uow)
+    assert len(uow.claimed) == 2
+    assert [d["stage_key"] for d in uow.events_of("payment_stage_due")] == ["first"], "once, redelivered or not"
+
+
 def test_BIL12_a_confirm_node_reported_passed_accepts_its_milestone_at_once():
     uow = FakeUnitOfWork("billing", contracts=FakeContracts())
     new_contract(uow, "prj-4")
