@@ -50,6 +50,15 @@ export const zh = {
   confirmAccount: '确认账户', notSigned: '未签署', priceLock: '价格锁定期', priceLockHint: '锁定期内供应商不能改价或取消订阅，客户不能取消或暂停订阅',
   setPriceLock: '设置锁定期', awaitingConfirmation: '待运营确认', customerId: '客户ID', supplierId: '供应商ID',
   slaPaused: '计时暂停（等待客户）',
+  // requirement-form editor (TPL-6)
+  ft_text: '单行文本', ft_long_text: '多行文本', ft_number: '数字', ft_date: '日期', ft_single_choice: '单选',
+  ft_multi_choice: '多选', ft_file: '文件', ft_phone: '电话', ft_email: '邮箱', fieldKey: '字段标识',
+  fieldKeyHint: '小写字母、数字和下划线，以字母开头；提交的需求按它保存', fieldLabel: '字段名称', fieldType: '字段类型',
+  helpText: '填写说明', fieldOptions: '选项', fieldOptionsHint: '输入一个选项后按回车，至少两个', minChoices: '最少选择',
+  maxChoices: '最多选择', minLength: '最少字数', maxLength: '最多字数', minValue: '最小值', maxValue: '最大值',
+  minDate: '最早日期', maxDate: '最晚日期', maxFiles: '最多文件数', newForm: '新建需求表单', fields: '字段',
+  fixFields: '请按字段旁的提示修改后再保存', addField: '添加字段',
+  visibleToSearch: '输入客户名称（至少两个字）搜索', visibleToPick: '只有选中的客户能看到并订购该产品',
 }
 export const en = {
   purchasedServices: 'Purchased services', inbox: 'Inbox', readAll: 'Mark all read', unread: 'Unread', markRead: 'Mark read',
@@ -103,4 +112,15 @@ export const en = {
   priceLock: 'Price lock', priceLockHint: 'During it suppliers cannot change prices or cancel subscriptions; customers cannot cancel or pause',
   setPriceLock: 'Set price lock', awaitingConfirmation: 'Awaiting confirmation', customerId: 'Customer id', supplierId: 'Supplier id',
   slaPaused: 'Clock paused (awaiting the customer)',
+  // requirement-form editor (TPL-6)
+  ft_text: 'Text', ft_long_text: 'Long text', ft_number: 'Number', ft_date: 'Date', ft_single_choice: 'Single choice',
+  ft_multi_choice: 'Multiple choice', ft_file: 'File', ft_phone: 'Phone', ft_email: 'E-mail', fieldKey: 'Key',
+  fieldKeyHint: 'Lower-case letters, digits and _, starting with a letter; submissions are stored under it',
+  fieldLabel: 'Label', fieldType: 'Type', helpText: 'Help text', fieldOptions: 'Options',
+  fieldOptionsHint: 'Type an option and press Enter; at least two', minChoices: 'At least (choices)',
+  maxChoices: 'At most (choices)', minLength: 'Min length', maxLength: 'Max length', minValue: 'Minimum',
+  maxValue: 'Maximum', minDate: 'Earliest date', maxDate: 'Latest date', maxFiles: 'Max files',
+  newForm: 'New requirement form', fields: 'Fields', fixFields: 'Correct the fields as their messages say, then save',
+  addField: 'Add a field',
+  visibleToSearch: 'Type at least two characters of a customer\'s name', visibleToPick: 'Only the customers chosen see and may order the product',
 }

@@ -6,6 +6,7 @@ import { time } from '../format.js'
 import { go } from '../App.jsx'
 import { useServerList } from './Projects.jsx'
 import FlowDesigner, { FlowDiagram, STATUS_COLOURS } from './FlowDesigner.jsx'
+import FormEditor from './FormEditor.jsx'
 
 // The operator decides a version that waits: its flow, what changed against the version before, a note
 function ApprovalDrawer({ template, onClose, onDecided }) {
@@ -53,26 +54,36 @@ function ApprovalDrawer({ template, onClose, onDecided }) {
   )
 }
 
-function Forms() {
+// TPL-6: the requirement forms; the operator creates and changes them in the editor (FormEditor.jsx)
+function Forms({ me, path }) {
   const { t } = useT()
+  const menu = 'templates.requirement_forms'
+  const operator = me.user.roles.includes('platform_operator')
   const list = useServerList('/requirement-forms', { sort: 'name' })
-  return <Card title={t('requirementsForm')} extra={<Input.Search allowClear placeholder={t('name')} onSearch={(name) => list.setParams({ name })} />}>
-    <Table rowKey="id" dataSource={list.data.items} loading={list.loading}
+  if (path && path[0]) return <FormEditor key={path[0]} me={me} formId={path[0]} menu={menu} />
+  return <Card title={t('requirementsForm')} data-testid="requirement-forms" extra={<Space wrap>
+    <Input.Search allowClear placeholder={t('name')} onSearch={(name) => list.setParams({ name })} data-testid="form-search" />
+    {operator && <Button type="primary" onClick={() => go(`/${menu}/new`)} data-testid="new-form">+ {t('newForm')}</Button>}</Space>}>
+    {list.error && <Alert type="error" message={list.error} />}
+    <Table rowKey="id" dataSource={list.data.items} loading={list.loading} data-testid="form-table"
       pagination={list.pagination} onChange={list.onTableChange} columns={[{ title: 'ID', dataIndex: 'id' },
-        { title: t('name'), dataIndex: 'name', sorter: true }, { title: t('form'), dataIndex: 'fields', render: (v) => (v || []).map((f) => <Tag key={f.key}>{f.label || f.key}{f.required ? ' *' : ''}</Tag>) },
+        { title: t('name'), dataIndex: 'name', sorter: true, render: (v, r) => <a onClick={() => go(`/${menu}/${r.id}`)} data-form={r.id}>{v}</a> },
+        { title: t('fields'), dataIndex: 'fields', render: (v) => (v || []).map((f) => <Tag key={f.key}>{f.label || f.key}{f.required ? ' *' : ''}</Tag>) },
         { title: t('updated'), dataIndex: 'updated_at', sorter: true, render: time }]} /></Card>
 }
 
 export default function Templates({ me, view, path = [] }) {
   const { t } = useT()
   const menu = `templates.${view === 'forms' ? 'requirement_forms' : view}`
-  if (view === 'forms') return <Forms />
+  if (view === 'forms') return <Forms me={me} path={path} />
   const [templateId, v, number] = path
   if (templateId) {
     return <FlowDesigner key={templateId} me={me} menu={menu} templateId={templateId}
       version={v === 'v' && number ? Number(number) : null} />
   }
-  return <TemplateList me={me} view={view} menu={menu} />
+  // keyed by view: the flows, public and approvals lists keep no filters of one another (the shell
+  // renders every menu's page in one place, so without a key a list opened next reuses the last one's)
+  return <TemplateList key={view} me={me} view={view} menu={menu} />
 }
 
 function TemplateList({ me, view, menu }) {
