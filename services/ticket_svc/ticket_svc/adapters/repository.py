@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from platform_kit import paging
 from platform_kit.clock import for_sql
@@ -178,14 +178,18 @@ class TicketRepository:
         page = query.order_by(*order).limit(limit).offset(offset)
         if dues_kind is None:
             return [(self._load(r, full=False), {}) for r in self.session.execute(page).scalars()], total
-        # deadline keys are "<ticket id>:<timer>": one probe of the (kind, key) index per timer name
+        # the page is cut first, then its rows' deadlines read: a SELECT-list subquery beside the
+        # LIMIT would run for every row the OFFSET skips too. Deadline keys are "<ticket id>:<timer>":
+        # one probe of the (kind, key) index per timer name of each row on the page.
+        cut = page.subquery()
+        row = aliased(TicketRow, cut)
         dues = (select(func.jsonb_object_agg(func.split_part(deadlines.c.key, ":", 2), deadlines.c.due_at))
-                .where(deadlines.c.kind == dues_kind,
-                       deadlines.c.key.in_([TicketRow.id + f":{name}" for name in TimerName]))
+                .where(deadlines.c.kind == dues_kind, deadlines.c.key.in_([row.id + f":{name}" for name in TimerName]))
                 .scalar_subquery())
-        rows = self.session.execute(page.add_columns(dues)).all()
-        return [(self._load(row, full=False), {name: datetime.fromisoformat(at) for name, at in (due or {}).items()})
-                for row, due in rows], total
+        again = {name: tuple(getattr(row, c.key) for c in columns) for name, columns in SORTS.items()}
+        rows = self.session.execute(select(row, dues).order_by(*paging.order_by(again, sort, row.id))).all()
+        return [(self._load(ticket, full=False), {name: datetime.fromisoformat(at) for name, at in (due or {}).items()})
+                for ticket, due in rows], total
 
     def unassigned(self, provider_id: str) -> list[Ticket]:
         rows = self.session.execute(
