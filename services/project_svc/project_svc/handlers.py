@@ -71,9 +71,6 @@ def create_from_purchase(purchase: dict, uow, now: datetime | None = None) -> tu
     if flow is None or not flow["nodes"]:
         raise UnknownProduct(f"Product {purchase['product_id']} has no service flow bound.",
                              {"product_id": ["no service flow is bound to this product"]})
-    existing = uow.projects.by_order(purchase["order_id"])
-    if existing is not None:
-        return existing, False
     project = Project(
         id=str(uuid.uuid4()), order_id=purchase["order_id"], product_id=purchase["product_id"],
         vendor_id=flow["vendor_id"], customer_id=purchase["customer_id"], template_id=flow["template_id"],

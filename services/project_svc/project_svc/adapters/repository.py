@@ -483,11 +483,22 @@ class ProductFlowRepository:
                                                  if k != "product_id"}))
 
     def get(self, product_id: str) -> dict | None:
-        row = self.session.get(ProductFlowRow, product_id)
+        """The product's flow; the calendar's version comes along (a purchase starts the flow's
+        clock on the calendar the process keeps: CalendarRepository)."""
+        row = self.session.execute(_PRODUCT_FLOW, {"product_id": product_id}).mappings().one_or_none()
         if row is None:
             return None
-        return {c: getattr(row, c) for c in ("product_id", "vendor_id", "product_code", "product_name", "template_id",
-                                             "template_name", "template_version", "nodes")}
+        self.session.info[CALENDAR_VERSION] = row["calendar_version"]
+        return {c: row[c] for c in _PRODUCT_FLOW_COLUMNS}
+
+
+_PRODUCT_FLOW_COLUMNS = ("product_id", "vendor_id", "product_code", "product_name", "template_id", "template_name",
+                         "template_version", "nodes")
+_PRODUCT_FLOW = text(f"""
+select {", ".join(f"f.{c}" for c in _PRODUCT_FLOW_COLUMNS)},
+  (select c.version from calendar_version c where c.id = 1) as calendar_version
+from product_flows f where f.product_id = :product_id
+""")  # noqa: S608 - the column names are constants, the id a bound parameter
 
 
 # the session.info key under which a load of the aggregate leaves the calendar's version

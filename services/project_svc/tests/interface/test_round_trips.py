@@ -102,6 +102,33 @@ def test_PRJ2_a_dispatch_reply_is_one_load_one_save_the_outbox_and_the_deadline(
         assert list(types).count("node_reached") == 3, "assign, engineer, work: each once"
 
 
+def test_PRJ1_a_purchase_is_the_flow_with_the_calendar_version_the_insert_its_counts_its_log_and_outbox(db):
+    engine, statements, uow = db
+    new_project(uow)                                             # the process has read the calendar
+    product_id = f"prod-{uuid.uuid4().hex[:8]}"
+    work = uow()
+    handlers.product_template_bound({"event_id": str(uuid.uuid4())}, {
+        "product_id": product_id, "vendor_id": "v", "product_code": "ERP", "product_name": "ERP",
+        "template_id": "t1", "template_name": "T", "template_version": 1, "nodes": NODES}, work)
+    work.session.close()
+    order = {"order_id": f"o-{uuid.uuid4()}", "product_id": product_id, "customer_id": "c"}
+    statements.clear()
+    work = uow()
+    project, created = handlers.create_from_purchase(order, work)
+    work.session.close()
+    assert created and len(statements) == 5, statements
+    flow, inserted, counts, log, outbox = statements
+    assert "product_flows" in flow and "calendar_version" in flow
+    assert inserted.startswith("INSERT INTO projects") and "project_tab_counts" in counts
+    assert "flow_log" in log and outbox.startswith("INSERT INTO outbox_events")
+    statements.clear()
+    work = uow()
+    again, created = handlers.create_from_purchase(order, work)  # the same order again: its project
+    work.session.close()
+    assert not created and again.id == project.id and again.log == project.log
+    assert not [s for s in statements if s.startswith("INSERT INTO outbox_events")]
+
+
 def test_ORG6_a_calendar_change_is_seen_by_the_next_reply_of_every_process(db):
     engine, statements, uow = db
     project_id = new_project(uow)
