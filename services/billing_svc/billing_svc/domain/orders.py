@@ -35,10 +35,23 @@ class PaymentStep:
     provider_ref: str | None = None
 
 
-def succeeded(steps: list[PaymentStep], kind: str) -> int:
-    """What the steps of one kind moved (those the provider confirmed): an order's or a stage's
-    withheld and paid-out amounts."""
-    return sum(s.amount for s in steps if s.kind == kind and s.status == STEP_SUCCEEDED)
+class MovedBySteps:
+    """What an order's or a stage's payment steps moved: only the steps the provider confirmed count."""
+
+    steps: list[PaymentStep]
+
+    def _moved(self, kind: str) -> int:
+        return sum(s.amount for s in self.steps if s.kind == kind and s.status == STEP_SUCCEEDED)
+
+    @property
+    def paid(self) -> int:
+        """What was withheld from the customer."""
+        return self._moved(WITHHOLD)
+
+    @property
+    def paid_out(self) -> int:
+        """What was paid out to the supplier."""
+        return self._moved(PAYOUT)
 
 
 @dataclass
@@ -71,7 +84,7 @@ class StepOutcome:
 
 
 @dataclass
-class Order:
+class Order(MovedBySteps):
     id: str
     customer_id: str
     supplier_id: str
@@ -112,15 +125,6 @@ class Order:
                 "status": self.status, "reason": self.reason, "idempotency_key": self.idempotency_key}
 
     # --- money ------------------------------------------------------------------------------
-
-    @property
-    def paid(self) -> int:
-        """What was withheld from the customer."""
-        return succeeded(self.steps, WITHHOLD)
-
-    @property
-    def paid_out(self) -> int:
-        return succeeded(self.steps, PAYOUT)
 
     @property
     def refunded(self) -> int:

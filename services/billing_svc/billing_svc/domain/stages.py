@@ -29,10 +29,10 @@ from billing_svc.domain.orders import (
     STEP_SUCCEEDED,
     TO_SEND,
     WITHHOLD,
+    MovedBySteps,
     PaymentRequest,
     PaymentStep,
     StepOutcome,
-    succeeded,
 )
 from billing_svc.exceptions import BadInput, WrongState
 
@@ -46,7 +46,7 @@ def is_stage_key(key: str) -> bool:
 
 
 @dataclass
-class Stage:
+class Stage(MovedBySteps):
     key: str
     name: str
     amount: int
@@ -56,14 +56,6 @@ class Stage:
     paid_at: datetime | None = None
     alerts_sent: int = 0
     steps: list[PaymentStep] = field(default_factory=list)
-
-    @property
-    def paid(self) -> int:
-        return succeeded(self.steps, WITHHOLD)
-
-    @property
-    def paid_out(self) -> int:
-        return succeeded(self.steps, PAYOUT)
 
     @property
     def payment(self) -> str:
