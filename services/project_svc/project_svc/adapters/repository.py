@@ -8,7 +8,22 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, and_, delete, false, func, insert, literal, or_, select, text, tuple_, union, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -183,34 +198,27 @@ class ProjectRepository:
         changed = {f: v for f, v in columns.items() if stored[f] != v}
         new_entries = project.log[self._logged.get(project.id, 0):]
         known = self._participants.setdefault(project.id, set())
+        # visibility of employees: who was assigned, and who acted (PRJ-2 "handled by me")
         joined = sorted((project.participants | set(project.operators.values())) - known)
-        writes = []
         # a project inserted in this transaction already holds what it was created with: touching
         # it again would be one UPDATE more per purchase for nothing
         update = bool(changed) or bool(new_entries and project.id not in self._inserted)
-        if update:
-            writes.append(_PROJECTS.update().where(_PROJECTS.c.id == project.id,
-                                                   _PROJECTS.c.version == stored["version"])
-                          .values(**changed, version=stored["version"] + 1, updated_at=utcnow())
-                          .returning(_PROJECTS.c.id))
-        if new_entries:
-            writes.append(insert(FlowLogRow).values([
-                {"project_id": project.id, "at": e.at, "action": e.action, "node_key": e.node_key, "actor": e.actor,
-                 "note": e.note, "round": e.round} for e in new_entries]))
-        if joined:
-            # visibility of employees: who was assigned, and who acted (PRJ-2 "handled by me")
-            writes.append(pg_insert(ParticipantRow).values([{"project_id": project.id, "user_id": u} for u in joined])
-                          .on_conflict_do_nothing())
         as_stored = SimpleNamespace(status=stored["status"], provider_id=stored["provider_id"],
                                     customer_id=project.customer_id, vendor_id=project.vendor_id)
-        counts = self._count_statement(project.id, _owned_status(as_stored), _owned_status(project))
-        if counts is not None:
-            writes.append(counts)
-        if writes:
-            ctes = [w.cte(f"w{n}") for n, w in enumerate(writes)]
-            # the first CTE is the UPDATE when there is one: the count of rows it matched
-            query = select(func.count()).select_from(ctes[0]) if update else select(literal(1))
-            matched = self.session.execute(query.add_cte(*ctes[1:] if update else ctes)).scalar_one()
+        counts = _count_rows(project.id, _owned_status(as_stored), _owned_status(project))
+        params: dict[str, Any] = {"p_id": project.id}
+        if update:
+            params.update({f"u_{f}": v for f, v in changed.items()}, p_version=stored["version"],
+                          u_version=stored["version"] + 1, u_updated_at=utcnow())
+        for n, e in enumerate(new_entries):
+            params.update({f"l{n}_at": e.at, f"l{n}_action": e.action, f"l{n}_node_key": e.node_key,
+                           f"l{n}_actor": e.actor, f"l{n}_note": e.note, f"l{n}_round": e.round})
+        params.update({f"j{n}_user_id": user_id for n, user_id in enumerate(joined)})
+        for n, row in enumerate(counts):
+            params.update({f"c{n}_{k}": v for k, v in row.items()})
+        shape = (tuple(sorted(changed)) if update else None, len(new_entries), len(joined), len(counts))
+        if shape != (None, 0, 0, 0):
+            matched = self.session.execute(_save_statement(shape), params).scalar_one()
             if update and matched != 1:
                 raise StaleDataError(f"project {project.id} changed since it was loaded (version {stored['version']})")
         if update:
@@ -219,30 +227,10 @@ class ProjectRepository:
         known.update(joined)
 
     def _count(self, project_id: str, before: tuple | None, after: tuple | None) -> None:
-        statement = self._count_statement(project_id, before, after)
-        if statement is not None:
-            self.session.execute(statement)
-
-    @staticmethod
-    def _count_statement(project_id: str, before: tuple | None, after: tuple | None):
-        """Move a project between the tab counts of its owners (one statement; rows locked in key
-        order, so two changes never wait on each other crosswise)."""
-        if before == after:
-            return None
-        deltas: Counter = Counter()
-        for owned, step in ((before, -1), (after, 1)):
-            if owned is not None:
-                status, *owners = owned
-                for key in owners:
-                    deltas[(*key, status)] += step
-        shard = zlib.crc32(project_id.encode()) % TAB_SHARDS
-        rows = [{"scope_kind": kind, "scope_id": owner, "status": status, "shard": shard, "n": n}
-                for (kind, owner, status), n in sorted(deltas.items()) if n]
-        if not rows:
-            return None
-        stmt = pg_insert(TabCountRow).values(rows)
-        key = ["scope_kind", "scope_id", "status", "shard"]
-        return stmt.on_conflict_do_update(index_elements=key, set_={"n": TabCountRow.n + stmt.excluded.n})
+        rows = _count_rows(project_id, before, after)
+        if rows:
+            self.session.execute(_save_statement((None, 0, 0, len(rows))),
+                                 {f"c{n}_{k}": v for n, row in enumerate(rows) for k, v in row.items()})
 
     @staticmethod
     def _denormalised(project: Project) -> dict:
@@ -452,6 +440,79 @@ class ProjectRepository:
                                     .order_by(SaturationRow.product_id, SaturationRow.provider_id)).all()
         return [{"product_id": s.product_id, "product_name": name or "", "product_code": code or "",
                  "provider_id": s.provider_id, "held": s.held, "max_held": s.max_held} for s, name, code in rows]
+
+
+def _count_rows(project_id: str, before: tuple | None, after: tuple | None) -> list[dict]:
+    """The tab counts' moves of a project between two (status, owners...) states, in key order (rows
+    locked in key order, so two changes never wait on each other crosswise)."""
+    if before == after:
+        return []
+    deltas: Counter = Counter()
+    for owned, step in ((before, -1), (after, 1)):
+        if owned is not None:
+            status, *owners = owned
+            for key in owners:
+                deltas[(*key, status)] += step
+    shard = zlib.crc32(project_id.encode()) % TAB_SHARDS
+    return [{"scope_kind": kind, "scope_id": owner, "status": status, "shard": shard, "n": n}
+            for (kind, owner, status), n in sorted(deltas.items()) if n]
+
+
+# A save's statement for each shape (the columns it updates, how many log entries, participants and
+# tab-count rows it writes), built once with named parameters: SQLAlchemy then compiles it once too.
+# Built per call, the statement's construction and compilation were the largest part of a save's
+# CPU (issue 15). There are few shapes: a transition changes a handful of column sets.
+_SAVE_STATEMENTS: dict[tuple, Any] = {}
+_SAVE_STATEMENTS_KEPT = 1000
+
+
+def _save_statement(shape: tuple):
+    statement = _SAVE_STATEMENTS.get(shape)
+    if statement is not None:
+        return statement
+    changed, entries, joined, counts = shape
+
+    def param(name: str, column):
+        return bindparam(name, type_=column.type)
+
+    writes = []
+    if changed is not None:
+        writes.append(_PROJECTS.update()
+                      .where(_PROJECTS.c.id == param("p_id", _PROJECTS.c.id),
+                             _PROJECTS.c.version == param("p_version", _PROJECTS.c.version))
+                      .values({**{f: param(f"u_{f}", _PROJECTS.c[f]) for f in changed},
+                               "version": param("u_version", _PROJECTS.c.version),
+                               "updated_at": param("u_updated_at", _PROJECTS.c.updated_at)})
+                      .returning(_PROJECTS.c.id))
+    log = FlowLogRow.__table__
+    if entries:
+        writes.append(insert(log).values([
+            {"project_id": param("p_id", log.c.project_id),
+             **{f: param(f"l{n}_{f}", log.c[f]) for f in ("at", "action", "node_key", "actor", "note", "round")}}
+            for n in range(entries)]))
+    participants = ParticipantRow.__table__
+    if joined:
+        writes.append(pg_insert(participants).values([
+            {"project_id": param("p_id", participants.c.project_id),
+             "user_id": param(f"j{n}_user_id", participants.c.user_id)} for n in range(joined)])
+            .on_conflict_do_nothing())
+    tabs = TabCountRow.__table__
+    if counts:
+        upsert = pg_insert(tabs).values([{f: param(f"c{n}_{f}", tabs.c[f])
+                                          for f in ("scope_kind", "scope_id", "status", "shard", "n")}
+                                         for n in range(counts)])
+        writes.append(upsert.on_conflict_do_update(index_elements=["scope_kind", "scope_id", "status", "shard"],
+                                                   set_={"n": tabs.c.n + upsert.excluded.n}))
+    ctes = [w.cte(f"w{n}") for n, w in enumerate(writes)]
+    # the first CTE is the UPDATE when there is one: the count of rows it matched
+    if changed is not None:
+        statement = select(func.count()).select_from(ctes[0]).add_cte(*ctes[1:])
+    else:
+        statement = select(literal(1)).add_cte(*ctes)
+    if len(_SAVE_STATEMENTS) >= _SAVE_STATEMENTS_KEPT:
+        _SAVE_STATEMENTS.clear()
+    _SAVE_STATEMENTS[shape] = statement
+    return statement
 
 
 def _owned_status(project) -> tuple:
