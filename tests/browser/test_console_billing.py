@@ -33,7 +33,8 @@ def test_BIL3_a_supplier_approves_a_subscription_and_the_customer_sees_it_approv
     page.fill("[data-testid=product-form] #name", "全国流量 1GB")
     page.fill("[data-testid=product-form] #face_value", "30")
     page.fill("[data-testid=product-form] #price", "28.50")
-    page.fill("[data-testid=product-form] #visible_to", customer["org"]["id"])
+    # the customer is picked by name (a search of customer organisations), not typed as an id
+    seller.choose("[data-testid=product-form] [data-testid=visible-to]", customer["org"]["name"], search=True)
     page.click("[data-testid=product-save]")
     page.wait_for_selector(f"[data-testid=product-table] >> text={code}")
     seller.screenshot("billing-supplier-catalogue")

@@ -372,3 +372,22 @@ def test_BIL12_a_stage_falls_due_when_its_milestone_is_accepted_and_is_paid_thro
     assert call(http, e2e, "POST", f"{contract}/stages/final/payments", c).status_code == 422
     stranger = e2e.new_organisation("customer")["headers"]
     assert call(http, e2e, "POST", f"{contract}/stages/first/payments", stranger).status_code == 404
+
+
+def test_BIL3_a_supplier_finds_the_customers_it_names_by_name_and_only_customers(e2e, http_module):
+    """Issue 16: visible-to customers are picked from `GET /customer-organisations`, a search by name."""
+    http = http_module
+    supplier, customer, other_isv = e2e.new_organisation("isv"), e2e.new_organisation("customer"), \
+        e2e.new_organisation("isv")
+    suffix = customer["org"]["name"].split()[-1]
+    found = call(http, e2e, "GET", "/api/v1/customer-organisations", supplier["headers"], params={"q": suffix})
+    assert found.status_code == 200, found.text
+    assert found.json()["items"] == [{"id": customer["org"]["id"], "name": customer["org"]["name"]}]
+    isv_suffix = other_isv["org"]["name"].split()[-1]
+    assert call(http, e2e, "GET", "/api/v1/customer-organisations", supplier["headers"],
+                params={"q": isv_suffix}).json()["items"] == []
+    short = call(http, e2e, "GET", "/api/v1/customer-organisations", supplier["headers"], params={"q": "O"})
+    assert short.status_code == 400 and "q" in short.json()["fields"], short.text
+    assert call(http, e2e, "GET", "/api/v1/customer-organisations", supplier["headers"]).status_code == 400
+    assert call(http, e2e, "GET", "/api/v1/customer-organisations", customer["headers"],
+                params={"q": suffix}).status_code == 403

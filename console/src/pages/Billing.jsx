@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useState } from 'react'
+import React, { useCallback, useEffect, useRef, useState } from 'react'
 import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Popconfirm, Select,
   Space, Statistic, Switch, Table, Tabs, Tag, Typography, message } from 'antd'
 import dayjs from 'dayjs'
@@ -33,6 +33,34 @@ function MoneyInput({ value, onChange, currency = 'CNY', id, ...rest }) {
   </Space>
 }
 
+// the customers a product is shown to, picked by name (GET /customer-organisations: a search by part
+// of the name, at least two characters); ids already set and not found yet show as ids
+function CustomerPicker({ value, onChange, id }) {
+  const { t } = useT()
+  const [found, setFound] = useState([])
+  const [names, setNames] = useState({})
+  const [searching, setSearching] = useState(false)
+  const timer = useRef(null)
+  const search = (text) => {
+    clearTimeout(timer.current)
+    const q = text.trim()
+    if (q.length < 2) { setFound([]); return }
+    timer.current = setTimeout(() => {
+      setSearching(true)
+      get('/customer-organisations', { q }).then((page) => {
+        setFound(page.items)
+        setNames((known) => ({ ...known, ...Object.fromEntries(page.items.map((o) => [o.id, o.name])) }))
+      }).catch(() => setFound([])).finally(() => setSearching(false))
+    }, 250)
+  }
+  useEffect(() => () => clearTimeout(timer.current), [])
+  const chosen = (value || []).filter((v) => !found.some((o) => o.id === v)).map((v) => ({ value: v, label: names[v] || v }))
+  return <Select id={id} mode="multiple" showSearch filterOption={false} onSearch={search} value={value || []}
+    onChange={onChange} loading={searching} placeholder={t('visibleToSearch')} data-testid="visible-to"
+    notFoundContent={searching ? t('loading') : null}
+    options={[...found.map((o) => ({ value: o.id, label: o.name })), ...chosen]} />
+}
+
 function ProductDialog({ product, onClose, onSaved }) {
   const { t } = useT()
   const [form] = Form.useForm()
@@ -40,14 +68,14 @@ function ProductDialog({ product, onClose, onSaved }) {
   const currency = Form.useWatch('currency', form) || (product && product.currency) || 'CNY'
   const submit = async (v) => {
     setError(null)
-    const visible = (v.visible_to || '').split(/[,\s]+/).filter(Boolean)
+    const visible = v.visible_to || []
     try {
       onSaved(product
         ? await patch(`/billing/products/${product.id}`, { name: v.name, price: v.price, visible_to: visible })
         : await post('/billing/products', { ...v, visible_to: visible }))
     } catch (err) { setError(showErrors(form, err, ['code', 'name', 'price', 'face_value', 'currency', 'visible_to', 'listed'])) }
   }
-  const initial = product ? { name: product.name, price: product.price, visible_to: (product.visible_to || []).join(', ') }
+  const initial = product ? { name: product.name, price: product.price, visible_to: product.visible_to || [] }
     : { currency: 'CNY', listed: true }
   return (
     <Modal open title={product ? product.code : t('publishProduct')} onCancel={onClose} onOk={() => form.submit()}
@@ -60,7 +88,7 @@ function ProductDialog({ product, onClose, onSaved }) {
           options={['CNY', 'USD', 'HKD', 'JPY'].map((c) => ({ value: c, label: c }))} /></Form.Item>}
         {!product && <Form.Item name="face_value" label={t('faceValue')}><MoneyInput currency={currency} /></Form.Item>}
         <Form.Item name="price" label={t('price')}><MoneyInput currency={currency} /></Form.Item>
-        <Form.Item name="visible_to" label={t('visibleTo')} extra={t('visibleToHint')}><Input.TextArea rows={2} /></Form.Item>
+        <Form.Item name="visible_to" label={t('visibleTo')} extra={t('visibleToPick')}><CustomerPicker /></Form.Item>
         {!product && <Form.Item name="listed" label={t('listed')} valuePropName="checked"><Switch /></Form.Item>}
       </Form>
     </Modal>

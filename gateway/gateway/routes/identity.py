@@ -20,6 +20,8 @@ from gateway.api.identity import (
     CreatedOrganisationSchema,
     CreateOrganisationSchema,
     CreateUserSchema,
+    CustomerDirectoryPageSchema,
+    CustomerDirectoryQuerySchema,
     DepartmentSchema,
     DepartmentTreeSchema,
     LoginBody,
@@ -107,6 +109,16 @@ class IdentityRoutes:
            query=OrganisationFilterSchema, response=OrganisationPageSchema, roles=(PLATFORM_OPERATOR,))
     def list_organisations(self, request):
         return json_response(self.services.identity.list_organisations(read_query(request, OrganisationFilterSchema())))
+
+    @route("GET", "/api/v1/customer-organisations", summary="Find customer organisations by name",
+           tags=("organisations",), query=CustomerDirectoryQuerySchema, response=CustomerDirectoryPageSchema,
+           roles=ADMINS)
+    def customer_directory(self, request):
+        """An ISV's admin names the customers a billing product is shown to (BIL-3, `visible_to`) by
+        picking them here. A search, not a listing: `q` (at least two characters of the name) is
+        required and a page holds at most 20; only customer organisations, only their `id` and `name`."""
+        return json_response(self.services.identity.customer_directory(
+            read_query(request, CustomerDirectoryQuerySchema())))
 
     @route("GET", "/api/v1/organisations/<org_id>", summary="One organisation", tags=("organisations",),
            response=OrganisationSchema, errors=(404,))

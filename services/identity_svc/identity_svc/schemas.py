@@ -195,6 +195,26 @@ class OrganisationSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
+class CustomerDirectoryQuerySchema(Strict):
+    q = fields.String(required=True, validate=validate.Length(min=2, max=100), metadata={
+        "description": "part of the customer's name, at least two characters besides spaces (fewer find "
+                       "nothing)", "example": "Buyer"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=20))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class CustomerDirectoryEntrySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class CustomerDirectoryPageSchema(Schema):
+    items = fields.List(fields.Nested(CustomerDirectoryEntrySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
 class OrganisationPageSchema(Schema):
     items = fields.List(fields.Nested(OrganisationSchema))
     total = fields.Integer()

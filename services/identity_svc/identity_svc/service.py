@@ -29,6 +29,8 @@ from identity_svc.schemas import (
     CreatedOrganisationSchema,
     CreateOrganisationSchema,
     CreateUserSchema,
+    CustomerDirectoryPageSchema,
+    CustomerDirectoryQuerySchema,
     DepartmentSchema,
     DepartmentTreeSchema,
     LoginSchema,
@@ -142,6 +144,16 @@ class IdentityService(PlatformService):
     def get_organisation(self, org_id: str) -> dict:
         with self.db.unit_of_work() as uow:
             return OrganisationSchema().dump(handlers.organisations.get_organisation(self.caller, org_id, uow))
+
+    @rpc
+    def customer_directory(self, filters: dict | None = None) -> dict:
+        """filters: CustomerDirectoryQuerySchema (ISV admins, the operator). Returns
+        CustomerDirectoryPageSchema: customer organisations' id and name found by part of the name."""
+        query = load(CustomerDirectoryQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.organisations.customer_directory(self.caller, query, uow)
+        return CustomerDirectoryPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
+                                                   "offset": query["offset"]})
 
     @rpc
     def list_organisations(self, filters: dict | None = None) -> dict:

@@ -8,7 +8,7 @@ from identity_svc.domain.users import User
 from identity_svc.exceptions import Clash, InvalidValue
 from identity_svc.handlers.shared import NewAccount, emit, ensure_login_free, new_id, open_account
 from platform_contracts.actor import Actor
-from platform_contracts.roles import OPERATOR, PLATFORM_OPERATOR
+from platform_contracts.roles import CUSTOMER, OPERATOR, PLATFORM_OPERATOR
 from platform_kit.clock import utcnow
 
 
@@ -74,3 +74,14 @@ def get_organisation(actor: Actor | None, org_id: str, uow) -> Organisation:
 def list_organisations(actor: Actor | None, filters: dict, uow) -> tuple[list[Organisation], int]:
     access.require_operator(actor)
     return uow.organisations.list(**filters)
+
+
+def customer_directory(actor: Actor | None, filters: dict, uow) -> tuple[list[Organisation], int]:
+    """Customer organisations whose name holds ``q``, for an ISV's admin naming the customers a
+    product is shown to (BIL-3) and for the operator. Only customers, found by a part of their name
+    (a search, not a listing), answered with their id and name (the schema drops the rest)."""
+    access.require_org_admin(actor)
+    q = filters["q"].strip()
+    if len(q) < 2:
+        return [], 0
+    return uow.organisations.list(kind=CUSTOMER, q=q, limit=filters["limit"], offset=filters["offset"])

@@ -73,6 +73,21 @@ def test_ORG1_only_the_operator_creates_and_lists_organisations(world, next_uow)
     assert total == 1 and items[0].id == world.isv.org.id
 
 
+def test_BIL3_an_isv_admin_finds_customer_organisations_by_name_and_nothing_else(world, next_uow):
+    """Issue 16: a supplier picks the customers a billing product is shown to, by name."""
+    organisations.create_organisation(world.operator, {"name": "Buyer Tools ISV", "kind": "isv", "admin": {
+        "login_name": "tools.admin", "display_name": "Boss", "phone": None, "email": None}}, next_uow())
+    page = {"q": "buy", "limit": 20, "offset": 0}
+    items, total = organisations.customer_directory(world.isv.actor, page, next_uow())
+    assert total == 1 and [(o.id, o.name) for o in items] == [(world.customer.org.id, "Buyer Co")]
+    assert organisations.customer_directory(world.operator, page, next_uow())[1] == 1
+    assert organisations.customer_directory(world.isv.actor, {**page, "q": " b "}, next_uow()) == ([], 0)
+    _, engineer = employee(world, next_uow)
+    for someone in (engineer, world.customer.actor):
+        with pytest.raises(NotPermitted):
+            organisations.customer_directory(someone, page, next_uow())
+
+
 def test_ORG7_another_tenants_organisation_answers_like_a_missing_one(world, next_uow):
     with pytest.raises(OrganisationNotFound):
         organisations.get_organisation(world.isv.actor, world.customer.org.id, next_uow())
