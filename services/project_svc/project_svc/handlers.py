@@ -43,9 +43,11 @@ def calendar_changed(event: dict, data: dict, uow) -> None:
 
 
 def saturation_changed(event: dict, data: dict, uow) -> None:
-    if not uow.claim_event(event, "project.saturation_changed"):
-        return
-    uow.saturation.set(data)
+    """Keep dispatch's figures unless newer ones are kept (by the event's ``occurred_at``): applying
+    an event again, or an older one late, changes nothing, so the event needs no claim. Every
+    purchase moves these figures: one statement and the commit, no processed_events row (issue 15)."""
+    occurred_at = event.get("occurred_at")
+    uow.saturation.set(data, as_of=datetime.fromisoformat(occurred_at) if occurred_at else None)
     uow.commit()
 
 

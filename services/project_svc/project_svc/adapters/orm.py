@@ -216,3 +216,6 @@ class SaturationRow(Base):
     vendor_id: Mapped[str] = mapped_column(String(36), index=True)
     held: Mapped[int] = mapped_column(Integer)
     max_held: Mapped[int] = mapped_column(Integer)
+    # when dispatch emitted the figures this row holds (its event's occurred_at): an older event
+    # arriving later changes nothing; null for rows kept before it was recorded
+    as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

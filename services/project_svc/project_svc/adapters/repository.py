@@ -658,14 +658,19 @@ class SaturationRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def set(self, data: dict) -> None:
+    def set(self, data: dict, as_of: datetime | None = None) -> None:
+        """Keep a provider's figures for a product; with ``as_of`` (when dispatch emitted them), only
+        if they are not older than those kept: events that arrive out of order, or twice, leave the
+        newest figures."""
         stmt = pg_insert(SaturationRow).values(product_id=data["product_id"], provider_id=data["provider_id"],
                                                vendor_id=data["vendor_id"], held=data["held"],
-                                               max_held=data["max_held"])
+                                               max_held=data["max_held"], as_of=as_of)
+        newer = or_(SaturationRow.as_of.is_(None), stmt.excluded.as_of.is_(None),
+                    SaturationRow.as_of <= stmt.excluded.as_of)
         self.session.execute(stmt.on_conflict_do_update(
             index_elements=["product_id", "provider_id"],
             set_={"vendor_id": stmt.excluded.vendor_id, "held": stmt.excluded.held,
-                  "max_held": stmt.excluded.max_held}))
+                  "max_held": stmt.excluded.max_held, "as_of": stmt.excluded.as_of}, where=newer))
 
     def provider_count(self, product_id: str) -> int:
         return self.session.execute(select(func.count()).select_from(SaturationRow)

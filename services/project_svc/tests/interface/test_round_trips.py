@@ -15,7 +15,7 @@ from platform_kit.clock import utcnow
 from platform_kit.db import UnitOfWork
 from platform_kit.tables import deadlines, outbox_events, processed_events
 from project_svc import handlers
-from project_svc.adapters.orm import ProjectRow
+from project_svc.adapters.orm import ProjectRow, SaturationRow
 from project_svc.service import ProjectService
 
 NODES = [
@@ -178,3 +178,31 @@ def test_the_kept_calendar_answers_like_a_fresh_read(db):
     assert again.calendar.calendar().is_working_day(day)
     for w in (work, fresh, again):
         w.session.close()
+
+
+def test_PRJ11_saturation_keeps_the_newest_figures_whatever_order_or_repetition_without_a_claim(db):
+    engine, statements, uow = db
+    product_id = f"prod-{uuid.uuid4().hex[:8]}"
+    now = utcnow()
+
+    def changed(held: int, seconds: int) -> tuple[dict, dict]:
+        event = {"event_id": str(uuid.uuid4()), "occurred_at": (now + timedelta(seconds=seconds)).isoformat()}
+        return event, {"product_id": product_id, "provider_id": "p", "vendor_id": "v", "held": held, "max_held": 10}
+
+    newer, older = changed(5, 2), changed(4, 1)
+    statements.clear()
+    for event, data in (newer, older, newer):              # the newer one, an older one late, the newer again
+        work = uow()
+        handlers.saturation_changed(event, data, work)
+        work.session.close()
+    assert len(statements) == 3, "one statement each, no claim"
+    with engine.connect() as conn:
+        held = conn.execute(select(SaturationRow.held).where(SaturationRow.product_id == product_id)).scalar_one()
+        claims = conn.execute(select(processed_events.c.event_id).where(
+            processed_events.c.event_id.in_([newer[0]["event_id"], older[0]["event_id"]]))).all()
+    assert held == 5 and claims == []
+    work = uow()
+    handlers.saturation_changed(*changed(6, 3), work)
+    work.session.close()
+    with engine.connect() as conn:
+        assert conn.execute(select(SaturationRow.held).where(SaturationRow.product_id == product_id)).scalar_one() == 6
