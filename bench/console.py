@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import os
 import re
 import secrets
 import shutil
@@ -37,7 +38,8 @@ def out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-DIST = Path(__file__).resolve().parents[1] / "console" / "dist"
+# the build to weigh and serve: CONSOLE_DIST as the gateway reads it (a build of one's own), else console/dist
+DIST = Path(os.environ.get("CONSOLE_DIST") or Path(__file__).resolve().parents[1] / "console" / "dist")
 BUDGET = 1_000_000
 
 
@@ -75,7 +77,7 @@ def time_to_interactive(base: str, login: str, password: str, runs: int) -> None
             page = context.new_page()
             page.goto(f"{base}/console/")  # warm the origin and the cache for the warm runs
             page.wait_for_selector("[data-testid=menu]")
-            times, transferred, answers, busy = [], [], [], []
+            times, transferred, answers, busy, waterfall = [], [], [], [], []
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
             for _ in range(runs):
@@ -101,6 +103,7 @@ def time_to_interactive(base: str, login: str, password: str, runs: int) -> None
                 answers.append(page.evaluate(  # the list's own request, as the browser timed it
                     "Math.max(0, ...performance.getEntriesByType('resource')"
                     ".filter(e => e.name.includes('/api/v1/projects?')).map(e => e.duration))"))
+                waterfall.append(page.evaluate(WATERFALL))
                 transferred.append(page.evaluate(
                     "performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))"
                     ".reduce((s, e) => s + (e.transferSize || 0), 0)"))
@@ -120,8 +123,22 @@ def time_to_interactive(base: str, login: str, password: str, runs: int) -> None
                   f"p50 {statistics.median(answers):.0f} ms, the page's main-thread CPU p50 "
                   f"{statistics.median(busy) * 1000:.0f} ms; "
                   f"a status tab: p50 {statistics.median(switches) * 1000:.0f} ms")
+            code, asked, answered = (statistics.median(w[i] for w in waterfall) for i in range(3))
+            out(f"  where the time goes ({label}, p50, ms after navigation start): scripts and styles in by "
+                f"{code:.0f}, the list request asked at {asked:.0f} and answered at {answered:.0f}, rows shown at "
+                f"{statistics.median(times) * 1000:.0f}; the rest is the page's own work (main-thread CPU above)")
             context.close()
         browser.close()
+
+
+# when the page's scripts and styles had arrived, and when the list's first request was asked and answered
+WATERFALL = """(() => {
+  const entries = performance.getEntriesByType('resource')
+  const code = entries.filter((e) => /[.](js|css)$/.test(new URL(e.name).pathname))
+  const list = entries.filter((e) => e.name.includes('/api/v1/projects?'))
+  return [Math.max(0, ...code.map((e) => e.responseEnd)), Math.min(...list.map((e) => e.startTime)),
+          Math.min(...list.map((e) => e.responseEnd))]
+})()"""
 
 
 # copies of one real project (so every column the list shows is as the platform writes it)
