@@ -7,6 +7,7 @@ import 'dayjs/locale/zh-cn'
 import { ApiError, get, getTokens, post, saveTokens, scheduleRefresh, setSignedOutHandler } from './api.js'
 import { LangContext, translator, useT } from './i18n.js'
 import { showErrors } from './errors.js'
+import { THEME } from './theme.js'
 
 // one chunk per area, loaded when its menu is opened (the first load stays small)
 const loadProjects = () => import('./pages/Projects.jsx')
@@ -222,7 +223,7 @@ export default function App() {
   else body = <Shell me={me} onSignOut={signOut} />
   return (
     <LangContext.Provider value={{ lang, setLang, t }}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
         {body}
       </ConfigProvider>
     </LangContext.Provider>
