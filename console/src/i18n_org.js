@@ -58,6 +58,7 @@ export const zh = {
   maxChoices: '最多选择', minLength: '最少字数', maxLength: '最多字数', minValue: '最小值', maxValue: '最大值',
   minDate: '最早日期', maxDate: '最晚日期', maxFiles: '最多文件数', newForm: '新建需求表单', fields: '字段',
   fixFields: '请按字段旁的提示修改后再保存', addField: '添加字段',
+  decisionNote: '审核意见（驳回时必填，通过时可选）',
   visibleToSearch: '输入客户名称（至少两个字）搜索', visibleToPick: '只有选中的客户能看到并订购该产品',
 }
 export const en = {
@@ -122,5 +123,6 @@ export const en = {
   maxValue: 'Maximum', minDate: 'Earliest date', maxDate: 'Latest date', maxFiles: 'Max files',
   newForm: 'New requirement form', fields: 'Fields', fixFields: 'Correct the fields as their messages say, then save',
   addField: 'Add a field',
+  decisionNote: 'Note to the vendor (required to reject, optional to approve)',
   visibleToSearch: 'Type at least two characters of a customer\'s name', visibleToPick: 'Only the customers chosen see and may order the product',
 }

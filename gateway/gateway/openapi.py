@@ -195,7 +195,8 @@ def operation_of(service_cls, name: str, r: ApiRoute, method: str, converter) ->
     if params:
         operation["parameters"] = params
     if r.body:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": r.body}}}
+        operation["requestBody"] = {"required": r.body_required,
+                                    "content": {"application/json": {"schema": r.body}}}
     elif r.max_body:
         # an upload without a JSON body: the raw file is the body, its type the Content-Type
         operation["requestBody"] = {"required": True, "content": {"application/octet-stream": {"schema": {

@@ -342,7 +342,7 @@ class ApiRoute(HttpRequestHandler):
                  errors: tuple[int, ...] = (), public: bool = False, many: bool = False,
                  pending_password_ok: bool = False, tenant_scoped: bool = True, max_body: int | None = None,
                  probe: bool = False, idempotency_required: bool = False, header_params: tuple[dict, ...] = (),
-                 challenge: str = BEARER_CHALLENGE, **kwargs):
+                 challenge: str = BEARER_CHALLENGE, body_required: bool = True, **kwargs):
         """``public``: no token needed. ``roles``: any of them may call (empty: any signed-in user).
         ``errors``: the refusals the route itself can answer (the document adds those every
         route can, see ``gateway.openapi``). ``responses``: other success statuses with what they
@@ -358,7 +358,9 @@ class ApiRoute(HttpRequestHandler):
         header as required. ``header_params``: other request headers the route reads, as OpenAPI
         parameter objects (a public route authenticated by a signature header documents it).
         ``challenge``: the ``WWW-Authenticate`` value of the route's 401s, naming the scheme it
-        takes (a route authenticated by a signature challenges with that signature's scheme)."""
+        takes (a route authenticated by a signature challenges with that signature's scheme).
+        ``body_required=False``: the JSON ``body`` may be left out (the route reads it with
+        ``read_optional_json``), so callers of a route that took none before keep working."""
         # business refusals (4xx) are answers, not faults: nameko logs them without a traceback
         kwargs.setdefault("expected_exceptions", (PlatformError,))
         super().__init__(method, url, **kwargs)
@@ -368,6 +370,7 @@ class ApiRoute(HttpRequestHandler):
         self.pending_password_ok, self.tenant_scoped, self.max_body = pending_password_ok, tenant_scoped, max_body
         self.probe, self.idempotency_required = probe, idempotency_required
         self.header_params, self.challenge = tuple(header_params), challenge
+        self.body_required = body_required
 
     def handle_request(self, request):
         request.shallow = False
@@ -448,6 +451,13 @@ def _limits(request: Request) -> Limits:
 
 def _yield_now() -> None:
     eventlet.sleep(0)
+
+
+def read_optional_json(request: Request, schema: Schema):
+    """``read_json`` for a route whose body may be left out: no body loads as an empty object."""
+    if not request.get_data(cache=True).strip():
+        return schema.load({})
+    return read_json(request, schema)
 
 
 def read_json(request: Request, schema: Schema):

@@ -133,14 +133,19 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
     operator.page.reload()
     operator.page.click(f"[data-template='{template_id}']")
     operator.page.wait_for_selector("[data-testid=approval-drawer] >> text=服务商验收")
+    # approving with a note (optional): the vendor reads it in the versions as it read the rejection's
+    operator.page.fill("[data-testid=approval-note]", "Approved: keep the acceptance step named.")
     operator.page.click("[data-testid=approve]")
     wait_until(lambda: template_of(e2e, isv["headers"], template_id)["approved_version"] == 2, timeout=15,
                message="the operator approved version 2")
     operator.page.wait_for_selector(f"[data-template='{template_id}']", state="detached")
+    second = next(v for v in template_of(e2e, isv["headers"], template_id)["versions"] if v["version"] == 2)
+    assert second["status"] == "approved" and second["reason"] == "Approved: keep the acceptance step named."
 
     # the vendor binds a product to the approved template, then reads version 1 back, read only
     page.reload()
     page.wait_for_selector("[data-testid=template-status] >> text=Approved")
+    assert "Approved: keep the acceptance step named." in page.inner_text("[data-testid=versions]")
     product_id = f"prod-{uuid.uuid4().hex[:8]}"
     page.click("[data-testid=bind-product]")
     page.fill("[data-testid=bind-form] #product_id", product_id)

@@ -22,7 +22,8 @@ function ApprovalDrawer({ template, onClose, onDecided }) {
   const decide = async (what) => {
     setBusy(true); setError(null)
     try {
-      await post(`/service-templates/${template.id}/versions/${number}/${what}`, what === 'reject' ? { reason: note } : {})
+      await post(`/service-templates/${template.id}/versions/${number}/${what}`,
+        what === 'reject' ? { reason: note } : note.trim() ? { note } : {})
       message.success(t('done')); onDecided()
     } catch (err) {
       setError([err.message, ...Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${[].concat(v).join(' ')}`)].join(' — '))
@@ -39,15 +40,14 @@ function ApprovalDrawer({ template, onClose, onDecided }) {
           {(version.changes || []).map((c) => <div key={`${c.change}-${c.key}`}><Tag>{c.change}</Tag>{c.name}
             <Typography.Text type="secondary"> {(c.fields || []).join(', ')}</Typography.Text></div>)}
           {(version.changes || []).length === 0 && <Typography.Text type="secondary">—</Typography.Text>}
-          <Space style={{ marginTop: 16 }}>
-            <Button type="primary" loading={busy} onClick={() => decide('approve')} data-testid="approve">{t('approve')}</Button>
-          </Space>
-          {/* the API keeps a note with a rejection (the vendor reads it in the versions); approving takes none */}
-          <Typography.Title level={5} style={{ marginTop: 16 }}>{t('rejectReason')}</Typography.Title>
+          {/* one note for either decision, read by the vendor in the versions: required to reject, optional to approve */}
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{t('decisionNote')}</Typography.Title>
           <Input.TextArea rows={3} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)}
             data-testid="approval-note" placeholder={t('reason')} />
-          <Button danger loading={busy} disabled={!note.trim()} onClick={() => decide('reject')} data-testid="reject"
-            style={{ marginTop: 12 }}>{t('reject')}</Button>
+          <Space style={{ marginTop: 12 }}>
+            <Button type="primary" loading={busy} onClick={() => decide('approve')} data-testid="approve">{t('approve')}</Button>
+            <Button danger loading={busy} disabled={!note.trim()} onClick={() => decide('reject')} data-testid="reject">{t('reject')}</Button>
+          </Space>
         </Col>
       </Row>}
     </Drawer>

@@ -176,6 +176,12 @@ class TemplateVersion(internal.VersionSchema):
                                                                           "version"})
 
 
+class ApproveBody(internal.ApproveSchema):
+    note = FreeText(max_length=500, load_default="", metadata={
+        "description": "optional words to the vendor, shown as the version's `reason`",
+        "example": "Approved; please add the acceptance checklist in the next version."})
+
+
 class RejectBody(internal.RejectSchema):
     reason = FreeText(max_length=500, min_length=1, required=True,
                       metadata={"example": "The acceptance node needs a timeout."})

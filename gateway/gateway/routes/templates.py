@@ -4,8 +4,8 @@ The gateway checks the caller's role; template_svc checks the object (tenant) ag
 """
 from __future__ import annotations
 
-from gateway.api.templates import Form as FormOut
 from gateway.api.templates import (
+    ApproveBody,
     FormBody,
     FormPage,
     FormQuery,
@@ -23,10 +23,11 @@ from gateway.api.templates import (
     TemplateVersion,
     VersionPath,
 )
+from gateway.api.templates import Form as FormOut
 from gateway.api.templates import Preview as PreviewOut
 from gateway.api.templates import Product as ProductOut
 from gateway.api.templates import Template as TemplateOut
-from gateway.web import json_response, read_json, read_query, route
+from gateway.web import json_response, read_json, read_optional_json, read_query, route
 from platform_contracts.roles import PLATFORM_OPERATOR, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER
 
 READERS = (PLATFORM_OPERATOR, VENDOR_ADMIN, VENDOR_PROJECT_MANAGER)
@@ -88,11 +89,13 @@ class TemplateRoutes:
         return json_response(self.services.template.get_version(template_id, version))
 
     @route("POST", "/api/v1/service-templates/<template_id>/versions/<version>/approve",
-           summary="Approve a published version (platform operator)", tags=TAGS, response=TemplateOut,
-           roles=OPERATOR, errors=(404, 422), path=VersionPath)
+           summary="Approve a published version (platform operator)", tags=TAGS, body=ApproveBody,
+           body_required=False, response=TemplateOut, roles=OPERATOR, errors=(404, 422), path=VersionPath)
     def approve_version(self, request, template_id, version):
-        """TPL-1. The version becomes the one the template's products use; running projects keep theirs."""
-        return json_response(self.services.template.approve_version(template_id, version))
+        """TPL-1. The version becomes the one the template's products use; running projects keep theirs.
+        The body is optional: `note`, words to the vendor, kept as the version's `reason`."""
+        body = read_optional_json(request, ApproveBody())
+        return json_response(self.services.template.approve_version(template_id, version, body))
 
     @route("POST", "/api/v1/service-templates/<template_id>/versions/<version>/reject",
            summary="Reject a published version with a reason (platform operator)", tags=TAGS, body=RejectBody,

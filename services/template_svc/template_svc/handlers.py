@@ -113,11 +113,12 @@ def publish_template(template_id: str, actor: Actor, uow) -> Template:
     return template
 
 
-def approve_version(template_id: str, number: int, actor: Actor, uow) -> Template:
-    """The operator approves; every product bound to the template moves to this version."""
+def approve_version(template_id: str, number: int, actor: Actor, uow, note: str = "") -> Template:
+    """The operator approves, with an optional note to the vendor; every product bound to the
+    template moves to this version."""
     _operator_only(actor)
     template = _visible(template_id, actor, uow, for_update=True)
-    events = template.approve(number, catalogue(uow), actor, utcnow())
+    events = template.approve(number, catalogue(uow), actor, utcnow(), note)
     uow.templates.save(template)
     _emit(uow, events)
     _rebind_products(template, uow)

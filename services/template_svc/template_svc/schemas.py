@@ -210,7 +210,8 @@ class VersionSummarySchema(Schema):
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={
+        "description": "the operator's words with its decision: a rejection's reason, an approval's note"})
 
 
 class OutNodeSchema(Schema):
@@ -286,6 +287,11 @@ class TemplatePageSchema(Schema):
 
 class RejectSchema(Schema):
     reason = FreeText(max_length=500, min_length=1, required=True)
+
+
+class ApproveSchema(Schema):
+    note = FreeText(max_length=500, load_default="", metadata={
+        "description": "optional words to the vendor, kept as the version's `reason`"})
 
 
 # --- requirement forms ---------------------------------------------------------------------------

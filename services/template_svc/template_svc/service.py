@@ -17,6 +17,7 @@ from template_svc.adapters.repository import (
     TemplateRepository,
 )
 from template_svc.schemas import (
+    ApproveSchema,
     BindProductSchema,
     FormFilterSchema,
     FormInputSchema,
@@ -91,11 +92,13 @@ class TemplateService(PlatformService):
             return TemplateSchema().dump(handlers.publish_template(template_id, require_actor(self.caller), uow))
 
     @rpc
-    def approve_version(self, template_id: str, version: int) -> dict:
-        """Operator. Emits template_version_approved and product_template_bound per product."""
+    def approve_version(self, template_id: str, version: int, payload: dict | None = None) -> dict:
+        """Operator. ApproveSchema (optional: a note to the vendor). Emits template_version_approved
+        and product_template_bound per product."""
+        cmd = load(ApproveSchema(), payload or {})
         with self.db.unit_of_work() as uow:
             return TemplateSchema().dump(handlers.approve_version(template_id, int(version),
-                                                                  require_actor(self.caller), uow))
+                                                                  require_actor(self.caller), uow, cmd["note"]))
 
     @rpc
     def reject_version(self, template_id: str, version: int, payload: dict) -> dict:

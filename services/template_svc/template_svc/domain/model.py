@@ -143,9 +143,10 @@ class Template:
             events += self.approve(draft.number, catalogue, actor, now)
         return events
 
-    def approve(self, number: int, catalogue: Catalogue, actor: Actor, now: datetime) -> list[Event]:
+    def approve(self, number: int, catalogue: Catalogue, actor: Actor, now: datetime, note: str = "") -> list[Event]:
         """The operator approves: the forms named by the flow are embedded as they are now (TPL-6)
-        and this version becomes the one products use."""
+        and this version becomes the one products use. ``note``: the operator's optional words to
+        the vendor, kept where a rejection keeps its reason."""
         version = self.version(number)
         if version.status != PENDING:
             raise NotAwaitingApproval(f"Version {number} is {version.status}, not waiting for approval.")
@@ -154,6 +155,7 @@ class Template:
             raise FlowInvalid("A requirement form of this version no longer exists.", as_fields(violations))
         version.nodes = with_form_snapshots(version.nodes, catalogue.forms)
         version.status, version.decided_at, version.decided_by = APPROVED, now, actor.user_id
+        version.reason = note.strip() or None
         return [("template_version_approved", self._event(version))]
 
     def reject(self, number: int, reason: str, actor: Actor, now: datetime) -> list[Event]:

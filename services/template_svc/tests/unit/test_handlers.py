@@ -118,6 +118,20 @@ def test_TPL1_the_operator_rejects_with_a_reason_and_products_stay():
     assert template.latest.number == 3 and template.latest.status == "draft"
 
 
+def test_TPL1_an_approval_may_carry_a_note_the_vendor_reads_in_the_versions():
+    """Issue 16: the operator's words with an approval, kept where a rejection keeps its reason."""
+    uow, actor = fake_uow(), vendor()
+    template = approved_template(uow, actor)
+    assert template.version(1).reason is None                     # approved without a note
+    handlers.update_template(template.id, {"name": "v2", "nodes": valid_flow()}, actor, uow)
+    handlers.publish_template(template.id, actor, uow)
+    template = handlers.approve_version(template.id, 2, OPERATOR_ACTOR, uow, "  Add a checklist next time. ")
+    assert template.approved.number == 2 and template.version(2).reason == "Add a checklist next time."
+    versions = handlers.get_template(template.id, actor, uow).versions
+    assert [(v.number, v.status, v.reason) for v in versions] == [
+        (1, "approved", None), (2, "approved", "Add a checklist next time.")]
+
+
 def test_TPL2_a_copy_of_a_public_template_is_independent_of_later_public_edits():
     uow, actor = fake_uow(), vendor()
     public = approved_template(uow, OPERATOR_ACTOR)
