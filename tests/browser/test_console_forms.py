@@ -19,11 +19,22 @@ def form_of(e2e, form_id: str) -> dict:
 
 
 def add_option(page, index: int, option: str) -> None:
-    page.click(f"[data-field='{index}'] [data-testid=field-options] .ant-select-selector")
-    page.keyboard.type(option)
-    page.keyboard.press("Enter")
-    page.locator(f"[data-field='{index}'] [data-testid=field-options] .ant-select-selection-item",
-                 has_text=option).wait_for()
+    """Type an option into the tags select and pick it from its list (the typed value is offered
+    there once the list has caught up with the typing; a pick that misses is tried again)."""
+    select = f"[data-field='{index}'] [data-testid=field-options]"
+    chosen = page.locator(f"{select} .ant-select-selection-item", has_text=option)
+    offered = page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=option)
+    for attempt in range(3):
+        page.click(f"{select} .ant-select-selector")
+        page.fill(f"{select} input.ant-select-selection-search-input", option)   # replaces a missed try's text
+        offered.first.click()
+        try:
+            chosen.wait_for(timeout=3_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.keyboard.press("Escape")
 
 
