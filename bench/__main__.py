@@ -1,7 +1,7 @@
 """The platform beside its floor, in one run on one machine (issue 15):  ``make bench``.
 
     python -m bench [--reads 2000] [--purchases 300] [--concurrency 16] [--projects 100000]
-                    [--employees 10000] [--profile] [--skip-large]
+                    [--employees 10000] [--profile] [--statements] [--skip-large]
 
 1. The floor (bench/floor: the platform's shape, no logic) starts on its own database and vhost,
    and is measured: bare gateway -> RPC ping, purchases accepted, purchases through its 3 hops.
@@ -18,8 +18,12 @@
    INSERT ... SELECT and the full flow is measured again.
 
 Each figure has p50/p99 (per request, or per purchase from its POST to its last row) and the
-ratio to the floor. ``--profile`` samples every platform process with py-spy during the full
-flow and prints where each spends its time (needs ptrace).
+ratio to the floor. After each flow the CPU milliseconds per purchase of every platform process
+and of the PostgreSQL backends of each database are printed (from /proc: what the work cost, not
+how long it waited for a core). ``--profile`` samples every platform process with py-spy during the
+full flow and prints where each spends its time (needs ptrace); ``--statements`` prints each
+database's statements, execution time, buffers and WAL per purchase during each flow
+(pg_stat_statements, which the server must preload).
 """
 from __future__ import annotations
 
