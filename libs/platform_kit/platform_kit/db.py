@@ -268,9 +268,10 @@ class Database(DependencyProvider):
                                   statement_timeout_ms=int(config.get("DB_STATEMENT_TIMEOUT_MS", 30_000)))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.relay_events:
-            from platform_kit.outbox import OutboxRelay
+            from platform_kit.outbox import KEEP_HOURS, OutboxRelay
 
-            self.relay = OutboxRelay(self.engine, self.source, config["AMQP_URI"])
+            self.relay = OutboxRelay(self.engine, self.source, config["AMQP_URI"],
+                                     keep_hours=float(config.get("OUTBOX_KEEP_HOURS", KEEP_HOURS)))
 
     def start(self) -> None:
         if self.relay:

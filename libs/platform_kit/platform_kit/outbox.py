@@ -18,6 +18,11 @@ publishes (platform_kit.topology), so an event the broker cannot route means the
 definitions. Such an event is not marked sent: it stays in the outbox, is counted in
 ``platform_outbox_unroutable_total`` and logged as an error, and is tried again with back-off
 (each row on its own: one unroutable event never holds up the others) until the topology is back.
+
+Sent rows are kept ``OUTBOX_KEEP_HOURS`` (72, a config key) for operators to look at, then the
+relay deletes them, every ``PRUNE_EVERY_SECONDS``, oldest first in windows of the primary key, so
+the table and its unsent-rows index stay the size of a few days of traffic: the relay's poll
+otherwise walks ever more dead index entries. An unsent row is never deleted, however old.
 """
 from __future__ import annotations
 
@@ -25,11 +30,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from kombu import Connection, Producer
 from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -42,6 +48,10 @@ BATCH = 200
 POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 CONFIRM_TIMEOUT_SECONDS = 30.0
+KEEP_HOURS = 72.0
+PRUNE_EVERY_SECONDS = 300.0
+PRUNE_WINDOW = 5_000          # rows of the primary key one delete looks at
+PRUNE_MAX_WINDOWS = 200       # per pass: a backlog of sent rows goes over several passes
 
 
 def publish_options(envelope: dict) -> dict:
@@ -148,8 +158,10 @@ class ConfirmingPublisher:
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, source: str, amqp_uri: str):
+    def __init__(self, engine: Engine, source: str, amqp_uri: str, keep_hours: float = KEEP_HOURS):
         self.engine = engine
+        self.keep = timedelta(hours=keep_hours)
+        self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
         self.source = source
         self.amqp_uri = amqp_uri
         self.exchange = get_event_exchange(source)
@@ -181,6 +193,12 @@ class OutboxRelay:
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 if sent >= self.batch:
                     continue
+                if time.monotonic() >= self._next_prune:
+                    self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                    try:
+                        self.prune()
+                    except Exception:
+                        log.exception("pruning the sent events of %s failed; tried again later", self.source)
                 self._wake.wait(timeout=backoff)
                 self._wake.clear()
         finally:
@@ -232,6 +250,34 @@ class OutboxRelay:
             metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(sent))
         self.published_total += len(sent)
         return len(sent)
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Delete the rows sent before the kept period; return how many. Walks the primary key from
+        its oldest row in windows of ``PRUNE_WINDOW`` (each an index range, one short transaction)
+        and stops at the first window that starts inside the kept period: seq follows the order
+        rows were written, so everything after it is younger."""
+        from platform_kit.tables import outbox_events as t
+
+        cutoff = (now or utcnow()) - self.keep
+        deleted = 0
+        with self.engine.connect() as conn:
+            low = conn.execute(select(func.min(t.c.seq))).scalar()
+        for _ in range(PRUNE_MAX_WINDOWS):
+            if low is None:
+                break
+            with self.engine.begin() as conn:
+                first = conn.execute(select(t.c.created_at).where(t.c.seq >= low)
+                                     .order_by(t.c.seq).limit(1)).scalar()
+                if first is None or first >= cutoff:
+                    break
+                deleted += conn.execute(delete(t).where(
+                    t.c.seq >= low, t.c.seq < low + PRUNE_WINDOW,
+                    t.c.sent_at.is_not(None), t.c.sent_at < cutoff)).rowcount
+                low = conn.execute(select(func.min(t.c.seq)).where(t.c.seq >= low + PRUNE_WINDOW)).scalar()
+        if deleted:
+            metrics.OUTBOX_PRUNED.labels(self.source).inc(deleted)
+            log.info("pruned %d events of %s sent before %s", deleted, self.source, cutoff.isoformat())
+        return deleted
 
     def _failed(self, session: Session, row, error: str) -> None:
         from platform_kit.tables import outbox_events as t

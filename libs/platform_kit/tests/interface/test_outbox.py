@@ -202,3 +202,50 @@ def test_the_events_of_a_transaction_are_written_at_commit_in_one_statement_in_e
         assert [e["data"]["order_id"] for e in uow.published] == orders
     finally:
         engine.dispose()
+
+
+def test_sent_events_are_pruned_after_the_kept_period_and_unsent_ones_never(monkeypatch):
+    """The relay deletes what it sent before OUTBOX_KEEP_HOURS, window by window of the primary key,
+    and keeps everything unsent (however old) and everything sent inside the period."""
+    from datetime import timedelta
+
+    from platform_kit import outbox
+    from platform_kit.clock import utcnow
+    from platform_kit.migrate import drop_database, ensure_database
+    from platform_kit.tables import kernel_metadata
+    from platform_kit.testing import TEST_PREFIX
+
+    url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}outbox_prune"
+    drop_database(url)
+    ensure_database(url)
+    engine = create_engine(url)
+    kernel_metadata.create_all(engine, tables=[outbox_events])
+    now = utcnow()
+    days_ago = lambda d: now - timedelta(days=d)  # noqa: E731
+    # written in time order, as the platform writes them: (created, sent, what prune must do)
+    rows = [(days_ago(9), days_ago(9), "pruned")] * 7 + [
+        (days_ago(8), None, "kept: never sent"),
+        (days_ago(6), days_ago(6), "pruned"),
+        (days_ago(5), days_ago(1), "kept: sent inside the period"),
+        (days_ago(4), days_ago(4), "pruned"),
+        (days_ago(1), days_ago(1), "kept: inside the period"),
+        (now, None, "kept: new"),
+    ]
+    with engine.begin() as conn:
+        for n, (created, sent, _) in enumerate(rows):
+            event_id = str(uuid.uuid4())
+            conn.execute(outbox_events.insert().values(
+                event_id=event_id, event_type="probe_happened", version=1, envelope={"n": n},
+                created_at=created, sent_at=sent))
+    monkeypatch.setattr(outbox, "PRUNE_WINDOW", 3)  # several windows, one of them mixed
+    relay = OutboxRelay(engine, "billing", "memory://", keep_hours=72)
+    try:
+        assert relay.prune(now) == sum(1 for *_, fate in rows if fate == "pruned")
+        with engine.connect() as conn:
+            left = sorted(r.envelope["n"] for r in conn.execute(select(outbox_events.c.envelope)))
+        assert left == [n for n, (*_, fate) in enumerate(rows) if fate.startswith("kept")]
+        assert relay.prune(now) == 0, "a second pass finds nothing more"
+    finally:
+        relay.publisher.close()
+        engine.dispose()
+        drop_database(url)
