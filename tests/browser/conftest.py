@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,23 @@ class Console:
         self.e2e, self.context = e2e, context
         self.page = context.new_page()
         self.page.set_default_timeout(20_000)
+        # the API calls of this tab, for the failure record: the last answers and those in flight
+        self.answered: deque[str] = deque(maxlen=12)
+        self.in_flight: dict[object, str] = {}
+        self.page.on("request", self._asked)
+        self.page.on("response", self._answered)
+        self.page.on("requestfailed", self._answered)
+
+    def _asked(self, request) -> None:
+        if "/api/" in request.url:
+            self.in_flight[request] = f"{time.strftime('%H:%M:%S')} {request.method} {request.url.split('/api/', 1)[1]}"
+
+    def _answered(self, event) -> None:
+        request = getattr(event, "request", event)
+        asked = self.in_flight.pop(request, None)
+        if asked:
+            outcome = getattr(event, "status", None) or f"failed: {request.failure}"
+            self.answered.append(f"{asked} -> {outcome} at {time.strftime('%H:%M:%S')}")
 
     def open(self, hash_path: str = "") -> None:
         self.page.goto(self.e2e.url(f"/console/#{hash_path}"))
@@ -96,41 +115,44 @@ def pytest_runtest_makereport(item, call):
         item.browser_call_failed = report.failed
 
 
-def _record_failure(name: str, contexts) -> None:
+def _record_failure(name: str, tabs: list[Console]) -> None:
     """A failed browser test leaves a screenshot of each of its tabs and prints what they show (the
-    open dialogs, alerts and messages): in CI the printed text is the only artefact one sees."""
+    open dialogs, alerts and messages) and their last API calls: in CI the printed text is the only
+    artefact one sees."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for c, context in enumerate(contexts):
-        for p, page in enumerate(context.pages):
-            try:
-                page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}-{c}-{p}.png"), full_page=True)
-                shown = page.eval_on_selector_all(
-                    ".ant-modal-wrap, .ant-alert, .ant-message, .ant-form-item-explain, .ant-select-dropdown",
-                    "els => els.filter(e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed')"
-                    ".map(e => e.className.split(' ')[0] + ': ' + e.innerText.slice(0, 400))")
-                sys.stdout.write(f"[browser tab {c}.{p}] {page.url}\n" + "".join(f"  {line}\n" for line in shown))
-            except Exception as exc:  # the tab may be gone; the failure itself is what matters
-                sys.stdout.write(f"[browser tab {c}.{p}] could not be recorded: {exc}\n")
+    for n, tab in enumerate(tabs):
+        try:
+            tab.page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}-{n}.png"), full_page=True)
+            shown = tab.page.eval_on_selector_all(
+                ".ant-modal-wrap, .ant-alert, .ant-message, .ant-form-item-explain, .ant-select-dropdown",
+                "els => els.filter(e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed')"
+                ".map(e => e.className.split(' ')[0] + ': ' + e.innerText.slice(0, 400))")
+            now = time.strftime("%H:%M:%S")
+            lines = [*(f"  {line}" for line in shown), *(f"  api {call}" for call in tab.answered),
+                     *(f"  api {call} -> still waiting at {now}" for call in tab.in_flight.values())]
+            sys.stdout.write(f"[browser tab {n}] {tab.page.url}\n" + "".join(f"{line}\n" for line in lines))
+        except Exception as exc:  # the tab may be gone; the failure itself is what matters
+            sys.stdout.write(f"[browser tab {n}] could not be recorded: {exc}\n")
 
 
 @pytest.fixture
 def console(e2e, browser, request):
     """console(login, password=None) -> a Console signed in (password: the demo one)."""
-    contexts = []
+    tabs: list[Console] = []
 
     def open_console(login: str | None = None, password: str | None = None, lang: str = "en") -> Console:
         from deploy import demo
 
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
-        contexts.append(context)
         tab = Console(e2e, context)
+        tabs.append(tab)
         if login:
             tab.sign_in(login, password or demo.DEMO_PASSWORD, lang)
         return tab
 
     yield open_console
     if getattr(request.node, "browser_call_failed", False):
-        _record_failure(request.node.name, contexts)
-    for context in contexts:
-        context.close()
+        _record_failure(request.node.name, tabs)
+    for tab in tabs:
+        tab.context.close()
