@@ -268,10 +268,11 @@ class Database(DependencyProvider):
                                   statement_timeout_ms=int(config.get("DB_STATEMENT_TIMEOUT_MS", 30_000)))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.relay_events:
-            from platform_kit.outbox import KEEP_HOURS, OutboxRelay
+            from platform_kit.outbox import KEEP_HOURS, KEEP_MARKS_DAYS, OutboxRelay
 
             self.relay = OutboxRelay(self.engine, self.source, config["AMQP_URI"],
-                                     keep_hours=float(config.get("OUTBOX_KEEP_HOURS", KEEP_HOURS)))
+                                     keep_hours=float(config.get("OUTBOX_KEEP_HOURS", KEEP_HOURS)),
+                                     keep_marks_days=float(config.get("PROCESSED_EVENTS_KEEP_DAYS", KEEP_MARKS_DAYS)))
 
     def start(self) -> None:
         if self.relay:

@@ -25,6 +25,8 @@ DEAD_LETTER_OLDEST = Gauge("platform_dead_letter_oldest_age_seconds",
 OUTBOX_PUBLISHED = Counter("platform_outbox_published_total", "Outbox events published", ["service"])
 OUTBOX_PRUNED = Counter("platform_outbox_pruned_total", "Sent outbox events deleted after the kept period",
                         ["service"])
+PROCESSED_MARKS_PRUNED = Counter("platform_processed_marks_pruned_total",
+                                 "Processed-event marks deleted after the kept period", ["service"])
 OUTBOX_UNROUTABLE = Counter("platform_outbox_unroutable_total", "Outbox events the broker could not route",
                             ["service", "event_type"])
 PERIODIC_RUNS = Counter("platform_periodic_runs_total", "Periodic jobs run (claimed periods)", ["service", "job"])

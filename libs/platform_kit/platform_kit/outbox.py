@@ -22,7 +22,11 @@ definitions. Such an event is not marked sent: it stays in the outbox, is counte
 Sent rows are kept ``OUTBOX_KEEP_HOURS`` (72, a config key) for operators to look at, then the
 relay deletes them, every ``PRUNE_EVERY_SECONDS``, oldest first in windows of the primary key, so
 the table and its unsent-rows index stay the size of a few days of traffic: the relay's poll
-otherwise walks ever more dead index entries. An unsent row is never deleted, however old.
+otherwise walks ever more dead index entries. An unsent row is never deleted, however old. In the
+same pass it deletes the consumers' ``processed_events`` marks older than
+``PROCESSED_EVENTS_KEEP_DAYS`` (30): an event is redelivered within minutes (a requeue, a relay
+that died between the broker's confirm and its mark), and a handler that failed wrote no mark, so
+a dead-lettered event replayed later is applied once either way.
 """
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ from datetime import datetime, timedelta
 from kombu import Connection, Producer
 from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -49,6 +53,7 @@ POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 CONFIRM_TIMEOUT_SECONDS = 30.0
 KEEP_HOURS = 72.0
+KEEP_MARKS_DAYS = 30.0
 PRUNE_EVERY_SECONDS = 300.0
 PRUNE_WINDOW = 5_000          # rows of the primary key one delete looks at
 PRUNE_MAX_WINDOWS = 200       # per pass: a backlog of sent rows goes over several passes
@@ -158,9 +163,11 @@ class ConfirmingPublisher:
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, source: str, amqp_uri: str, keep_hours: float = KEEP_HOURS):
+    def __init__(self, engine: Engine, source: str, amqp_uri: str, keep_hours: float = KEEP_HOURS,
+                 keep_marks_days: float = KEEP_MARKS_DAYS):
         self.engine = engine
         self.keep = timedelta(hours=keep_hours)
+        self.keep_marks = timedelta(days=keep_marks_days)
         self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
         self.source = source
         self.amqp_uri = amqp_uri
@@ -197,6 +204,7 @@ class OutboxRelay:
                     self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                     try:
                         self.prune()
+                        self.prune_marks()
                     except Exception:
                         log.exception("pruning the sent events of %s failed; tried again later", self.source)
                 self._wake.wait(timeout=backoff)
@@ -277,6 +285,25 @@ class OutboxRelay:
         if deleted:
             metrics.OUTBOX_PRUNED.labels(self.source).inc(deleted)
             log.info("pruned %d events of %s sent before %s", deleted, self.source, cutoff.isoformat())
+        return deleted
+
+    def prune_marks(self, now: datetime | None = None) -> int:
+        """Delete the processed-event marks older than the kept period, a batch per short transaction
+        (the BRIN index on processed_at finds them); return how many."""
+        from platform_kit.tables import processed_events as p
+
+        cutoff = (now or utcnow()) - self.keep_marks
+        oldest = select(p.c.event_id, p.c.handler).where(p.c.processed_at < cutoff).limit(PRUNE_WINDOW)
+        deleted = 0
+        for _ in range(PRUNE_MAX_WINDOWS):
+            with self.engine.begin() as conn:
+                batch = conn.execute(delete(p).where(tuple_(p.c.event_id, p.c.handler).in_(oldest))).rowcount
+            deleted += batch
+            if batch < PRUNE_WINDOW:
+                break
+        if deleted:
+            metrics.PROCESSED_MARKS_PRUNED.labels(self.source).inc(deleted)
+            log.info("pruned %d processed-event marks of %s older than %s", deleted, self.source, cutoff.isoformat())
         return deleted
 
     def _failed(self, session: Session, row, error: str) -> None:

@@ -2,14 +2,18 @@
 import json
 import socket
 import uuid
+from datetime import timedelta
 
 import eventlet
+import pytest
 from kombu import Connection, Exchange, Queue
 from nameko import config
 from sqlalchemy import create_engine, func, select
 
+from platform_kit import outbox
+from platform_kit.clock import utcnow
 from platform_kit.outbox import OutboxRelay
-from platform_kit.tables import outbox_events
+from platform_kit.tables import outbox_events, processed_events
 
 
 def _insert_events(engine, count: int, run: str) -> set[str]:
@@ -204,22 +208,28 @@ def test_the_events_of_a_transaction_are_written_at_commit_in_one_statement_in_e
         engine.dispose()
 
 
-def test_sent_events_are_pruned_after_the_kept_period_and_unsent_ones_never(monkeypatch):
-    """The relay deletes what it sent before OUTBOX_KEEP_HOURS, window by window of the primary key,
-    and keeps everything unsent (however old) and everything sent inside the period."""
-    from datetime import timedelta
-
-    from platform_kit import outbox
-    from platform_kit.clock import utcnow
+@pytest.fixture
+def kernel_tables_alone():
+    """An engine on a database of its own holding only the kernel's tables (so the prune tests see
+    only their own rows)."""
     from platform_kit.migrate import drop_database, ensure_database
     from platform_kit.tables import kernel_metadata
     from platform_kit.testing import TEST_PREFIX
 
-    url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}outbox_prune"
+    url = f"postgresql://postgres@127.0.0.1:5432/{TEST_PREFIX}kernel_prune"
     drop_database(url)
     ensure_database(url)
     engine = create_engine(url)
-    kernel_metadata.create_all(engine, tables=[outbox_events])
+    kernel_metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+def test_sent_events_are_pruned_after_the_kept_period_and_unsent_ones_never(kernel_tables_alone, monkeypatch):
+    """The relay deletes what it sent before OUTBOX_KEEP_HOURS, window by window of the primary key,
+    and keeps everything unsent (however old) and everything sent inside the period."""
+    engine = kernel_tables_alone
     now = utcnow()
     days_ago = lambda d: now - timedelta(days=d)  # noqa: E731
     # written in time order, as the platform writes them: (created, sent, what prune must do)
@@ -233,9 +243,8 @@ def test_sent_events_are_pruned_after_the_kept_period_and_unsent_ones_never(monk
     ]
     with engine.begin() as conn:
         for n, (created, sent, _) in enumerate(rows):
-            event_id = str(uuid.uuid4())
             conn.execute(outbox_events.insert().values(
-                event_id=event_id, event_type="probe_happened", version=1, envelope={"n": n},
+                event_id=str(uuid.uuid4()), event_type="probe_happened", version=1, envelope={"n": n},
                 created_at=created, sent_at=sent))
     monkeypatch.setattr(outbox, "PRUNE_WINDOW", 3)  # several windows, one of them mixed
     relay = OutboxRelay(engine, "billing", "memory://", keep_hours=72)
@@ -247,5 +256,24 @@ def test_sent_events_are_pruned_after_the_kept_period_and_unsent_ones_never(monk
         assert relay.prune(now) == 0, "a second pass finds nothing more"
     finally:
         relay.publisher.close()
-        engine.dispose()
-        drop_database(url)
+
+
+def test_processed_event_marks_are_pruned_after_their_kept_days(kernel_tables_alone, monkeypatch):
+    engine = kernel_tables_alone
+    now = utcnow()
+    marks = {(str(uuid.uuid4()), handler): now - timedelta(days=days)
+             for days in (45, 31, 31, 30.5, 29, 1, 0) for handler in ("project.on_a", "project.on_b")}
+    with engine.begin() as conn:
+        conn.execute(processed_events.insert(), [{"event_id": e, "handler": h, "processed_at": at}
+                                                 for (e, h), at in marks.items()])
+    monkeypatch.setattr(outbox, "PRUNE_WINDOW", 3)  # several batches, the last one short
+    relay = OutboxRelay(engine, "project", "memory://", keep_marks_days=30)
+    try:
+        old = {key for key, at in marks.items() if at < now - timedelta(days=30)}
+        assert relay.prune_marks(now) == len(old) == 8
+        with engine.connect() as conn:
+            left = {(r.event_id, r.handler) for r in conn.execute(select(processed_events))}
+        assert left == set(marks) - old
+        assert relay.prune_marks(now) == 0
+    finally:
+        relay.publisher.close()
