@@ -7,7 +7,9 @@ import 'dayjs/locale/zh-cn'
 import { ApiError, get, getTokens, post, saveTokens, scheduleRefresh, setSignedOutHandler } from './api.js'
 import { LangContext, translator, useT } from './i18n.js'
 import { showErrors } from './errors.js'
-import { THEME } from './theme.js'
+import { themeFor } from './theme.js'
+
+const APP_THEME = themeFor()
 
 // one chunk per area, loaded when its menu is opened (the first load stays small)
 const loadProjects = () => import('./pages/Projects.jsx')
@@ -223,7 +225,7 @@ export default function App() {
   else body = <Shell me={me} onSignOut={signOut} />
   return (
     <LangContext.Provider value={{ lang, setLang, t }}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={APP_THEME}>
         {body}
       </ConfigProvider>
     </LangContext.Provider>

@@ -140,11 +140,17 @@ def console(e2e, browser, request):
     """console(login, password=None) -> a Console signed in (password: the demo one)."""
     tabs: list[Console] = []
 
-    def open_console(login: str | None = None, password: str | None = None, lang: str = "en") -> Console:
+    def open_console(login: str | None = None, password: str | None = None, lang: str = "en",
+                     motion: bool = False) -> Console:
+        """The browser asks for reduced motion unless ``motion``: the console then opens and closes
+        dialogs and lists at once, so no click lands on a button still zooming in (a missed click
+        looked like a dialog that ignored its OK on a loaded machine). The sign-in tests keep the
+        motion, the default theme and its styles extracted at build time."""
         from deploy import demo
 
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
+                                      timezone_id="Asia/Shanghai",
+                                      reduced_motion="no-preference" if motion else "reduce")
         tab = Console(e2e, context)
         tabs.append(tab)
         if login:

@@ -19,7 +19,7 @@ def expected_menus(e2e, login: str) -> list[str]:
 
 @pytest.mark.parametrize("login", DEMO_ROLES)
 def test_ORG7_each_demo_role_signs_in_and_sees_exactly_its_menus(e2e, console, login):
-    tab = console(login)
+    tab = console(login, motion=True)
     shown = tab.menus()
     assert shown == expected_menus(e2e, login)
     tab.screenshot(f"home-{login}")
@@ -27,7 +27,7 @@ def test_ORG7_each_demo_role_signs_in_and_sees_exactly_its_menus(e2e, console, l
 
 def test_ORG7_the_vendor_admin_sees_the_seeds_menus_in_chinese_and_english(e2e, console):
     """Seed 000 2.1.1: the vendor's main account menus, by their Chinese titles; the switch turns them English."""
-    tab = console("vendor.admin", lang="zh")
+    tab = console("vendor.admin", lang="zh", motion=True)
     tab.wait_signed_in()
     menu = tab.page.inner_text("[data-testid=menu]")
     for title in ("产品中心", "项目管理", "排队情况", "数据看板", "服务流程模板", "用户管理", "节假日设置", "已购服务"):

@@ -113,20 +113,22 @@ function Transfer({ ticket, me, onClose, onDone }) {
   )
 }
 
-function NoteDialog({ title, path, field = 'note', required = true, extra, onClose, onDone }) {
+function NoteDialog({ title, path, field = 'note', label, required = true, extra, onClose, onDone }) {
   const { t } = useT()
   const [form] = Form.useForm()
   const [error, setError] = useState(null)
+  const [busy, setBusy] = useState(false)
   const submit = async (v) => {
     setError(null)
-    try { onDone(await post(path, v)) } catch (err) { setError(showErrors(form, err, [field, 'score', 'comment'])) }
+    setBusy(true)
+    try { onDone(await post(path, v)) } catch (err) { setError(showErrors(form, err, [field, 'score', 'comment'])) } finally { setBusy(false) }
   }
   return (
-    <Modal open title={title} onCancel={onClose} onOk={() => form.submit()} okButtonProps={{ 'data-testid': 'note-ok' }}>
+    <Modal open title={title} onCancel={onClose} onOk={() => form.submit()} confirmLoading={busy} okButtonProps={{ 'data-testid': 'note-ok' }}>
       <Form form={form} layout="vertical" onFinish={submit} data-testid="note-form">
         {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
         {extra}
-        <Form.Item name={field} label={t(field === 'comment' ? 'comment' : 'note')} rules={required ? [{ required: true }] : []}>
+        <Form.Item name={field} label={label || t(field === 'comment' ? 'comment' : 'note')} rules={required ? [{ required: true }] : []}>
           <Input.TextArea rows={3} data-testid="note-text" /></Form.Item>
       </Form>
     </Modal>
@@ -245,7 +247,7 @@ function TicketDetail({ id, me }) {
       {dialog === 'transfer' && <Transfer ticket={ticket} me={me} onClose={() => setDialog(null)} onDone={done} />}
       {dialog === 'escalate' && <NoteDialog title={t('escalate')} path={`/tickets/${id}/escalate`} onClose={() => setDialog(null)} onDone={done}
         extra={<Alert type="info" message={t('escalateHint')} style={{ marginBottom: 12 }} />} />}
-      {dialog === 'complain' && <NoteDialog title={t('complain')} path={`/tickets/${id}/complaint`} required={false} onClose={() => setDialog(null)} onDone={done} />}
+      {dialog === 'complain' && <NoteDialog title={t('complain')} label={t('reason')} path={`/tickets/${id}/complaint`} required={false} onClose={() => setDialog(null)} onDone={done} />}
       {dialog === 'rate' && <RateDialog id={id} onClose={() => setDialog(null)} onDone={done} />}
     </Space>
   )
