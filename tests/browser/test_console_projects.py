@@ -386,3 +386,51 @@ def test_PRJ5_DSP9_a_sole_provider_is_not_changed_and_the_vendor_cancels_with_a_
     assert "customer withdrew" in seller.page.inner_text("[data-testid=project-facts]")
     seen = project_of(e2e, buyer["headers"], project_id)
     assert seen["status"] == "cancelled" and seen["closed_reason"] == "customer withdrew"
+
+
+def test_PRJ10_the_vendor_filters_its_list_by_creation_dates_and_exports_what_it_shows(e2e, console):
+    """The list's filters reach the server (a created range picked in the calendar, which loads only
+    when reached for) and the export carries exactly the filtered tab."""
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    product_id = f"prod-b16r-{uuid.uuid4().hex[:8]}"
+    flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)
+    orders = [buy(e2e, buyer, product_id)[1] for _ in range(2)]
+    seller = console(isv["login"])
+    seller.wait_signed_in()
+    seller.open("/projects.manage")
+    page = seller.page
+    for order_id in orders:
+        page.wait_for_selector(f"[data-order='{order_id}']")
+    assert page.query_selector(".ant-picker") is None, "the calendar is not loaded with the list"
+
+    def pick_range(previous_month: bool) -> None:
+        # the stand-in the first time, the picker it became after that
+        page.click("[data-testid=project-filters] :is([data-range-stand-in], .ant-picker-range) >> nth=0")
+        calendar = ".ant-picker-dropdown:visible"
+        page.wait_for_selector(calendar)
+        if previous_month:
+            page.click(f"{calendar} .ant-picker-header-prev-btn >> nth=0")
+            days = f"{calendar} .ant-picker-panel >> nth=0 >> .ant-picker-cell-in-view"
+            page.click(f"{days} >> nth=0")
+            page.click(f"{days} >> nth=1")
+        else:
+            page.click(f"{calendar} .ant-picker-cell-today >> nth=0")
+            page.click(f"{calendar} .ant-picker-cell-today >> nth=0")
+        with page.expect_response(lambda r: "/api/v1/projects?" in r.url and "created_from=" in r.url) as asked:
+            page.click("[data-testid=project-search]")
+        assert asked.value.status == 200
+
+    pick_range(previous_month=False)
+    page.wait_for_selector("[data-testid=project-table] .ant-spin-spinning", state="detached")
+    shown = {o for o in orders if page.query_selector(f"[data-order='{o}']")}
+    assert shown == set(orders), "both orders were created today"
+    with page.expect_download() as exported:
+        page.click("[data-testid=export-csv]")
+    csv = Path(exported.value.path()).read_text(encoding="utf-8-sig")
+    assert all(o in csv for o in orders) and len(csv.strip().splitlines()) == 3, csv[:500]
+    seller.screenshot("projects-filtered-by-dates")
+
+    page.click("[data-testid=project-filters] .ant-picker-clear", force=True)
+    pick_range(previous_month=True)
+    page.wait_for_selector("[data-testid=project-table] .ant-table-placeholder")
+    assert not any(page.query_selector(f"[data-order='{o}']") for o in orders), "nothing was created last month"

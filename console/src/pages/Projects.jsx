@@ -1,9 +1,10 @@
 import React, { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react'
-import { Alert, Badge, Button, Card, DatePicker, Form, Input, Select, Space, Table, Tabs, Tag, Typography, message } from 'antd'
+import { Alert, Badge, Button, Card, Form, Input, Select, Space, Table, Tabs, Tag, Typography, message } from 'antd'
 import { ApiError, download, earlyData, get, post } from '../api.js'
 import { useT } from '../i18n.js'
 import { time } from '../format.js'
 import { showErrors } from '../errors.js'
+import LazyRangePicker from '../widgets/LazyRangePicker.jsx'
 import { go } from '../App.jsx'
 
 // a project's page is a chunk of its own, loaded when a project is opened: the list's first load
@@ -149,7 +150,7 @@ function ProjectList({ me, scope }) {
         <Form.Item name="late" label={t('late')}>
           <Select allowClear style={{ width: 90 }} options={[{ value: true, label: '✓' }, { value: false, label: '✗' }]} />
         </Form.Item>
-        <Form.Item name="range" label={t('created')}><DatePicker.RangePicker /></Form.Item>
+        <Form.Item name="range" label={t('created')}><LazyRangePicker data-testid="created-range" /></Form.Item>
         <Space>
           <Button type="primary" htmlType="submit" data-testid="project-search">{t('search')}</Button>
           <Button onClick={() => { form.resetFields(); search({}) }}>{t('reset')}</Button>
