@@ -430,7 +430,13 @@ def test_PRJ10_the_vendor_filters_its_list_by_creation_dates_and_exports_what_it
     assert all(o in csv for o in orders) and len(csv.strip().splitlines()) == 3, csv[:500]
     seller.screenshot("projects-filtered-by-dates")
 
-    page.click("[data-testid=project-filters] .ant-picker-clear", force=True)
+    # the customer filter offers the names of the customers in the rows and sends the id
+    page.click("[data-testid=project-filters] button:has-text('Reset')")
+    seller.choose("[data-testid=project-filters] .ant-form-item:has([data-filter=customer_id])", buyer["org"]["name"])
+    with page.expect_response(lambda r: "/api/v1/projects?" in r.url and "customer_id=" in r.url) as asked:
+        page.click("[data-testid=project-search]")
+    assert f"customer_id={buyer['org']['id']}" in asked.value.url and "created_from" not in asked.value.url
+    page.click("[data-testid=project-filters] button:has-text('Reset')")
     pick_range(previous_month=True)
     page.wait_for_selector("[data-testid=project-table] .ant-table-placeholder")
     assert not any(page.query_selector(f"[data-order='{o}']") for o in orders), "nothing was created last month"

@@ -1,4 +1,4 @@
-import React, { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react'
+import React, { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Alert, Badge, Button, Card, Form, Input, Select, Space, Table, Tabs, Tag, Typography, message } from 'antd'
 import { ApiError, download, earlyData, get, post } from '../api.js'
 import { useT } from '../i18n.js'
@@ -49,21 +49,29 @@ export function LateMark({ row }) {
   return <Tag color="red" data-testid="late-mark">{t('late')} · {t(row.late_side)} · {time(row.late_since)}</Tag>
 }
 
-// id -> name of every provider, customer and operator seen in the list's answers (and the lists
-// preloaded for the filters), so the filters offer names and send ids
+// id -> name of every provider, customer and operator seen in the list's answers (and, once a
+// filter is first focused, the lists that fill the filters), so the filters offer names and send
+// ids. The names of the rows are gathered while rendering, not in an effect that renders the
+// list again, and the filters' lists are not asked for with the list: a cold list renders once.
 function useNameOptions(me, items) {
-  const [known, setKnown] = useState({ provider: {}, customer: {}, operator: {} })
-  const merge = (kind, pairs) => setKnown((k) => {
-    const fresh = pairs.filter(([id, name]) => id && name && k[kind][id] !== name)
-    return fresh.length ? { ...k, [kind]: { ...k[kind], ...Object.fromEntries(fresh) } } : k
-  })
-  useEffect(() => {
-    merge('provider', items.map((r) => [r.provider_id, r.provider_name]))
-    merge('customer', items.map((r) => [r.customer_id, r.customer_name]))
-    merge('operator', items.map((r) => [r.current_operator_id, r.current_operator_name]))
-  }, [items])
+  const [fetched, setFetched] = useState({ provider: {}, customer: {}, operator: {} })
+  const seen = useRef({ provider: {}, customer: {}, operator: {} })
+  const asked = useRef(false)
+  const known = useMemo(() => {
+    items.forEach((r) => {
+      if (r.provider_id && r.provider_name) seen.current.provider[r.provider_id] = r.provider_name
+      if (r.customer_id && r.customer_name) seen.current.customer[r.customer_id] = r.customer_name
+      if (r.current_operator_id && r.current_operator_name) seen.current.operator[r.current_operator_id] = r.current_operator_name
+    })
+    const all = {}
+    Object.keys(seen.current).forEach((kind) => { all[kind] = { ...seen.current[kind], ...fetched[kind] } })
+    return all
+  }, [items, fetched])
   const roles = me.user.roles
-  useEffect(() => {
+  const merge = (kind, pairs) => setFetched((k) => ({ ...k, [kind]: { ...k[kind], ...Object.fromEntries(pairs.filter(([id, name]) => id && name)) } }))
+  const load = () => {
+    if (asked.current) return
+    asked.current = true
     if (roles.includes('provider_admin')) {
       get('/dispatch/employees', { limit: 200, sort: 'display_name' })
         .then((d) => merge('operator', d.items.map((e) => [e.user_id, e.display_name]))).catch(() => {})
@@ -73,9 +81,10 @@ function useNameOptions(me, items) {
         .map((p) => get('/product-providers', { product_id: p.product_id })
           .then((pp) => merge('provider', pp.items.map((x) => [x.provider_id, x.provider_name])))))).catch(() => {})
     }
-  }, []) // eslint-disable-line
+  }
   const options = (kind) => Object.entries(known[kind]).map(([value, label]) => ({ value, label }))
     .sort((a, b) => a.label.localeCompare(b.label))
+  options.load = load
   return options
 }
 
@@ -136,7 +145,7 @@ function ProjectList({ me, scope }) {
   }
   const pick = (name, kind, width = 180) => (
     <Form.Item name={name} label={t(kind)}>
-      <Select allowClear showSearch optionFilterProp="label" style={{ width }} options={options(kind)}
+      <Select allowClear showSearch optionFilterProp="label" style={{ width }} options={options(kind)} onFocus={options.load}
         data-filter={name} />
     </Form.Item>)
   return (
