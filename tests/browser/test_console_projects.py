@@ -38,6 +38,14 @@ def buy(e2e, buyer: dict, product_id: str) -> tuple[str, str]:
     return bought.json()["project"]["id"], order_id
 
 
+def self_served_product(e2e, tag: str) -> tuple[dict, dict, str]:
+    """A new ISV selling a product it delivers itself (seed 3.1's flow) and a new customer."""
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    product_id = f"prod-{tag}-{uuid.uuid4().hex[:8]}"
+    flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)
+    return isv, buyer, product_id
+
+
 def open_project(tab, menu: str, order_id: str) -> None:
     """From the list: filter by the order id, then open the row."""
     tab.open(f"/{menu}")
@@ -90,9 +98,7 @@ def rate(tab, comment: str) -> None:
 
 def test_seed_3_1_PRJ3_PRJ8_the_main_account_serves_itself_uploads_pauses_resumes_and_the_customer_rates(
         e2e, console, tmp_path):
-    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
-    product_id = f"prod-b31-{uuid.uuid4().hex[:8]}"
-    flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)
+    isv, buyer, product_id = self_served_product(e2e, "b31")
     project_id, order_id = buy(e2e, buyer, product_id)
     wait_until(lambda: node_of(e2e, buyer["headers"], project_id) == "req", timeout=30, message="self-assigned")
 
@@ -368,9 +374,7 @@ def test_TPL12_DSP1_DSP4_PRJ11_product_centre_capacity_switch_and_saturation_ban
 
 
 def test_PRJ5_DSP9_a_sole_provider_is_not_changed_and_the_vendor_cancels_with_a_reason(e2e, console):
-    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
-    product_id = f"prod-b16c-{uuid.uuid4().hex[:8]}"
-    flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)
+    isv, buyer, product_id = self_served_product(e2e, "b16c")
     project_id, order_id = buy(e2e, buyer, product_id)
     wait_until(lambda: node_of(e2e, buyer["headers"], project_id) == "req", timeout=30, message="self-assigned")
     seller = console(isv["login"])
@@ -391,9 +395,7 @@ def test_PRJ5_DSP9_a_sole_provider_is_not_changed_and_the_vendor_cancels_with_a_
 def test_PRJ10_the_vendor_filters_its_list_by_creation_dates_and_exports_what_it_shows(e2e, console):
     """The list's filters reach the server (a created range picked in the calendar, which loads only
     when reached for) and the export carries exactly the filtered tab."""
-    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
-    product_id = f"prod-b16r-{uuid.uuid4().hex[:8]}"
-    flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)
+    isv, buyer, product_id = self_served_product(e2e, "b16r")
     orders = [buy(e2e, buyer, product_id)[1] for _ in range(2)]
     seller = console(isv["login"])
     seller.wait_signed_in()

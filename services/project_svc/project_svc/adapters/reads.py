@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from project_svc.adapters.repository import _FIELDS
-from project_svc.domain.model import LogEntry, Project
+from project_svc.adapters.repository import _FIELDS, project_from_row
+from project_svc.domain.model import Project
 
 _COLUMNS = ", ".join(f"p.{f}" for f in _FIELDS)
 # timestamps inside json_build_object are ISO-8601 text with their offset (datetime.fromisoformat)
@@ -54,12 +54,7 @@ class ProjectReads:
         row = self.session.execute(_ONE, {"project_id": project_id}).mappings().one_or_none()
         if row is None:
             return None
-        project = Project(**{f: row[f] for f in _FIELDS})
-        project.operators = dict(row["operators"] or {})
-        project.submissions = dict(row["submissions"] or {})
-        project.log = [LogEntry(datetime.fromisoformat(e["at"]), e["action"], e["node_key"], e["actor"], e["note"],
-                                e["round"]) for e in row["log"]]
-        project.participants = set(row["participants"])
+        project = project_from_row(row)
         records = [{**r, "at": datetime.fromisoformat(r["at"])} for r in row["records"]]
         files = [{**f, "at": datetime.fromisoformat(f["at"])} for f in row["files"]]
         return ProjectRead(project, records, files)

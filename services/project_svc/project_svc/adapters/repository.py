@@ -75,6 +75,18 @@ SUMMARY = tuple(getattr(ProjectRow, name) for name in (
     "late_since", "due_at", "created_at", "updated_at", "completed_at", "rating"))
 
 
+def project_from_row(row) -> Project:
+    """The aggregate from one row of a statement that selects its columns and its log and
+    participants as JSON (the load for a change, and the one-statement read)."""
+    project = Project(**{f: row[f] for f in _FIELDS})
+    project.operators = dict(row["operators"] or {})
+    project.submissions = dict(row["submissions"] or {})
+    project.log = [LogEntry(datetime.fromisoformat(e["at"]), e["action"], e["node_key"], e["actor"], e["note"],
+                            e["round"]) for e in row["log"]]
+    project.participants = set(row["participants"])
+    return project
+
+
 def _cursor(cursor: str, column) -> tuple[Any, str]:
     """The sort value and id of a cursor this list gave, typed like ``column``; anything else (text
     that decodes to other values, of other types) is refused as a whole (422), never sent to SQL."""
@@ -167,12 +179,7 @@ class ProjectRepository:
         row = self.session.execute(statement, params).mappings().one_or_none()
         if row is None:
             return True, None
-        project = Project(**{f: row[f] for f in _FIELDS})
-        project.operators = dict(row["operators"] or {})
-        project.submissions = dict(row["submissions"] or {})
-        project.log = [LogEntry(datetime.fromisoformat(e["at"]), e["action"], e["node_key"], e["actor"], e["note"],
-                                e["round"]) for e in row["log"]]
-        project.participants = set(row["participants"])
+        project = project_from_row(row)
         self.session.info[CALENDAR_VERSION] = row["calendar_version"]
         self._stored[project.id] = {**self._columns(project), "version": row["version"]}
         self._logged[project.id] = len(project.log)
