@@ -10,7 +10,11 @@
   minute in Redis, answered 429 with ``Retry-After``.
 - **Idempotency keys** on writes: the first answer is stored for 24 h under the caller and the
   key; the same key and body replay it (``Idempotent-Replayed: true``), the same key with another
-  body is refused (422), and a concurrent duplicate gets 409 while the first is in flight.
+  body is refused (422), and a concurrent duplicate gets 409 while the first is in flight. The body
+  is compared as canonical JSON. Only requests that reached execution keep their key: a 400
+  (malformed, nothing ran) and a 5xx free it. The key, scoped to the caller, also travels to the
+  services (``platform_kit.idempotency``), which derive the ids of what they create from it, so a
+  retry after a 503 never does the work twice: this cache is an optimisation, not the guarantee.
 
 When Redis is slow or down (every operation is bounded by ``REDIS_TIMEOUT_SECONDS``), each use
 degrades on purpose (README, Operations):
@@ -47,6 +51,16 @@ REVOCATION_CACHE_SECONDS = 30
 IN_FLIGHT_TTL = 60
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 200
+
+
+def canonical_body(body: bytes) -> bytes:
+    """The body as the fingerprint sees it: JSON in one canonical form (keys sorted, no spacing),
+    so the same JSON sent with other spacing or key order is the same request; other bodies as sent."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class Guard(SharedExtension):
@@ -154,8 +168,8 @@ class Guard(SharedExtension):
         if not key or len(key) > MAX_KEY_LENGTH:
             raise Unprocessable("The Idempotency-Key header must be 1 to 200 characters.",
                                 {"Idempotency-Key": ["1 to 200 characters"]})
-        fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])).hexdigest()
+        body = canonical_body(request.get_data())
+        fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), body])).hexdigest()
         redis_key = f"{self.prefix}:idem:{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
         pending = json.dumps({"state": "pending", "fingerprint": fingerprint})
         try:
@@ -180,8 +194,10 @@ class Guard(SharedExtension):
 
     def idempotency_finish(self, redis_key: str, fingerprint: str, response: Response) -> None:
         try:
-            if response.status_code >= 500:
-                self.redis.delete(redis_key)  # a fault of ours: let the client retry for real
+            if response.status_code >= 500 or response.status_code == 400:
+                # a fault of ours: the client retries for real (the service finds what committed,
+                # platform_kit.idempotency); a 400 ran nothing: the key is free for the corrected body
+                self.redis.delete(redis_key)
                 return
             self.redis.set(redis_key, json.dumps({
                 "state": "done", "fingerprint": fingerprint, "status": response.status_code,

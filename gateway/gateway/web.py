@@ -45,6 +45,7 @@ from gateway.guard import Guard
 from platform_contracts.actor import ACTOR_KEY
 from platform_kit.calls import DEADLINE_KEY, default_timeout
 from platform_kit.errors import PlatformError, RateLimited, ServiceUnavailable, Unauthenticated, ValidationFailed
+from platform_kit.idempotency import IDEMPOTENCY_KEY, scoped_key
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
 from platform_kit.text import (
     IDENTIFIER_PATTERN,
@@ -395,6 +396,8 @@ class ApiRoute(HttpRequestHandler):
                                        {"Idempotency-Key": ["required"]})
             client = f"user:{request.actor.user_id}" if request.actor else f"addr:{request.remote_addr}"
             idempotency = self.guard.idempotency_begin(client, request)
+            if idempotency is not None and not isinstance(idempotency, Response):
+                context[IDEMPOTENCY_KEY] = scoped_key(client, request.headers["Idempotency-Key"])
             if isinstance(idempotency, Response):
                 response, idempotency = idempotency, None
             else:

@@ -355,6 +355,29 @@ def test_GW4_the_same_idempotency_key_with_another_body_answers_422_naming_the_k
     assert projects_of_order(e2e, http, buyer["headers"], other_order) == []
 
 
+def test_GW4_a_400_for_a_malformed_body_keeps_the_key_free_for_the_corrected_request(e2e, http, buyer):
+    """Keys are saved only for requests that reached execution (a malformed body ran nothing)."""
+    key, order_id = f"key-{uuid.uuid4()}", f"ORD-{uuid.uuid4().hex[:12]}"
+    malformed = requests.post(e2e.url("/api/v1/purchases"), data=b'{"order_id": ', timeout=30,
+                              headers={**buyer["headers"], "Idempotency-Key": key, "Content-Type": "application/json"})
+    assert malformed.status_code == 400, malformed.text
+    corrected = purchase(e2e, buyer["headers"], order_id, key)
+    assert corrected.status_code == 201 and "Idempotent-Replayed" not in corrected.headers, corrected.text
+    assert len(projects_of_order(e2e, http, buyer["headers"], order_id)) == 1
+
+
+def test_GW4_the_same_json_with_other_spacing_and_key_order_is_the_same_request(e2e, http, buyer):
+    key, order_id = f"key-{uuid.uuid4()}", f"ORD-{uuid.uuid4().hex[:12]}"
+    body = {"order_id": order_id, "product_id": e2e.demo.products[1], "customer_id": "ignored"}
+    headers = {**buyer["headers"], "Idempotency-Key": key, "Content-Type": "application/json"}
+    first = requests.post(e2e.url("/api/v1/purchases"), data=json.dumps(body).encode(), headers=headers, timeout=30)
+    assert first.status_code == 201, first.text
+    respaced = json.dumps(dict(reversed(list(body.items()))), indent=4).encode()
+    again = requests.post(e2e.url("/api/v1/purchases"), data=respaced, headers=headers, timeout=30)
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true", again.text
+    assert again.text == first.text
+
+
 def test_GW4_five_parallel_requests_with_one_key_make_one_project_and_one_real_answer(e2e, http, buyer):
     key, order_id = f"key-{uuid.uuid4()}", f"ORD-{uuid.uuid4().hex[:12]}"
     with ThreadPoolExecutor(max_workers=5) as pool:

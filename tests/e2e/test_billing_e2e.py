@@ -305,6 +305,49 @@ def test_BIL6_the_providers_signed_notice_settles_a_payment_once_and_forged_or_o
             provider.processing_payers.discard(payer)
 
 
+def test_BIL6_a_refund_retried_after_a_503_at_the_deadline_is_refunded_once(e2e, provider, http_module, wait_until):
+    """A slow database: the order's row is held (SELECT ... FOR UPDATE in the test's own
+    connection) past the gateway's deadline, so the refund answers 503 and then commits anyway.
+    The retry with the same Idempotency-Key finds that refund (its id derives from the key)."""
+    import psycopg2
+
+    http = http_module
+    code = f"REFUND-{uuid.uuid4().hex[:6]}"
+    supplier = e2e.new_organisation("isv")
+    with FakeSupplier() as fake:
+        customer = onboarded_customer(e2e, http, supplier, fake, code)
+        c, s = customer["headers"], supplier["headers"]
+        placed = call(http, e2e, "POST", "/api/v1/billing/orders", {**c, "Idempotency-Key": "r-1"},
+                      json={"product_code": code})
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["order"]["id"]
+
+        def order():
+            return call(http, e2e, "GET", f"/api/v1/billing/orders/{order_id}", c).json()
+        wait_until(lambda: order()["paid_out"] == PRICE, timeout=40, message="withheld and paid out")
+
+        refund_path, key = f"/api/v1/billing/orders/{order_id}/refunds", f"refund-{uuid.uuid4()}"
+        held = psycopg2.connect(e2e.stack.env["BILLING_DATABASE_URL"])
+        try:
+            with held.cursor() as cursor:
+                cursor.execute("SELECT id FROM orders WHERE id = %s FOR UPDATE", (order_id,))
+                first = call(http, e2e, "POST", refund_path, {**s, "Idempotency-Key": key},
+                             json={"amount": 300, "reason": "not delivered"})
+                assert first.status_code == 503, first.text
+        finally:
+            held.rollback()     # the database recovers: the first attempt commits after its caller gave up
+            held.close()
+        wait_until(lambda: len(order()["refunds"]) == 1, timeout=30, message="the first attempt committed late")
+        retried = call(http, e2e, "POST", refund_path, {**s, "Idempotency-Key": key},
+                       json={"reason": "not delivered", "amount": 300})
+        assert retried.status_code == 201, retried.text
+        assert [r["amount"] for r in retried.json()["refunds"]] == [300]
+        wait_until(lambda: order()["refunds"][0]["status"] == "completed", timeout=30, message="refund done")
+        assert order()["refunded"] == 300 and len(order()["refunds"]) == 1
+        reused = call(http, e2e, "POST", refund_path, {**s, "Idempotency-Key": key}, json={"amount": 200})
+        assert reused.status_code in (409, 422) and "Idempotency-Key" in reused.json()["fields"], reused.text
+
+
 # BIL-12: kickoff and acceptance are the milestones (confirm nodes) of the delivery flow
 STAGED_FLOW = [
     {"key": "assign", "kind": "assign_provider", "name": "分配服务商", "settings": {}, "reminders": []},

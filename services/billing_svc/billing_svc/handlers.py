@@ -436,12 +436,18 @@ def retry_withholdings(actor: Actor, now: datetime, uow) -> list[Order]:
     return orders
 
 
-def start_refund(actor: Actor, order_id: str, amount: int, reason: str, now: datetime, uow) -> Order:
-    """BIL-6: the supplier refunds (after agreeing with the customer), at most what was paid."""
+def start_refund(actor: Actor, order_id: str, amount: int, reason: str, now: datetime, uow,
+                 refund_id: str | None = None) -> Order:
+    """BIL-6: the supplier refunds (after agreeing with the customer), at most what was paid.
+
+    ``refund_id`` derives from the request's idempotency key (``platform_kit.idempotency``): a
+    retry of a refund that committed after its caller gave up finds it and refunds nothing more."""
     order = uow.orders.get(order_id, for_update=True)
     if order is None or order.supplier_id != _supplier_org(actor):
         raise BillingNotFound(f"Order {order_id} was not found.")
-    order.start_refund(str(uuid.uuid4()), positive_amount(amount), reason, now)
+    if order.has_refund(refund_id, positive_amount(amount)):
+        return order
+    order.start_refund(refund_id or str(uuid.uuid4()), positive_amount(amount), reason, now)
     uow.orders.save(order)
     uow.schedule("billing_pay", order.id, now)
     uow.commit()

@@ -65,6 +65,7 @@ from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import ServiceUnavailable, ValidationFailed, rpc
+from platform_kit.idempotency import Operation
 from platform_kit.scheduling import on_deadline
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
@@ -85,6 +86,7 @@ class BillingService(PlatformService):
         "orders": OrderRepository, "ledger": LedgerRepository, "contracts": StagedContractRepository,
     })
     caller = Caller()
+    operation = Operation()
     outside = Outside()
     notify = ServiceRpc("notify")     # the customer's callback URL is a notify webhook endpoint (BIL-9)
 
@@ -246,7 +248,8 @@ class BillingService(PlatformService):
         body = load(NewRefundSchema(), payload)
         with self.db.unit_of_work() as uow:
             return OrderSchema().dump(handlers.start_refund(require_actor(self.caller), order_id, body["amount"],
-                                                            body["reason"], utcnow(), uow))
+                                                            body["reason"], utcnow(), uow,
+                                                            refund_id=self.operation.id(f"refund:{order_id}")))
 
     @rpc
     def retry_withholdings(self) -> dict:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from billing_svc.domain import money
 from billing_svc.domain.ledger import Posting
-from billing_svc.exceptions import RefundTooLarge, WrongState
+from billing_svc.exceptions import IdempotencyConflict, RefundTooLarge, WrongState
 
 FULFILLING, SUCCEEDED, FAILED = "fulfilling", "succeeded", "failed"
 ORDER_STATUSES = (FULFILLING, SUCCEEDED, FAILED)
@@ -211,6 +211,16 @@ class Order(MovedBySteps):
         step = PaymentStep(self._next_key(WITHHOLD), WITHHOLD, self.amount)
         self.steps.append(step)
         return step
+
+    def has_refund(self, refund_id: str | None, amount: int) -> bool:
+        """The refund of this id was started already (a retry of the same request): True, nothing
+        to do; the same id for another amount is the key reused for another refund (409)."""
+        refund = next((r for r in self.refunds if refund_id and r.id == refund_id), None)
+        if refund is not None and refund.amount != amount:
+            raise IdempotencyConflict(f"This Idempotency-Key already started a refund of {refund.amount}; "
+                                      "use a new key for another refund.",
+                                      {"Idempotency-Key": ["already used for another refund"]})
+        return refund is not None
 
     def start_refund(self, refund_id: str, amount: int, reason: str, at: datetime) -> Refund:
         """BIL-6: the supplier refunds, at most what the customer paid and was not refunded yet."""

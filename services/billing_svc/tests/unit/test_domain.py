@@ -80,6 +80,21 @@ def test_BIL6_a_paid_order_is_paid_out_and_refunded_at_most_what_was_paid():
         order.start_refund("r2", 51, "", NOW)
 
 
+def test_BIL6_a_refund_retried_under_its_operation_id_is_started_once():
+    ledger = ledger_for(100)
+    order = Order("o1", "c", "s", "p", "CODE", 80, "CNY", "k1", NOW)
+    chain.place_hold(ledger, order, NOW)
+    chain.settle_fulfilment(ledger, order, True, NOW)
+    chain.settle_step(ledger, order, "withhold:o1:1", True, NOW)
+    chain.settle_step(ledger, order, "payout:o1:1", True, NOW)
+    assert not order.has_refund("r1", 30)
+    order.start_refund("r1", 30, "", NOW)
+    assert order.has_refund("r1", 30) and not order.has_refund(None, 30)
+    with pytest.raises(IdempotencyConflict):
+        order.has_refund("r1", 40)      # the key of this refund reused for another amount
+    assert [r.amount for r in order.refunds] == [30]
+
+
 def test_BIL2_BIL7_orders_are_refused_without_agreements_and_while_blocked():
     customer = Customer("c")
     with pytest.raises(NotOnboarded) as refused:
