@@ -29,6 +29,12 @@ PROCESSED_MARKS_PRUNED = Counter("platform_processed_marks_pruned_total",
                                  "Processed-event marks deleted after the kept period", ["service"])
 OUTBOX_UNROUTABLE = Counter("platform_outbox_unroutable_total", "Outbox events the broker could not route",
                             ["service", "event_type"])
+OUTBOX_QUEUE_MISSING = Gauge("platform_outbox_queue_missing",
+                             "1 while a subscriber queue an event of this service must reach is missing",
+                             ["service", "queue"])
+OUTBOX_HELD_FOR_QUEUE = Counter("platform_outbox_held_for_missing_queue_total",
+                                "Outbox events not sent because a subscriber queue is missing",
+                                ["service", "event_type"])
 PERIODIC_RUNS = Counter("platform_periodic_runs_total", "Periodic jobs run (claimed periods)", ["service", "job"])
 PERIODIC_SKIPPED = Counter("platform_periodic_skipped_total", "Periods skipped because the claim store was unreachable",
                            ["service", "job"])

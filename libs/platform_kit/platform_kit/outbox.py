@@ -18,6 +18,13 @@ publishes (platform_kit.topology), so an event the broker cannot route means the
 definitions. Such an event is not marked sent: it stays in the outbox, is counted in
 ``platform_outbox_unroutable_total`` and logged as an error, and is tried again with back-off
 (each row on its own: one unroutable event never holds up the others) until the topology is back.
+The audit queue routes every event, so ``mandatory`` cannot see one subscriber's queue missing
+(deleted by hand, lost by a broker): before each batch the relay checks that every queue its
+events must reach exists (``platform_kit.topology.QueueCheck``). An event with a missing queue is
+not published and not marked sent; it is held like an unroutable one, logged as an error,
+counted (``platform_outbox_held_for_missing_queue_total``), and the queue is flagged
+(``platform_outbox_queue_missing`` = 1: the alert rule in docs/operations.md) until it is back
+(the subscriber declares it when it starts, the migrator whenever it runs).
 
 Sent rows are kept ``OUTBOX_KEEP_HOURS`` (72, a config key) for operators to look at, then the
 relay deletes them, every ``PRUNE_EVERY_SECONDS``, oldest first in windows of the primary key, so
@@ -45,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from platform_kit import metrics
 from platform_kit.clock import utcnow
+from platform_kit.topology import QueueCheck
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +172,9 @@ class ConfirmingPublisher:
 
 class OutboxRelay:
     def __init__(self, engine: Engine, source: str, amqp_uri: str, keep_hours: float = KEEP_HOURS,
-                 keep_marks_days: float = KEEP_MARKS_DAYS):
+                 keep_marks_days: float = KEEP_MARKS_DAYS, queue_check: QueueCheck | None = None):
         self.engine = engine
+        self.queue_check = queue_check if queue_check is not None else QueueCheck(source, amqp_uri)
         self.keep = timedelta(hours=keep_hours)
         self.keep_marks = timedelta(days=keep_marks_days)
         self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
@@ -211,6 +220,7 @@ class OutboxRelay:
                 self._wake.clear()
         finally:
             self.publisher.close()
+            self.queue_check.close()
 
     def _publish(self, envelopes: list[dict]) -> BatchAnswer:
         reused = self.publisher.connection is not None
@@ -234,6 +244,9 @@ class OutboxRelay:
             rows = session.execute(
                 query.order_by(t.c.seq).limit(self.batch).with_for_update(skip_locked=True)
             ).all()
+            if not rows:
+                return 0
+            rows = self._without_missing_queues(session, rows)
             if not rows:
                 return 0
             answer = self._publish([row.envelope for row in rows])
@@ -305,6 +318,34 @@ class OutboxRelay:
             metrics.PROCESSED_MARKS_PRUNED.labels(self.source).inc(deleted)
             log.info("pruned %d processed-event marks of %s older than %s", deleted, self.source, cutoff.isoformat())
         return deleted
+
+    def _without_missing_queues(self, session: Session, rows: list) -> list:
+        """The rows whose every subscriber queue exists; the others are held (not published)."""
+        missing = self.queue_check.missing(row.envelope.get("event_type") for row in rows)
+        for queue in self.queue_check.checked():
+            metrics.OUTBOX_QUEUE_MISSING.labels(self.source, queue).set(0 if queue not in
+                                                                        self.queue_check.known_missing() else 1)
+        if not missing:
+            return rows
+        from platform_kit.tables import outbox_events as t
+
+        kept = []
+        for row in rows:
+            event_type = row.envelope.get("event_type")
+            if event_type not in missing:
+                kept.append(row)
+                continue
+            delay = self._back_off(row)
+            queues = ", ".join(missing[event_type])
+            session.execute(update(t).where(t.c.seq == row.seq).values(
+                attempts=t.c.attempts + 1,
+                last_error=f"subscriber queue missing: {queues}; not sent, retried in {delay:.0f}s"[:2000]))
+            metrics.OUTBOX_HELD_FOR_QUEUE.labels(self.source, event_type).inc()
+            log.error("event %s (%s) is not sent: its subscriber queue %s is missing on the broker; it stays in "
+                      "the outbox and is retried in %.0fs. Start the subscriber or run the migrator "
+                      "(python -m platform_kit.migrate --all) to declare it.",
+                      row.envelope.get("event_id"), event_type, queues, delay)
+        return kept
 
     def _failed(self, session: Session, row, error: str) -> None:
         from platform_kit.tables import outbox_events as t

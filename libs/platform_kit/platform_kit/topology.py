@@ -13,17 +13,26 @@ runs before any new code starts) declares, for each service it migrates:
 
 The outbox relay publishes with ``mandatory``: should a route still be missing (a broker reset
 without migrating), the event stays unsent in the outbox and an alert is raised, instead of
-vanishing (platform_kit.outbox).
+vanishing (platform_kit.outbox). ``mandatory`` alone cannot see one subscriber's queue missing
+(the audit queue always routes), so the relay also knows, from the same declarations
+(``required_queues``: every ``@on_event`` of every service in the manifest), which queues each of
+its event types must reach, and checks they exist before it publishes (``QueueCheck``).
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import logging
+import time
 from dataclasses import dataclass
 
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.events import get_event_exchange
 
+log = logging.getLogger(__name__)
+
 AUDIT_MAX_LENGTH = 10_000
+QUEUE_CHECK_TTL_SECONDS = 0.0
 
 
 @dataclass(frozen=True)
@@ -93,3 +102,105 @@ def declare(amqp_uri: str, service_cls) -> list[str]:
         dead_letter_queue(service_cls.name)(channel).declare()
         channel.close()
     return declared
+
+
+@functools.cache
+def _all_subscriptions() -> tuple[Subscription, ...]:
+    from platform_kit import manifest
+
+    found: list[Subscription] = []
+    for service in manifest.load().services:
+        found += subscriptions_of(service_class(service.module))
+    return tuple(found)
+
+
+_also_subscribing: list = []
+
+
+def also_subscribing(service_cls) -> None:
+    """Count a service that is not in the manifest among the subscribers (a test's own service)."""
+    _also_subscribing.append(service_cls)
+
+
+def no_longer_subscribing(service_cls) -> None:
+    _also_subscribing.remove(service_cls)
+
+
+def required_queues(source: str) -> dict[str, tuple[str, ...]]:
+    """For each event type ``source`` publishes, the queues the migrator declared for its
+    subscribers (every service of the manifest): an event is sent only once it can reach them all."""
+    routes: dict[str, list[str]] = {}
+    extra = [s for cls in _also_subscribing for s in subscriptions_of(cls)]
+    for subscription in (*_all_subscriptions(), *extra):
+        if subscription.source == source:
+            routes.setdefault(subscription.event_type, []).append(subscription.queue_name)
+    return {event_type: tuple(sorted(queues)) for event_type, queues in routes.items()}
+
+
+class QueueCheck:
+    """Which of the queues an event type must reach are missing on the broker right now.
+
+    A passive declare per queue, on a connection and channel of its own (a missing queue closes
+    the channel: a new one is opened). Asked before every batch, so an event published after a
+    queue vanished is held, not sent; ``ttl`` > 0 would trade that for fewer round trips."""
+
+    def __init__(self, source: str, amqp_uri: str, routes: dict[str, tuple[str, ...]] | None = None,
+                 ttl: float = QUEUE_CHECK_TTL_SECONDS):
+        self.source, self.amqp_uri, self.ttl = source, amqp_uri, ttl
+        self._routes = routes
+        self._seen: dict[str, tuple[float, bool]] = {}  # queue -> (checked at, exists)
+        self._connection = self._channel = None
+
+    @property
+    def routes(self) -> dict[str, tuple[str, ...]]:
+        if self._routes is None:
+            try:
+                self._routes = required_queues(self.source)
+            except Exception:   # no manifest (a test's own service): only ``mandatory`` guards
+                log.warning("the queues %s's events must reach are not known; only unroutable events are held",
+                            self.source, exc_info=True)
+                self._routes = {}
+        return self._routes
+
+    def _declare_passive(self, queue: str) -> bool:
+        if self._connection is None:
+            self._connection = Connection(self.amqp_uri, connect_timeout=5)
+        if self._channel is None:
+            self._channel = self._connection.channel()
+        try:
+            self._channel.queue_declare(queue=queue, passive=True)
+            return True
+        except Exception as exc:
+            self._channel = None        # the broker closed it (404) or the connection broke
+            if getattr(exc, "code", None) == 404:
+                return False
+            self.close()
+            raise
+
+    def missing(self, event_types) -> dict[str, list[str]]:
+        """{event type: [missing queue, ...]} for the given types (empty: all can be routed)."""
+        types = set(event_types)
+        wanted = {q for t in types for q in self.routes.get(t, ())}
+        now = time.monotonic()
+        for queue in sorted(wanted):
+            checked = self._seen.get(queue)
+            if checked is None or not checked[1] or now - checked[0] >= self.ttl:
+                self._seen[queue] = (now, self._declare_passive(queue))
+        gone = {q for q in wanted if not self._seen[q][1]}
+        return {t: [q for q in self.routes.get(t, ()) if q in gone] for t in types
+                if any(q in gone for q in self.routes.get(t, ()))}
+
+    def checked(self) -> list[str]:
+        return sorted(self._seen)
+
+    def known_missing(self) -> list[str]:
+        """The queues last seen missing."""
+        return sorted(q for q, (_, exists) in self._seen.items() if not exists)
+
+    def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: S110 - closing a broken connection is best effort
+                pass
