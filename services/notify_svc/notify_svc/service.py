@@ -160,6 +160,9 @@ class NotifyService(PlatformService):
                                             configured_channels())
 
     def _to_webhooks(self, event: dict) -> None:
+        # the envelope and its data are checked against the contract, as every consumer does: an
+        # invalid one is retried, then dead-lettered (never forwarded to a customer's endpoint)
+        load_data(event)
         now = utcnow()
         if SUBSCRIBED_TYPES.unwanted(event["event_type"], datetime.fromisoformat(event["occurred_at"])):
             return  # no endpoint wants it: no unit of work at all (most events of the flow)

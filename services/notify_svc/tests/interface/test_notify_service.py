@@ -20,6 +20,7 @@ from notify_svc.service import NotifyService
 from notify_svc.testing import HttpPeer, SmtpSink
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER, OPERATOR, PLATFORM_OPERATOR
+from platform_kit import dlq
 from platform_kit.clock import isoformat, utcnow
 from platform_kit.errors import Unprocessable
 from platform_kit.topology import declare
@@ -207,3 +208,20 @@ def test_GW5_a_webhook_endpoint_down_for_a_while_receives_every_event_once_signe
         assert wh.verify(r.headers[wh.SIGNATURE_HEADER], r.body, endpoint["secret"], int(time.time()))
         assert "operator_user_id" not in r.json()["data"]
 
+
+
+def test_GW5_a_contract_invalid_envelope_is_dead_lettered_and_never_sent_to_an_endpoint(notify, peers, wait_until):
+    """notify validates envelopes like dispatch and billing: one they dead-letter, it dead-letters too."""
+    org = f"c-{uuid.uuid4().hex[:8]}"
+    admin = Actor(f"u-{uuid.uuid4().hex[:8]}", org, CUSTOMER, ("customer",))
+    with as_(admin) as rpc:
+        rpc.notify.create_webhook_endpoint({"url": peers["hook"].url + "/hooks", "event_types": ["project_completed"]})
+    invalid = envelope("project", "project_completed", {"project_id": "p-x", "customer_id": org, "round": "one"})
+    publish(invalid)
+    letters = wait_until(lambda: [d for d in dlq.list_dead_letters(config["AMQP_URI"], "notify")
+                                  if d.event_id == invalid["event_id"]], timeout=40,
+                         message="the invalid envelope in dlq.notify")
+    assert letters
+    with as_(admin) as rpc:
+        assert rpc.notify.list_webhook_deliveries({})["total"] == 0
+    assert peers["hook"].received == []
