@@ -35,6 +35,7 @@ from eventlet.event import Event
 from eventlet.support import get_errno
 from marshmallow import RAISE, Schema, ValidationError
 from nameko import config
+from nameko.containers import ContainerBeingKilled
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -66,6 +67,10 @@ JSON = "application/json"
 # environ keys the server and the application share
 CORRELATION_ENVIRON = "gateway.correlation_id"
 CLOSE_ENVIRON = "gateway.close_connection"
+# after SIGTERM, how long the stopping gateway waits for its kept-alive connections to close (each
+# is closed after its current request, and a request arriving on one is answered 503) before the
+# process ends them
+DRAIN_LINGER_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,16 @@ class ApiProtocol(HttpOnlyProtocol):
         self._refuse(status, "bad_request" if status == 400 else "header_too_large" if status == 431
                      else "uri_too_long", message or "The request is malformed.")
 
+    def setup(self):
+        super().setup()
+        self.server.open_connections = getattr(self.server, "open_connections", 0) + 1
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            self.server.open_connections -= 1
+
     def handle_one_request(self):
         if self.server.max_http_version:
             self.protocol_version = self.server.max_http_version
@@ -226,17 +241,25 @@ class ApiWsgiApp(WsgiApp):
         request.correlation_id = environ.get(CORRELATION_ENVIRON) or correlation_from(request.headers)
         request.limits = self.limits
         try:
+            if self.server.draining:
+                raise ServiceUnavailable("The gateway is restarting; please retry.")
             response = self._answer(request, environ)
         except TextRefused as refused:
             response = error_response(refused.status, "validation_failed", refused.message, refused.fields)
         except _Refusal as refusal:
             response = error_response(refusal.status, refusal.code, refusal.message)
             environ.get(CLOSE_ENVIRON, lambda: None)()  # what is left of the body is not read
+        except ServiceUnavailable as exc:  # stopping: not started, so safe to retry elsewhere
+            response = error_response(503, "service_unavailable", exc.message,
+                                      headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         except Exception as exc:  # a fault of ours: JSON, the request id, no trace
             log.error("unexpected error answering a request", exc_info=exc)
             response = error_response(500, "internal_error",
                                       f"Something went wrong on our side. Quote request id {request.correlation_id}.")
         response.headers["X-Request-ID"] = request.correlation_id
+        if self.server.draining:  # the connection ends with this answer: the next request goes elsewhere
+            response.headers["Connection"] = "close"
+            environ.get(CLOSE_ENVIRON, lambda: None)()
         return response(environ, start_response)
 
     def _answer(self, request: Request, environ) -> Response:
@@ -310,9 +333,44 @@ def read_body(request: Request, environ, cap: int, seconds: float) -> None:
 
 
 class ApiServer(WebServer):
+    """nameko's web server that stops without errors (SIGTERM, a rolling update): ``drain`` closes
+    the listener at once; each kept-alive connection is closed after its current request; a request
+    that arrives after that is answered 503 (not started: safe to send again, to another replica);
+    ``stop`` (after the requests in flight were answered) gives the connections
+    ``DRAIN_LINGER_SECONDS`` to close before the process ends them."""
+
     def setup(self):
         self.limits = Limits.from_config()
+        self.draining = False
         super().setup()
+
+    def drain(self) -> None:
+        if self.draining:
+            return
+        self.draining = True
+        self._is_accepting = False
+        if self._gt is not None:
+            self._gt.kill()         # the accept loop first: closing a socket it waits on would raise in it
+        if self._sock is not None:
+            # connections the kernel completed but nobody accepted yet would be reset by the close:
+            # take them, so that each request on them is answered (503, Connection: close)
+            self._sock.settimeout(0.0)
+            while True:
+                try:
+                    sock, address = self._sock.accept()
+                except OSError:
+                    break
+                sock.settimeout(self._serv.socket_timeout)
+                self.container.spawn_managed_thread(partial(self.process_request, sock, address))
+            self._sock.close()
+        log.info("gateway draining: the listener is closed; connections close after their current request")
+
+    def stop(self):
+        self.drain()
+        deadline = time.monotonic() + float(config.get("GATEWAY_DRAIN_LINGER_SECONDS", DRAIN_LINGER_SECONDS))
+        while getattr(self._serv, "open_connections", 0) > 0 and time.monotonic() < deadline:
+            eventlet.sleep(0.02)
+        super().stop()
 
     def get_wsgi_app(self):
         return ApiWsgiApp(self, self.limits)
@@ -409,6 +467,10 @@ class ApiRoute(HttpRequestHandler):
         response.headers["X-Request-ID"] = request.correlation_id
         return response
 
+    def stop(self):
+        self.server.drain()       # the first route told to stop closes the listener for all
+        super().stop()
+
     def get_entrypoint_parameters(self, request):
         args, kwargs = super().get_entrypoint_parameters(request)
         if self.path is not None:
@@ -422,8 +484,11 @@ class ApiRoute(HttpRequestHandler):
         args, kwargs = self.get_entrypoint_parameters(request)
         self.check_signature(args, kwargs)
         event = Event()
-        self.container.spawn_worker(self, args, kwargs, context_data=context,
-                                    handle_result=partial(self.handle_result, event))
+        try:
+            self.container.spawn_worker(self, args, kwargs, context_data=context,
+                                        handle_result=partial(self.handle_result, event))
+        except ContainerBeingKilled:
+            raise ServiceUnavailable("The gateway is restarting; please retry.") from None
         return self.response_from_result(event.wait())
 
     def response_from_exception(self, exc, correlation_id: str = "") -> Response:

@@ -69,3 +69,56 @@ def _pings(client) -> bool:
         return client.inflight.ping()["ok"]
     except Exception:
         return False
+
+
+# --------------------------------------------------------------------------- the whole stack under load
+
+CONCURRENCY = 16
+
+
+def _progress(out: Path) -> int:
+    try:
+        return int(Path(f"{out}.progress").read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def _terminate_under_load(e2e, wait_until, tmp_path, name: str) -> tuple[dict, float, str]:
+    """SIGTERM ``name`` while 16 clients (a process of their own) read through the gateway; start it
+    again; return the load's outcome, how long the process took to exit, and its log meanwhile."""
+    import json
+    import time
+
+    grace = float(e2e.stack.env["STOP_GRACE_SECONDS"])
+    log_start = len(e2e.logs(name))
+    stop, out = tmp_path / "stop", tmp_path / "load.json"
+    load = subprocess.Popen([sys.executable, str(Path(__file__).with_name("load_client.py")),
+                             e2e.url("/api/v1/projects"), e2e.token("operator"), str(CONCURRENCY), str(stop), str(out)])
+    try:
+        wait_until(lambda: _progress(out) >= 200, timeout=60, message="the load running")
+        proc = e2e.stack.procs.pop(name)
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace + 10)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        took = time.monotonic() - started
+    finally:
+        stop.touch()              # what still waits for a stopped service is answered 503 at its deadline
+        load.wait(timeout=60)
+        e2e.restart(name)         # not under load: a gateway started into 16 waiting clients is another matter
+    return json.loads(out.read_text()), took, e2e.logs(name)[log_start:]
+
+
+@pytest.mark.parametrize("name", ["gateway", "project"])
+def test_sigterm_under_load_at_concurrency_16_answers_every_request_without_a_500_and_exits_within_grace(
+        e2e, wait_until, tmp_path, name):
+    grace = float(e2e.stack.env["STOP_GRACE_SECONDS"])
+    load, took, log = _terminate_under_load(e2e, wait_until, tmp_path, name)
+    assert load["cut"] == [], f"{len(load['cut'])} requests cut: {load['cut'][:3]}"
+    assert "500" not in load["statuses"], f"a stop is not a fault: 503 (retry) at most {load['statuses']}"
+    assert set(load["statuses"]) <= {"200", "503"}, load["statuses"]
+    assert took < grace, f"{name} took {took:.1f}s to exit (grace {grace:g}s)"
+    assert "did not stop within" not in log, log[-2000:]
