@@ -43,10 +43,10 @@ import requests
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import create_engine, text
 
-from bench.scratch import delete_vhost, new_vhost, stop_on_sigterm
+from bench.scratch import MANAGEMENT, delete_vhost, new_vhost, stop_on_sigterm
 from deploy import demo
 from platform_contracts.actor import Actor
-from platform_kit import migrate
+from platform_kit import migrate, preflight
 from platform_kit.auth import decode_access_token
 from platform_kit.migrate import drop_database
 from platform_kit.stack import ProcessSpec, Stack, default_specs
@@ -452,6 +452,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="run N processes of a service (e.g. project=2; gateway=2 shares one port)")
     args = parser.parse_args(argv)
 
+    extra = sum(int(w.partition("=")[2] or 1) - 1 for w in args.replicas)
+    try:   # what this needs from the machine's servers, said in one line (not a traceback later)
+        preflight.check_rabbit_management(MANAGEMENT)
+        preflight.check_postgres_connections("postgresql://postgres@127.0.0.1:5432/postgres",
+                                             len(migrate.services()) + extra)
+    except preflight.NotReady as exc:
+        out(str(exc))
+        return 2
     vhost, amqp_uri = new_vhost()
     stop_on_sigterm()
     urls: list[str] = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -367,7 +368,8 @@ class ApiServer(WebServer):
 
     def stop(self):
         self.drain()
-        deadline = time.monotonic() + float(config.get("GATEWAY_DRAIN_LINGER_SECONDS", DRAIN_LINGER_SECONDS))
+        deadline = time.monotonic() + float(config.get("GATEWAY_DRAIN_LINGER_SECONDS")
+                                              or os.environ.get("GATEWAY_DRAIN_LINGER_SECONDS") or DRAIN_LINGER_SECONDS)
         while getattr(self._serv, "open_connections", 0) > 0 and time.monotonic() < deadline:
             eventlet.sleep(0.02)
         super().stop()

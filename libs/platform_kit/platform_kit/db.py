@@ -16,6 +16,7 @@ within milliseconds, not at the next poll.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 import weakref
@@ -40,14 +41,22 @@ log = logging.getLogger(__name__)
 DEADLINE_BATCH = 1000
 
 
+def pool_setting(name: str, default: int) -> int:
+    """``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` from the service's config or the environment: how many
+    connections one process keeps, and how many more it may open at a peak (docs/operations.md)."""
+    value = config.get(name) or os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
 def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5,
-                statement_timeout_ms: int = 30_000) -> Engine:
+                statement_timeout_ms: int = 30_000, max_overflow: int | None = None) -> Engine:
     """An engine whose connections yield to other greenthreads (psycogreen) when eventlet runs,
     and whose every operation is bounded: connecting waits at most ``connect_timeout`` seconds, a
     statement (lock waits included) at most ``statement_timeout_ms``, and TCP keepalives find a
     peer that vanished. Exceeding a bound is a transient failure (platform_kit.faults)."""
     _make_psycopg_green()
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+    overflow = pool_size if max_overflow is None else max_overflow
+    engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_recycle=1800,
                            pool_timeout=connect_timeout * 2, connect_args={
                                "connect_timeout": max(int(connect_timeout), 1),
                                "options": f"-c statement_timeout={int(statement_timeout_ms)}",
@@ -263,7 +272,8 @@ class Database(DependencyProvider):
         url = config.get(self.url_key)
         if not url:
             raise RuntimeError(f"configuration key {self.url_key} (the database URL) is not set")
-        self.engine = make_engine(url, pool_size=self.pool_size,
+        pool_size = pool_setting("DB_POOL_SIZE", self.pool_size)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=pool_setting("DB_MAX_OVERFLOW", pool_size),
                                   connect_timeout=float(config.get("DB_CONNECT_TIMEOUT_SECONDS", 5)),
                                   statement_timeout_ms=int(config.get("DB_STATEMENT_TIMEOUT_MS", 30_000)))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)

@@ -24,6 +24,21 @@ from platform_kit.migrate import drop_database
 TEST_PREFIX = os.environ.get("PLATFORM_TEST_DB_PREFIX", "test_")
 
 
+def pytest_sessionstart(session) -> None:
+    """The suite makes a virtual host per test through RabbitMQ's management API: without it, say
+    so in one line before anything runs (not a traceback per test)."""
+    from platform_kit import preflight
+
+    try:
+        url = session.config.getoption("RABBIT_API_URI")
+    except ValueError:      # nameko's pytest plugin is not loaded: nothing here needs the broker
+        return
+    try:
+        preflight.check_rabbit_management(url)
+    except preflight.NotReady as exc:
+        pytest.exit(str(exc), returncode=2)
+
+
 def recreate_database(url: str) -> None:
     """Drop it if it exists; ``migrate.upgrade`` creates it again."""
     drop_database(url)

@@ -45,3 +45,27 @@ def test_a_connection_used_moments_ago_is_not_pinged_and_a_disconnect_then_renew
         assert _backend_pid(engine) != first  # SQLAlchemy invalidated the pool on the disconnect
     finally:
         engine.dispose()
+
+
+def test_the_pool_of_a_process_is_set_by_DB_POOL_SIZE_and_DB_MAX_OVERFLOW(platform_config, monkeypatch):
+    monkeypatch.setenv("DB_POOL_SIZE", "3")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "1")
+    database = db.Database("BILLING_DATABASE_URL", relay_events=False)
+    database.container = type("C", (), {"service_name": "pooltest"})()
+    database.setup()
+    try:
+        assert (database.engine.pool.size(), database.engine.pool._max_overflow) == (3, 1)
+    finally:
+        database.engine.dispose()
+
+
+def test_too_many_processes_for_postgresqls_connections_are_refused_in_one_line(platform_config, monkeypatch):
+    from platform_kit import preflight
+
+    monkeypatch.setenv("DB_POOL_SIZE", "10")
+    monkeypatch.delenv("DB_MAX_OVERFLOW", raising=False)
+    preflight.check_postgres_connections(config["BILLING_DATABASE_URL"], 1)
+    with pytest.raises(preflight.NotReady) as refused:
+        preflight.check_postgres_connections(config["BILLING_DATABASE_URL"], 10_000)
+    assert "max_connections" in str(refused.value) and "DB_POOL_SIZE" in str(refused.value)
+    assert "\n" not in str(refused.value)
