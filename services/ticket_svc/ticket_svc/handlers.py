@@ -139,10 +139,17 @@ def _save(ticket: Ticket, clock: Clock, alerts: list[Alert], uow) -> None:
 
 # ---- opening and routing ---------------------------------------------------------------------
 
-def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+def open_ticket(cmd: dict, actor: Actor, uow, now: datetime, ticket_id: str | None = None) -> Ticket:
     """TKT-1: a customer (or an enterprise system on its behalf: the operator naming the customer)
     opens a ticket about an order, a project or a product; routed to the provider delivering it,
-    to the vendor when there is none; assigned to the least-loaded on-duty agent (TKT-2)."""
+    to the vendor when there is none; assigned to the least-loaded on-duty agent (TKT-2).
+
+    ``ticket_id`` derives from the request's idempotency key (``platform_kit.idempotency``): a
+    retry of a request that opened the ticket (its answer lost) returns that ticket."""
+    if ticket_id is not None:
+        opened = uow.tickets.get(ticket_id)
+        if opened is not None and side_of(actor, opened) is not None:
+            return opened
     if actor.is_operator:
         customer_org, customer_user = cmd.get("customer_org_id"), cmd.get("customer_user_id")
         if not customer_org or not customer_user:
@@ -153,7 +160,7 @@ def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
     provider_id, vendor_id, subject = _route(cmd, customer_org, uow)
     clock = clock_for(provider_id, uow)
     ticket, alerts = Ticket.open(
-        id=new_id(), message_id=new_id(), customer_org_id=customer_org, customer_user_id=customer_user,
+        id=ticket_id or new_id(), message_id=new_id(), customer_org_id=customer_org, customer_user_id=customer_user,
         provider_id=provider_id, vendor_id=vendor_id, title=cmd["title"], description=cmd["description"],
         category=cmd["category"], tier=cmd.get("tier"), now=now, clock=clock, complaint=cmd.get("complaint", False),
         product_id=subject.get("product_id"), order_id=subject.get("order_id"), project_id=subject.get("project_id"),
@@ -285,21 +292,26 @@ def _check_keys(ticket_id: str, attachments: list[dict]) -> None:
                                    {"attachments": {str(index): ["not uploaded to this ticket"]}})
 
 
-def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
-    """A reply or an internal note (TKT-7). Customers only reply; agents reply or note."""
+def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime,
+                 message_id: str | None = None) -> Ticket:
+    """A reply or an internal note (TKT-7). Customers only reply; agents reply or note.
+    ``message_id`` derives from the idempotency key: a retry of a posted message posts nothing."""
     attachments = cmd.get("attachments") or []
     _check_attachments(attachments)
     _check_keys(ticket_id, attachments)
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if message_id is not None and any(m.id == message_id for m in ticket.messages):
+        return ticket
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status
     if side == CUSTOMER:
         if cmd.get("kind", REPLY_KIND) != REPLY_KIND:
             raise NotYourTicket("Customers post replies; internal notes are for the provider's agents.")
-        alerts = ticket.customer_message(new_id(), actor.user_id, cmd["body"], now, clock,
+        alerts = ticket.customer_message(message_id or new_id(), actor.user_id, cmd["body"], now, clock,
                                          uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
     elif side == AGENT:
-        ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
+        ticket.agent_message(message_id or new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now,
+                             clock,
                              plan=cmd.get("plan", False), attachments=attachments)
         alerts = []
     else:

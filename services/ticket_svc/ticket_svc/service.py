@@ -12,6 +12,7 @@ from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import ValidationFailed, rpc
+from platform_kit.idempotency import Operation
 from platform_kit.scheduling import on_deadline
 from platform_kit.service import PlatformService
 from platform_kit.storage import FileStorage
@@ -57,6 +58,7 @@ class TicketService(PlatformService):
         "tickets": TicketRepository, "people": PeopleRepository, "subjects": SubjectRepository,
         "settings": SettingsRepository})
     caller = Caller()
+    operation = Operation()
     storage = FileStorage()
 
     def _ticket(self, ticket, uow) -> dict:
@@ -70,7 +72,8 @@ class TicketService(PlatformService):
         cmd = load(OpenTicketSchema(), payload)
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            return self._ticket(handlers.open_ticket(cmd, actor, uow, utcnow()), uow)
+            return self._ticket(handlers.open_ticket(cmd, actor, uow, utcnow(),
+                                                     ticket_id=self.operation.id("ticket")), uow)
 
     @rpc
     def get_ticket(self, ticket_id: str) -> dict:
@@ -110,7 +113,9 @@ class TicketService(PlatformService):
         checked for secrets (TKT-9) and complaint signals (TKT-4)."""
         cmd = load(MessageCreateSchema(), payload)
         with self.db.unit_of_work() as uow:
-            return self._ticket(handlers.post_message(ticket_id, cmd, require_actor(self.caller), uow, utcnow()), uow)
+            return self._ticket(handlers.post_message(ticket_id, cmd, require_actor(self.caller), uow, utcnow(),
+                                                      message_id=self.operation.id(f"ticket-message:{ticket_id}")),
+                                uow)
 
     @rpc
     def upload_attachment(self, ticket_id: str, payload: dict) -> dict:

@@ -158,6 +158,20 @@ def test_TKT5_opening_schedules_warning_and_breach_deadlines_and_a_reply_cancels
     assert ("ticket_sla_breach", f"{ticket.id}:first_response") not in uow.deadlines
 
 
+def test_TKT1_TKT7_a_ticket_and_a_message_retried_under_their_operation_ids_are_made_once():
+    """The ids derive from the request's Idempotency-Key: a retry after a lost answer makes nothing new."""
+    uow = world()
+    cmd = {"title": "后台报错", "description": "登录后台时报错 500", "category": "fault", "order_id": "ORD-1"}
+    first = handlers.open_ticket(cmd, CUSTOMER, uow, MON_10, ticket_id="t-key-1")
+    again = handlers.open_ticket(cmd, CUSTOMER, uow, MON_10, ticket_id="t-key-1")
+    assert again.id == first.id == "t-key-1"
+    assert sum(e["event_type"] == "ticket_opened" for e in uow.events) == 1
+    before = len(uow.tickets.get(first.id).messages)
+    for _ in range(2):
+        handlers.post_message(first.id, {"body": "还是不行"}, CUSTOMER, uow, MON_10, message_id="m-key-1")
+    assert len(uow.tickets.get(first.id).messages) == before + 1
+
+
 def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_agents_only():
     """Issue 16: the queue counts down from its rows, without reading each ticket."""
     uow = world()
