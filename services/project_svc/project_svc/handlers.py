@@ -215,13 +215,18 @@ def get_project(project_id: str, actor: Actor, uow) -> dict:
     return _view(read.project, actor, read.records, read.files)
 
 
-def add_record(project_id: str, kind: str, body: str, actor: Actor, uow, now: datetime | None = None) -> dict:
-    """PRJ-7: messages (everyone on the project) and notes (never the customer), only while open."""
+def add_record(project_id: str, kind: str, body: str, actor: Actor, uow, now: datetime | None = None,
+               record_id: str | None = None) -> dict:
+    """PRJ-7: messages (everyone on the project) and notes (never the customer), only while open.
+    ``record_id`` derives from the request's idempotency key: a retry adds nothing more."""
     project = visible_project(project_id, actor, uow)
     if kind == "note" and not sees_notes(actor, project):
         raise NotYourTurn("Notes are written by the vendor and the provider side only.", {"body": ["not allowed"]})
+    added = uow.records.record(record_id) if record_id is not None else None
+    if added is not None:
+        return added
     project.require_open()
-    record = uow.records.add_record(id=str(uuid.uuid4()), project_id=project.id, kind=kind,
+    record = uow.records.add_record(id=record_id or str(uuid.uuid4()), project_id=project.id, kind=kind,
                                     author_id=actor.user_id, node_key=project.current_node["key"], body=body,
                                     at=now or utcnow())
     uow.commit()

@@ -8,6 +8,7 @@ from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import rpc
+from platform_kit.idempotency import Operation
 from platform_kit.scheduling import on_deadline
 from platform_kit.service import PlatformService
 from platform_kit.storage import FileStorage
@@ -63,6 +64,7 @@ class ProjectService(PlatformService):
         "projects": ProjectRepository, "products": ProductFlowRepository, "calendar": CalendarRepository,
         "records": RecordRepository, "saturation": SaturationRepository, "reads": ProjectReads})
     caller = Caller()
+    operation = Operation()
     storage = FileStorage()
 
     @rpc
@@ -129,7 +131,8 @@ class ProjectService(PlatformService):
         body = load(ProjectRecordBodySchema(), payload)["body"]
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            return ProjectRecordSchema().dump(handlers.add_record(project_id, kind, body, actor, uow))
+            return ProjectRecordSchema().dump(handlers.add_record(
+                project_id, kind, body, actor, uow, record_id=self.operation.id(f"project-{kind}:{project_id}")))
 
     @rpc
     def list_records(self, project_id: str, kind: str) -> list:

@@ -629,6 +629,10 @@ class RecordRepository:
         self.session.flush()
         return self._record(row)
 
+    def record(self, record_id: str) -> dict | None:
+        row = self.session.get(RecordRow, record_id)
+        return self._record(row) if row is not None else None
+
     def records(self, project_id: str, kinds: tuple[str, ...]) -> list[dict]:
         rows = self.session.execute(select(RecordRow).where(RecordRow.project_id == project_id,
                                                             RecordRow.kind.in_(kinds))

@@ -89,6 +89,9 @@ class FakeRecords:
     def records(self, project_id, kinds):
         return [r for r in self.items if r["project_id"] == project_id and r["kind"] in kinds]
 
+    def record(self, record_id):
+        return next((r for r in self.items if r["id"] == record_id), None)
+
     def files(self, project_id):
         return []
 
@@ -201,6 +204,15 @@ def test_PRJ3_a_fired_deadline_marks_the_customer_side_late_and_sends_the_timeou
     project = uow.projects.saved[project_id]
     assert (project.late_side, project.late_since) == ("customer", due)
     assert [r["trigger"] for r in uow.events_of("reminder_due")] == ["timeout"]
+
+
+def test_PRJ7_a_message_retried_under_its_operation_id_is_added_once():
+    uow = new_uow()
+    project_id = purchased(uow)
+    first = handlers.add_record(project_id, "message", "hello", BUYER, uow, record_id="m-key-1")
+    again = handlers.add_record(project_id, "message", "hello", BUYER, uow, record_id="m-key-1")
+    assert again["id"] == first["id"] == "m-key-1"
+    assert [m["body"] for m in handlers.list_records(project_id, "message", BUYER, uow)] == ["hello"]
 
 
 def test_PRJ7_notes_are_never_listed_for_the_customer_and_messages_stop_when_the_project_closes():
