@@ -36,7 +36,7 @@ from gateway.api.tickets import (
     WordList,
 )
 from gateway.names import add_names, lookup
-from gateway.web import json_response, read_json, read_query, route
+from gateway.web import attachment_response, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, SUPPORT_AGENT
 
 AGENTS = (SUPPORT_AGENT, PROVIDER_ADMIN)
@@ -74,8 +74,7 @@ def table_response(name: str, columns: tuple[str, ...], rows: list[dict], fmt: s
         for row in rows:
             writer.writerow([_cell(row.get(c)) for c in columns])
         mimetype, body = "text/csv", ("\ufeff" + out.getvalue()).encode("utf-8")
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
+    return attachment_response(body, mimetype, f"{name}-{stamp}.{fmt}")
 
 
 TICKET_ORGS = {"provider_id": "provider_name", "customer_org_id": "customer_org_name"}
