@@ -1,4 +1,4 @@
-"""Issue 16 in the browser, the seed's three delivery scenarios (chapter 3) clicked through from the
+"""In the browser, the three delivery scenarios of seed 000 §3 clicked through from the
 project list to the customer's rating: 3.1 the main account serves itself (with uploads, a refused
 file type, a download, pause and resume), 3.2 dispatch to sub-accounts (with a change of provider by
 the vendor and a change of operator by the provider admin), 3.3 outsourcing through departments
