@@ -39,7 +39,7 @@ def buy(e2e, buyer: dict, product_id: str) -> tuple[str, str]:
 
 
 def self_served_product(e2e, tag: str) -> tuple[dict, dict, str]:
-    """A new ISV selling a product it delivers itself (seed 3.1's flow) and a new customer."""
+    """A new ISV selling a product it delivers itself (seed 000 §3.1's flow) and a new customer."""
     isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
     product_id = f"prod-{tag}-{uuid.uuid4().hex[:8]}"
     flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)
