@@ -2,7 +2,7 @@
 
 Parties: a supplier is an ISV organisation, an enterprise customer a customer organisation, the
 platform operator the operator organisation (platform_contracts.roles has no billing kinds; see
-the README). Another party's object answers exactly like a missing one (ORG-7).
+docs/api.md). Another party's object answers exactly like a missing one (ORG-7).
 
 Calls to outside systems (the supplier's fulfilment system, the payment provider) never happen
 inside a unit of work: a handler prepares the request and commits that it is going out, the
