@@ -503,7 +503,7 @@ def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
 
     Remembering is idempotent (a node's index under its key), so the event is claimed only when
     the project has staged contracts whose stages it may make due: nearly every project has none,
-    and their events cost no processed_events row (a busy path). The contracts are locked before the
+    and their events cost no processed_events row. The contracts are locked before the
     claim, so two deliveries of one event still meet on the claim's key one after the other."""
     uow.contracts.record_progress(data["project_id"], data["node_key"], data["node_index"])
     contracts = uow.contracts.of_project(data["project_id"])

@@ -112,7 +112,7 @@ def _cursor(cursor: str, column) -> tuple[Any, str]:
 # participants, and the calendar's version (the process keeps the calendar: CalendarRepository);
 # an event's handler also claims the event in the same statement (the kernel's processed_events,
 # written exactly as UnitOfWork.claim_event writes it). A dispatch reply cost five round trips for
-# these before (claim, lock, log and participants, the whole calendar): too slow. Timestamps inside
+# these before (claim, lock, log and participants, the whole calendar), measured. Timestamps inside
 # json_build_object are ISO-8601 text with their offset.
 _CLAIM = ("with claim as (insert into processed_events (event_id, handler) values (:event_id, :handler) "
           "on conflict do nothing returning 1)")
