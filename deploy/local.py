@@ -80,7 +80,7 @@ def banner(loaded: demo.Demo) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
         "",
-        "The platform runs.  API: http://127.0.0.1:8000   docs: http://127.0.0.1:8000/docs",
+        "The platform runs.  API: http://127.0.0.1:8000   API docs: /docs   manual: /manual/   console: /console/",
         "",
         "Demo log-ins (login / password):",
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],

@@ -375,7 +375,7 @@ def test_BIL12_a_stage_falls_due_when_its_milestone_is_accepted_and_is_paid_thro
 
 
 def test_BIL3_a_supplier_finds_the_customers_it_names_by_name_and_only_customers(e2e, http_module):
-    """Issue 16: visible-to customers are picked from `GET /customer-organisations`, a search by name."""
+    """LOC-1: visible-to customers are picked from `GET /customer-organisations`, a search by name."""
     http = http_module
     supplier, customer, other_isv = e2e.new_organisation("isv"), e2e.new_organisation("customer"), \
         e2e.new_organisation("isv")

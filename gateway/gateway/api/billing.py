@@ -88,7 +88,7 @@ class BillingProductChangeBody(internal.ProductChangeSchema):
 
 
 class _Parties(Schema):
-    """Names beside the parties' ids (issue 16): the console shows organisations, not ids. Only the
+    """Names beside the parties' ids (LOC-1): the console shows organisations, not ids. Only the
     ids of rows billing_svc already limited to what the caller may see are looked up."""
 
     customer_name = fields.String(allow_none=True, metadata={"example": "Buyer Co"})

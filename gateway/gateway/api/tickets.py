@@ -83,7 +83,7 @@ class ExportQuery(internal.TicketFilterSchema):
 
 
 class _TicketNames(Schema):
-    """Names beside ids (issue 16): the console shows people and organisations, not ids."""
+    """Names beside ids (LOC-1): the console shows people and organisations, not ids."""
 
     assignee_name = fields.String(allow_none=True, metadata={"example": "Li Lei"})
     provider_name = fields.String(allow_none=True, metadata={"example": "Provider A"})

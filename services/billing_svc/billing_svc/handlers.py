@@ -2,7 +2,7 @@
 
 Parties: a supplier is an ISV organisation, an enterprise customer a customer organisation, the
 platform operator the operator organisation (platform_contracts.roles has no billing kinds; see
-the README). Another party's object answers exactly like a missing one (ORG-7).
+docs/api.md). Another party's object answers exactly like a missing one (ORG-7).
 
 Calls to outside systems (the supplier's fulfilment system, the payment provider) never happen
 inside a unit of work: a handler prepares the request and commits that it is going out, the
@@ -503,7 +503,7 @@ def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
 
     Remembering is idempotent (a node's index under its key), so the event is claimed only when
     the project has staged contracts whose stages it may make due: nearly every project has none,
-    and their events cost no processed_events row (issue 15). The contracts are locked before the
+    and their events cost no processed_events row. The contracts are locked before the
     claim, so two deliveries of one event still meet on the claim's key one after the other."""
     uow.contracts.record_progress(data["project_id"], data["node_key"], data["node_index"])
     contracts = uow.contracts.of_project(data["project_id"])

@@ -45,7 +45,7 @@ def calendar_changed(event: dict, data: dict, uow) -> None:
 def saturation_changed(event: dict, data: dict, uow) -> None:
     """Keep dispatch's figures unless newer ones are kept (by the event's ``occurred_at``): applying
     an event again, or an older one late, changes nothing, so the event needs no claim. Every
-    purchase moves these figures: one statement and the commit, no processed_events row (issue 15)."""
+    purchase moves these figures: one statement and the commit, no processed_events row."""
     occurred_at = event.get("occurred_at")
     uow.saturation.set(data, as_of=datetime.fromisoformat(occurred_at) if occurred_at else None)
     uow.commit()

@@ -50,7 +50,7 @@ ACTIONS = {"submit_requirements": SubmitRequirementsSchema, "confirm": NodeActio
            "rate": ProjectRateSchema}
 
 
-# Built once: a schema's construction cost more than its dump on the read path (issue 15); dumping
+# Built once: a schema's construction cost more than its dump on the read path (profiled); dumping
 # and loading keep no state in the instance, so workers share them.
 PROJECT_SCHEMA = ProjectSchema()
 PURCHASE_SCHEMA = PurchaseSchema()

@@ -148,7 +148,7 @@ class CalendarDayRow(Base):
 class CalendarVersionRow(Base):
     """One row: a random value drawn anew with every change of ``calendar_days``, in its
     transaction, so that a process may keep the calendar it read and re-read it only when the
-    version changed (issue 15). Random, not a counter: a database created again, or another
+    version changed (reading it per change was costly). Random, not a counter: a database created again, or another
     database the same process uses (tests), never shows a version a process kept for other days."""
 
     __tablename__ = "calendar_version"

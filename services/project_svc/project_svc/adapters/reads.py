@@ -1,7 +1,7 @@
 """The read path of one project (GET /projects/{id}): the project row with its log, participants,
 records and files in one statement and without the ORM (no identity map, no instrumented objects).
 
-It was six statements through the ORM, the busiest read of the platform (issue 15). What it
+It was six statements through the ORM, the busiest read of the platform (make bench). What it
 returns is never saved back: changes load the aggregate through ``ProjectRepository.get``.
 """
 from __future__ import annotations

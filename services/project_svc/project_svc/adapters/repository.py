@@ -112,7 +112,7 @@ def _cursor(cursor: str, column) -> tuple[Any, str]:
 # participants, and the calendar's version (the process keeps the calendar: CalendarRepository);
 # an event's handler also claims the event in the same statement (the kernel's processed_events,
 # written exactly as UnitOfWork.claim_event writes it). A dispatch reply cost five round trips for
-# these before (claim, lock, log and participants, the whole calendar): issue 15. Timestamps inside
+# these before (claim, lock, log and participants, the whole calendar), measured. Timestamps inside
 # json_build_object are ISO-8601 text with their offset.
 _CLAIM = ("with claim as (insert into processed_events (event_id, handler) values (:event_id, :handler) "
           "on conflict do nothing returning 1)")
@@ -468,7 +468,7 @@ def _count_rows(project_id: str, before: tuple | None, after: tuple | None) -> l
 # A save's statement for each shape (the columns it updates, how many log entries, participants and
 # tab-count rows it writes), built once with named parameters: SQLAlchemy then compiles it once too.
 # Built per call, the statement's construction and compilation were the largest part of a save's
-# CPU (issue 15). There are few shapes: a transition changes a handful of column sets.
+# CPU (profiled). There are few shapes: a transition changes a handful of column sets.
 _SAVE_STATEMENTS: dict[tuple, Any] = {}
 _SAVE_STATEMENTS_KEPT = 1000
 

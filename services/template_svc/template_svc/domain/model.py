@@ -200,7 +200,7 @@ class FormTemplate:
 
 @dataclass
 class Product:
-    """A vendor's product in the product centre (TPL-12, seed 2.1.1.2)."""
+    """A vendor's product in the product centre (TPL-12, seed 000 §2.1.1.2)."""
 
     product_id: str
     vendor_id: str
