@@ -218,3 +218,11 @@ class BillingNewStagedContractBody(internal.NewStagedContractSchema):
 
 class BillingStagedContractView(internal.StagedContractSchema):
     pass
+
+
+class BillingStagedContractQuery(internal.StagedContractQuerySchema):
+    pass
+
+
+class BillingStagedContractPage(internal.StagedContractPageSchema):
+    items = fields.List(fields.Nested(BillingStagedContractView))

@@ -35,6 +35,8 @@ from gateway.api.billing import (
     BillingRefundBody,
     BillingRetriedView,
     BillingSettingsBody,
+    BillingStagedContractPage,
+    BillingStagedContractQuery,
     BillingStagedContractView,
     BillingStatementExportQuery,
     BillingStatementQuery,
@@ -53,6 +55,7 @@ from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_
 from platform_kit.errors import ValidationFailed
 
 SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
+VENDOR = (VENDOR_ADMIN,)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
 PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
@@ -311,17 +314,43 @@ class BillingRoutes:
 
     # --- staged payments -----------------------------------------------------------------------------
 
-    @route("POST", "/api/v1/billing/staged-contracts", summary="Split a project's payment into stages (supplier)",
-           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201, roles=SUPPLIER,
-           errors=(400,))
+    @route("POST", "/api/v1/billing/staged-contracts", summary="Propose a project's staged payments (vendor admin)",
+           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201,
+           roles=VENDOR, errors=(400, 403, 404))
     def billing_create_staged_contract(self, request):
-        """BIL-12. Each stage falls due when the project's flow passes its milestone (a confirm
+        """BIL-12. Only the admin of the project's vendor proposes (seeds 003/004: the seller's
+        proposal and contract); the project and its customer are known from the project itself (a
+        project of another vendor, or none, is 404; a `customer_id` that is not the project's is
+        400). The contract is `proposed` and binds nothing until the customer accepts it
+        (`POST .../accept`): then each stage falls due when the flow passes its milestone (a confirm
         node); unpaid after `terms_days` it is overdue and alerted once per `overdue_period_days`."""
         body = read_json(request, BillingNewStagedContractBody())
         return json_response(self.services.billing.create_staged_contract(body), status=201)
 
+    @route("GET", "/api/v1/billing/staged-contracts", summary="Staged contracts you are a party of", tags=TAGS,
+           query=BillingStagedContractQuery, response=BillingStagedContractPage, roles=(*VENDOR, *CUSTOMER, *OPERATOR))
+    def billing_list_staged_contracts(self, request):
+        """The customer sees the proposals it must accept or decline (`status=proposed`)."""
+        return json_response(self.services.billing.list_staged_contracts(
+            read_query(request, BillingStagedContractQuery())))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/accept",
+           summary="Accept a proposed staged contract (customer)", tags=TAGS, response=BillingStagedContractView,
+           roles=CUSTOMER, errors=(404, 422))
+    def billing_accept_staged_contract(self, request, contract_id):
+        """BIL-12. From now on its stages fall due as their milestones are accepted (those already
+        passed fall due at once). Once: a decided contract answers 422."""
+        return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": True}))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/decline",
+           summary="Decline a proposed staged contract (customer)", tags=TAGS, response=BillingStagedContractView,
+           roles=CUSTOMER, errors=(404, 422))
+    def billing_decline_staged_contract(self, request, contract_id):
+        """BIL-12. Nothing of it ever falls due, alerts or is charged."""
+        return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": False}))
+
     @route("GET", "/api/v1/billing/staged-contracts/<contract_id>", summary="A staged contract", tags=TAGS,
-           response=BillingStagedContractView, roles=PARTIES, errors=(404,))
+           response=BillingStagedContractView, roles=(*VENDOR, *CUSTOMER, *OPERATOR), errors=(404,))
     def billing_get_staged_contract(self, request, contract_id):
         return json_response(self.services.billing.get_staged_contract(contract_id))
 

@@ -1,11 +1,22 @@
 """Marshmallow schemas of billing_svc's RPC payloads (the internal contract)."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from billing_svc.domain import currencies
 from billing_svc.domain.catalogue import SUBSCRIPTION_STATUSES
 from billing_svc.domain.orders import ORDER_STATUSES
+from billing_svc.domain.stages import CONTRACT_STATUSES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$")
-CURRENCY = validate.Regexp(r"^[A-Z]{3}$")
+
+
+def _iso_4217(value: str) -> None:
+    if not currencies.is_iso_4217(value):
+        raise ValidationError("不是 ISO 4217 货币代码 / Not an ISO 4217 currency code.")
+
+
+# BIL-13: the pattern documents the shape; Babel's list decides ("ABC" is three capitals, no currency)
+CURRENCY = [validate.Regexp(r"^[A-Z]{3}$", error="不是 ISO 4217 货币代码 / Not an ISO 4217 currency code."),
+            _iso_4217]
 
 
 class Money(fields.Integer):
@@ -258,15 +269,24 @@ class StatementLineSchema(Schema):
     refunded = fields.Integer()
 
 
-class StatementSchema(Schema):
-    day = fields.Date()
-    lines = fields.List(fields.Nested(StatementLineSchema))
+class StatementTotalSchema(Schema):
+    """BIL-13: the sums of one currency (money of two currencies is never added)."""
+    currency = fields.String(metadata={"example": "CNY"})
     orders = fields.Integer()
     succeeded = fields.Integer()
-    amount = fields.Integer(metadata={"description": "sum of succeeded orders"})
+    amount = fields.Integer(metadata={"description": "sum of succeeded orders, minor units of `currency`"})
     paid = fields.Integer()
     paid_out = fields.Integer()
     refunded = fields.Integer()
+
+
+class StatementSchema(Schema):
+    day = fields.Date()
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    orders = fields.Integer(metadata={"description": "orders of the day, every currency"})
+    succeeded = fields.Integer()
+    totals = fields.List(fields.Nested(StatementTotalSchema), metadata={
+        "description": "one row per currency, sorted by code"})
 
 
 class SupplierReportLineSchema(Schema):
@@ -307,8 +327,9 @@ class NewStageSchema(Schema):
 
 
 class NewStagedContractSchema(Schema):
-    project_id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    customer_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "optional: the project's customer is known from the project; another id is refused"})
     currency = fields.String(load_default="CNY", validate=CURRENCY)
     terms_days = fields.Integer(load_default=10, validate=validate.Range(min=0, max=365))
     overdue_period_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=365))
@@ -338,6 +359,10 @@ class StageSchema(Schema):
 
 class StagedContractSchema(Schema):
     id = fields.String()
+    status = fields.String(validate=validate.OneOf(CONTRACT_STATUSES), metadata={
+        "description": "proposed (by the vendor) | accepted | declined (by the customer): only an accepted "
+                       "contract's stages fall due, alert or are paid"})
+    decided_at = fields.AwareDateTime(allow_none=True)
     project_id = fields.String()
     customer_id = fields.String()
     supplier_id = fields.String()
@@ -346,3 +371,12 @@ class StagedContractSchema(Schema):
     overdue_period_days = fields.Integer()
     total = fields.Integer()
     stages = fields.List(fields.Nested(StageSchema))
+
+
+class StagedContractQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(CONTRACT_STATUSES), load_default=None)
+    project_id = fields.String(load_default=None)
+
+
+class StagedContractPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(StagedContractSchema))

@@ -6,7 +6,7 @@ import logging
 
 from billing_svc import handlers
 from billing_svc.adapters.callbacks import sync_callback_endpoint
-from billing_svc.adapters.dependencies import Outside
+from billing_svc.adapters.dependencies import Outside, SupportedCurrencies
 from billing_svc.adapters.outside import Answer, OutsideUnavailable
 from billing_svc.adapters.repository import (
     CustomerRepository,
@@ -46,6 +46,8 @@ from billing_svc.schemas import (
     ProviderNoticeSchema,
     ReconcileSchema,
     ReconciliationSchema,
+    StagedContractPageSchema,
+    StagedContractQuerySchema,
     StagedContractSchema,
     StatementLineSchema,
     StatementQuerySchema,
@@ -86,6 +88,7 @@ class BillingService(PlatformService):
     })
     caller = Caller()
     outside = Outside()
+    currencies = SupportedCurrencies()
     notify = ServiceRpc("notify")     # the customer's callback URL is a notify webhook endpoint (BIL-9)
 
     # --- customers and the operator (BIL-2, BIL-8, BIL-9, BIL-10) ---------------------------
@@ -141,7 +144,8 @@ class BillingService(PlatformService):
     def publish_product(self, payload: dict) -> dict:
         body = load(NewProductSchema(), payload)
         with self.db.unit_of_work() as uow:
-            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow))
+            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow,
+                                                                         self.currencies))
 
     @rpc
     def update_product(self, product_id: str, payload: dict) -> dict:
@@ -190,7 +194,7 @@ class BillingService(PlatformService):
         body = load(CreditLimitSchema(), payload)
         with self.db.unit_of_work() as uow:
             return handlers.set_credit_limit(require_actor(self.caller), customer_id, body["limit"],
-                                             body["currency"], uow)
+                                             body["currency"], uow, self.currencies)
 
     @rpc
     def credit_accounts(self) -> dict:
@@ -205,7 +209,7 @@ class BillingService(PlatformService):
         when the credit is insufficient; otherwise fulfilment runs from a durable deadline."""
         body = load(PlaceOrderSchema(), payload)
         with self.db.unit_of_work() as uow:
-            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow)
+            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow, self.currencies)
         return PlacedOrderSchema().dump({"order": order, "created": created})
 
     @rpc
@@ -367,7 +371,30 @@ class BillingService(PlatformService):
         body = load(NewStagedContractSchema(), payload)
         with self.db.unit_of_work() as uow:
             return StagedContractSchema().dump(handlers.create_staged_contract(require_actor(self.caller), body,
-                                                                               utcnow(), uow))
+                                                                               utcnow(), uow, self.currencies))
+
+    @rpc
+    def decide_staged_contract(self, contract_id: str, payload: dict) -> dict:
+        """The customer accepts or declines a proposed contract; accepting emits payment_stage_due for
+        the stages whose milestones already passed."""
+        body = load(DecisionSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StagedContractSchema().dump(handlers.decide_staged_contract(
+                require_actor(self.caller), contract_id, body["approve"], utcnow(), uow))
+
+    @rpc
+    def list_staged_contracts(self, filters: dict) -> dict:
+        query = load(StagedContractQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_staged_contracts(require_actor(self.caller), query, uow)
+        return StagedContractPageSchema().dump(_page(items, total, query))
+
+    @on_event("project", "project_created")
+    def handle_project_created(self, event: dict) -> None:
+        """Billing's read model of the project's vendor and customer (who may propose and accept)."""
+        with self.db.unit_of_work() as uow:
+            handlers.project_known(load_data(event), uow)
+            uow.commit()
 
     @rpc
     def get_staged_contract(self, contract_id: str) -> dict:

@@ -162,6 +162,20 @@ class StagedContractRow(Base):
     stages: Mapped[list] = mapped_column(JSONB)
     reached: Mapped[dict] = mapped_column(JSONB)
     accepted: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    status: Mapped[str] = mapped_column(String(10), server_default="proposed")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class KnownProjectRow(Base):
+    """Billing's read model of delivery projects, from project_svc's events (never from a request):
+    who may propose a staged contract for which customer (BIL-12)."""
+    __tablename__ = "known_projects"
+
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    provider_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class ProjectProgressRow(Base):
