@@ -226,3 +226,43 @@ class BillingStagedContractQuery(internal.StagedContractQuerySchema):
 
 class BillingStagedContractPage(internal.StagedContractPageSchema):
     items = fields.List(fields.Nested(BillingStagedContractView))
+
+
+class BillingLedgerAccountQuery(internal.LedgerAccountQuerySchema):
+    pass
+
+
+class BillingLedgerAccountPage(internal.LedgerAccountPageSchema):
+    pass
+
+
+class BillingLedgerTransactionQuery(internal.LedgerTransactionQuerySchema):
+    pass
+
+
+class BillingLedgerTransactionPage(internal.LedgerTransactionPageSchema):
+    pass
+
+
+class BillingLedgerBalanceQuery(internal.LedgerBalanceQuerySchema):
+    pass
+
+
+class BillingLedgerBalanceView(internal.LedgerBalanceSchema):
+    pass
+
+
+class BillingMismatchQuery(internal.MismatchQuerySchema):
+    pass
+
+
+class BillingMismatchView(internal.StoredMismatchSchema):
+    pass
+
+
+class BillingMismatchPage(internal.StoredMismatchPageSchema):
+    items = fields.List(fields.Nested(BillingMismatchView))
+
+
+class BillingResolveMismatchBody(internal.ResolveMismatchSchema):
+    pass

@@ -14,6 +14,15 @@ from gateway.api.billing import (
     BillingCustomerView,
     BillingFulfilmentUrlBody,
     BillingFulfilmentUrlView,
+    BillingLedgerAccountPage,
+    BillingLedgerAccountQuery,
+    BillingLedgerBalanceQuery,
+    BillingLedgerBalanceView,
+    BillingLedgerTransactionPage,
+    BillingLedgerTransactionQuery,
+    BillingMismatchPage,
+    BillingMismatchQuery,
+    BillingMismatchView,
     BillingNewProductBody,
     BillingNewStagedContractBody,
     BillingNoticeReceipt,
@@ -33,6 +42,7 @@ from gateway.api.billing import (
     BillingReconciliationExportQuery,
     BillingReconciliationView,
     BillingRefundBody,
+    BillingResolveMismatchBody,
     BillingRetriedView,
     BillingSettingsBody,
     BillingStagedContractPage,
@@ -58,6 +68,8 @@ SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
 VENDOR = (VENDOR_ADMIN,)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
+# BIL-14: the platform operator is the finance role; each party reads its own accounts
+LEDGER_READERS = (*OPERATOR, *SUPPLIER, *CUSTOMER)
 PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
 MISMATCH_COLUMNS = ("source", "reference", "problem", "ledger", "theirs")
 STATEMENT_COLUMNS = ("order_id", "created_at", "customer_id", "supplier_id", "product_code", "amount", "currency",
@@ -311,6 +323,50 @@ class BillingRoutes:
         result = self.services.billing.reconcile({"day": query["day"]})
         return table_response(f"reconciliation-{query['day']}", MISMATCH_COLUMNS, result["mismatches"],
                               query["format"])
+
+    @route("GET", "/api/v1/billing/reconciliation-mismatches", summary="Stored reconciliation mismatches (operator)",
+           tags=TAGS, query=BillingMismatchQuery, response=BillingMismatchPage, roles=OPERATOR)
+    def billing_list_mismatches(self, request):
+        """BIL-11. Every mismatch a reconciliation found is kept (once per day, source, reference and
+        problem) with its resolution; filter by `day`, `status` (open | resolved) and `source`."""
+        return json_response(self.services.billing.list_mismatches(read_query(request, BillingMismatchQuery())))
+
+    @route("POST", "/api/v1/billing/reconciliation-mismatches/<mismatch_id>/resolve",
+           summary="Resolve a reconciliation mismatch (operator)", tags=TAGS, body=BillingResolveMismatchBody,
+           response=BillingMismatchView, roles=OPERATOR, errors=(404, 422))
+    def billing_resolve_mismatch(self, request, mismatch_id):
+        """BIL-11. Records what was found and done, who and when. Once: the same words again answer
+        the resolved mismatch; other words are 422."""
+        return json_response(self.services.billing.resolve_mismatch(
+            mismatch_id, read_json(request, BillingResolveMismatchBody())))
+
+    # --- the ledger for finance (BIL-14) --------------------------------------------------------------
+
+    @route("GET", "/api/v1/billing/ledger/accounts", summary="Ledger balances per account and currency",
+           tags=TAGS, query=BillingLedgerAccountQuery, response=BillingLedgerAccountPage, roles=LEDGER_READERS)
+    def billing_ledger_accounts(self, request):
+        """BIL-13, BIL-14. The operator (finance) sees every account; a supplier or a customer the
+        accounts of its own organisation. Each account is one party's in one currency
+        (`supplier:<org>:USD`); filter by `currency` and `kind`."""
+        return json_response(self.services.billing.ledger_accounts(read_query(request, BillingLedgerAccountQuery())))
+
+    @route("GET", "/api/v1/billing/ledger/transactions", summary="Ledger transfers with their postings",
+           tags=TAGS, query=BillingLedgerTransactionQuery, response=BillingLedgerTransactionPage,
+           roles=LEDGER_READERS)
+    def billing_ledger_transactions(self, request):
+        """BIL-14. Newest first, paged; filter by `account_id`, `currency`, `kind` and the time range
+        `from` (inclusive) – `to` (exclusive). A party sees the transfers touching its own accounts."""
+        query = BillingLedgerTransactionQuery().dump(read_query(request, BillingLedgerTransactionQuery()))
+        return json_response(self.services.billing.ledger_transactions(query))
+
+    @route("GET", "/api/v1/billing/ledger/balance", summary="An account's balance as of an instant",
+           tags=TAGS, query=BillingLedgerBalanceQuery, response=BillingLedgerBalanceView, roles=LEDGER_READERS,
+           errors=(404,))
+    def billing_ledger_balance(self, request):
+        """BIL-14. The posted balance of `account_id` as of `at` (default now): the sum of its postings
+        that had taken effect by then. Another party's account is 404."""
+        query = BillingLedgerBalanceQuery().dump(read_query(request, BillingLedgerBalanceQuery()))
+        return json_response(self.services.billing.ledger_balance(query))
 
     # --- staged payments -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from billing_svc import finance
 from billing_svc.domain import chain, currencies, money, stages, statements
 from billing_svc.domain.catalogue import (
     REQUESTED,
@@ -23,7 +24,7 @@ from billing_svc.domain.catalogue import (
     round_robin,
 )
 from billing_svc.domain.ledger import Account, positive_amount
-from billing_svc.domain.orders import SENT, Order, PaymentRequest
+from billing_svc.domain.orders import SENT, TO_SEND, Order, PaymentRequest
 from billing_svc.domain.parties import Customer
 from billing_svc.domain.stages import PAID, Stage, StagedContract
 from billing_svc.exceptions import (
@@ -399,7 +400,14 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
     customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
     ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
                              lock=chain.step_locks(order, key))
+    settles_now = _open(order.step(key))
     outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
+    if settles_now:
+        step = order.step(key)
+        refund = next((r for r in order.refunds if r.id == step.refund_id), None)
+        finance.money_moved(uow, step, succeeded, customer_id=order.customer_id, supplier_id=order.supplier_id,
+                            currency=order.currency, order_id=order.id,
+                            refund_failed=refund is not None and refund.status == "failed")
     uow.ledger.save(ledger)
     uow.orders.save(order)
     if outcome.unpaid_delta:
@@ -414,6 +422,11 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
         uow.schedule("billing_pay", order.id, now)
     uow.commit()
     return order
+
+
+def _open(step) -> bool:
+    """A payment step without a final answer yet (its answer now is a movement of money)."""
+    return step is not None and step.status in (TO_SEND, SENT)
 
 
 def apply_provider_notice(notice: dict, now: datetime, uow) -> dict:
@@ -668,7 +681,12 @@ def record_stage_payment(contract_id: str, key: str, succeeded: bool, provider_r
     found = contract.step(key)
     ledger = uow.ledger.load([a.id for a in _stage_accounts(contract)], [key],
                              lock=chain.floored_debits(found[1].kind if found else None, "", contract.currency))
+    settles_now = found is not None and _open(found[1])
     outcome = contract.answer(key, succeeded, now, provider_ref)
+    if settles_now:
+        finance.money_moved(uow, found[1], succeeded, customer_id=contract.customer_id,
+                            supplier_id=contract.supplier_id, currency=contract.currency, contract_id=contract.id,
+                            stage_key=found[0].key)
     for transfer_key, postings in outcome.transfers:
         ledger.transfer(transfer_key, postings, contract.currency, now, memo=f"contract {contract.id}")
     uow.ledger.save(ledger)

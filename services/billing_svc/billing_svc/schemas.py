@@ -302,6 +302,9 @@ class ReconcileSchema(Schema):
 
 
 class MismatchSchema(Schema):
+    id = fields.String(metadata={"description": "the stored mismatch (resolve it at "
+                                               "/billing/reconciliation-mismatches/{id}/resolve)"})
+    status = fields.String(metadata={"description": "open | resolved (a mismatch found again keeps its resolution)"})
     source = fields.String(metadata={"description": "provider | supplier"})
     reference = fields.String(metadata={"description": "payment key or order id"})
     problem = fields.String()
@@ -380,3 +383,101 @@ class StagedContractQuerySchema(PageQuerySchema):
 
 class StagedContractPageSchema(ProductPageSchema):
     items = fields.List(fields.Nested(StagedContractSchema))
+
+
+# --- the ledger for finance (BIL-14) and stored reconciliation mismatches (BIL-11) ------------------
+
+ACCOUNT_KINDS = ("credit", "credit_line", "customer", "clearing", "supplier")
+TRANSFER_KINDS = ("posted", "pending", "post_pending", "void_pending")
+
+
+class LedgerAccountQuerySchema(PageQuerySchema):
+    currency = fields.String(load_default=None, validate=CURRENCY)
+    kind = fields.String(load_default=None, validate=validate.OneOf(ACCOUNT_KINDS))
+
+
+class LedgerAccountSchema(Schema):
+    account_id = fields.String(metadata={"example": "supplier:0b6f…:USD"})
+    kind = fields.String(validate=validate.OneOf(ACCOUNT_KINDS), metadata={
+        "description": "credit (a customer's credit at a supplier), credit_line (the supplier's side), customer "
+                       "(the customer's payment account), clearing (the platform's), supplier (the supplier's)"})
+    currency = fields.String()
+    customer_id = fields.String(allow_none=True)
+    supplier_id = fields.String(allow_none=True)
+    balance = fields.Integer(metadata={"description": "posted, minor units of `currency`"})
+    pending = fields.Integer(metadata={"description": "reserved by holds not settled yet"})
+    floor = fields.Integer(allow_none=True, metadata={"description": "lowest balance - pending allowed; null: none"})
+    available = fields.Integer(allow_none=True)
+
+
+class LedgerAccountPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(LedgerAccountSchema))
+
+
+class LedgerTransactionQuerySchema(PageQuerySchema):
+    account_id = fields.String(load_default=None, validate=validate.Length(min=1, max=120))
+    currency = fields.String(load_default=None, validate=CURRENCY)
+    kind = fields.String(load_default=None, validate=validate.OneOf(TRANSFER_KINDS))
+    from_ = fields.AwareDateTime(load_default=None, data_key="from", attribute="from",
+                                 metadata={"description": "at or after this instant"})
+    to = fields.AwareDateTime(load_default=None, metadata={"description": "before this instant"})
+
+
+class PostingSchema(Schema):
+    account_id = fields.String()
+    amount = fields.Integer(metadata={"description": "negative: taken from the account; positive: added"})
+
+
+class LedgerTransactionSchema(Schema):
+    id = fields.String()
+    key = fields.String(metadata={"description": "the idempotency key: one transfer per key"})
+    kind = fields.String(validate=validate.OneOf(TRANSFER_KINDS), metadata={
+        "description": "posted (moved now), pending (a hold reserves), post_pending (the hold took effect), "
+                       "void_pending (the hold was released; no postings)"})
+    currency = fields.String()
+    at = fields.AwareDateTime()
+    memo = fields.String()
+    pending_id = fields.String(allow_none=True)
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class LedgerTransactionPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(LedgerTransactionSchema))
+
+
+class LedgerBalanceQuerySchema(Schema):
+    account_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    at = fields.AwareDateTime(load_default=None, metadata={"description": "the instant (default: now)"})
+
+
+class LedgerBalanceSchema(Schema):
+    account_id = fields.String()
+    currency = fields.String()
+    at = fields.AwareDateTime()
+    balance = fields.Integer(metadata={"description": "posted balance as of `at`"})
+
+
+MISMATCH_STATUSES = ("open", "resolved")
+
+
+class MismatchQuerySchema(PageQuerySchema):
+    day = fields.Date(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(MISMATCH_STATUSES))
+    source = fields.String(load_default=None, validate=validate.OneOf(("provider", "supplier")))
+
+
+class StoredMismatchSchema(MismatchSchema):
+    day = fields.Date()
+    found_at = fields.AwareDateTime()
+    resolution = fields.String(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+
+
+class StoredMismatchPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(StoredMismatchSchema))
+
+
+class ResolveMismatchSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
+        "description": "what was found and done (e.g. 供应商报表漏单，已补录)", "example": "供应商报表漏单，已补录"})

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import logging
 
-from billing_svc import handlers
+from billing_svc import finance, handlers
 from billing_svc.adapters.callbacks import sync_callback_endpoint
 from billing_svc.adapters.dependencies import Outside, SupportedCurrencies
+from billing_svc.adapters.finance import FinanceRepository
 from billing_svc.adapters.outside import Answer, OutsideUnavailable
 from billing_svc.adapters.repository import (
     CustomerRepository,
@@ -30,6 +31,13 @@ from billing_svc.schemas import (
     CustomerSettingsSchema,
     DecisionSchema,
     FulfilmentUrlSchema,
+    LedgerAccountPageSchema,
+    LedgerAccountQuerySchema,
+    LedgerBalanceQuerySchema,
+    LedgerBalanceSchema,
+    LedgerTransactionPageSchema,
+    LedgerTransactionQuerySchema,
+    MismatchQuerySchema,
     NewProductSchema,
     NewRefundSchema,
     NewStagedContractSchema,
@@ -46,12 +54,15 @@ from billing_svc.schemas import (
     ProviderNoticeSchema,
     ReconcileSchema,
     ReconciliationSchema,
+    ResolveMismatchSchema,
     StagedContractPageSchema,
     StagedContractQuerySchema,
     StagedContractSchema,
     StatementLineSchema,
     StatementQuerySchema,
     StatementSchema,
+    StoredMismatchPageSchema,
+    StoredMismatchSchema,
     SubscribeSchema,
     SubscriptionListSchema,
     SubscriptionPageSchema,
@@ -85,6 +96,7 @@ class BillingService(PlatformService):
         "customers": CustomerRepository, "suppliers": SupplierRepository, "products": ProductRepository,
         "subscriptions": SubscriptionRepository, "routing": RoutingRepository, "price_locks": PriceLockRepository,
         "orders": OrderRepository, "ledger": LedgerRepository, "contracts": StagedContractRepository,
+        "finance": FinanceRepository,
     })
     caller = Caller()
     outside = Outside()
@@ -362,7 +374,46 @@ class BillingService(PlatformService):
                 log.warning("supplier %s: its order report for %s is not usable: %s", supplier_id, day, err)
                 sources[supplier_id] = statements.UNAVAILABLE
         with self.db.unit_of_work() as uow:
-            return ReconciliationSchema().dump(handlers.reconcile(day, settlement, reports, uow, sources))
+            result = handlers.reconcile(day, settlement, reports, uow, sources)
+            return ReconciliationSchema().dump(finance.store_reconciliation(result, utcnow(), uow))
+
+    @rpc
+    def list_mismatches(self, filters: dict) -> dict:
+        """Stored reconciliation mismatches with their resolution (operator)."""
+        query = load(MismatchQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_mismatches(require_actor(self.caller), query, uow)
+        return StoredMismatchPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def resolve_mismatch(self, mismatch_id: str, payload: dict) -> dict:
+        body = load(ResolveMismatchSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StoredMismatchSchema().dump(finance.resolve_mismatch(require_actor(self.caller), mismatch_id,
+                                                                        body["resolution"], utcnow(), uow))
+
+    # --- the ledger for finance (BIL-14) ----------------------------------------------------------
+
+    @rpc
+    def ledger_accounts(self, filters: dict) -> dict:
+        query = load(LedgerAccountQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_accounts(require_actor(self.caller), query, uow)
+        return LedgerAccountPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def ledger_transactions(self, filters: dict) -> dict:
+        query = load(LedgerTransactionQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_transactions(require_actor(self.caller), query, uow)
+        return LedgerTransactionPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def ledger_balance(self, filters: dict) -> dict:
+        query = load(LedgerBalanceQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            return LedgerBalanceSchema().dump(finance.balance_at(require_actor(self.caller), query["account_id"],
+                                                                 query["at"] or utcnow(), uow))
 
     # --- staged payments (BIL-12) -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ Revises: 7852b3abf96f
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 revision = '0006ledger'
 down_revision = '7852b3abf96f'
@@ -37,3 +38,21 @@ def upgrade() -> None:
                "(x.e->>0) || ':' || ledger_holds.currency, x.e->1) ORDER BY x.n), '[]'::jsonb) "
                "FROM jsonb_array_elements(ledger_holds.postings) WITH ORDINALITY AS x(e, n))")
     op.execute("UPDATE ledger_accounts SET id = id || ':' || currency")
+    op.create_table(
+        'reconciliation_mismatches',
+        sa.Column('id', sa.String(length=36), primary_key=True),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('source', sa.String(length=20), nullable=False),
+        sa.Column('reference', sa.String(length=200), nullable=False),
+        sa.Column('problem', sa.String(length=100), nullable=False),
+        sa.Column('ledger', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column('theirs', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column('found_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('status', sa.String(length=10), server_default='open', nullable=False),
+        sa.Column('resolution', sa.Text(), nullable=True),
+        sa.Column('resolved_by', sa.String(length=36), nullable=True),
+        sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint('day', 'source', 'reference', 'problem'),
+    )
+    op.create_index('ix_reconciliation_mismatches_day', 'reconciliation_mismatches', ['day'])
+    op.create_index('ix_reconciliation_mismatches_status', 'reconciliation_mismatches', ['status'])

@@ -337,3 +337,24 @@ def test_BIL12_a_declined_contract_never_falls_due():
     assert uow.events_of("payment_stage_due") == []
     with pytest.raises(WrongState):
         handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+
+
+def test_BIL14_every_money_movement_of_a_stage_is_an_event_once():
+    uow = billing_uow(onboarded())
+    contract = new_contract(uow, "prj-12")
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": "prj-12", "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    failed, _ = handlers.next_stage_payment(contract.id, uow)
+    handlers.record_stage_payment(contract.id, failed.key, False, None, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    withhold, _ = handlers.next_stage_payment(contract.id, uow)
+    for _ in range(2):                  # the reply and the provider's notice: one movement
+        handlers.record_stage_payment(contract.id, withhold.key, True, "pay-1", NOW, uow)
+    payout, _ = handlers.next_stage_payment(contract.id, uow)
+    handlers.record_stage_payment(contract.id, payout.key, True, "pay-2", NOW, uow)
+    moved = [(e["movement_id"], e["amount"], e["currency"]) for t in ("withholding_failed", "withholding_succeeded",
+                                                                      "payout_paid") for e in uow.events_of(t)]
+    assert moved == [(failed.key, 30000, "CNY"), (withhold.key, 30000, "CNY"), (payout.key, 30000, "CNY")]
+    assert uow.events_of("payout_paid")[0]["contract_id"] == contract.id
+    assert uow.events_of("withholding_succeeded")[0]["provider_reference"] == "pay-1"
