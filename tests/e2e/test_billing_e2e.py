@@ -572,8 +572,8 @@ def test_GW2_ORG7_every_route_that_moves_money_names_who_may_call_it(e2e, provid
         for who, headers in tokens.items():
             if who in allowed:
                 continue
-            answer = call(http, e2e, method, path, {**headers, "Idempotency-Key": uuid.uuid4().hex},
-                          json=body, params=params)
+            key = {} if method == "GET" else {"Idempotency-Key": uuid.uuid4().hex}
+            answer = call(http, e2e, method, path, {**headers, **key}, json=body, params=params)
             expected = 404 if (who == "customer" and path.endswith("/ledger/balance")) else 403
             assert answer.status_code == expected, f"{who} {method} {path}: {answer.status_code} {answer.text}"
     # another tenant with an allowed role: the objects of this one are missing for it

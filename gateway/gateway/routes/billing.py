@@ -329,7 +329,8 @@ class BillingRoutes:
     def billing_list_mismatches(self, request):
         """BIL-11. Every mismatch a reconciliation found is kept (once per day, source, reference and
         problem) with its resolution; filter by `day`, `status` (open | resolved) and `source`."""
-        return json_response(self.services.billing.list_mismatches(read_query(request, BillingMismatchQuery())))
+        query = BillingMismatchQuery().dump(read_query(request, BillingMismatchQuery()))
+        return json_response(self.services.billing.list_mismatches(query))
 
     @route("POST", "/api/v1/billing/reconciliation-mismatches/<mismatch_id>/resolve",
            summary="Resolve a reconciliation mismatch (operator)", tags=TAGS, body=BillingResolveMismatchBody,

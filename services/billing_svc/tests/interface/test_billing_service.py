@@ -138,6 +138,14 @@ def test_BIL6_two_replicas_withhold_and_pay_out_every_order_once_even_when_answe
                                         {"id": f"customer:{customer.org_id}:CNY"}).scalar_one()
     assert customer_balance == -9 * PRICE
     assert len(sums) == 4 and all(v == 0 for v in sums.values()), "every balance is the sum of its postings"
+    # BIL-14: each movement is one event, committed with it, whatever the lost answers and replicas
+    with ledger_db.connect() as conn:
+        moved = conn.execute(text(
+            "select event_type, envelope->'data'->>'movement_id' from outbox_events "
+            "where envelope->'data'->>'customer_id' = :c and event_type in ('withholding_succeeded', 'payout_paid')"),
+            {"c": customer.org_id}).all()
+    assert sorted(moved) == sorted([("withholding_succeeded", f"withhold:{o['id']}:1") for o in orders]
+                                   + [("payout_paid", f"payout:{o['id']}:1") for o in orders])
 
 
 def test_BIL7_failed_withholdings_block_new_orders_until_paid(billing, provider, wait_until):
