@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
                      "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key",
-                     "template_id", "version", "endpoint_id", "delivery_id", "file_id")
+                     "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -169,9 +169,11 @@ def new_ticket(e2e, session, headers: dict, order_id: str, title: str) -> dict:
     return wait_until(opened, timeout=30, message=f"a ticket about {order_id}")
 
 
-def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str) -> dict[str, list[str]]:
+def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str,
+                project_id: str) -> dict[str, list[str]]:
     """billing objects of a supplier (ISV) and its customer: a product, a subscription, an order (failed
-    for want of credit, but an order) and a staged contract with a stage."""
+    for want of credit, but an order) and a staged contract with a stage, proposed by the project's
+    vendor (billing knows the project from project_svc's events)."""
     code = f"PROBE-{uuid.uuid4().hex[:8]}"
     product = call(session, e2e, "POST", "/api/v1/billing/products", headers=supplier, json={
         "code": code, "name": "probe", "face_value": 100, "price": 100, "currency": "CNY", "visible_to": [customer_id]})
@@ -185,10 +187,13 @@ def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str) 
     order = call(session, e2e, "POST", "/api/v1/billing/orders", headers={**customer, "Idempotency-Key": code},
                  json={"product_code": code})
     assert order.status_code == 201, order.text
-    contract = call(session, e2e, "POST", "/api/v1/billing/staged-contracts", headers=supplier, json={
-        "project_id": str(uuid.uuid4()), "customer_id": customer_id,
-        "stages": [{"key": "first", "name": "首期款", "amount": 100, "milestone_node_key": "confirm"}]})
-    assert contract.status_code == 201, contract.text
+    def proposed():
+        answer = call(session, e2e, "POST", "/api/v1/billing/staged-contracts", headers=supplier, json={
+            "project_id": project_id, "customer_id": customer_id,
+            "stages": [{"key": "first", "name": "首期款", "amount": 100, "milestone_node_key": "confirm"}]})
+        assert answer.status_code in (201, 404), answer.text
+        return answer if answer.status_code == 201 else None
+    contract = wait_until(proposed, timeout=30, message="billing to know the project")
     return {"customer_id": [customer_id], "subscription_id": [subscription["id"]],
             "order_id": [order.json()["order"]["id"]], "contract_id": [contract.json()["id"]], "stage_key": ["first"],
             "billing_product_id": [product.json()["id"]]}
@@ -280,9 +285,11 @@ def world_a(e2e, session) -> World:
                  "endpoint_id": [new_webhook(e2e, session, world.tokens["customer"])["id"]],
                  # a webhook delivery exists once an event reached an endpoint; a missing one answers 404
                  # exactly like another tenant's
-                 "delivery_id": [str(uuid.uuid4())]}
+                 "delivery_id": [str(uuid.uuid4())],
+                 # reconciliation mismatches are the operator's, no tenant's: a missing one answers 404
+                 "mismatch_id": [str(uuid.uuid4())]}
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
-    world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"]))
+    world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"], project["id"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
     world.secrets |= {world.ids[k][0] for k in ("subscription_id", "order_id", "contract_id")}
     world.secrets |= set(ids.values()) | {spec["name"] for spec in demo.ORGANISATIONS}
@@ -328,9 +335,10 @@ def world_b(e2e, session) -> World:
                  "file_id": [str(uuid.uuid4())],
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, isv["headers"])["id"]],
-                 "delivery_id": [str(uuid.uuid4())]}
+                 "delivery_id": [str(uuid.uuid4())], "mismatch_id": [str(uuid.uuid4())]}
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
-    world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"]))
+    world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"],
+                                 project["id"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
     world.secrets |= {world.ids[k][0] for k in ("subscription_id", "order_id", "contract_id")}
     world.secrets |= {isv["org"]["id"], isv["org"]["name"], customer["org"]["id"], customer["org"]["name"],
