@@ -341,7 +341,7 @@ export default function Tickets({ me, path }) {
           opened_to: r && r[1] ? r[1].endOf('day').toISOString() : undefined })} />
         <Checkbox onChange={(e) => flag('complaint')(e.target.checked)} data-testid="filter-complaint">{t('complaint')}</Checkbox>
         {agent && <Checkbox onChange={(e) => flag('suspected')(e.target.checked)}>{t('suspectedComplaint')}</Checkbox>}
-        <Checkbox onChange={(e) => flag('breached')(e.target.checked)}>{t('breached')}</Checkbox>
+        {agent && <Checkbox onChange={(e) => flag('breached')(e.target.checked)}>{t('breached')}</Checkbox>}
         {agent && <Checkbox onChange={(e) => flag('escalated')(e.target.checked)}>{t('escalated')}</Checkbox>}
         {agent && <Checkbox onChange={(e) => flag('unassigned')(e.target.checked)}>{t('unassigned')}</Checkbox>}
         {agent && <Checkbox onChange={(e) => list.setParams({ assignee_id: e.target.checked ? me.user.id : undefined })} data-testid="filter-mine">{t('assignedToMe')}</Checkbox>}
