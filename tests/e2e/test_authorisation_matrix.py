@@ -499,3 +499,160 @@ def test_GW2_every_non_public_route_answers_401_with_www_authenticate_without_a_
         assert call(session, e2e, "GET", op.path).status_code != 401, op.name
     request.node.user_properties.append(("unauthenticated_probes", probes))
     assert not failures, f"{len(failures)} of {probes} probes failed:\n" + "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- after a record moves
+#
+# The same probes, run again after each change that moves a record between parties: every list,
+# count, export, dashboard and search route of the document (generated, as above), with the
+# project tabs and "my projects" besides, called by each party; a party the rule no longer admits
+# finds the record nowhere (not its id, its order, its notes or its new parties' names), and the
+# record's detail answers it 404/403. One rule per record kind means: no list shows what the detail
+# refuses.
+
+PROJECT_VARIANTS = ({"mine": "handled"}, {"mine": "waiting"}, {"status": "in_progress"}, {"status": "paused"},
+                    {"as_customer": "true"})
+TICKET_STAFF_FIELDS = ("assignee_id", "assignee_name", "escalated", "suspected", "breached", "priority_rank",
+                       "first_response_seconds", "resolution_seconds", "next_due_at", "timers", "log")
+
+
+def list_probes(operations) -> list[tuple[str, dict]]:
+    """(path, query) of every secured GET without path parameters, plus the project tabs."""
+    probes = []
+    for op in operations:
+        if op.method != "get" or not op.secured or op.parameters("path"):
+            continue
+        base = {"limit": 200} if "limit" in op.parameters("query") else {}
+        probes.append((op.path, base))
+        if op.path in ("/api/v1/projects", "/api/v1/projects/export"):
+            probes += [(op.path, {**base, **variant}) for variant in PROJECT_VARIANTS]
+    return probes
+
+
+def nowhere(e2e, session, operations, headers: dict, hidden: set[str], details: list[str], who: str) -> list[str]:
+    """Where the caller finds any of ``hidden`` (lists, counts, exports and the given details), and
+    the details it is not refused."""
+    failures = []
+    for path, params in list_probes(operations):
+        answer = call(session, e2e, "GET", path, headers=headers, params=params)
+        found = sorted(s for s in hidden if s in answer.text)
+        if found:
+            failures.append(f"{who}: GET {path} {params or ''} showed {found}: {answered(answer)}")
+    for url in details:
+        answer = call(session, e2e, "GET", url, headers=headers)
+        if answer.status_code not in (403, 404):
+            failures.append(f"{who}: GET {url} answered {answered(answer)}")
+    return failures
+
+
+def shown_everywhere(e2e, session, headers: dict, detail: str, list_path: str, record_id: str, who: str) -> None:
+    """The party the rule admits sees the record in its detail and in its list (not vacuous)."""
+    assert call(session, e2e, "GET", detail, headers=headers).status_code == 200, f"{who}: {detail}"
+    listed = call(session, e2e, "GET", list_path, headers=headers, params={"limit": 200})
+    assert record_id in listed.text, f"{who}: {list_path} does not list {record_id}"
+
+
+def current_project(e2e, session, headers, project_id):
+    return call(session, e2e, "GET", f"/api/v1/projects/{project_id}", headers=headers).json()
+
+
+def test_ORG7_PRJ5_after_a_change_of_provider_the_former_provider_finds_the_project_nowhere(
+        e2e, session, operations, world_b):
+    """The former provider's admin (who paused and resumed it, so it "handled" it) and every other
+    tenant find the project, its order and the new provider's name nowhere; the new provider does
+    not read the former provider's note; vendor, customer and new provider see it (PRJ-5, PRJ-7)."""
+    ids, customer, vendor = e2e.demo.org_ids, e2e.auth("customer.admin"), e2e.auth("vendor.admin")
+    admins = {ids["provider_a"]: e2e.auth("provider-a.admin"), ids["provider_b"]: e2e.auth("provider-b.admin")}
+    names = {ids["provider_a"]: "Demo Provider A", ids["provider_b"]: "Demo Provider B"}
+    order_id = f"ORD-MX-{uuid.uuid4().hex[:8]}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer,
+                  json={"order_id": order_id, "product_id": "prod-erp-install", "customer_id": ids["customer"]})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+    old = wait_until(lambda: current_project(e2e, session, customer, project_id)["provider_id"], timeout=30,
+                     message="a provider for the project")
+    new = next(org for org in admins if org != old)
+    base = f"/api/v1/projects/{project_id}"
+    for action in ("pause", "resume"):
+        acted = call(session, e2e, "POST", f"{base}/{action}", headers=admins[old], json={"note": "probe"})
+        assert acted.status_code == 200, acted.text
+    note = f"former provider's own note {uuid.uuid4().hex[:8]}"
+    assert call(session, e2e, "POST", f"{base}/notes", headers=admins[old], json={"body": note}).status_code == 201
+    changed = call(session, e2e, "POST", f"{base}/change-provider", headers=vendor, json={"note": "too slow"})
+    assert changed.status_code == 200, changed.text
+    wait_until(lambda: current_project(e2e, session, customer, project_id)["provider_id"] == new, timeout=30,
+               message="the new provider")
+
+    failures = nowhere(e2e, session, operations, admins[old], {project_id, order_id, names[new]}, [base],
+                       "former provider admin")
+    failures += nowhere(e2e, session, operations, admins[new], {note}, [], "new provider admin")
+    for label, headers in world_b.tokens.items():
+        failures += nowhere(e2e, session, operations, headers, {project_id, order_id, note}, [base], f"B {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+    for who, headers in (("vendor", vendor), ("customer", customer), ("new provider", admins[new])):
+        shown_everywhere(e2e, session, headers, base, "/api/v1/projects", project_id, who)
+    assert note in call(session, e2e, "GET", base, headers=vendor).text, "the vendor keeps every note"
+
+
+def test_TKT3_after_a_transfer_and_an_escalation_only_the_tickets_parties_see_it_and_the_customer_no_staff_field(
+        e2e, session, operations, world_a, world_b):
+    """A ticket moves between agents and to the platform's support: the customer still reads it in its
+    own shape only, another provider and the other tenant find it nowhere."""
+    ticket_id = world_a.ids["ticket_id"][0]
+    vendor = e2e.auth("vendor.admin")
+    agent, agent_headers = new_user(e2e, session, vendor, ["support_agent"])
+    holder = e2e.auth("vendor.support")
+    base = f"/api/v1/tickets/{ticket_id}"
+
+    def moved():  # 400 until ticket_svc has heard of the new agent (user_created)
+        answer = call(session, e2e, "POST", f"{base}/transfer", headers=holder,
+                      json={"to_agent_id": agent["id"], "note": "probe: please take over", "confirm_off_duty": True})
+        return answer if answer.status_code != 400 else None
+    transferred = wait_until(moved, timeout=30, message="ticket_svc to know the new agent")
+    assert transferred.status_code == 200, transferred.text
+    escalated = call(session, e2e, "POST", f"{base}/escalate", headers=agent_headers, json={"note": "probe"})
+    assert escalated.status_code == 200, escalated.text
+
+    title = call(session, e2e, "GET", base, headers=agent_headers).json()["title"]
+    failures = nowhere(e2e, session, operations, e2e.auth("provider-a.admin"), {ticket_id, title}, [base],
+                       "another provider")
+    for label, headers in world_b.tokens.items():
+        failures += nowhere(e2e, session, operations, headers, {ticket_id, title}, [base], f"B {label}")
+    customer = world_a.tokens["customer"]
+    for path, params in [(base, {}), ("/api/v1/tickets", {"limit": 200}), ("/api/v1/tickets/export", {})]:
+        answer = call(session, e2e, "GET", path, headers=customer, params=params)
+        assert answer.status_code == 200 and ticket_id in answer.text, answered(answer)
+        shown = [f for f in TICKET_STAFF_FIELDS if f'"{f}"' in answer.text or f",{f}," in answer.text]
+        if shown:
+            failures.append(f"customer: GET {path} showed the staff's fields {shown}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+    shown_everywhere(e2e, session, agent_headers, base, "/api/v1/tickets", ticket_id, "the new assignee")
+    shown_everywhere(e2e, session, e2e.auth("operator"), base, "/api/v1/ticket-escalations", ticket_id, "operator")
+
+
+def test_ORG7_after_a_user_is_deactivated_its_token_reads_nothing_at_all(e2e, session, operations):
+    vendor = e2e.auth("vendor.admin")
+    engineer, headers = new_user(e2e, session, vendor, ["engineer"])
+    assert call(session, e2e, "GET", "/api/v1/projects", headers=headers).status_code == 200
+    off = call(session, e2e, "PATCH", f"/api/v1/users/{engineer['id']}", headers=vendor, json={"active": False})
+    assert off.status_code == 200, off.text
+    wait_until(lambda: call(session, e2e, "GET", "/api/v1/me", headers=headers).status_code == 401, timeout=15,
+               message="the deactivated user's token to be refused")
+    answers = {(path, str(params)): call(session, e2e, "GET", path, headers=headers, params=params).status_code
+               for path, params in list_probes(operations)}
+    assert set(answers.values()) == {401}, {k: v for k, v in answers.items() if v != 401}
+
+
+def test_BIL8_ORG7_after_a_subscription_is_cancelled_the_other_tenant_still_finds_it_nowhere(
+        e2e, session, operations, world_a, world_b):
+    subscription_id = world_b.ids["subscription_id"][0]
+    cancelled = call(session, e2e, "POST", f"/api/v1/billing/subscriptions/{subscription_id}/cancel",
+                     headers=world_b.tokens["customer B"])
+    assert cancelled.status_code in (200, 422), cancelled.text  # 422: inside a price-lock period (BIL-8)
+    failures = []
+    for label, headers in world_a.tokens.items():
+        failures += nowhere(e2e, session, operations, headers, {subscription_id, *world_b.ids["order_id"]},
+                            [], f"A {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+    listed = call(session, e2e, "GET", "/api/v1/billing/subscriptions", headers=world_b.tokens["isv B admin"])
+    assert subscription_id in listed.text, "the supplier still sees its own subscription"
