@@ -665,3 +665,87 @@ def test_BIL8_ORG7_after_a_subscription_is_cancelled_the_other_tenant_still_find
     assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
     listed = call(session, e2e, "GET", "/api/v1/billing/subscriptions", headers=world_b.tokens["isv B admin"])
     assert subscription_id in listed.text, "the supplier still sees its own subscription"
+
+
+SURVEY = {"id": "form-mx", "name": "Survey", "fields": [
+    {"key": "site_address", "label": "Site address", "type": "text", "required": True}]}
+BY_ENGINEERS = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商"},
+    {"key": "req", "kind": "submit_requirements", "name": "提交需求", "settings": {"form": SURVEY}},
+    {"key": "dispatch", "kind": "assign_order", "name": "分配订单", "settings": {"role": "engineer",
+                                                                                 "rule": "provider_first"}},
+    {"key": "deploy", "kind": "generic", "name": "部署", "settings": {"side": "provider", "role": "engineer"}},
+    {"key": "done", "kind": "complete_project", "name": "项目完成"},
+]
+
+
+def bind_flow(e2e, product_id: str, vendor_id: str, nodes: list[dict]) -> None:
+    """template_svc's product_template_bound, as it carries the frozen flow; project_svc keeps it."""
+    from nameko.amqp.publish import get_producer
+    from nameko.standalone.events import get_event_exchange
+
+    from platform_kit.clock import utcnow
+    exchange = get_event_exchange("template")
+    with get_producer(e2e.amqp_uri) as producer:
+        producer.publish({"event_id": str(uuid.uuid4()), "event_type": "product_template_bound", "version": 1,
+                          "source": "template", "occurred_at": utcnow().isoformat(), "correlation_id": None,
+                          "data": {"product_id": product_id, "vendor_id": vendor_id, "product_code": "MX",
+                                   "product_name": "Matrix flow", "template_id": str(uuid.uuid4()),
+                                   "template_name": "By engineers", "template_version": 1, "nodes": nodes}},
+                         exchange=exchange, routing_key="product_template_bound", serializer="json",
+                         declare=[exchange])
+    with e2e.rpc() as rpc:
+        wait_until(lambda: rpc.project.knows_product(product_id), timeout=30, message="the bound flow")
+
+
+def sees_alike(e2e, session, headers: dict, project_id: str, order_id: str, who: str) -> bool:
+    """One rule: the detail, the list and the export (its rows name the order) agree."""
+    detail = call(session, e2e, "GET", f"/api/v1/projects/{project_id}", headers=headers).status_code == 200
+    listed = project_id in call(session, e2e, "GET", "/api/v1/projects", headers=headers,
+                                params={"limit": 200}).text
+    exported = order_id in call(session, e2e, "GET", "/api/v1/projects/export", headers=headers).text
+    assert detail == listed == exported, f"{who}: detail {detail}, list {listed}, export {exported}"
+    return detail
+
+
+def test_PRJ6_ORG7_after_a_change_of_operator_detail_list_and_export_agree_and_no_other_tenant_sees_it(
+        e2e, session, operations, world_a):
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    admin, customer = isv["headers"], buyer["headers"]
+    engineers = [new_user(e2e, session, admin, ["engineer"]) for _ in range(2)]
+    for user, _ in engineers:
+        wait_until(lambda u=user: call(session, e2e, "PATCH", f"/api/v1/dispatch/employees/{u['id']}", headers=admin,
+                                       json={"capacity": 5, "open": True}).status_code == 200,
+                   timeout=30, message="dispatch to know the engineer")
+    product_id = f"prod-mx-{uuid.uuid4().hex[:8]}"
+    bind_flow(e2e, product_id, isv["org"]["id"], BY_ENGINEERS)
+    order_id = f"ORD-MX-{uuid.uuid4().hex[:8]}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer,
+                  json={"order_id": order_id, "product_id": product_id})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+    base = f"/api/v1/projects/{project_id}"
+    wait_until(lambda: current_project(e2e, session, customer, project_id).get("current_node", {}).get("key")
+               == "req", timeout=30, message="the vendor to be assigned")
+    submitted = call(session, e2e, "POST", f"{base}/requirements", headers=customer,
+                     json={"node_key": "req", "data": {"site_address": "Shanghai"}})
+    assert submitted.status_code == 200, submitted.text
+    project = wait_until(lambda: (p := current_project(e2e, session, admin, project_id)).get("current_node", {})
+                         .get("key") == "deploy" and p, timeout=30, message="dispatch to assign an engineer")
+    former = next(e for e in engineers if e[0]["id"] == project["operators"]["engineer"])
+    latter = next(e for e in engineers if e is not former)
+    changed = call(session, e2e, "POST", f"{base}/operator", headers=admin, json={"user_id": latter[0]["id"]})
+    assert changed.status_code == 200, changed.text
+    wait_until(lambda: current_project(e2e, session, admin, project_id)["operators"]["engineer"] == latter[0]["id"],
+               timeout=30, message="the operator change to reach the project")
+
+    # the former operator was assigned (a participant of its own provider): it keeps what it handled
+    for who, headers in (("former operator", former[1]), ("new operator", latter[1]), ("provider admin", admin),
+                         ("customer", customer)):
+        assert sees_alike(e2e, session, headers, project_id, order_id, who), who
+    handled = call(session, e2e, "GET", "/api/v1/projects", headers=former[1], params={"mine": "handled"})
+    assert project_id in handled.text
+    failures = []
+    for label, headers in world_a.tokens.items():  # every role of another tenant
+        failures += nowhere(e2e, session, operations, headers, {project_id, order_id}, [base], f"A {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
