@@ -746,6 +746,48 @@ def test_PRJ6_ORG7_after_a_change_of_operator_detail_list_and_export_agree_and_n
     handled = call(session, e2e, "GET", "/api/v1/projects", headers=former[1], params={"mine": "handled"})
     assert project_id in handled.text
     failures = []
-    for label, headers in world_a.tokens.items():  # every role of another tenant
-        failures += nowhere(e2e, session, operations, headers, {project_id, order_id}, [base], f"A {label}")
+    for label in ("vendor admin", "engineer"):  # another tenant's ISV roles (every role: the tests above)
+        failures += nowhere(e2e, session, operations, world_a.tokens[label], {project_id, order_id}, [base],
+                            f"A {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+
+
+BY_CLAIM = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商"},
+    {"key": "claim", "kind": "claim_order", "name": "领单", "settings": {"timeout_days": 1.0}},
+    {"key": "deploy", "kind": "generic", "name": "部署", "settings": {"side": "provider"}},
+    {"key": "done", "kind": "complete_project", "name": "项目完成"},
+]
+
+
+def test_DSP7_ORG7_after_a_claim_the_claimer_sees_the_project_alike_and_its_colleague_and_other_tenants_do_not(
+        e2e, session, operations, world_a):
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    admin, customer = isv["headers"], buyer["headers"]
+    (claimer, claimer_headers), (colleague, colleague_headers) = (
+        new_user(e2e, session, admin, ["customer_manager"]) for _ in range(2))
+    product_id = f"prod-mx-{uuid.uuid4().hex[:8]}"
+    bind_flow(e2e, product_id, isv["org"]["id"], BY_CLAIM)
+    order_id = f"ORD-MX-{uuid.uuid4().hex[:8]}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer,
+                  json={"order_id": order_id, "product_id": product_id})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+
+    def claimed():  # 4xx until dispatch has seen the project reach its claim node
+        answer = call(session, e2e, "POST", "/api/v1/claims", headers=claimer_headers, json={"order_id": order_id})
+        return answer.status_code == 201 and answer
+    wait_until(claimed, timeout=30, message="the claim")
+    wait_until(lambda: current_project(e2e, session, admin, project_id).get("current_node", {}).get("key")
+               == "deploy", timeout=30, message="the claim to reach the project")
+
+    assert sees_alike(e2e, session, claimer_headers, project_id, order_id, "claimer")
+    assert not sees_alike(e2e, session, colleague_headers, project_id, order_id, "its colleague"), \
+        "a customer manager who did not claim it is not admitted (no capacity of its own)"
+    assert sees_alike(e2e, session, admin, project_id, order_id, "provider admin")
+    failures = nowhere(e2e, session, operations, colleague_headers, {project_id, order_id},
+                       [f"/api/v1/projects/{project_id}"], "colleague")
+    for label in ("provider admin", "customer"):  # another tenant's provider and buyer
+        failures += nowhere(e2e, session, operations, world_a.tokens[label], {project_id, order_id},
+                            [f"/api/v1/projects/{project_id}"], f"A {label}")
     assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
