@@ -209,8 +209,9 @@ function TicketDetail({ id, me }) {
           { label: t('about'), children: ticket.order_id ? `${t('orderId')} ${ticket.order_id}` : ticket.project_id ? <a onClick={() => go(`/projects.mine/${ticket.project_id}`)}>{t('project')} {ticket.project_id.slice(0, 8)}</a> : ticket.product_id || '—' },
           { label: t('created'), children: time(ticket.opened_at) },
           ...(agent ? [{ label: t('customer'), children: nameOf(ticket.customer_org_name, ticket.customer_org_id) }] : []),
-          { label: t('assignee'), children: ticket.assignee_id ? nameOf(ticket.assignee_name, ticket.assignee_id) : t('unassigned') },
-          { label: t('firstResponse'), children: ticket.first_response_seconds == null ? '—' : duration(ticket.first_response_seconds) },
+          // the staff's fields: a customer's ticket does not carry them (its own shape, docs/access.md)
+          ...(agent ? [{ label: t('assignee'), children: ticket.assignee_id ? nameOf(ticket.assignee_name, ticket.assignee_id) : t('unassigned') },
+            { label: t('firstResponse'), children: ticket.first_response_seconds == null ? '—' : duration(ticket.first_response_seconds) }] : []),
           { label: t('rating'), children: ticket.rating ? <Rate disabled value={ticket.rating} /> : '—' },
           ...(ticket.complaint_note ? [{ label: t('complaint'), children: ticket.complaint_note }] : [])]} />
         <Row gutter={16}>
