@@ -23,8 +23,9 @@ from billing_svc.domain.catalogue import (
     round_robin,
 )
 from billing_svc.domain.ledger import Account, positive_amount
-from billing_svc.domain.orders import SENT, Order, PaymentRequest
+from billing_svc.domain.orders import PAYOUT, SENT, WITHHOLD, Order, PaymentRequest, PaymentStep
 from billing_svc.domain.parties import Customer
+from billing_svc.domain.retries import DEFAULT_POLICY, RetryPolicy
 from billing_svc.domain.stages import PAID, Stage, StagedContract
 from billing_svc.exceptions import (
     BadInput,
@@ -38,7 +39,7 @@ from billing_svc.exceptions import (
 )
 from platform_contracts.actor import Actor
 from platform_contracts.nodes import CONFIRM
-from platform_contracts.roles import CUSTOMER, ISV
+from platform_contracts.roles import CUSTOMER, ISV, OPERATOR
 
 # --- parties ---------------------------------------------------------------------------------
 
@@ -50,8 +51,10 @@ def customer_org(actor: Actor) -> str:
 
 
 def _supplier_org(actor: Actor) -> str:
-    if actor.org_kind != ISV:
-        raise NotAllowed("Only a supplier (an ISV organisation) may do this.")
+    """BIL-1: suppliers are ISVs, and the platform sells as a supplier of its own (its operator
+    organisation)."""
+    if actor.org_kind not in (ISV, OPERATOR):
+        raise NotAllowed("Only a supplier (an ISV organisation, or the platform itself) may do this.")
     return actor.org_id
 
 
@@ -328,16 +331,72 @@ def _emit_result(order: Order, customer: Customer, uow) -> None:
     uow.emit("order_result_ready", {**order.result(), "callback_url": customer.callback_url})
 
 
-def fulfilment_request(order_id: str, uow) -> tuple[dict, str] | None:
-    """What to send to the supplier's system, or None when the order needs nothing more."""
+def fulfilment_request(order_id: str, now: datetime, uow,
+                       policy: RetryPolicy = DEFAULT_POLICY) -> tuple[Order, str | None] | None:
+    """The order to send to the supplier's system (as ``SupplierOrderSchema``: never the customer's
+    callback URL or idempotency key) and its URL (None: not configured), or None when the order
+    needs nothing more. An order past its fulfilment deadline fails here and releases its credit."""
     order = uow.orders.get(order_id)
     if order is None or order.status != "fulfilling":
         return None
-    url = uow.suppliers.fulfilment_url(order.supplier_id)
-    if not url:
-        raise BadInput(f"Supplier {order.supplier_id} has no fulfilment URL configured.")
-    return {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
-            "currency": order.currency, "customer_id": order.customer_id}, url
+    if now >= policy.fulfil_deadline(order.created_at):
+        _fulfilment_given_up(order_id, now, uow, lambda ledger, o: chain.fulfilment_overdue(ledger, o, now, policy))
+        return None
+    return order, uow.suppliers.fulfilment_url(order.supplier_id)
+
+
+def fulfilment_unanswered(order_id: str, reason: str, now: datetime, uow,
+                          policy: RetryPolicy = DEFAULT_POLICY) -> datetime | None:
+    """The supplier's system gave no usable answer: ask again after a back-off, or, with the
+    budget or the deadline spent, fail the order (its credit released, its result pushed, the
+    supplier and the operator told). Returns when it is asked again (None: it is not)."""
+    again: list[datetime | None] = [None]
+
+    def decide(ledger, order) -> bool:
+        was = order.status
+        again[0] = chain.fulfilment_unanswered(ledger, order, now, reason, policy)
+        if again[0] is not None:
+            uow.schedule("billing_fulfil", order_id, again[0])
+        return was == "fulfilling" and order.status == "failed"
+
+    _fulfilment_given_up(order_id, now, uow, decide)
+    return again[0]
+
+
+def fulfilment_processing(order_id: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    """The supplier took the order (``processing``) and calls back later: if it has not by the
+    fulfilment deadline, the deadline fails the order."""
+    order = uow.orders.get(order_id)
+    if order is not None and order.status == "fulfilling":
+        uow.schedule("billing_fulfil", order_id, policy.fulfil_deadline(order.created_at))
+        uow.commit()
+
+
+def _fulfilment_given_up(order_id: str, now: datetime, uow, decide) -> bool:
+    """Lock the order and its hold, let ``decide(ledger, order)`` settle it; when it failed the
+    order, push its result and tell the supplier and the operator. False: nothing settled."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return False
+    ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"], [order.hold_id] if order.hold_id else [],
+                             lock=chain.hold_locks(order))
+    failed = decide(ledger, order)
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    if failed:
+        customer = uow.customers.get(order.customer_id) or Customer(order.customer_id)
+        _emit_result(order, customer, uow)
+        _notify(uow, [{"org_id": order.supplier_id}, *_operator_receivers(customer)], "billing order not fulfilled",
+                {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
+                 "currency": order.currency, "attempts": order.fulfil_attempts, "reason": order.reason},
+                f"order-not-fulfilled:{order.id}", urgent=True)
+    uow.commit()
+    return failed
+
+
+def _operator_receivers(customer: Customer) -> list[dict]:
+    """The operator who confirmed the customer's withholding binding (BIL-2) looks after its money."""
+    return [{"user_id": customer.confirmed_by}] if customer.confirmed_by else []
 
 
 def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref: str | None, now: datetime,
@@ -360,7 +419,7 @@ def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref:
     return order
 
 
-def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
+def next_payment(order_id: str, uow, now: datetime | None = None) -> tuple[PaymentRequest, bool] | None:
     """The order's next step at the provider and whether it must be *queried* first.
 
     A step found ``sent`` went out before without a final answer (time-out, crash, another
@@ -372,24 +431,34 @@ def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
         return None
     must_query = step.status == SENT
     if not must_query:
-        order.mark_sent(step.key)
+        order.mark_sent(step.key, now)
         uow.orders.save(order)
         uow.commit()
     return order.request_for(step), must_query
 
 
-def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow) -> Order:
+def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow,
+                   policy: RetryPolicy = DEFAULT_POLICY) -> Order:
     """The provider's final answer for a step (reply, query or notice): ledger transfers once per
-    key, the unpaid count (BIL-7), and the next step scheduled."""
+    key, the unpaid count (BIL-7), and the next step scheduled (after a back-off when it follows
+    a refusal; stuck, with the operator and the supplier told, when the budget is spent)."""
     order = uow.orders.get(order_id, for_update=True)
     if order is None:
         raise BillingNotFound(f"Order {order_id} was not found.")
     customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
     ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
                              lock=chain.step_locks(order, key))
-    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
+    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref, policy)
     uow.ledger.save(ledger)
     uow.orders.save(order)
+    _after_step(order, customer, key, outcome, now, uow, policy)
+    uow.commit()
+    return order
+
+
+def _after_step(order: Order, customer: Customer, key: str, outcome, now: datetime, uow,
+                policy: RetryPolicy) -> None:
+    """What answering a step causes beyond the ledger: the unpaid count, alerts, the next step."""
     if outcome.unpaid_delta:
         blocked, unblocked = customer.count_unpaid(outcome.unpaid_delta)
         uow.customers.save(customer)
@@ -398,10 +467,112 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
                     "billing orders blocked" if blocked else "billing orders unblocked",
                     {"unpaid": customer.unpaid, "threshold": customer.block_threshold},
                     f"{'blocked' if blocked else 'unblocked'}:{customer.id}:{order.id}:{key}", urgent=blocked)
+    for step in outcome.stuck:
+        _alert_stuck(order, customer, step, uow)
     if order.next_step() is not None:
-        uow.schedule("billing_pay", order.id, now)
+        uow.schedule("billing_pay", order.id, now + policy.backoff(outcome.retry_after) if outcome.retry_after else now)
+
+
+STEP_NAMES = {WITHHOLD: "代扣", PAYOUT: "代付给供应商", "refund_collect": "退款（向供应商收回）",
+              "refund_return": "退款（退还客户）"}
+
+
+def _alert_stuck(order: Order, customer: Customer, step: PaymentStep, uow) -> None:
+    """A step stopped for the operator: the operator is told, and the supplier for its own money."""
+    receivers = _operator_receivers(customer)
+    if step.kind != WITHHOLD:
+        receivers.append({"org_id": order.supplier_id})
+    _notify(uow, receivers, "billing payment step stuck",
+            {"order_id": order.id, "step": STEP_NAMES.get(step.kind, step.kind), "step_key": step.key,
+             "amount": step.amount, "currency": order.currency},
+            f"step-stuck:{step.key}:{len(order.operator_actions)}", urgent=True)
+
+
+def payment_unanswered(order_id: str, key: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY,
+                       processing: bool = False) -> datetime | None:
+    """The provider gave no final answer for a sent step (unreachable, a 5xx, or ``processing``):
+    ask it again after a back-off, or stop the step (stuck) when its budget or its answer
+    deadline is spent, telling the operator. Returns when it is asked again."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return None
+    again = order.unanswered(key, now, policy, processing)
+    uow.orders.save(order)
+    step = order.step(key)
+    if again is not None:
+        uow.schedule("billing_pay", order.id, again)
+    elif step is not None and step.status == "stuck":
+        _alert_stuck(order, uow.customers.get(order.customer_id) or Customer(order.customer_id), step, uow)
+        if order.next_step() is not None:
+            uow.schedule("billing_pay", order.id, now)
     uow.commit()
-    return order
+    return again
+
+
+# --- the operator's hand on stuck steps (BIL-6) -----------------------------------------------
+
+
+def stuck_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
+    """Orders with a step stopped for the operator or waiting for a supplier that does not answer."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator sees stuck payment steps.")
+    return uow.orders.stuck(limit=query["limit"], offset=query["offset"])
+
+
+def step_to_resolve(actor: Actor, order_id: str, key: str, action: str, uow) -> str | None:
+    """The key to ask the provider about before failing or voiding: a stuck step that went out
+    may have been executed after all (None: nothing to ask)."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    order = uow.orders.get(order_id)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    step = order.step(key)
+    if action != "retry" and step is not None and step.status == "stuck" and step.was_sent:
+        return key
+    return None
+
+
+def resolve_step(actor: Actor, order_id: str, key: str, action: str, now: datetime, uow,
+                 policy: RetryPolicy = DEFAULT_POLICY, known: bool | None = None) -> tuple[Order, bool]:
+    """retry | fail | void a stuck step (``fulfil:<order>``: an order waiting for its supplier),
+    recorded in the order's operator actions. ``known``: the provider's own final answer for the
+    step, found when asked first; it settles the step instead. Returns (order, changed): a second
+    click of the same action changes nothing."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
+    if key == order.fulfil_key():
+        ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"],
+                                 [order.hold_id] if order.hold_id else [], lock=chain.hold_locks(order))
+        changed = chain.resolve_fulfilment(ledger, order, action, actor.user_id, now)
+        if changed:
+            uow.ledger.save(ledger)
+            uow.orders.save(order)
+            if action == "retry":
+                uow.schedule("billing_fulfil", order.id, now)
+            else:
+                _emit_result(order, customer, uow)
+            uow.commit()
+        return order, changed
+    ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
+                             lock=chain.step_locks(order, key))
+    if known is not None:
+        outcome = chain.settle_step(ledger, order, key, known, now, policy=policy)
+        order.record_action(key, action, actor.user_id, now,
+                            note=f"the provider answered {'succeeded' if known else 'failed'}: applied its answer")
+    else:
+        outcome = chain.resolve_step(ledger, order, key, action, actor.user_id, now)
+        if outcome is None:
+            return order, False
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    _after_step(order, customer, key, outcome, now, uow, policy)
+    uow.commit()
+    return order, True
 
 
 def apply_provider_notice(notice: dict, now: datetime, uow) -> dict:

@@ -163,7 +163,18 @@ class StepSchema(Schema):
     key = fields.String()
     kind = fields.String()
     amount = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"description": "to_send | sent | succeeded | failed | stuck (stopped after "
+                                                    "its retry budget: the operator retries, fails or voids it) "
+                                                    "| voided"})
+    attempts = fields.Integer(metadata={"description": "tries without a final answer"})
+
+
+class OperatorActionSchema(Schema):
+    key = fields.String()
+    action = fields.String()
+    by = fields.String()
+    at = fields.String()
+    note = fields.String()
 
 
 class RefundSchema(Schema):
@@ -193,6 +204,9 @@ class OrderSchema(Schema):
     refunded = fields.Integer()
     steps = fields.List(fields.Nested(StepSchema))
     refunds = fields.List(fields.Nested(RefundSchema))
+    fulfil_attempts = fields.Integer(metadata={"description": "calls to the supplier without a usable answer"})
+    operator_actions = fields.List(fields.Nested(OperatorActionSchema), metadata={
+        "description": "the operator's retries, fails and voids of its steps (the audit trail)"})
 
 
 class PlacedOrderSchema(Schema):
@@ -211,6 +225,28 @@ class OrderQuerySchema(PageQuerySchema):
 
 class OrderPageSchema(ProductPageSchema):
     items = fields.List(fields.Nested(OrderSchema))
+
+
+class StepActionSchema(Schema):
+    step_key = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "a payment step's key (e.g. payout:<order>:9), or fulfil:<order> for an order waiting "
+                       "for its supplier", "example": "payout:ord-1:9"})
+    action = fields.String(required=True, validate=validate.OneOf(("retry", "fail", "void")))
+
+
+class StuckOrderQuerySchema(PageQuerySchema):
+    pass
+
+
+class SupplierOrderSchema(Schema):
+    """What a supplier's fulfilment system is sent: the order as the supplier needs it, never the
+    customer's integration details (its callback URL, its idempotency key)."""
+
+    order_id = fields.String(attribute="id")
+    customer_id = fields.String()
+    product_code = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
 
 
 class SupplierResultSchema(Schema):

@@ -230,6 +230,16 @@ class OrderRepository:
             setattr(row, name, value)
         self.session.flush()
 
+    def stuck(self, limit: int = 50, offset: int = 0) -> tuple[list[Order], int]:
+        """Orders with a step stopped for the operator, or still waiting for a supplier that did not
+        answer, oldest first (BIL-6)."""
+        query = select(OrderRow).where(
+            OrderRow.steps.contains([{"status": "stuck"}])
+            | ((OrderRow.status == "fulfilling") & (OrderRow.fulfil_attempts > 0)))
+        total = paging.total(self.session, query)
+        rows = self.session.execute(query.order_by(OrderRow.created_at, OrderRow.id).limit(limit).offset(offset))
+        return [self._to_domain(r) for r in rows.scalars()], total
+
     def failed_withholdings(self, customer_id: str) -> list[Order]:
         rows = self.session.execute(select(OrderRow).where(OrderRow.customer_id == customer_id,
                                                            OrderRow.status == "succeeded")).scalars()
