@@ -272,7 +272,8 @@ class OrderRepository:
 
     @staticmethod
     def _to_domain(row: OrderRow) -> Order:
-        order = Order(**{f: getattr(row, f) for f in _fields(Order) if f not in ("steps", "refunds", "operator_actions")})
+        order = Order(**{f: getattr(row, f) for f in _fields(Order)
+                         if f not in ("steps", "refunds", "operator_actions")})
         # a copy: appending to the row's own list would change it unseen (no UPDATE is issued)
         order.operator_actions = [dict(a) for a in row.operator_actions or []]
         order.steps = [PaymentStep(**s) for s in row.steps]
