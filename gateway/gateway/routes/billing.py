@@ -54,10 +54,11 @@ from gateway.web import JSON, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.errors import ValidationFailed
 
-SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
+# BIL-1: the platform sells as a supplier of its own, so its operator acts as one
+SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN, PLATFORM_OPERATOR)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
-PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
+PARTIES = (*SUPPLIER, *CUSTOMER)
 MISMATCH_COLUMNS = ("source", "reference", "problem", "ledger", "theirs")
 STATEMENT_COLUMNS = ("order_id", "created_at", "customer_id", "supplier_id", "product_code", "amount", "currency",
                      "status", "withholding", "paid", "paid_out", "refunded")

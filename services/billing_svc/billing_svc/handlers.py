@@ -22,7 +22,7 @@ from billing_svc.domain.catalogue import (
     may_subscribe,
     round_robin,
 )
-from billing_svc.domain.ledger import Account, positive_amount
+from billing_svc.domain.ledger import MAX_AMOUNT, Account, positive_amount
 from billing_svc.domain.orders import PAYOUT, SENT, WITHHOLD, Order, PaymentRequest, PaymentStep
 from billing_svc.domain.parties import Customer
 from billing_svc.domain.retries import DEFAULT_POLICY, RetryPolicy
@@ -154,7 +154,7 @@ def update_product(actor: Actor, product_id: str, body: dict, now: datetime, uow
     during the price lock; a price change or a suspension tells every subscribed customer."""
     product = _own_product(actor, product_id, uow)
     notices = []
-    if "price" in body and product.change_price(body["price"], uow.price_locks.current(), now):
+    if "price" in body and product.change_price(body["price"], uow.price_locks.in_force(now), now):
         notices.append(("billing price changed", f"price:{product.id}:{body['price']}:{now.isoformat()}"))
     for name in ("listed", "name"):
         if name in body:
@@ -196,8 +196,11 @@ def request_subscriptions(actor: Actor, product_ids: list[str], now: datetime, u
         if product is None or not product.visible_for(customer_id):
             raise BillingNotFound(f"Product {product_id} was not found.", {"product_ids": [product_id]})
         may_subscribe(product, customer_id)
-        result.append(uow.subscriptions.add_if_new(Subscription(
-            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now)))
+        subscription = uow.subscriptions.add_if_new(Subscription(
+            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now))
+        if subscription.request_again(now):       # cancelled or rejected before: asked for anew
+            uow.subscriptions.save(subscription)
+        result.append(subscription)
     for subscription in result:
         if subscription.requested_at == now:
             _notify(uow, [{"org_id": subscription.supplier_id}], "billing subscription requested",
@@ -229,7 +232,7 @@ def change_subscription(actor: Actor, subscription_id: str, action: str, now: da
     subscription = uow.subscriptions.get(subscription_id, for_update=True)
     if subscription is None or actor.org_id not in (subscription.customer_id, subscription.supplier_id):
         raise BillingNotFound(f"Subscription {subscription_id} was not found.")
-    lock = uow.price_locks.current()
+    lock = uow.price_locks.in_force(now)
     if action == "cancel":
         subscription.cancel(lock, now)
     elif action == "pause" and actor.org_id == subscription.customer_id:
@@ -255,8 +258,9 @@ def list_subscriptions(actor: Actor, query: dict, uow) -> tuple[list[Subscriptio
 def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency: str, uow) -> dict:
     """BIL-5: the supplier's credit line for a customer (None: unlimited)."""
     supplier_id = _supplier_org(actor)
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise BadInput("The limit is a non-negative integer of minor units, or null.", {"limit": ["invalid"]})
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_AMOUNT):
+        raise BadInput(f"The limit is an integer of minor units from 0 to {MAX_AMOUNT}, or null.",
+                       {"limit": ["invalid"]})
     subscriptions, _ = uow.subscriptions.list(customer_id=customer_id, supplier_id=supplier_id, limit=1)
     if not subscriptions:
         raise BillingNotFound(f"Customer {customer_id} does not subscribe to you.")

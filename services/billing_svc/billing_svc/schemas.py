@@ -8,11 +8,14 @@ CODE = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$")
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$")
 
 
+MAX_MONEY = 10**15     # minor units; far above any real amount, far below the columns' bigint
+
+
 class Money(fields.Integer):
-    """Integer minor units: 12.5 and "12" are refused, not rounded."""
+    """Integer minor units from 1 to MAX_MONEY: 12.5 and "12" are refused, not rounded."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", validate.Range(min=1))
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_MONEY))
         super().__init__(strict=True, **kwargs)
 
 
@@ -134,7 +137,7 @@ class SubscriptionPageSchema(ProductPageSchema):
 
 
 class CreditLimitSchema(Schema):
-    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0),
+    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0, max=MAX_MONEY),
                            metadata={"description": "minor units; null: unlimited"})
     currency = fields.String(load_default="CNY", validate=CURRENCY)
 

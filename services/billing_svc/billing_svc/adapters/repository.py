@@ -192,8 +192,12 @@ class PriceLockRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def current(self) -> PriceLock | None:
-        row = self.session.execute(select(PriceLockRow).order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
+    def in_force(self, now: datetime) -> PriceLock | None:
+        """BIL-8: the lock in force at ``now`` (the latest set, when several cover it); a lock
+        scheduled to start later leaves the current one in force."""
+        row = self.session.execute(
+            select(PriceLockRow).where(PriceLockRow.starts_at <= now, PriceLockRow.ends_at > now)
+            .order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
         return None if row is None else PriceLock(row.starts_at, row.ends_at)
 
     def set(self, lock: PriceLock, by: str) -> None:

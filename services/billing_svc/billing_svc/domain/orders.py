@@ -144,6 +144,11 @@ class Order(MovedBySteps):
                 "supplier_id": self.supplier_id, "amount": self.amount, "currency": self.currency,
                 "status": self.status, "reason": self.reason, "idempotency_key": self.idempotency_key}
 
+    @property
+    def reached_supplier(self) -> bool:
+        """False for an order refused for credit (BIL-5): it failed without a hold, so was never sent."""
+        return self.status != FAILED or self.hold_id is not None
+
     # --- money ------------------------------------------------------------------------------
 
     @property

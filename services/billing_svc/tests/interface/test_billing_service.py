@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 import uuid
+from datetime import timedelta
 
 import eventlet
 import pytest
@@ -66,12 +67,12 @@ def ledger_db(test_database_urls):
     engine.dispose()
 
 
-def onboard(code: str, suppliers: list[FakeSupplier], limit: int | None,
-            fulfilment_url: bool = True) -> tuple[Actor, list[Actor]]:
+def onboard(code: str, suppliers: list[FakeSupplier], limit: int | None, fulfilment_url: bool = True,
+            supplier_actors: list[Actor] | None = None) -> tuple[Actor, list[Actor]]:
     """A confirmed customer subscribed to ``code`` at every supplier, with credit ``limit`` at each
     (``fulfilment_url=False``: the suppliers never configure their fulfilment system)."""
     customer = Actor(new_id(), new_id(), CUSTOMER, (CUSTOMER_ROLE,))
-    supplier_actors = [Actor(new_id(), new_id(), ISV, (VENDOR_ADMIN,)) for _ in suppliers]
+    supplier_actors = supplier_actors or [Actor(new_id(), new_id(), ISV, (VENDOR_ADMIN,)) for _ in suppliers]
     with rpc_as(customer) as rpc:
         rpc.billing.sign_agreements({"platform_agreement": True, "withholding_agreement": True,
                                      "payment_account": "alipay-ent-1"})
@@ -405,3 +406,58 @@ def test_BIL6_a_withholding_the_provider_never_answers_stops_and_the_operator_fa
     assert ("GET", key) in provider.requests and key not in provider.payments, "asked, never sent blindly"
     with rpc_as(customer) as rpc:
         assert rpc.billing.get_customer(customer.org_id)["unpaid"] == 1, "BIL-7 counts it as unpaid"
+
+
+# --- smaller findings -----------------------------------------------------------------------------
+
+
+def test_BIL1_BIL3_the_platform_sells_as_its_own_supplier_and_a_rejected_subscription_is_asked_for_again(
+        billing, provider, wait_until):
+    platform = Actor(new_id(), new_id(), OPERATOR, (PLATFORM_OPERATOR,))     # the operator organisation
+    code = f"OWN{uuid.uuid4().hex[:6]}"
+    with FakeSupplier() as system:
+        customer, _ = onboard(code, [system], limit=None, supplier_actors=[platform])
+        with rpc_as(platform) as rpc:
+            mine = [s for s in rpc.billing.list_subscriptions({})["items"] if s["customer_id"] == customer.org_id]
+            [subscription] = mine
+            assert subscription["supplier_id"] == platform.org_id
+        with rpc_as(customer) as rpc:
+            cancelled = rpc.billing.change_subscription(subscription["id"], "cancel")
+            assert cancelled["status"] == "cancelled"
+            [again] = rpc.billing.request_subscriptions({"product_ids": [subscription["product_id"]]})["items"]
+        assert (again["id"], again["status"]) == (subscription["id"], "requested"), "asked for again"
+        with rpc_as(platform) as rpc:
+            assert rpc.billing.decide_subscription(again["id"], {"approve": False})["status"] == "rejected"
+        with rpc_as(customer) as rpc:
+            [third] = rpc.billing.request_subscriptions({"product_ids": [subscription["product_id"]]})["items"]
+        assert third["status"] == "requested"
+        with rpc_as(platform) as rpc:
+            assert rpc.billing.decide_subscription(third["id"], {"approve": True})["status"] == "approved"
+        placed = order(customer, code)
+        assert placed["supplier_id"] == platform.org_id
+        wait_until(lambda: get_order(customer, placed["id"])["paid_out"] == PRICE, timeout=30,
+                   message="the platform's own order paid out to it")
+
+
+def test_BIL8_a_lock_scheduled_for_next_month_leaves_the_current_one_in_force(billing, ledger_db):
+    code = f"LCK{uuid.uuid4().hex[:6]}"
+    customer, [supplier] = onboard(code, [FakeSupplier()], limit=None)
+    now = utcnow()
+    try:
+        with rpc_as(OPERATOR_ACTOR) as rpc:
+            rpc.billing.set_price_lock({"starts_at": (now - timedelta(seconds=5)).isoformat(),
+                                        "ends_at": (now + timedelta(seconds=60)).isoformat()})
+            rpc.billing.set_price_lock({"starts_at": (now + timedelta(seconds=60)).isoformat(),
+                                        "ends_at": (now + timedelta(seconds=120)).isoformat()})   # next "month"
+        with rpc_as(supplier) as rpc:
+            [product] = rpc.billing.list_products({"code": code})["items"]
+            with pytest.raises(Unprocessable) as refused:
+                rpc.billing.update_product(product["id"], {"price": PRICE + 100})
+            assert "price lock" in refused.value.message
+        with rpc_as(customer) as rpc:
+            [subscription] = rpc.billing.list_subscriptions({})["items"]
+            with pytest.raises(Unprocessable):
+                rpc.billing.change_subscription(subscription["id"], "cancel")
+    finally:
+        with ledger_db.begin() as conn:      # the locks are platform-wide: leave none behind
+            conn.execute(text("delete from price_locks where ends_at <= :end"), {"end": now + timedelta(seconds=120)})
