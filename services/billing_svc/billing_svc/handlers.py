@@ -549,6 +549,19 @@ def resolve_step(actor: Actor, order_id: str, key: str, action: str, now: dateti
     if order is None:
         raise BillingNotFound(f"Order {order_id} was not found.")
     customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
+    order, changed = _resolve(actor, order, customer, key, action, now, uow, policy, known)
+    if changed:
+        last = order.operator_actions[-1]
+        uow.emit("payment_step_resolved", {
+            "order_id": order.id, "customer_id": order.customer_id, "supplier_id": order.supplier_id,
+            "step_key": key, "action": action, "note": last["note"], "operator_user_id": actor.user_id,
+            "operator_org_id": actor.org_id})
+        uow.commit()
+    return order, changed
+
+
+def _resolve(actor: Actor, order: Order, customer: Customer, key: str, action: str, now: datetime, uow,
+             policy: RetryPolicy, known: bool | None) -> tuple[Order, bool]:
     if key == order.fulfil_key():
         ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"],
                                  [order.hold_id] if order.hold_id else [], lock=chain.hold_locks(order))
@@ -560,7 +573,6 @@ def resolve_step(actor: Actor, order_id: str, key: str, action: str, now: dateti
                 uow.schedule("billing_fulfil", order.id, now)
             else:
                 _emit_result(order, customer, uow)
-            uow.commit()
         return order, changed
     ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
                              lock=chain.step_locks(order, key))
@@ -575,7 +587,6 @@ def resolve_step(actor: Actor, order_id: str, key: str, action: str, now: dateti
     uow.ledger.save(ledger)
     uow.orders.save(order)
     _after_step(order, customer, key, outcome, now, uow, policy)
-    uow.commit()
     return order, True
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from billing_svc.service import BillingService
 from billing_svc.testing import FakeProvider, FakeSupplier
+from identity_svc.service import IdentityService
 from notify_svc.domain import webhooks as wh
 from notify_svc.service import NotifyService
 from notify_svc.testing import HttpPeer
@@ -305,6 +306,20 @@ def billing_small_budget(platform_config, container_factory, provider):
     gc.collect()
 
 
+@pytest.fixture
+def billing_and_identity_small_budget(platform_config, runner_factory, provider):
+    """billing (small budgets) and identity_svc, whose audit log records the operator's actions."""
+    settings = {"PAYMENT_PROVIDER_URL": provider.url, "OUTSIDE_TIMEOUT_SECONDS": 1,
+                "PAYMENT_NOTICE_SECRET": uuid.uuid4().hex, "JWT_SECRET": uuid.uuid4().hex, **SMALL_BUDGET}
+    with nameko_config.patch(settings):
+        for service in (BillingService, IdentityService):
+            declare(nameko_config["AMQP_URI"], service)     # what the migrator does before a deployment
+        runner = runner_factory(BillingService, IdentityService)
+        runner.start()
+        yield runner
+    gc.collect()
+
+
 def notifications(ledger_db, template: str, order_id: str) -> list[dict]:
     with ledger_db.connect() as conn:
         rows = conn.execute(text("select envelope from outbox_events where event_type = "
@@ -343,7 +358,7 @@ def test_BIL5_an_order_its_supplier_never_fulfils_fails_after_its_budget_and_rel
 
 
 def test_BIL6_a_payout_that_keeps_failing_stops_alerts_and_is_retried_once_by_the_operator(
-        billing_small_budget, provider, ledger_db, wait_until):
+        billing_and_identity_small_budget, provider, ledger_db, wait_until):
     code = f"PO{uuid.uuid4().hex[:6]}"
     provider.fail_payers.add("platform")           # the platform's payouts are refused
     with FakeSupplier() as supplier:
@@ -376,6 +391,13 @@ def test_BIL6_a_payout_that_keeps_failing_stops_alerts_and_is_retried_once_by_th
     wait_until(lambda: get_order(customer, placed["id"])["paid_out"] == PRICE, timeout=30, message="paid out")
     done = get_order(customer, placed["id"])
     assert [(a["action"], a["by"]) for a in done["operator_actions"]] == [("retry", OPERATOR_ACTOR.user_id)]
+
+    def audited():
+        with rpc_as(OPERATOR_ACTOR) as rpc:
+            return rpc.identity.audit_log({"action": "billing_step_resolved", "org_id": customer.org_id})["items"]
+    [entry] = wait_until(audited, timeout=20, message="the operator's retry in the audit log")
+    assert (entry["actor_user_id"], entry["subject_id"], entry["details"]["action"], entry["details"]["step_key"]) == (
+        OPERATOR_ACTOR.user_id, placed["id"], "retry", step["key"]), "audited once, the second click not at all"
     assert provider.executions[step["key"]] == 1
     with ledger_db.connect() as conn:
         balance = conn.execute(text("select balance from ledger_accounts where id = :id"),
