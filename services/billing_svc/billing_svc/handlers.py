@@ -638,6 +638,13 @@ def get_order(actor: Actor, order_id: str, uow) -> Order:
     order = uow.orders.get(order_id)
     if order is None or not (actor.is_operator or actor.org_id in (order.customer_id, order.supplier_id)):
         raise BillingNotFound(f"Order {order_id} was not found.")
+    return _as_seen_by(actor, order)
+
+
+def _as_seen_by(actor: Actor, order: Order) -> Order:
+    """The parties see what the operator did to their order, not which of its people did it."""
+    if not actor.is_operator:
+        order.operator_actions = [{k: v for k, v in a.items() if k != "by"} for a in order.operator_actions]
     return order
 
 
@@ -661,8 +668,9 @@ def export_orders(actor: Actor, query: dict, uow) -> list[dict]:
 def list_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
     filters = {k: query.get(k) for k in ("customer_id", "supplier_id", "status")}
     filters.update(order_scope(actor))
-    return uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
-                           sort=query["sort"], limit=query["limit"], offset=query["offset"])
+    orders, total = uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
+                                    sort=query["sort"], limit=query["limit"], offset=query["offset"])
+    return [_as_seen_by(actor, o) for o in orders], total
 
 
 # --- staged payments (BIL-12) ---------------------------------------------------------------

@@ -389,8 +389,10 @@ def test_BIL6_a_payout_that_keeps_failing_stops_alerts_and_is_retried_once_by_th
         second = rpc.billing.resolve_step(placed["id"], {"step_key": step["key"], "action": "retry"})
     assert (first["changed"], second["changed"]) == (True, False), "a second click changes nothing"
     wait_until(lambda: get_order(customer, placed["id"])["paid_out"] == PRICE, timeout=30, message="paid out")
-    done = get_order(customer, placed["id"])
+    done = get_order(OPERATOR_ACTOR, placed["id"])
     assert [(a["action"], a["by"]) for a in done["operator_actions"]] == [("retry", OPERATOR_ACTOR.user_id)]
+    assert [set(a) for a in get_order(customer, placed["id"])["operator_actions"]] == [
+        {"key", "action", "at", "note"}], "the customer sees what was done, not by whom"
 
     def audited():
         with rpc_as(OPERATOR_ACTOR) as rpc:

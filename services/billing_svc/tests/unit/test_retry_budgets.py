@@ -205,3 +205,22 @@ def test_BIL6_an_answer_that_comes_after_all_settles_a_stuck_step():
     assert step.status == STEP_STUCK
     chain.settle_step(ledger, order, step.key, True, NOW, policy=POLICY)
     assert order.withholding == "paid" and order.next_step().kind == PAYOUT and order.next_step().status != SENT
+
+
+def test_BIL6_the_parties_see_what_the_operator_did_to_their_order_but_not_who():
+    from billing_svc import handlers
+    from platform_contracts.actor import Actor
+    from platform_contracts.roles import CUSTOMER, CUSTOMER_ROLE, OPERATOR, PLATFORM_OPERATOR
+
+    class Orders:
+        def get(self, order_id, for_update=False):
+            order = Order("o1", "c1", "s1", "p", "CODE", 300, "CNY", "k", NOW)
+            order.record_action("fulfil:o1", "void", "u-op", NOW)
+            return order
+
+    class Uow:
+        orders = Orders()
+    seen = handlers.get_order(Actor("u-c", "c1", CUSTOMER, (CUSTOMER_ROLE,)), "o1", Uow())
+    assert seen.operator_actions == [{"key": "fulfil:o1", "action": "void", "at": NOW.isoformat(), "note": ""}]
+    operator = handlers.get_order(Actor("u-x", "op", OPERATOR, (PLATFORM_OPERATOR,)), "o1", Uow())
+    assert operator.operator_actions[0]["by"] == "u-op"
