@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
-                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key",
+                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key", "step_key",
                      "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
@@ -196,6 +196,7 @@ def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str,
     contract = wait_until(proposed, timeout=30, message="billing to know the project")
     return {"customer_id": [customer_id], "subscription_id": [subscription["id"]],
             "order_id": [order.json()["order"]["id"]], "contract_id": [contract.json()["id"]], "stage_key": ["first"],
+            "step_key": [f"fulfil:{order.json()['order']['id']}"],
             "billing_product_id": [product.json()["id"]]}
 
 

@@ -19,6 +19,8 @@ from platform_kit.clock import utcnow
 pytestmark = pytest.mark.e2e
 PRICE = 2850
 NOTICES = "/api/v1/billing/provider-notices"
+SMALL_BUDGET = {"BILLING_RETRY_MAX_ATTEMPTS": "3", "BILLING_RETRY_BASE_SECONDS": "0.2",
+                "BILLING_RETRY_MAX_BACKOFF_SECONDS": "0.5"}
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +29,12 @@ def provider(e2e):
     signs its notices with the stack's PAYMENT_NOTICE_SECRET and posts them to the gateway."""
     with FakeProvider(notice_url=e2e.url(NOTICES), secret=e2e.stack.env["PAYMENT_NOTICE_SECRET"]) as fake:
         e2e.stack.env["PAYMENT_PROVIDER_URL"] = fake.url
+        e2e.stack.env.update(SMALL_BUDGET)      # steps that keep failing stop within seconds, not minutes
         e2e.stack.stop("billing")
         e2e.restart("billing")
         yield fake
+        for name in SMALL_BUDGET:
+            e2e.stack.env.pop(name, None)
 
 
 @pytest.fixture(scope="module")
@@ -587,3 +592,40 @@ def test_GW2_ORG7_every_route_that_moves_money_names_who_may_call_it(e2e, provid
         assert call(http, e2e, "GET", "/api/v1/billing/ledger/transactions", headers).json()["total"] == 0
         statement = call(http, e2e, "GET", "/api/v1/billing/statements", headers, params={"day": day}).json()
         assert order_id not in {line["order_id"] for line in statement["lines"]}
+
+
+def test_BIL6_the_operator_sees_a_stuck_payout_and_retries_it_once_through_the_gateway_audited(
+        e2e, provider, http_module, wait_until):
+    http = http_module
+    code = f"STUCK-{uuid.uuid4().hex[:6]}"
+    supplier = e2e.new_organisation("isv")
+    op, s = e2e.auth("operator"), supplier["headers"]
+    provider.fail_payers.add("platform")              # every payout is refused
+    try:
+        with FakeSupplier() as fake:
+            customer = onboarded_customer(e2e, http, supplier, fake, code)
+            placed = call(http, e2e, "POST", "/api/v1/billing/orders", {**customer["headers"], "Idempotency-Key": code},
+                          json={"product_code": code})
+            assert placed.status_code == 201, placed.text
+            order_id = placed.json()["order"]["id"]
+
+            def listed():
+                page = call(http, e2e, "GET", "/api/v1/billing/stuck-orders", op).json()
+                return next((o for o in page["items"] if o["id"] == order_id), None)
+            stuck = wait_until(listed, timeout=40, message="the payout stopped after its budget, listed")
+    finally:
+        provider.fail_payers.discard("platform")
+    [step] = [x for x in stuck["steps"] if x["status"] == "stuck"]
+    assert step["kind"] == "payout" and stuck["supplier_name"] == supplier["org"]["name"]
+    assert call(http, e2e, "GET", "/api/v1/billing/stuck-orders", s).status_code == 403
+    path = f"/api/v1/billing/orders/{order_id}/steps/{step['key']}"
+    assert call(http, e2e, "POST", f"{path}/retry", s).status_code == 403, "the supplier may not"
+    assert call(http, e2e, "POST", f"{path}/void", op).json()["changed"] is True
+    again = call(http, e2e, "POST", f"{path}/void", op)
+    assert again.status_code == 200 and again.json()["changed"] is False, "a second click changes nothing"
+    assert call(http, e2e, "POST", f"{path}/retry", op).status_code == 422, "a voided step is not stuck"
+    audit = wait_until(lambda: call(http, e2e, "GET", "/api/v1/audit-log", op,
+                                    params={"action": "billing_step_resolved"}).json()["items"], timeout=20,
+                       message="the operator's void in the audit log")
+    assert [(a["subject_id"], a["details"]["action"]) for a in audit if a["subject_id"] == order_id] == [
+        (order_id, "void")]

@@ -169,6 +169,14 @@ class BillingOrderPage(internal.OrderPageSchema):
     items = fields.List(fields.Nested(BillingOrderView))
 
 
+class BillingStuckOrderQuery(internal.StuckOrderQuerySchema):
+    pass
+
+
+class BillingStepActionView(BillingOrderView):
+    changed = fields.Boolean(metadata={"description": "false: the same action was taken before (nothing changed)"})
+
+
 class BillingSupplierResultBody(internal.SupplierResultSchema):
     pass
 

@@ -51,6 +51,8 @@ from gateway.api.billing import (
     BillingStatementExportQuery,
     BillingStatementQuery,
     BillingStatementView,
+    BillingStepActionView,
+    BillingStuckOrderQuery,
     BillingSubscribeBody,
     BillingSubscriptionList,
     BillingSubscriptionPage,
@@ -64,13 +66,14 @@ from gateway.web import JSON, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.errors import ValidationFailed
 
-SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
+# BIL-1: the platform sells as a supplier of its own, so its operator acts as one
+SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN, PLATFORM_OPERATOR)
 VENDOR = (VENDOR_ADMIN,)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
 # BIL-14: the platform operator is the finance role; each party reads its own accounts
-LEDGER_READERS = (*OPERATOR, *SUPPLIER, *CUSTOMER)
-PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
+LEDGER_READERS = tuple(dict.fromkeys((*OPERATOR, *SUPPLIER, *CUSTOMER)))
+PARTIES = tuple(dict.fromkeys((*SUPPLIER, *CUSTOMER, *OPERATOR)))
 MISMATCH_COLUMNS = ("source", "reference", "problem", "ledger", "theirs")
 STATEMENT_COLUMNS = ("order_id", "created_at", "customer_id", "supplier_id", "product_code", "amount", "currency",
                      "status", "withholding", "paid", "paid_out", "refunded")
@@ -283,6 +286,52 @@ class BillingRoutes:
         """BIL-7. After topping up the payment account; orders are accepted again once the unpaid
         count is below the threshold."""
         return json_response(self.services.billing.retry_withholdings())
+
+    # --- the operator's hand on stuck steps (BIL-6) --------------------------------------------------
+
+    @route("GET", "/api/v1/billing/stuck-orders", summary="Orders with a stuck payment step (operator)", tags=TAGS,
+           query=BillingStuckOrderQuery, response=BillingOrderPage, roles=OPERATOR)
+    def billing_stuck_orders(self, request):
+        """Every step toward a supplier or the payment provider has a retry budget and a deadline
+        (docs/billing-operations.md). Listed here, oldest first: orders with a payment step that
+        stopped after its budget (`status` `stuck` in `steps`), and orders still waiting for a
+        supplier that did not answer (`fulfil_attempts` above 0)."""
+        query = BillingStuckOrderQuery().dump(read_query(request, BillingStuckOrderQuery()))
+        return json_response(with_parties(self.services, self.services.billing.stuck_orders(query)))
+
+    def _resolve_step(self, order_id: str, step_key: str, action: str):
+        answer = self.services.billing.resolve_step(order_id, {"step_key": step_key, "action": action})
+        return json_response(with_parties(self.services, answer, None))
+
+    @route("POST", "/api/v1/billing/orders/<order_id>/steps/<step_key>/retry",
+           summary="Retry a stuck payment step (operator)", tags=TAGS, response=BillingStepActionView, roles=OPERATOR,
+           errors=(404, 422))
+    def billing_retry_step(self, request, order_id, step_key):
+        """A stuck step goes again with a fresh retry budget; a step that went out before is asked
+        about first, never sent twice. `step_key` `fulfil:{order_id}` asks the supplier again for an
+        order still waiting for it. Recorded in the order's `operator_actions`; a second click
+        changes nothing (`changed` false)."""
+        return self._resolve_step(order_id, step_key, "retry")
+
+    @route("POST", "/api/v1/billing/orders/<order_id>/steps/<step_key>/fail",
+           summary="Fail a stuck payment step (operator)", tags=TAGS, response=BillingStepActionView, roles=OPERATOR,
+           errors=(404, 422))
+    def billing_fail_step(self, request, order_id, step_key):
+        """The step ends as failed, with what a failure causes (a withholding counts as unpaid,
+        BIL-7; a refund whose return fails stops with its money in clearing) and no further
+        attempt; `fulfil:{order_id}` fails the order and releases its credit. A step that went out
+        is asked about first: the provider's own final answer settles it instead (503 when the
+        provider cannot say, 422 while it is still executing it). A second click changes nothing."""
+        return self._resolve_step(order_id, step_key, "fail")
+
+    @route("POST", "/api/v1/billing/orders/<order_id>/steps/<step_key>/void",
+           summary="Void a stuck payment step (operator)", tags=TAGS, response=BillingStepActionView, roles=OPERATOR,
+           errors=(404, 422))
+    def billing_void_step(self, request, order_id, step_key):
+        """The step is withdrawn and nothing moves: for payouts (the money stays in clearing) and
+        refund collections (the refund is cancelled); a withholding or a refund's return is failed
+        instead (422). Asked about first and idempotent, as fail."""
+        return self._resolve_step(order_id, step_key, "void")
 
     # --- statements and reconciliation ---------------------------------------------------------------
 

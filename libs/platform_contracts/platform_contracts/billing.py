@@ -21,6 +21,19 @@ class OrderResultReady(Schema):
     reason = fields.String(load_default="")
 
 
+class PaymentStepResolved(Schema):
+    """BIL-6: the platform operator retried, failed or voided a stuck step of an order (audited)."""
+
+    order_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    supplier_id = fields.String(required=True)
+    step_key = fields.String(required=True, metadata={"description": "a payment step's key, or fulfil:<order>"})
+    action = fields.String(required=True, validate=validate.OneOf(("retry", "fail", "void")))
+    note = fields.String(load_default="")
+    operator_user_id = fields.String(required=True, metadata={"description": "who (never sent to webhooks)"})
+    operator_org_id = fields.String(required=True)
+
+
 class PaymentStageDue(Schema):
     """BIL-12: a milestone was accepted, so its stage of a staged contract is due."""
 
@@ -41,6 +54,9 @@ register("order_result_ready", source="billing", schema=OrderResultReady,
 register("billing_notification_requested", source="billing", schema=NotificationRequest,
          description="billing asks notify_svc to tell people (BIL-7 blocked/unblocked, BIL-10 price change and "
                      "channel suspension by e-mail, BIL-12 stage due and overdue alerts, once per dedupe_key).")
+register("payment_step_resolved", source="billing", schema=PaymentStepResolved,
+         description="The platform operator retried, failed or voided a stuck step of an order (BIL-6); "
+                     "identity_svc writes it to the audit log.")
 register("payment_stage_due", source="billing", schema=PaymentStageDue,
          description="A stage of a staged contract fell due because its milestone was accepted (BIL-12).")
 

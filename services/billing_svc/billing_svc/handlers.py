@@ -23,9 +23,10 @@ from billing_svc.domain.catalogue import (
     may_subscribe,
     round_robin,
 )
-from billing_svc.domain.ledger import Account, positive_amount
-from billing_svc.domain.orders import SENT, TO_SEND, Order, PaymentRequest
+from billing_svc.domain.ledger import MAX_AMOUNT, Account, positive_amount
+from billing_svc.domain.orders import PAYOUT, SENT, TO_SEND, WITHHOLD, Order, PaymentRequest, PaymentStep
 from billing_svc.domain.parties import Customer
+from billing_svc.domain.retries import DEFAULT_POLICY, RetryPolicy
 from billing_svc.domain.stages import PAID, Stage, StagedContract
 from billing_svc.exceptions import (
     BadInput,
@@ -39,7 +40,7 @@ from billing_svc.exceptions import (
 )
 from platform_contracts.actor import Actor
 from platform_contracts.nodes import CONFIRM
-from platform_contracts.roles import CUSTOMER, ISV, VENDOR_ADMIN
+from platform_contracts.roles import CUSTOMER, ISV, OPERATOR, VENDOR_ADMIN
 
 # --- parties ---------------------------------------------------------------------------------
 
@@ -51,8 +52,10 @@ def customer_org(actor: Actor) -> str:
 
 
 def _supplier_org(actor: Actor) -> str:
-    if actor.org_kind != ISV:
-        raise NotAllowed("Only a supplier (an ISV organisation) may do this.")
+    """BIL-1: suppliers are ISVs, and the platform sells as a supplier of its own (its operator
+    organisation)."""
+    if actor.org_kind not in (ISV, OPERATOR):
+        raise NotAllowed("Only a supplier (an ISV organisation, or the platform itself) may do this.")
     return actor.org_id
 
 
@@ -155,7 +158,7 @@ def update_product(actor: Actor, product_id: str, body: dict, now: datetime, uow
     during the price lock; a price change or a suspension tells every subscribed customer."""
     product = _own_product(actor, product_id, uow)
     notices = []
-    if "price" in body and product.change_price(body["price"], uow.price_locks.current(), now):
+    if "price" in body and product.change_price(body["price"], uow.price_locks.in_force(now), now):
         notices.append(("billing price changed", f"price:{product.id}:{body['price']}:{now.isoformat()}"))
     for name in ("listed", "name"):
         if name in body:
@@ -197,8 +200,11 @@ def request_subscriptions(actor: Actor, product_ids: list[str], now: datetime, u
         if product is None or not product.visible_for(customer_id):
             raise BillingNotFound(f"Product {product_id} was not found.", {"product_ids": [product_id]})
         may_subscribe(product, customer_id)
-        result.append(uow.subscriptions.add_if_new(Subscription(
-            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now)))
+        subscription = uow.subscriptions.add_if_new(Subscription(
+            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now))
+        if subscription.request_again(now):       # cancelled or rejected before: asked for anew
+            uow.subscriptions.save(subscription)
+        result.append(subscription)
     for subscription in result:
         if subscription.requested_at == now:
             _notify(uow, [{"org_id": subscription.supplier_id}], "billing subscription requested",
@@ -230,7 +236,7 @@ def change_subscription(actor: Actor, subscription_id: str, action: str, now: da
     subscription = uow.subscriptions.get(subscription_id, for_update=True)
     if subscription is None or actor.org_id not in (subscription.customer_id, subscription.supplier_id):
         raise BillingNotFound(f"Subscription {subscription_id} was not found.")
-    lock = uow.price_locks.current()
+    lock = uow.price_locks.in_force(now)
     if action == "cancel":
         subscription.cancel(lock, now)
     elif action == "pause" and actor.org_id == subscription.customer_id:
@@ -258,8 +264,9 @@ def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency
     """BIL-5: the supplier's credit line for a customer (None: unlimited), one per currency (BIL-13)."""
     supplier_id = _supplier_org(actor)
     currencies.check_supported(currency, supported)
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise BadInput("The limit is a non-negative integer of minor units, or null.", {"limit": ["invalid"]})
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_AMOUNT):
+        raise BadInput(f"The limit is an integer of minor units from 0 to {MAX_AMOUNT}, or null.",
+                       {"limit": ["invalid"]})
     subscriptions, _ = uow.subscriptions.list(customer_id=customer_id, supplier_id=supplier_id, limit=1)
     if not subscriptions:
         raise BillingNotFound(f"Customer {customer_id} does not subscribe to you.")
@@ -341,16 +348,72 @@ def _emit_result(order: Order, customer: Customer, uow) -> None:
     uow.emit("order_result_ready", {**order.result(), "callback_url": customer.callback_url})
 
 
-def fulfilment_request(order_id: str, uow) -> tuple[dict, str] | None:
-    """What to send to the supplier's system, or None when the order needs nothing more."""
+def fulfilment_request(order_id: str, now: datetime, uow,
+                       policy: RetryPolicy = DEFAULT_POLICY) -> tuple[Order, str | None] | None:
+    """The order to send to the supplier's system (as ``SupplierOrderSchema``: never the customer's
+    callback URL or idempotency key) and its URL (None: not configured), or None when the order
+    needs nothing more. An order past its fulfilment deadline fails here and releases its credit."""
     order = uow.orders.get(order_id)
     if order is None or order.status != "fulfilling":
         return None
-    url = uow.suppliers.fulfilment_url(order.supplier_id)
-    if not url:
-        raise BadInput(f"Supplier {order.supplier_id} has no fulfilment URL configured.")
-    return {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
-            "currency": order.currency, "customer_id": order.customer_id}, url
+    if now >= policy.fulfil_deadline(order.created_at):
+        _fulfilment_given_up(order_id, now, uow, lambda ledger, o: chain.fulfilment_overdue(ledger, o, now, policy))
+        return None
+    return order, uow.suppliers.fulfilment_url(order.supplier_id)
+
+
+def fulfilment_unanswered(order_id: str, reason: str, now: datetime, uow,
+                          policy: RetryPolicy = DEFAULT_POLICY) -> datetime | None:
+    """The supplier's system gave no usable answer: ask again after a back-off, or, with the
+    budget or the deadline spent, fail the order (its credit released, its result pushed, the
+    supplier and the operator told). Returns when it is asked again (None: it is not)."""
+    again: list[datetime | None] = [None]
+
+    def decide(ledger, order) -> bool:
+        was = order.status
+        again[0] = chain.fulfilment_unanswered(ledger, order, now, reason, policy)
+        if again[0] is not None:
+            uow.schedule("billing_fulfil", order_id, again[0])
+        return was == "fulfilling" and order.status == "failed"
+
+    _fulfilment_given_up(order_id, now, uow, decide)
+    return again[0]
+
+
+def fulfilment_processing(order_id: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    """The supplier took the order (``processing``) and calls back later: if it has not by the
+    fulfilment deadline, the deadline fails the order."""
+    order = uow.orders.get(order_id)
+    if order is not None and order.status == "fulfilling":
+        uow.schedule("billing_fulfil", order_id, policy.fulfil_deadline(order.created_at))
+        uow.commit()
+
+
+def _fulfilment_given_up(order_id: str, now: datetime, uow, decide) -> bool:
+    """Lock the order and its hold, let ``decide(ledger, order)`` settle it; when it failed the
+    order, push its result and tell the supplier and the operator. False: nothing settled."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return False
+    ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"], [order.hold_id] if order.hold_id else [],
+                             lock=chain.hold_locks(order))
+    failed = decide(ledger, order)
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    if failed:
+        customer = uow.customers.get(order.customer_id) or Customer(order.customer_id)
+        _emit_result(order, customer, uow)
+        _notify(uow, [{"org_id": order.supplier_id}, *_operator_receivers(customer)], "billing order not fulfilled",
+                {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
+                 "currency": order.currency, "attempts": order.fulfil_attempts, "reason": order.reason},
+                f"order-not-fulfilled:{order.id}", urgent=True)
+    uow.commit()
+    return failed
+
+
+def _operator_receivers(customer: Customer) -> list[dict]:
+    """The operator who confirmed the customer's withholding binding (BIL-2) looks after its money."""
+    return [{"user_id": customer.confirmed_by}] if customer.confirmed_by else []
 
 
 def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref: str | None, now: datetime,
@@ -373,7 +436,7 @@ def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref:
     return order
 
 
-def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
+def next_payment(order_id: str, uow, now: datetime | None = None) -> tuple[PaymentRequest, bool] | None:
     """The order's next step at the provider and whether it must be *queried* first.
 
     A step found ``sent`` went out before without a final answer (time-out, crash, another
@@ -385,15 +448,17 @@ def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
         return None
     must_query = step.status == SENT
     if not must_query:
-        order.mark_sent(step.key)
+        order.mark_sent(step.key, now)
         uow.orders.save(order)
         uow.commit()
     return order.request_for(step), must_query
 
 
-def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow) -> Order:
+def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow,
+                   policy: RetryPolicy = DEFAULT_POLICY) -> Order:
     """The provider's final answer for a step (reply, query or notice): ledger transfers once per
-    key, the unpaid count (BIL-7), and the next step scheduled."""
+    key, the unpaid count (BIL-7), and the next step scheduled (after a back-off when it follows
+    a refusal; stuck, with the operator and the supplier told, when the budget is spent)."""
     order = uow.orders.get(order_id, for_update=True)
     if order is None:
         raise BillingNotFound(f"Order {order_id} was not found.")
@@ -401,7 +466,7 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
     ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
                              lock=chain.step_locks(order, key))
     settles_now = _open(order.step(key))
-    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
+    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref, policy)
     if settles_now:
         step = order.step(key)
         refund = next((r for r in order.refunds if r.id == step.refund_id), None)
@@ -410,6 +475,14 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
                             refund_failed=refund is not None and refund.status == "failed")
     uow.ledger.save(ledger)
     uow.orders.save(order)
+    _after_step(order, customer, key, outcome, now, uow, policy)
+    uow.commit()
+    return order
+
+
+def _after_step(order: Order, customer: Customer, key: str, outcome, now: datetime, uow,
+                policy: RetryPolicy) -> None:
+    """What answering a step causes beyond the ledger: the unpaid count, alerts, the next step."""
     if outcome.unpaid_delta:
         blocked, unblocked = customer.count_unpaid(outcome.unpaid_delta)
         uow.customers.save(customer)
@@ -418,10 +491,123 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
                     "billing orders blocked" if blocked else "billing orders unblocked",
                     {"unpaid": customer.unpaid, "threshold": customer.block_threshold},
                     f"{'blocked' if blocked else 'unblocked'}:{customer.id}:{order.id}:{key}", urgent=blocked)
+    for step in outcome.stuck:
+        _alert_stuck(order, customer, step, uow)
     if order.next_step() is not None:
-        uow.schedule("billing_pay", order.id, now)
+        uow.schedule("billing_pay", order.id, now + policy.backoff(outcome.retry_after) if outcome.retry_after else now)
+
+
+STEP_NAMES = {WITHHOLD: "代扣", PAYOUT: "代付给供应商", "refund_collect": "退款（向供应商收回）",
+              "refund_return": "退款（退还客户）"}
+
+
+def _alert_stuck(order: Order, customer: Customer, step: PaymentStep, uow) -> None:
+    """A step stopped for the operator: the operator is told, and the supplier for its own money."""
+    receivers = _operator_receivers(customer)
+    if step.kind != WITHHOLD:
+        receivers.append({"org_id": order.supplier_id})
+    _notify(uow, receivers, "billing payment step stuck",
+            {"order_id": order.id, "step": STEP_NAMES.get(step.kind, step.kind), "step_key": step.key,
+             "amount": step.amount, "currency": order.currency},
+            f"step-stuck:{step.key}:{len(order.operator_actions)}", urgent=True)
+
+
+def payment_unanswered(order_id: str, key: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY,
+                       processing: bool = False) -> datetime | None:
+    """The provider gave no final answer for a sent step (unreachable, a 5xx, or ``processing``):
+    ask it again after a back-off, or stop the step (stuck) when its budget or its answer
+    deadline is spent, telling the operator. Returns when it is asked again."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return None
+    again = order.unanswered(key, now, policy, processing)
+    uow.orders.save(order)
+    step = order.step(key)
+    if again is not None:
+        uow.schedule("billing_pay", order.id, again)
+    elif step is not None and step.status == "stuck":
+        _alert_stuck(order, uow.customers.get(order.customer_id) or Customer(order.customer_id), step, uow)
+        if order.next_step() is not None:
+            uow.schedule("billing_pay", order.id, now)
     uow.commit()
-    return order
+    return again
+
+
+# --- the operator's hand on stuck steps (BIL-6) -----------------------------------------------
+
+
+def stuck_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
+    """Orders with a step stopped for the operator or waiting for a supplier that does not answer."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator sees stuck payment steps.")
+    return uow.orders.stuck(limit=query["limit"], offset=query["offset"])
+
+
+def step_to_resolve(actor: Actor, order_id: str, key: str, action: str, uow) -> str | None:
+    """The key to ask the provider about before failing or voiding: a stuck step that went out
+    may have been executed after all (None: nothing to ask)."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    order = uow.orders.get(order_id)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    step = order.step(key)
+    if action != "retry" and step is not None and step.status == "stuck" and step.was_sent:
+        return key
+    return None
+
+
+def resolve_step(actor: Actor, order_id: str, key: str, action: str, now: datetime, uow,
+                 policy: RetryPolicy = DEFAULT_POLICY, known: bool | None = None) -> tuple[Order, bool]:
+    """retry | fail | void a stuck step (``fulfil:<order>``: an order waiting for its supplier),
+    recorded in the order's operator actions. ``known``: the provider's own final answer for the
+    step, found when asked first; it settles the step instead. Returns (order, changed): a second
+    click of the same action changes nothing."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
+    order, changed = _resolve(actor, order, customer, key, action, now, uow, policy, known)
+    if changed:
+        last = order.operator_actions[-1]
+        uow.emit("payment_step_resolved", {
+            "order_id": order.id, "customer_id": order.customer_id, "supplier_id": order.supplier_id,
+            "step_key": key, "action": action, "note": last["note"], "operator_user_id": actor.user_id,
+            "operator_org_id": actor.org_id})
+        uow.commit()
+    return order, changed
+
+
+def _resolve(actor: Actor, order: Order, customer: Customer, key: str, action: str, now: datetime, uow,
+             policy: RetryPolicy, known: bool | None) -> tuple[Order, bool]:
+    if key == order.fulfil_key():
+        ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"],
+                                 [order.hold_id] if order.hold_id else [], lock=chain.hold_locks(order))
+        changed = chain.resolve_fulfilment(ledger, order, action, actor.user_id, now)
+        if changed:
+            uow.ledger.save(ledger)
+            uow.orders.save(order)
+            if action == "retry":
+                uow.schedule("billing_fulfil", order.id, now)
+            else:
+                _emit_result(order, customer, uow)
+        return order, changed
+    ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
+                             lock=chain.step_locks(order, key))
+    if known is not None:
+        outcome = chain.settle_step(ledger, order, key, known, now, policy=policy)
+        order.record_action(key, action, actor.user_id, now,
+                            note=f"the provider answered {'succeeded' if known else 'failed'}: applied its answer")
+    else:
+        outcome = chain.resolve_step(ledger, order, key, action, actor.user_id, now)
+        if outcome is None:
+            return order, False
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    _after_step(order, customer, key, outcome, now, uow, policy)
+    return order, True
 
 
 def _open(step) -> bool:
@@ -477,6 +663,13 @@ def get_order(actor: Actor, order_id: str, uow) -> Order:
     order = uow.orders.get(order_id)
     if order is None or not (actor.is_operator or actor.org_id in (order.customer_id, order.supplier_id)):
         raise BillingNotFound(f"Order {order_id} was not found.")
+    return _as_seen_by(actor, order)
+
+
+def _as_seen_by(actor: Actor, order: Order) -> Order:
+    """The parties see what the operator did to their order, not which of its people did it."""
+    if not actor.is_operator:
+        order.operator_actions = [{k: v for k, v in a.items() if k != "by"} for a in order.operator_actions]
     return order
 
 
@@ -500,8 +693,9 @@ def export_orders(actor: Actor, query: dict, uow) -> list[dict]:
 def list_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
     filters = {k: query.get(k) for k in ("customer_id", "supplier_id", "status")}
     filters.update(order_scope(actor))
-    return uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
-                           sort=query["sort"], limit=query["limit"], offset=query["offset"])
+    orders, total = uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
+                                    sort=query["sort"], limit=query["limit"], offset=query["offset"])
+    return [_as_seen_by(actor, o) for o in orders], total
 
 
 # --- staged payments (BIL-12) ---------------------------------------------------------------

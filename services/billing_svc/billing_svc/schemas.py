@@ -19,11 +19,14 @@ CURRENCY = [validate.Regexp(r"^[A-Z]{3}$", error="不是 ISO 4217 货币代码 /
             _iso_4217]
 
 
+MAX_MONEY = 10**15     # minor units; far above any real amount, far below the columns' bigint
+
+
 class Money(fields.Integer):
-    """Integer minor units: 12.5 and "12" are refused, not rounded."""
+    """Integer minor units from 1 to MAX_MONEY: 12.5 and "12" are refused, not rounded."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", validate.Range(min=1))
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_MONEY))
         super().__init__(strict=True, **kwargs)
 
 
@@ -145,7 +148,7 @@ class SubscriptionPageSchema(ProductPageSchema):
 
 
 class CreditLimitSchema(Schema):
-    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0),
+    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0, max=MAX_MONEY),
                            metadata={"description": "minor units; null: unlimited"})
     currency = fields.String(load_default="CNY", validate=CURRENCY)
 
@@ -174,7 +177,18 @@ class StepSchema(Schema):
     key = fields.String()
     kind = fields.String()
     amount = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"description": "to_send | sent | succeeded | failed | stuck (stopped after "
+                                                    "its retry budget: the operator retries, fails or voids it) "
+                                                    "| voided"})
+    attempts = fields.Integer(metadata={"description": "tries without a final answer"})
+
+
+class OperatorActionSchema(Schema):
+    key = fields.String()
+    action = fields.String()
+    by = fields.String()
+    at = fields.String()
+    note = fields.String()
 
 
 class RefundSchema(Schema):
@@ -204,6 +218,9 @@ class OrderSchema(Schema):
     refunded = fields.Integer()
     steps = fields.List(fields.Nested(StepSchema))
     refunds = fields.List(fields.Nested(RefundSchema))
+    fulfil_attempts = fields.Integer(metadata={"description": "calls to the supplier without a usable answer"})
+    operator_actions = fields.List(fields.Nested(OperatorActionSchema), metadata={
+        "description": "the operator's retries, fails and voids of its steps (the audit trail)"})
 
 
 class PlacedOrderSchema(Schema):
@@ -222,6 +239,28 @@ class OrderQuerySchema(PageQuerySchema):
 
 class OrderPageSchema(ProductPageSchema):
     items = fields.List(fields.Nested(OrderSchema))
+
+
+class StepActionSchema(Schema):
+    step_key = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "a payment step's key (e.g. payout:<order>:9), or fulfil:<order> for an order waiting "
+                       "for its supplier", "example": "payout:ord-1:9"})
+    action = fields.String(required=True, validate=validate.OneOf(("retry", "fail", "void")))
+
+
+class StuckOrderQuerySchema(PageQuerySchema):
+    pass
+
+
+class SupplierOrderSchema(Schema):
+    """What a supplier's fulfilment system is sent: the order as the supplier needs it, never the
+    customer's integration details (its callback URL, its idempotency key)."""
+
+    order_id = fields.String(attribute="id")
+    customer_id = fields.String()
+    product_code = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
 
 
 class SupplierResultSchema(Schema):

@@ -22,7 +22,7 @@ from billing_svc.adapters.repository import (
 )
 from billing_svc.domain import notices, statements
 from billing_svc.domain.orders import PaymentRequest
-from billing_svc.exceptions import BadInput
+from billing_svc.exceptions import BadInput, WrongState
 from billing_svc.schemas import (
     AgreementsSchema,
     CreditAccountListSchema,
@@ -61,13 +61,16 @@ from billing_svc.schemas import (
     StatementLineSchema,
     StatementQuerySchema,
     StatementSchema,
+    StepActionSchema,
     StoredMismatchPageSchema,
     StoredMismatchSchema,
+    StuckOrderQuerySchema,
     SubscribeSchema,
     SubscriptionListSchema,
     SubscriptionPageSchema,
     SubscriptionQuerySchema,
     SubscriptionSchema,
+    SupplierOrderSchema,
     SupplierReportLineSchema,
     SupplierResultSchema,
 )
@@ -287,32 +290,92 @@ class BillingService(PlatformService):
 
     @on_deadline("billing_fulfil")
     def fulfil(self, order_id: str, payload: dict) -> None:
-        """Ask the supplier's system; a failure to reach it is retried by the deadline."""
+        """Ask the supplier's system. No usable answer (no URL, a 5xx, a time-out) is asked again
+        after a back-off until the budget is spent, then the order fails and its credit is
+        released; an order still ``processing`` at its fulfilment deadline fails the same way."""
+        policy = self.outside.policy
         with self.db.unit_of_work() as uow:
-            request = handlers.fulfilment_request(order_id, uow)
-        if request is None:
+            found = handlers.fulfilment_request(order_id, utcnow(), uow, policy)
+        if found is None:
             return
-        answer = self.outside.suppliers.fulfil(request[1], request[0])
-        if answer.final:
+        order, url = found
+        try:
+            if not url:
+                raise OutsideUnavailable("供应商未配置履约地址（no fulfilment URL configured）")
+            answer = self.outside.suppliers.fulfil(url, SupplierOrderSchema().dump(order))
+        except OutsideUnavailable as err:
+            log.warning("supplier %s did not answer for order %s: %s", order.supplier_id, order_id, err)
             with self.db.unit_of_work() as uow:
+                handlers.fulfilment_unanswered(order_id, str(err), utcnow(), uow, policy)
+            return
+        with self.db.unit_of_work() as uow:
+            if answer.final:
                 handlers.record_fulfilment(order_id, answer.status == "succeeded", answer.reason, answer.reference,
                                            utcnow(), uow)
+            else:
+                handlers.fulfilment_processing(order_id, utcnow(), uow, policy)
 
     @on_deadline("billing_pay")
     def pay(self, order_id: str, payload: dict) -> None:
         """The order's next payment step at the provider (BIL-6). A step without an answer is
         queried; only a step the provider never received is sent (again, with the same key)."""
+        policy = self.outside.policy
         with self.db.unit_of_work() as uow:
-            found = handlers.next_payment(order_id, uow)
+            found = handlers.next_payment(order_id, uow, utcnow())
         if found is None:
             return
-        request, answer = found[0], self._ask_provider(*found)
+        request = found[0]
+        try:
+            answer = self._ask_provider(*found)
+        except ServiceUnavailable as err:
+            # unknown outcome: the step stays 'sent', asked again after a back-off until its budget is spent
+            log.warning("payment step %s: %s", request.key, err)
+            with self.db.unit_of_work() as uow:
+                handlers.payment_unanswered(order_id, request.key, utcnow(), uow, policy)
+            return
         with self.db.unit_of_work() as uow:
             if answer.final:
                 handlers.record_payment(order_id, request.key, answer.status == "succeeded", answer.reference,
-                                        utcnow(), uow)
+                                        utcnow(), uow, policy)
             else:
-                handlers.payment_in_progress("billing_pay", order_id, utcnow(), PROCESSING_RECHECK_SECONDS, uow)
+                handlers.payment_unanswered(order_id, request.key, utcnow(), uow, policy, processing=True)
+
+    # --- the operator's hand on stuck steps (BIL-6) -------------------------------------------------
+
+    @rpc
+    def stuck_orders(self, filters: dict) -> dict:
+        """The operator's list: orders with a payment step stopped after its retry budget, or
+        waiting for a supplier that does not answer. Returns OrderPageSchema."""
+        query = load(StuckOrderQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.stuck_orders(require_actor(self.caller), query, uow)
+        return OrderPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def resolve_step(self, order_id: str, payload: dict) -> dict:
+        """payload: StepActionSchema (step_key, action retry | fail | void); the operator only.
+        Failing or voiding a step that went out asks the provider first: its own final answer, if
+        it has one, settles the step instead (never paid twice, never lost). Returns OrderSchema
+        with ``changed`` (false: a repeated click, nothing changed)."""
+        body = load(StepActionSchema(), payload)
+        actor = require_actor(self.caller)
+        key, action = body["step_key"], body["action"]
+        with self.db.unit_of_work() as uow:
+            to_ask = handlers.step_to_resolve(actor, order_id, key, action, uow)
+        known = None
+        if to_ask is not None:
+            try:
+                answer = self.outside.provider.query(to_ask)
+            except OutsideUnavailable as err:
+                raise ServiceUnavailable(f"The payment provider cannot say what became of {key}: {err}") from err
+            if answer is not None and not answer.final:
+                raise WrongState(f"The payment provider is still executing {key}; it cannot be {action}ed now.",
+                                 {"action": ["the provider is still executing this step"]})
+            known = None if answer is None else answer.status == "succeeded"
+        with self.db.unit_of_work() as uow:
+            order, changed = handlers.resolve_step(actor, order_id, key, action, utcnow(), uow,
+                                                   self.outside.policy, known)
+        return {**OrderSchema().dump(order), "changed": changed}
 
     @on_deadline("billing_stage_pay")
     def pay_stage_step(self, contract_id: str, payload: dict) -> None:

@@ -54,6 +54,8 @@ from identity_svc.schemas import (
     UserWithPasswordSchema,
 )
 from platform_kit.auth import Caller, require_actor
+from platform_kit.consumer import on_event
+from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import rpc
 from platform_kit.scheduling import periodic
@@ -330,6 +332,12 @@ class IdentityService(PlatformService):
             return CalendarCoverageSchema().dump(calendar_import.coverage(self.caller, uow))
 
     # ------------------------------------------------------------------ audit
+
+    @on_event("billing", "payment_step_resolved")
+    def handle_payment_step_resolved(self, event: dict) -> None:
+        """BIL-6: the operator's retry, fail or void of a stuck money step, into the audit log."""
+        with self.db.unit_of_work() as uow:
+            handlers.audit.billing_step_resolved(event, load_data(event), uow)
 
     @rpc
     def audit_log(self, filters: dict | None = None) -> dict:

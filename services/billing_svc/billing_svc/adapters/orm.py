@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,7 +99,9 @@ class PriceLockRow(Base):
 
 class OrderRow(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),
+                      Index("ix_orders_stuck", "created_at",
+                            postgresql_where=text("""steps @> '[{"status": "stuck"}]'""")))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -105,6 +119,8 @@ class OrderRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     steps: Mapped[list] = mapped_column(JSONB)
     refunds: Mapped[list] = mapped_column(JSONB)
+    fulfil_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    operator_actions: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 
 class AccountRow(Base):

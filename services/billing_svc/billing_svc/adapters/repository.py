@@ -193,8 +193,12 @@ class PriceLockRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def current(self) -> PriceLock | None:
-        row = self.session.execute(select(PriceLockRow).order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
+    def in_force(self, now: datetime) -> PriceLock | None:
+        """BIL-8: the lock in force at ``now`` (the latest set, when several cover it); a lock
+        scheduled to start later leaves the current one in force."""
+        row = self.session.execute(
+            select(PriceLockRow).where(PriceLockRow.starts_at <= now, PriceLockRow.ends_at > now)
+            .order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
         return None if row is None else PriceLock(row.starts_at, row.ends_at)
 
     def set(self, lock: PriceLock, by: str) -> None:
@@ -231,6 +235,16 @@ class OrderRepository:
             setattr(row, name, value)
         self.session.flush()
 
+    def stuck(self, limit: int = 50, offset: int = 0) -> tuple[list[Order], int]:
+        """Orders with a step stopped for the operator, or still waiting for a supplier that did not
+        answer, oldest first (BIL-6)."""
+        query = select(OrderRow).where(
+            OrderRow.steps.contains([{"status": "stuck"}])
+            | ((OrderRow.status == "fulfilling") & (OrderRow.fulfil_attempts > 0)))
+        total = paging.total(self.session, query)
+        rows = self.session.execute(query.order_by(OrderRow.created_at, OrderRow.id).limit(limit).offset(offset))
+        return [self._to_domain(r) for r in rows.scalars()], total
+
     def failed_withholdings(self, customer_id: str) -> list[Order]:
         rows = self.session.execute(select(OrderRow).where(OrderRow.customer_id == customer_id,
                                                            OrderRow.status == "succeeded")).scalars()
@@ -263,7 +277,10 @@ class OrderRepository:
 
     @staticmethod
     def _to_domain(row: OrderRow) -> Order:
-        order = Order(**{f: getattr(row, f) for f in _fields(Order) if f not in ("steps", "refunds")})
+        order = Order(**{f: getattr(row, f) for f in _fields(Order)
+                         if f not in ("steps", "refunds", "operator_actions")})
+        # a copy: appending to the row's own list would change it unseen (no UPDATE is issued)
+        order.operator_actions = [dict(a) for a in row.operator_actions or []]
         order.steps = [PaymentStep(**s) for s in row.steps]
         order.refunds = [Refund(**{**r, "requested_at": datetime.fromisoformat(r["requested_at"])})
                          for r in row.refunds]

@@ -63,10 +63,12 @@ def reconcile(transfers: list[Transfer], settlement: list[dict], orders: list[Or
         if supplier_id not in supplier_reports:
             mismatches.append({"source": "supplier", "reference": supplier_id,
                                "problem": "report unavailable" if source == UNAVAILABLE else "no report",
-                               "ledger": sum(1 for o in orders if o.supplier_id == supplier_id), "theirs": None})
+                               "ledger": sum(1 for o in orders if o.supplier_id == supplier_id and o.reached_supplier),
+                               "theirs": None})
     for supplier_id, report in sorted(supplier_reports.items()):
         reported = {line["order_id"]: line for line in report}
-        mine = {o.id for o in orders if o.supplier_id == supplier_id}
+        # an order refused for credit never reached its supplier: its report cannot have it
+        mine = {o.id for o in orders if o.supplier_id == supplier_id and o.reached_supplier}
         for order_id in sorted(mine | set(reported)):
             checked += 1
             order, line = by_id.get(order_id), reported.get(order_id)

@@ -190,3 +190,64 @@ def test_BIL5_BIL6_only_accounts_whose_floor_a_step_checks_are_locked_before_it(
     order.answer(withhold, True)
     assert chain.step_locks(order, order.next_step().key) == ["clearing:CNY"], "a payout checks clearing's floor"
     assert set(chain.step_locks(order, withhold)) <= set(chain.step_accounts(order, withhold))
+
+
+def test_BIL11_an_order_refused_for_credit_is_not_missing_from_its_suppliers_report():
+    from billing_svc.domain import statements
+
+    ledger = Ledger()
+    for account in money.order_accounts("c", "s1", "CNY", 100):
+        ledger.accounts[account.id] = account
+    sent = Order("o-sent", "c", "s1", "p", "CODE", 100, "CNY", "k1", NOW)
+    chain.place_hold(ledger, sent, NOW)
+    refused = Order("o-refused", "c", "s1", "p", "CODE", 100, "CNY", "k2", NOW)
+    with pytest.raises(InsufficientCredit):
+        chain.place_hold(ledger, refused, NOW)
+    refused.failed(NOW, "insufficient credit")
+    chain.settle_fulfilment(ledger, sent, True, NOW)
+    checked, mismatches = statements.reconcile([], [], [sent, refused],
+                                               {"s1": [{"order_id": "o-sent", "status": "succeeded", "amount": 100}]},
+                                               {"s1": "fetched"})
+    assert (checked, mismatches) == (1, []), "the refused order never reached the supplier"
+
+
+@pytest.mark.parametrize("schema, body, field", [
+    ("NewProductSchema", {"code": "C", "name": "n", "face_value": 3000, "price": 2**62, "currency": "CNY"}, "price"),
+    ("NewProductSchema", {"code": "C", "name": "n", "face_value": 10**15 + 1, "price": 1, "currency": "CNY"},
+     "face_value"),
+    ("ProductChangeSchema", {"price": 2**62}, "price"),
+    ("NewRefundSchema", {"amount": 2**62}, "amount"),
+    ("CreditLimitSchema", {"limit": 2**62}, "limit"),
+    ("NewStageSchema", {"key": "k", "name": "n", "amount": 2**62, "milestone_node_key": "m"}, "amount"),
+])
+def test_BIL6_money_above_10_to_the_15_minor_units_is_refused_naming_the_field(schema, body, field):
+    from billing_svc import schemas
+    from platform_kit.errors import ValidationFailed
+    from platform_kit.validation import load
+
+    with pytest.raises(ValidationFailed) as refused:
+        load(getattr(schemas, schema)(), body)
+    assert list(refused.value.fields) == [field]
+    at_most = {**body, field: 10**15}
+    assert load(getattr(schemas, schema)(), at_most)[field] == 10**15
+
+
+def test_BIL6_the_ledger_refuses_an_amount_above_10_to_the_15_minor_units():
+    from billing_svc.domain.ledger import positive_amount
+
+    assert positive_amount(10**15) == 10**15
+    with pytest.raises(LedgerRuleBroken) as refused:
+        positive_amount(2**62)
+    assert refused.value.fields == {"amount": ["at most 1000000000000000"]}
+
+
+def test_BIL3_a_cancelled_or_rejected_subscription_can_be_requested_again():
+    from billing_svc.domain.catalogue import APPROVED, CANCELLED, REJECTED, REQUESTED, Subscription
+
+    for status in (REJECTED, CANCELLED):
+        subscription = Subscription("sub", "c", "s", "p", "CODE", status, NOW, decided_at=NOW)
+        assert subscription.request_again(NOW + timedelta(days=1))
+        assert (subscription.status, subscription.requested_at, subscription.decided_at) == (
+            REQUESTED, NOW + timedelta(days=1), None)
+    approved = Subscription("sub", "c", "s", "p", "CODE", APPROVED, NOW)
+    assert not approved.request_again(NOW) and approved.status == APPROVED

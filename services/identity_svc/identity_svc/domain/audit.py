@@ -14,6 +14,7 @@ ACTIONS = (
     "organisation_created", "user_created", "user_updated", "user_deactivated", "user_reactivated",
     "roles_changed", "department_changed",
     "calendar_day_set", "calendar_day_removed",
+    "billing_step_resolved",      # BIL-6: the operator retried, failed or voided a stuck money step (billing_svc)
 )
 
 
