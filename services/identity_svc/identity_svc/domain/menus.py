@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from platform_contracts.roles import (
+    CUSTOMER_ADMIN,
     CUSTOMER_MANAGER,
     CUSTOMER_ROLE,
     DESIGNER,
@@ -111,6 +112,8 @@ MENUS_BY_ROLE: dict[str, tuple[str, ...]] = {
     SERVICE_STAFF: _PROVIDER_EMPLOYEE,
     SUPPORT_AGENT: (*_PROVIDER_EMPLOYEE, "tickets.mine"),
     CUSTOMER_ROLE: ("projects.mine", "tickets.mine", "settings.profile", *_BILLING),
+    # the customer's main account manages its organisation's users
+    CUSTOMER_ADMIN: ("settings.profile", "settings.users"),
     PLATFORM_OPERATOR: ("operations.organisations", "operations.provider_relations", "templates.public",
                         "templates.approvals", "templates.requirement_forms", "settings.profile",
                         "settings.roles", "settings.holidays", "settings.message_templates",
