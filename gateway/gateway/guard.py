@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,7 +59,8 @@ IN_FLIGHT_TTL = 60
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 200
 API_KEY_HEADER = "X-Api-Key"
-MAX_API_KEY_LENGTH = 200
+# the shape of a key (identity_svc.domain.api_keys): anything else is refused without asking identity
+API_KEY_SHAPE = re.compile(r"^dpk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$")
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,8 @@ class Guard(SharedExtension):
         """The key's service account: from this process's memory when identity verified the key
         in the last ``API_KEY_CACHE_SECONDS``, else from identity. Revocation is checked by the
         caller in Redis either way."""
-        if not key.strip() or len(key) > MAX_API_KEY_LENGTH:
-            raise Unauthenticated("The API key is not valid.")
+        if not API_KEY_SHAPE.match(key.strip()):
+            raise Unauthenticated("The API key is not valid: it looks like dpk_<32 hex digits>_<secret>.")
         digest = hashlib.sha256(key.strip().encode()).hexdigest()
         now = time.monotonic()
         cached = self._keys.get(digest)
@@ -178,7 +180,8 @@ class Guard(SharedExtension):
         if resolve_key is None:
             raise Unauthenticated("The API key is not valid.")
         answer = resolve_key(key.strip())  # Unauthenticated (401) or ServiceUnavailable (503) pass on
-        actor = Actor(**answer["actor"], api_key=True)
+        who = answer["actor"]
+        actor = Actor(who["user_id"], who["org_id"], who["org_kind"], tuple(who["roles"]), None, api_key=True)
         claims = KeyClaims(actor, f"key-{answer['key_id']}", datetime.fromisoformat(answer["created_at"]),
                            datetime.fromisoformat(answer["valid_until"]), False, answer["rate_limit_per_minute"])
         if len(self._keys) > 10_000:  # keep the memory to the window it serves
