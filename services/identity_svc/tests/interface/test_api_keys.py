@@ -59,3 +59,21 @@ def test_GW6_keys_list_by_state_and_another_tenant_sees_none_of_them(rpc, new_is
         rpc(other.actor).revoke_api_key(second["id"])
     names = rpc(other.actor).display_names({"user_ids": [second["id"]]})
     assert names["users"] == {second["id"]: "ERP（API 密钥）"}
+
+
+def test_GW6_the_keyed_hash_follows_a_rotation_of_the_server_secret():
+    """A key hashed under the previous JWT_SECRET still opens while that secret is listed in
+    JWT_PREVIOUS_SECRETS, and not after it was dropped; the hash is keyed (not a plain SHA-256)."""
+    import hashlib
+
+    from identity_svc.adapters.sessions import HmacKeyHasher
+    from platform_kit.auth import Keyring
+
+    old = HmacKeyHasher(Keyring("the-old-server-secret-0123456789"))
+    kid, digest = old.digest("the-key-secret")
+    assert digest != hashlib.sha256(b"the-key-secret").hexdigest() and old.verify("the-key-secret", kid, digest)
+    assert not old.verify("another-secret", kid, digest)
+    rotated = HmacKeyHasher(Keyring("the-new-server-secret-0123456789", ("the-old-server-secret-0123456789",)))
+    assert rotated.verify("the-key-secret", kid, digest) and rotated.digest("the-key-secret")[0] != kid
+    dropped = HmacKeyHasher(Keyring("the-new-server-secret-0123456789"))
+    assert not dropped.verify("the-key-secret", kid, digest)
