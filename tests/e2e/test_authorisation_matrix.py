@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
                      "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key", "step_key",
-                     "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id")
+                     "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id", "key_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -209,6 +209,13 @@ def new_webhook(e2e, session, headers: dict) -> dict:
     return created.json()
 
 
+def new_api_key(e2e, session, headers: dict, roles: list[str]) -> dict:
+    """An integrator key of the caller's organisation (GW-6); its id names it, its secret is not used."""
+    created = call(session, e2e, "POST", "/api/v1/api-keys", headers=headers, json={"name": "Probe", "roles": roles})
+    assert created.status_code == 201, created.text
+    return created.json()["api_key"]
+
+
 def me(e2e, session, headers: dict) -> dict:
     answer = call(session, e2e, "GET", "/api/v1/me", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -284,11 +291,13 @@ def world_a(e2e, session) -> World:
                  "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
                                           f"A ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, world.tokens["customer"])["id"]],
+                 "key_id": [new_api_key(e2e, session, world.tokens["customer"], ["customer"])["id"]],
                  # a webhook delivery exists once an event reached an endpoint; a missing one answers 404
                  # exactly like another tenant's
                  "delivery_id": [str(uuid.uuid4())],
                  # reconciliation mismatches are the operator's, no tenant's: a missing one answers 404
                  "mismatch_id": [str(uuid.uuid4())]}
+    world.secrets |= set(world.ids["key_id"])
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"], project["id"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
@@ -336,7 +345,9 @@ def world_b(e2e, session) -> World:
                  "file_id": [str(uuid.uuid4())],
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, isv["headers"])["id"]],
+                 "key_id": [new_api_key(e2e, session, isv["headers"], ["provider_admin"])["id"]],
                  "delivery_id": [str(uuid.uuid4())], "mismatch_id": [str(uuid.uuid4())]}
+    world.secrets |= set(world.ids["key_id"])
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"],
                                  project["id"]))
