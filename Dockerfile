@@ -6,8 +6,11 @@
 #   python -m platform_kit.run <name>_svc.service     # a service
 #   python -m platform_kit.run gateway.service        # the gateway (port 8000)
 #   python -m platform_kit.migrate --all               # the one-shot migration job
+#   python -m peers <mail|messaging|payment|supplier>  # a local peer (libs/peers; compose only)
+#   python -m deploy.demo                              # the demo data (compose's one-shot job)
 #
 # Build:  docker build -t aftersales-platform:dev .
+#   or, with no registry to pull python:3.11-slim from: deploy/containers/build-images.sh (podman)
 #
 # No secret is baked in: database URLs, JWT_SECRET etc. come from the environment at run time.
 
@@ -40,7 +43,7 @@ RUN grep -vE '^[[:space:]]*(-e[[:space:]]|--editable|\./|libs/|services/|gateway
 COPY libs/ libs/
 COPY services/ services/
 COPY gateway/ gateway/
-COPY deploy/services.toml deploy/services.toml
+COPY deploy/services.toml deploy/__init__.py deploy/demo.py deploy/
 # hadolint ignore=DL3013,SC2086
 RUN set -eux; \
     args="-e gateway"; \
