@@ -86,7 +86,7 @@ def banner(loaded: demo.Demo, peers: Addresses) -> str:
         "The platform runs.  API: http://127.0.0.1:8000   docs: http://127.0.0.1:8000/docs",
         "",
         "Local peers (what the platform sent; each page can make its peer fail):",
-        f"  mailbox (SMTP 127.0.0.1:{peers.mail_smtp})   {peers.mailbox}",
+        f"  mailbox                     {peers.mailbox}   (SMTP {peers.host}:{peers.mail_smtp})",
         f"  SMS, DingTalk, WeChat Work  {peers.messaging_url}",
         f"  payment provider            {peers.payment_url}",
         f"  supplier system             {peers.supplier_url}",
