@@ -40,7 +40,7 @@ if ! has localhost/debian:bookworm; then
     chroot "$rootfs" update-ca-certificates >/dev/null
   fi
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | podman import - localhost/debian:bookworm >/dev/null
+  tar -C "$rootfs" -c . | podman import --quiet - localhost/debian:bookworm >/dev/null
   rm -rf "$rootfs"
   trap - EXIT
 fi
