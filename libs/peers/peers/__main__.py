@@ -55,10 +55,16 @@ def main(argv: list[str]) -> int:
             extra = f" smtp={peer.smtp_port}" if kind == "mail" else ""
             sys.stdout.write(f"peer {kind} listening url={peer.url}{extra}\n")
             sys.stdout.flush()
-        stopping.wait()
+        # a bounded wait: the signal may be delivered to another thread, and an unbounded wait in the
+        # main thread would never see the handler run
+        while not stopping.wait(0.5):
+            pass
     finally:
-        for peer in running:
-            peer.stop()
+        stoppers = [threading.Thread(target=peer.stop) for peer in running]   # all at once, not in turn
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
     return 0
 
 

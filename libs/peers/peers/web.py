@@ -67,7 +67,9 @@ class Peer:
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer((host, port), self._handler())
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name=self.title, daemon=True)
+        # a short poll: stopping (SIGTERM) waits for the loop to notice at most this long
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                       name=self.title, daemon=True)
 
     @property
     def port(self) -> int:
