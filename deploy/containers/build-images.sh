@@ -72,4 +72,6 @@ for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 cat "$logs"/*.log
 rm -rf "$logs"
 [ "$failed" = 0 ] || { echo "a server image did not build (see above)" >&2; exit 1; }
+# earlier builds of the platform image, now untagged (their layers the new one shares stay)
+podman image prune -f >/dev/null
 echo "== all images: $(( $(stamp) - t0 ))s"
