@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +28,12 @@ pytestmark = pytest.mark.containers
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "deploy" / "containers" / "build-images.sh"
 PASSWORD = "Demo2026pass"
+
+
+def say(text: str) -> None:
+    """CI's log shows the build and start times (pytest -s)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def _missing() -> str | None:
@@ -52,7 +59,7 @@ def stack():
     started = time.monotonic()
     built = subprocess.run([str(BUILD)], capture_output=True, text=True, timeout=1200, env=compose.environment())
     assert built.returncode == 0, built.stdout + built.stderr
-    print(f"\nimages built in {time.monotonic() - started:.0f}s:\n{built.stdout}")  # noqa: T201 - the timings, for CI's log
+    say(f"\nimages built in {time.monotonic() - started:.0f}s:\n{built.stdout}")
     ports = {name: str(free_port()) for name in ("GATEWAY_PORT", "RABBITMQ_MANAGEMENT_PORT", "MAILBOX_PORT",
                                                  "MESSAGING_PORT", "PAYMENT_PROVIDER_PORT", "SUPPLIER_PORT")}
     env = compose.environment({"JWT_SECRET": secrets.token_urlsafe(32),
@@ -61,8 +68,8 @@ def stack():
     compose.down(project, env)                    # what an interrupted earlier run left
     started = time.monotonic()
     try:
-        compose.up(project, env, say=lambda line: print(line))  # noqa: T201
-        print(f"stack up in {time.monotonic() - started:.0f}s")  # noqa: T201
+        compose.up(project, env, say=say)
+        say(f"stack up in {time.monotonic() - started:.0f}s")
         yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     finally:
         compose.down(project, env)
