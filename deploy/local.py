@@ -83,7 +83,7 @@ def banner(loaded: demo.Demo, peers: Addresses) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
         "",
-        "The platform runs.  API: http://127.0.0.1:8000   docs: http://127.0.0.1:8000/docs",
+        "The platform runs.  API: http://127.0.0.1:8000   API docs: /docs   manual: /manual/   console: /console/",
         "",
         "Local peers (what the platform sent; each page can make its peer fail):",
         f"  mailbox                     {peers.mailbox}   (SMTP {peers.host}:{peers.mail_smtp})",

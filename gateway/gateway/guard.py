@@ -13,7 +13,7 @@
   body is refused (422), and a concurrent duplicate gets 409 while the first is in flight.
 
 When Redis is slow or down (every operation is bounded by ``REDIS_TIMEOUT_SECONDS``), each use
-degrades on purpose (README, Operations):
+degrades on purpose (docs/operations.md):
 - rate limits fail open: the request goes on, counted in ``platform_gateway_redis_degraded_total``;
 - a write with an ``Idempotency-Key`` answers 503 when the key cannot be recorded: never a
   duplicate, never a key stuck in "pending";

@@ -10,6 +10,7 @@ from gateway.routes.billing import BillingRoutes
 from gateway.routes.console import ConsoleRoutes
 from gateway.routes.dispatch import DispatchRoutes
 from gateway.routes.identity import IdentityRoutes
+from gateway.routes.manual import ManualRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.projects import ProjectRoutes
@@ -35,7 +36,7 @@ DESCRIPTION = (
 
 
 class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, TemplateRoutes, DispatchRoutes,
-                     BillingRoutes, NotificationRoutes, ConsoleRoutes):
+                     BillingRoutes, NotificationRoutes, ConsoleRoutes, ManualRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()

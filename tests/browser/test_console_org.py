@@ -1,4 +1,4 @@
-"""Issue 16, ORG-1..4 and NTF-1 in the browser: an ISV admin builds its department tree, creates a user
+"""ORG-1..4 and NTF-1 in the browser: an ISV admin builds its department tree, creates a user
 in a department and sees the one-time password exactly once; the profile, roles and message templates."""
 import uuid
 

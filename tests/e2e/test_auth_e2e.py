@@ -419,7 +419,7 @@ def test_GW4_requests_beyond_the_limit_per_minute_answer_429_with_retry_after_pe
     with client_from_a_new_address() as anonymous:
         # 12 in a row: even if a minute ends among them, one window holds more than 5
         burst = [anonymous.get(limited_gateway + "/openapi.json", timeout=10) for _ in range(12)]
-        # the liveness probe is never counted: an orchestrator is not a client (issue 7)
+        # the liveness probe is never counted: an orchestrator is not a client
         assert anonymous.get(limited_gateway + "/health", timeout=10).status_code == 200
     assert burst[0].status_code == 200 and 429 in {a.status_code for a in burst}, [a.status_code for a in burst]
     for answer in burst:

@@ -14,6 +14,15 @@ from gateway.api.billing import (
     BillingCustomerView,
     BillingFulfilmentUrlBody,
     BillingFulfilmentUrlView,
+    BillingLedgerAccountPage,
+    BillingLedgerAccountQuery,
+    BillingLedgerBalanceQuery,
+    BillingLedgerBalanceView,
+    BillingLedgerTransactionPage,
+    BillingLedgerTransactionQuery,
+    BillingMismatchPage,
+    BillingMismatchQuery,
+    BillingMismatchView,
     BillingNewProductBody,
     BillingNewStagedContractBody,
     BillingNoticeReceipt,
@@ -33,8 +42,11 @@ from gateway.api.billing import (
     BillingReconciliationExportQuery,
     BillingReconciliationView,
     BillingRefundBody,
+    BillingResolveMismatchBody,
     BillingRetriedView,
     BillingSettingsBody,
+    BillingStagedContractPage,
+    BillingStagedContractQuery,
     BillingStagedContractView,
     BillingStatementExportQuery,
     BillingStatementQuery,
@@ -53,8 +65,11 @@ from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_
 from platform_kit.errors import ValidationFailed
 
 SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
+VENDOR = (VENDOR_ADMIN,)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
+# BIL-14: the platform operator is the finance role; each party reads its own accounts
+LEDGER_READERS = (*OPERATOR, *SUPPLIER, *CUSTOMER)
 PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
 MISMATCH_COLUMNS = ("source", "reference", "problem", "ledger", "theirs")
 STATEMENT_COLUMNS = ("order_id", "created_at", "customer_id", "supplier_id", "product_code", "amount", "currency",
@@ -309,19 +324,90 @@ class BillingRoutes:
         return table_response(f"reconciliation-{query['day']}", MISMATCH_COLUMNS, result["mismatches"],
                               query["format"])
 
+    @route("GET", "/api/v1/billing/reconciliation-mismatches", summary="Stored reconciliation mismatches (operator)",
+           tags=TAGS, query=BillingMismatchQuery, response=BillingMismatchPage, roles=OPERATOR)
+    def billing_list_mismatches(self, request):
+        """BIL-11. Every mismatch a reconciliation found is kept (once per day, source, reference and
+        problem) with its resolution; filter by `day`, `status` (open | resolved) and `source`."""
+        query = BillingMismatchQuery().dump(read_query(request, BillingMismatchQuery()))
+        return json_response(self.services.billing.list_mismatches(query))
+
+    @route("POST", "/api/v1/billing/reconciliation-mismatches/<mismatch_id>/resolve",
+           summary="Resolve a reconciliation mismatch (operator)", tags=TAGS, body=BillingResolveMismatchBody,
+           response=BillingMismatchView, roles=OPERATOR, errors=(404, 422))
+    def billing_resolve_mismatch(self, request, mismatch_id):
+        """BIL-11. Records what was found and done, who and when. Once: the same words again answer
+        the resolved mismatch; other words are 422."""
+        return json_response(self.services.billing.resolve_mismatch(
+            mismatch_id, read_json(request, BillingResolveMismatchBody())))
+
+    # --- the ledger for finance (BIL-14) --------------------------------------------------------------
+
+    @route("GET", "/api/v1/billing/ledger/accounts", summary="Ledger balances per account and currency",
+           tags=TAGS, query=BillingLedgerAccountQuery, response=BillingLedgerAccountPage, roles=LEDGER_READERS)
+    def billing_ledger_accounts(self, request):
+        """BIL-13, BIL-14. The operator (finance) sees every account; a supplier or a customer the
+        accounts of its own organisation. Each account is one party's in one currency
+        (`supplier:<org>:USD`); filter by `currency` and `kind`."""
+        return json_response(self.services.billing.ledger_accounts(read_query(request, BillingLedgerAccountQuery())))
+
+    @route("GET", "/api/v1/billing/ledger/transactions", summary="Ledger transfers with their postings",
+           tags=TAGS, query=BillingLedgerTransactionQuery, response=BillingLedgerTransactionPage,
+           roles=LEDGER_READERS)
+    def billing_ledger_transactions(self, request):
+        """BIL-14. Newest first, paged; filter by `account_id`, `currency`, `kind` and the time range
+        `from` (inclusive) – `to` (exclusive). A party sees the transfers touching its own accounts."""
+        query = BillingLedgerTransactionQuery().dump(read_query(request, BillingLedgerTransactionQuery()))
+        return json_response(self.services.billing.ledger_transactions(query))
+
+    @route("GET", "/api/v1/billing/ledger/balance", summary="An account's balance as of an instant",
+           tags=TAGS, query=BillingLedgerBalanceQuery, response=BillingLedgerBalanceView, roles=LEDGER_READERS,
+           errors=(404,))
+    def billing_ledger_balance(self, request):
+        """BIL-14. The posted balance of `account_id` as of `at` (default now): the sum of its postings
+        that had taken effect by then. Another party's account is 404."""
+        query = BillingLedgerBalanceQuery().dump(read_query(request, BillingLedgerBalanceQuery()))
+        return json_response(self.services.billing.ledger_balance(query))
+
     # --- staged payments -----------------------------------------------------------------------------
 
-    @route("POST", "/api/v1/billing/staged-contracts", summary="Split a project's payment into stages (supplier)",
-           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201, roles=SUPPLIER,
-           errors=(400,))
+    @route("POST", "/api/v1/billing/staged-contracts", summary="Propose a project's staged payments (vendor admin)",
+           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201,
+           roles=VENDOR, errors=(400, 403, 404))
     def billing_create_staged_contract(self, request):
-        """BIL-12. Each stage falls due when the project's flow passes its milestone (a confirm
+        """BIL-12. Only the admin of the project's vendor proposes (seeds 003/004: the seller's
+        proposal and contract); the project and its customer are known from the project itself (a
+        project of another vendor, or none, is 404; a `customer_id` that is not the project's is
+        400). The contract is `proposed` and binds nothing until the customer accepts it
+        (`POST .../accept`): then each stage falls due when the flow passes its milestone (a confirm
         node); unpaid after `terms_days` it is overdue and alerted once per `overdue_period_days`."""
         body = read_json(request, BillingNewStagedContractBody())
         return json_response(self.services.billing.create_staged_contract(body), status=201)
 
+    @route("GET", "/api/v1/billing/staged-contracts", summary="Staged contracts you are a party of", tags=TAGS,
+           query=BillingStagedContractQuery, response=BillingStagedContractPage, roles=(*VENDOR, *CUSTOMER, *OPERATOR))
+    def billing_list_staged_contracts(self, request):
+        """The customer sees the proposals it must accept or decline (`status=proposed`)."""
+        return json_response(self.services.billing.list_staged_contracts(
+            read_query(request, BillingStagedContractQuery())))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/accept",
+           summary="Accept a proposed staged contract (customer)", tags=TAGS, response=BillingStagedContractView,
+           roles=CUSTOMER, errors=(404, 422))
+    def billing_accept_staged_contract(self, request, contract_id):
+        """BIL-12. From now on its stages fall due as their milestones are accepted (those already
+        passed fall due at once). Once: a decided contract answers 422."""
+        return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": True}))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/decline",
+           summary="Decline a proposed staged contract (customer)", tags=TAGS, response=BillingStagedContractView,
+           roles=CUSTOMER, errors=(404, 422))
+    def billing_decline_staged_contract(self, request, contract_id):
+        """BIL-12. Nothing of it ever falls due, alerts or is charged."""
+        return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": False}))
+
     @route("GET", "/api/v1/billing/staged-contracts/<contract_id>", summary="A staged contract", tags=TAGS,
-           response=BillingStagedContractView, roles=PARTIES, errors=(404,))
+           response=BillingStagedContractView, roles=(*VENDOR, *CUSTOMER, *OPERATOR), errors=(404,))
     def billing_get_staged_contract(self, request, contract_id):
         return json_response(self.services.billing.get_staged_contract(contract_id))
 

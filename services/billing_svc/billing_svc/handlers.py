@@ -2,7 +2,7 @@
 
 Parties: a supplier is an ISV organisation, an enterprise customer a customer organisation, the
 platform operator the operator organisation (platform_contracts.roles has no billing kinds; see
-the README). Another party's object answers exactly like a missing one (ORG-7).
+docs/api.md). Another party's object answers exactly like a missing one (ORG-7).
 
 Calls to outside systems (the supplier's fulfilment system, the payment provider) never happen
 inside a unit of work: a handler prepares the request and commits that it is going out, the
@@ -13,7 +13,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from billing_svc.domain import chain, money, stages, statements
+from billing_svc import finance
+from billing_svc.domain import chain, currencies, money, stages, statements
 from billing_svc.domain.catalogue import (
     REQUESTED,
     PriceLock,
@@ -23,7 +24,7 @@ from billing_svc.domain.catalogue import (
     round_robin,
 )
 from billing_svc.domain.ledger import Account, positive_amount
-from billing_svc.domain.orders import SENT, Order, PaymentRequest
+from billing_svc.domain.orders import SENT, TO_SEND, Order, PaymentRequest
 from billing_svc.domain.parties import Customer
 from billing_svc.domain.stages import PAID, Stage, StagedContract
 from billing_svc.exceptions import (
@@ -38,7 +39,7 @@ from billing_svc.exceptions import (
 )
 from platform_contracts.actor import Actor
 from platform_contracts.nodes import CONFIRM
-from platform_contracts.roles import CUSTOMER, ISV
+from platform_contracts.roles import CUSTOMER, ISV, VENDOR_ADMIN
 
 # --- parties ---------------------------------------------------------------------------------
 
@@ -125,10 +126,13 @@ def set_fulfilment_url(actor: Actor, url: str, uow, report_url: str | None = Non
     return {"supplier_id": supplier_id, "fulfilment_url": url, "report_url": report_url}
 
 
-def publish_product(actor: Actor, body: dict, uow) -> Product:
+def publish_product(actor: Actor, body: dict, uow,
+                    supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> Product:
     """BIL-3: a supplier publishes a product visible to the customers it names; its code is new
-    among the supplier's products (a repeated code is a conflict, not a second product)."""
+    among the supplier's products (a repeated code is a conflict, not a second product). BIL-13:
+    only in a currency the platform supports."""
     supplier_id = _supplier_org(actor)
+    currencies.check_supported(body["currency"], supported)
     if uow.products.list(supplier_id=supplier_id, code=body["code"], limit=1)[1]:
         raise ProductCodeTaken(f"You already have a product with code {body['code']}.", {"code": ["already used"]})
     product = Product(id=str(uuid.uuid4()), supplier_id=supplier_id, code=body["code"], name=body["name"],
@@ -249,16 +253,18 @@ def list_subscriptions(actor: Actor, query: dict, uow) -> tuple[list[Subscriptio
     return uow.subscriptions.list(status=query.get("status"), limit=query["limit"], offset=query["offset"], **scope)
 
 
-def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency: str, uow) -> dict:
-    """BIL-5: the supplier's credit line for a customer (None: unlimited)."""
+def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency: str, uow,
+                     supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> dict:
+    """BIL-5: the supplier's credit line for a customer (None: unlimited), one per currency (BIL-13)."""
     supplier_id = _supplier_org(actor)
+    currencies.check_supported(currency, supported)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise BadInput("The limit is a non-negative integer of minor units, or null.", {"limit": ["invalid"]})
     subscriptions, _ = uow.subscriptions.list(customer_id=customer_id, supplier_id=supplier_id, limit=1)
     if not subscriptions:
         raise BillingNotFound(f"Customer {customer_id} does not subscribe to you.")
     uow.ledger.open_accounts(money.order_accounts(customer_id, supplier_id, currency, limit))
-    account_id = money.credit_account(customer_id, supplier_id)
+    account_id = money.credit_account(customer_id, supplier_id, currency)
     uow.ledger.set_floor(account_id, None if limit is None else -limit)
     uow.commit()
     return credit_view(uow.ledger.load([account_id]).accounts[account_id], customer_id, supplier_id)
@@ -271,11 +277,13 @@ def credit_view(account, customer_id: str, supplier_id: str) -> dict:
 
 
 def credit_accounts(actor: Actor, uow) -> list[dict]:
-    """BIL-5: a customer sees one account per supplier; a supplier one per customer."""
+    """BIL-5: a customer sees one account per supplier and currency; a supplier one per customer
+    and currency (BIL-13)."""
     accounts = uow.ledger.accounts("credit:")
     views = []
     for account in accounts:
-        _, customer_id, supplier_id = account.id.split(":")
+        parsed = money.parse_account(account.id)
+        customer_id, supplier_id = parsed["customer_id"], parsed["supplier_id"]
         if actor.is_operator or actor.org_id in (customer_id, supplier_id):
             views.append(credit_view(account, customer_id, supplier_id))
     return views
@@ -284,7 +292,8 @@ def credit_accounts(actor: Actor, uow) -> list[dict]:
 # --- orders --------------------------------------------------------------------------------
 
 
-def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bool]:
+def place_order(actor: Actor, body: dict, now: datetime, uow,
+                supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> tuple[Order, bool]:
     """BIL-2..BIL-7: route round-robin among subscribed suppliers and hold the amount on credit.
 
     The same idempotency key returns the first order and does nothing else. Refusals (not
@@ -305,11 +314,15 @@ def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bo
     uow.routing.set_cursor(customer_id, body["product_code"], cursor)
     subscription = next(s for s in candidates if s.supplier_id == supplier_id)
     product = uow.products.get(subscription.product_id)
+    # BIL-13: refused before anything is held, recorded or sent (a product of a currency dropped since)
+    currencies.check_supported(product.currency, supported, "product_code")
     order = Order(str(uuid.uuid4()), customer_id, supplier_id, product.id, product.code, product.price,
                   product.currency, body["idempotency_key"], now)
     earlier = uow.orders.add_if_new(order)
     if earlier is not None:     # a concurrent request with the same key won
         return earlier, False
+    # the order's currency has its own accounts (opened at limit 0 when the supplier set none in it)
+    uow.ledger.open_accounts(money.order_accounts(customer_id, supplier_id, order.currency, 0))
     ledger = uow.ledger.load(chain.hold_accounts(order), [chain.hold_key(order.id)], lock=chain.hold_locks(order))
     try:
         chain.place_hold(ledger, order, now)
@@ -387,7 +400,14 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
     customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
     ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
                              lock=chain.step_locks(order, key))
+    settles_now = _open(order.step(key))
     outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
+    if settles_now:
+        step = order.step(key)
+        refund = next((r for r in order.refunds if r.id == step.refund_id), None)
+        finance.money_moved(uow, step, succeeded, customer_id=order.customer_id, supplier_id=order.supplier_id,
+                            currency=order.currency, order_id=order.id,
+                            refund_failed=refund is not None and refund.status == "failed")
     uow.ledger.save(ledger)
     uow.orders.save(order)
     if outcome.unpaid_delta:
@@ -402,6 +422,11 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
         uow.schedule("billing_pay", order.id, now)
     uow.commit()
     return order
+
+
+def _open(step) -> bool:
+    """A payment step without a final answer yet (its answer now is a movement of money)."""
+    return step is not None and step.status in (TO_SEND, SENT)
 
 
 def apply_provider_notice(notice: dict, now: datetime, uow) -> dict:
@@ -482,20 +507,65 @@ def list_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
 # --- staged payments (BIL-12) ---------------------------------------------------------------
 
 
-def create_staged_contract(actor: Actor, body: dict, now: datetime, uow) -> StagedContract:
+def project_known(data: dict, uow) -> None:
+    """project_svc's project_created / node_reached: billing's read model of who the project's
+    vendor, customer and provider are (idempotent; no event is claimed for it)."""
+    if data.get("vendor_id") and data.get("customer_id"):
+        uow.contracts.remember_project(data["project_id"], data["vendor_id"], data["customer_id"],
+                                       data.get("provider_id"))
+
+
+def create_staged_contract(actor: Actor, body: dict, now: datetime, uow,
+                           supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> StagedContract:
+    """BIL-12: the project's vendor proposes the stages; the project and its customer are what
+    project_svc's events said, never what the request claims. Another vendor's project answers as
+    a missing one (ORG-7). The proposal binds nothing until the customer accepts it."""
     supplier_id = _supplier_org(actor)
+    if not actor.has_role(VENDOR_ADMIN):
+        raise NotAllowed("只有项目所属厂商的管理员可以发起分期合同 / Only the project's vendor admin may propose "
+                         "a staged contract.")
+    currencies.check_supported(body["currency"], supported)
+    project = uow.contracts.project(body["project_id"])
+    if project is None or project["vendor_id"] != supplier_id:
+        raise BillingNotFound(f"项目 {body['project_id']} 不存在 / Project {body['project_id']} was not found.",
+                              {"project_id": ["not found"]})
+    if body.get("customer_id") not in (None, project["customer_id"]):
+        raise BadInput("客户与项目的客户不一致 / customer_id is not the project's customer.",
+                       {"customer_id": ["not the project's customer"]})
     contract = StagedContract(
-        id=str(uuid.uuid4()), project_id=body["project_id"], customer_id=body["customer_id"],
+        id=str(uuid.uuid4()), project_id=project["project_id"], customer_id=project["customer_id"],
         supplier_id=supplier_id, currency=body["currency"], terms_days=body["terms_days"],
         overdue_period_days=body["overdue_period_days"],
         stages=[Stage(s["key"], s["name"], positive_amount(s["amount"]), s["milestone_node_key"])
                 for s in body["stages"]])
     contract.reached, contract.accepted = uow.contracts.progress(contract.project_id)
     uow.contracts.add(contract)
-    _stages_fell_due(contract, contract.evaluate(now), uow)
+    _notify(uow, [{"org_id": contract.customer_id}], "billing staged contract proposed",
+            {"contract_id": contract.id, "project_id": contract.project_id, "amount": contract.total,
+             "currency": contract.currency, "stages": len(contract.stages)},
+            f"staged-contract-proposed:{contract.id}")
+    uow.commit()
+    return contract
+
+
+def decide_staged_contract(actor: Actor, contract_id: str, accept: bool, now: datetime, uow) -> StagedContract:
+    """BIL-12: the project's customer accepts (the stages whose milestones passed fall due now)
+    or declines (nothing ever falls due). Only once."""
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None or actor.org_id != contract.customer_id:
+        raise BillingNotFound(f"分期合同 {contract_id} 不存在 / Contract {contract_id} was not found.")
+    customer_org(actor)
+    _stages_fell_due(contract, contract.decide(accept, actor.user_id, now), uow)
     uow.contracts.save(contract)
     uow.commit()
     return contract
+
+
+def list_staged_contracts(actor: Actor, query: dict, uow) -> tuple[list[StagedContract], int]:
+    scope = {} if actor.is_operator else (
+        {"customer_id": actor.org_id} if actor.org_kind == CUSTOMER else {"supplier_id": actor.org_id})
+    return uow.contracts.list(status=query.get("status"), project_id=query.get("project_id"),
+                              limit=query["limit"], offset=query["offset"], **scope)
 
 
 def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
@@ -503,8 +573,9 @@ def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
 
     Remembering is idempotent (a node's index under its key), so the event is claimed only when
     the project has staged contracts whose stages it may make due: nearly every project has none,
-    and their events cost no processed_events row (issue 15). The contracts are locked before the
+    and their events cost no processed_events row. The contracts are locked before the
     claim, so two deliveries of one event still meet on the claim's key one after the other."""
+    project_known(data, uow)
     uow.contracts.record_progress(data["project_id"], data["node_key"], data["node_index"])
     contracts = uow.contracts.of_project(data["project_id"])
     if contracts and not uow.claim_event(event, "billing.node_reached"):
@@ -579,9 +650,10 @@ def collect_stage(actor: Actor, contract_id: str, stage_key: str, now: datetime,
 
 
 def _stage_accounts(contract: StagedContract) -> list[Account]:
-    return [Account(money.customer_account(contract.customer_id), contract.currency),
-            Account(money.CLEARING, contract.currency, floor=0),
-            Account(money.supplier_account(contract.supplier_id), contract.currency)]
+    ccy = contract.currency
+    return [Account(money.customer_account(contract.customer_id, ccy), ccy),
+            Account(money.clearing(ccy), ccy, floor=0),
+            Account(money.supplier_account(contract.supplier_id, ccy), ccy)]
 
 
 def next_stage_payment(contract_id: str, uow) -> tuple[PaymentRequest, bool] | None:
@@ -608,8 +680,13 @@ def record_stage_payment(contract_id: str, key: str, succeeded: bool, provider_r
         raise BillingNotFound(f"Contract {contract_id} was not found.")
     found = contract.step(key)
     ledger = uow.ledger.load([a.id for a in _stage_accounts(contract)], [key],
-                             lock=chain.floored_debits(found[1].kind if found else None, ""))
+                             lock=chain.floored_debits(found[1].kind if found else None, "", contract.currency))
+    settles_now = found is not None and _open(found[1])
     outcome = contract.answer(key, succeeded, now, provider_ref)
+    if settles_now:
+        finance.money_moved(uow, found[1], succeeded, customer_id=contract.customer_id,
+                            supplier_id=contract.supplier_id, currency=contract.currency, contract_id=contract.id,
+                            stage_key=found[0].key)
     for transfer_key, postings in outcome.transfers:
         ledger.transfer(transfer_key, postings, contract.currency, now, memo=f"contract {contract.id}")
     uow.ledger.save(ledger)

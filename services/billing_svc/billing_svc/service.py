@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import logging
 
-from billing_svc import handlers
+from billing_svc import finance, handlers
 from billing_svc.adapters.callbacks import sync_callback_endpoint
-from billing_svc.adapters.dependencies import Outside
+from billing_svc.adapters.dependencies import Outside, SupportedCurrencies
+from billing_svc.adapters.finance import FinanceRepository
 from billing_svc.adapters.outside import Answer, OutsideUnavailable
 from billing_svc.adapters.repository import (
     CustomerRepository,
@@ -30,6 +31,13 @@ from billing_svc.schemas import (
     CustomerSettingsSchema,
     DecisionSchema,
     FulfilmentUrlSchema,
+    LedgerAccountPageSchema,
+    LedgerAccountQuerySchema,
+    LedgerBalanceQuerySchema,
+    LedgerBalanceSchema,
+    LedgerTransactionPageSchema,
+    LedgerTransactionQuerySchema,
+    MismatchQuerySchema,
     NewProductSchema,
     NewRefundSchema,
     NewStagedContractSchema,
@@ -46,10 +54,15 @@ from billing_svc.schemas import (
     ProviderNoticeSchema,
     ReconcileSchema,
     ReconciliationSchema,
+    ResolveMismatchSchema,
+    StagedContractPageSchema,
+    StagedContractQuerySchema,
     StagedContractSchema,
     StatementLineSchema,
     StatementQuerySchema,
     StatementSchema,
+    StoredMismatchPageSchema,
+    StoredMismatchSchema,
     SubscribeSchema,
     SubscriptionListSchema,
     SubscriptionPageSchema,
@@ -83,9 +96,11 @@ class BillingService(PlatformService):
         "customers": CustomerRepository, "suppliers": SupplierRepository, "products": ProductRepository,
         "subscriptions": SubscriptionRepository, "routing": RoutingRepository, "price_locks": PriceLockRepository,
         "orders": OrderRepository, "ledger": LedgerRepository, "contracts": StagedContractRepository,
+        "finance": FinanceRepository,
     })
     caller = Caller()
     outside = Outside()
+    currencies = SupportedCurrencies()
     notify = ServiceRpc("notify")     # the customer's callback URL is a notify webhook endpoint (BIL-9)
 
     # --- customers and the operator (BIL-2, BIL-8, BIL-9, BIL-10) ---------------------------
@@ -141,7 +156,8 @@ class BillingService(PlatformService):
     def publish_product(self, payload: dict) -> dict:
         body = load(NewProductSchema(), payload)
         with self.db.unit_of_work() as uow:
-            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow))
+            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow,
+                                                                         self.currencies))
 
     @rpc
     def update_product(self, product_id: str, payload: dict) -> dict:
@@ -190,7 +206,7 @@ class BillingService(PlatformService):
         body = load(CreditLimitSchema(), payload)
         with self.db.unit_of_work() as uow:
             return handlers.set_credit_limit(require_actor(self.caller), customer_id, body["limit"],
-                                             body["currency"], uow)
+                                             body["currency"], uow, self.currencies)
 
     @rpc
     def credit_accounts(self) -> dict:
@@ -205,7 +221,7 @@ class BillingService(PlatformService):
         when the credit is insufficient; otherwise fulfilment runs from a durable deadline."""
         body = load(PlaceOrderSchema(), payload)
         with self.db.unit_of_work() as uow:
-            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow)
+            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow, self.currencies)
         return PlacedOrderSchema().dump({"order": order, "created": created})
 
     @rpc
@@ -358,7 +374,46 @@ class BillingService(PlatformService):
                 log.warning("supplier %s: its order report for %s is not usable: %s", supplier_id, day, err)
                 sources[supplier_id] = statements.UNAVAILABLE
         with self.db.unit_of_work() as uow:
-            return ReconciliationSchema().dump(handlers.reconcile(day, settlement, reports, uow, sources))
+            result = handlers.reconcile(day, settlement, reports, uow, sources)
+            return ReconciliationSchema().dump(finance.store_reconciliation(result, utcnow(), uow))
+
+    @rpc
+    def list_mismatches(self, filters: dict) -> dict:
+        """Stored reconciliation mismatches with their resolution (operator)."""
+        query = load(MismatchQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_mismatches(require_actor(self.caller), query, uow)
+        return StoredMismatchPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def resolve_mismatch(self, mismatch_id: str, payload: dict) -> dict:
+        body = load(ResolveMismatchSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StoredMismatchSchema().dump(finance.resolve_mismatch(require_actor(self.caller), mismatch_id,
+                                                                        body["resolution"], utcnow(), uow))
+
+    # --- the ledger for finance (BIL-14) ----------------------------------------------------------
+
+    @rpc
+    def ledger_accounts(self, filters: dict) -> dict:
+        query = load(LedgerAccountQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_accounts(require_actor(self.caller), query, uow)
+        return LedgerAccountPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def ledger_transactions(self, filters: dict) -> dict:
+        query = load(LedgerTransactionQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_transactions(require_actor(self.caller), query, uow)
+        return LedgerTransactionPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def ledger_balance(self, filters: dict) -> dict:
+        query = load(LedgerBalanceQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            return LedgerBalanceSchema().dump(finance.balance_at(require_actor(self.caller), query["account_id"],
+                                                                 query["at"] or utcnow(), uow))
 
     # --- staged payments (BIL-12) -----------------------------------------------------------------
 
@@ -367,7 +422,30 @@ class BillingService(PlatformService):
         body = load(NewStagedContractSchema(), payload)
         with self.db.unit_of_work() as uow:
             return StagedContractSchema().dump(handlers.create_staged_contract(require_actor(self.caller), body,
-                                                                               utcnow(), uow))
+                                                                               utcnow(), uow, self.currencies))
+
+    @rpc
+    def decide_staged_contract(self, contract_id: str, payload: dict) -> dict:
+        """The customer accepts or declines a proposed contract; accepting emits payment_stage_due for
+        the stages whose milestones already passed."""
+        body = load(DecisionSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StagedContractSchema().dump(handlers.decide_staged_contract(
+                require_actor(self.caller), contract_id, body["approve"], utcnow(), uow))
+
+    @rpc
+    def list_staged_contracts(self, filters: dict) -> dict:
+        query = load(StagedContractQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_staged_contracts(require_actor(self.caller), query, uow)
+        return StagedContractPageSchema().dump(_page(items, total, query))
+
+    @on_event("project", "project_created")
+    def handle_project_created(self, event: dict) -> None:
+        """Billing's read model of the project's vendor and customer (who may propose and accept)."""
+        with self.db.unit_of_work() as uow:
+            handlers.project_known(load_data(event), uow)
+            uow.commit()
 
     @rpc
     def get_staged_contract(self, contract_id: str) -> dict:

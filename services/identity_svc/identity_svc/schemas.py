@@ -336,7 +336,7 @@ class CalendarEntrySchema(Schema):
     kind = fields.String(validate=validate.OneOf(DAY_KINDS))
     name = fields.String()
     working = fields.Boolean()
-    source = fields.String(validate=validate.OneOf(("statutory", "override")))
+    source = fields.String(validate=validate.OneOf(("statutory", "festival", "override")))
 
 
 class CalendarSchema(Schema):

@@ -65,7 +65,7 @@ REPOSITORIES = {"organisations": OrganisationRepository, "users": UserRepository
                 "calendar": CalendarRepository, "audit": AuditRepository}
 
 
-# built once: display_names runs beside every read of a project (issue 15)
+# built once: display_names runs beside every read of a project, the platform's busiest read
 NAMES_QUERY_SCHEMA = NamesQuerySchema()
 NAMES_SCHEMA = NamesSchema()
 

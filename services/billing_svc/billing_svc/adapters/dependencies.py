@@ -35,3 +35,16 @@ class Outside(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Outside:
         return self
+
+
+class SupportedCurrencies(DependencyProvider):
+    """BIL-13: the ISO 4217 codes the platform moves money in (``BILLING_CURRENCIES``, e.g.
+    ``CNY,USD``); a code that is not ISO 4217 stops the service at start."""
+
+    def setup(self) -> None:
+        from billing_svc.domain.currencies import parse_supported
+
+        self.codes = parse_supported(config.get("BILLING_CURRENCIES"))
+
+    def get_dependency(self, worker_ctx) -> tuple[str, ...]:
+        return self.codes

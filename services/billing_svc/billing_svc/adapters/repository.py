@@ -17,6 +17,7 @@ from billing_svc.adapters.orm import (
     AccountRow,
     CustomerRow,
     HoldRow,
+    KnownProjectRow,
     OrderRow,
     PostingRow,
     PriceLockRow,
@@ -376,6 +377,18 @@ class StagedContractRepository:
                                populate_existing=for_update)
         return None if row is None else self._to_domain(row)
 
+    def list(self, *, customer_id: str | None = None, supplier_id: str | None = None, status: str | None = None,
+             project_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[StagedContract], int]:
+        query = select(StagedContractRow)
+        for column, value in ((StagedContractRow.customer_id, customer_id),
+                              (StagedContractRow.supplier_id, supplier_id), (StagedContractRow.status, status),
+                              (StagedContractRow.project_id, project_id)):
+            if value is not None:
+                query = query.where(column == value)
+        total = paging.total(self.session, query)
+        rows = self.session.execute(query.order_by(StagedContractRow.id).limit(limit).offset(offset)).scalars()
+        return [self._to_domain(r) for r in rows], total
+
     def of_project(self, project_id: str) -> list[StagedContract]:
         rows = self.session.execute(select(StagedContractRow).where(StagedContractRow.project_id == project_id)
                                     .order_by(StagedContractRow.id).with_for_update()).scalars()
@@ -386,6 +399,20 @@ class StagedContractRepository:
         for name, value in self._to_row(contract).items():
             setattr(row, name, value)
         self.session.flush()
+
+    def project(self, project_id: str) -> dict | None:
+        """The project as project_svc's events described it: vendor, customer and provider ids."""
+        row = self.session.get(KnownProjectRow, project_id)
+        return None if row is None else {"project_id": row.project_id, "vendor_id": row.vendor_id,
+                                         "customer_id": row.customer_id, "provider_id": row.provider_id}
+
+    def remember_project(self, project_id: str, vendor_id: str, customer_id: str, provider_id: str | None) -> None:
+        """Idempotent; a later event's provider replaces the earlier one (a change of provider)."""
+        stmt = pg_insert(KnownProjectRow).values(project_id=project_id, vendor_id=vendor_id, customer_id=customer_id,
+                                                 provider_id=provider_id)
+        set_ = {"provider_id": stmt.excluded.provider_id} if provider_id else {}
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["project_id"], set_=set_) if set_
+                             else stmt.on_conflict_do_nothing())
 
     def progress(self, project_id: str) -> tuple[dict[str, int], list[str]]:
         """(nodes reached: key → index, confirm nodes passed) seen for the project so far."""

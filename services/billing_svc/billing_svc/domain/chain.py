@@ -19,37 +19,42 @@ def hold_key(order_id: str) -> str:
 def hold_accounts(order: Order) -> list[str]:
     """The accounts a hold, its post and its void touch (no others are loaded or locked: the
     platform-wide ``clearing`` account is not held up by orders being placed)."""
-    return [money.credit_account(order.customer_id, order.supplier_id), money.credit_line(order.supplier_id)]
+    return [money.credit_account(order.customer_id, order.supplier_id, order.currency),
+            money.credit_line(order.supplier_id, order.currency)]
 
 
-def floored_debits(kind: str | None, credit_account: str) -> list[str]:
+def floored_debits(kind: str | None, credit_account: str, currency: str) -> list[str]:
     """The accounts with a floor that a step of this kind takes money from: the only ones whose
     balance must be read under a lock (the floor is checked against it). Every other account a
     step touches is moved by a relative update (``balance = balance + x``), so concurrent steps
     need not queue for it: money *into* the platform-wide ``clearing`` account (every
     withholding) no longer waits for the other withholdings."""
-    return {"hold": [credit_account], PAYOUT: [money.CLEARING], REFUND_RETURN: [money.CLEARING]}.get(kind, [])
+    clearing = money.clearing(currency)
+    return {"hold": [credit_account], PAYOUT: [clearing], REFUND_RETURN: [clearing]}.get(kind, [])
 
 
 def step_locks(order: Order, key: str) -> list[str]:
     step = order.step(key)
-    return floored_debits(step.kind if step else None, money.credit_account(order.customer_id, order.supplier_id))
+    return floored_debits(step.kind if step else None,
+                          money.credit_account(order.customer_id, order.supplier_id, order.currency), order.currency)
 
 
 def hold_locks(order: Order) -> list[str]:
     """A hold, its post and its void take from the customer's credit at the supplier."""
-    return floored_debits("hold", money.credit_account(order.customer_id, order.supplier_id))
+    return floored_debits("hold", money.credit_account(order.customer_id, order.supplier_id, order.currency),
+                          order.currency)
 
 
 def step_accounts(order: Order, key: str) -> list[str]:
     """The accounts the provider step ``key`` of the order may touch when it is answered."""
     step = order.step(key)
-    c, s = order.customer_id, order.supplier_id
+    c, s, ccy = order.customer_id, order.supplier_id, order.currency
+    clearing = money.clearing(ccy)
     return {
-        WITHHOLD: [money.customer_account(c), money.CLEARING, *hold_accounts(order)],
-        PAYOUT: [money.CLEARING, money.supplier_account(s)],
-        REFUND_COLLECT: [money.supplier_account(s), money.CLEARING],
-        REFUND_RETURN: [money.CLEARING, money.customer_account(c)],
+        WITHHOLD: [money.customer_account(c, ccy), clearing, *hold_accounts(order)],
+        PAYOUT: [clearing, money.supplier_account(s, ccy)],
+        REFUND_COLLECT: [money.supplier_account(s, ccy), clearing],
+        REFUND_RETURN: [clearing, money.customer_account(c, ccy)],
     }.get(step.kind if step else None, [])
 
 
@@ -57,7 +62,8 @@ def place_hold(ledger: Ledger, order: Order, at: datetime) -> Transfer:
     """BIL-5: the order reserves its amount on the customer's credit at the supplier.
 
     Raises InsufficientCredit (nothing reserved) when the available credit does not cover it."""
-    transfer = ledger.hold(hold_key(order.id), money.hold_postings(order.customer_id, order.supplier_id, order.amount),
+    transfer = ledger.hold(hold_key(order.id), money.hold_postings(order.customer_id, order.supplier_id, order.amount,
+                                                                order.currency),
                            order.currency, at, memo=f"order {order.id}")
     order.hold_id = transfer.id
     return transfer

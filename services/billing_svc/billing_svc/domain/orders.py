@@ -147,7 +147,7 @@ class Order(MovedBySteps):
         return next((s for s in self.steps if s.key == key), None)
 
     def request_for(self, step: PaymentStep) -> PaymentRequest:
-        c, s = money.customer_account(self.customer_id), money.supplier_account(self.supplier_id)
+        c, s = money.customer_party(self.customer_id), money.supplier_party(self.supplier_id)
         payer, payee = {WITHHOLD: (c, "platform"), PAYOUT: ("platform", s), REFUND_COLLECT: (s, "platform"),
                         REFUND_RETURN: ("platform", c)}[step.kind]
         return PaymentRequest(step.key, step.kind, payer, payee, step.amount, self.currency, self.id)
@@ -171,9 +171,9 @@ class Order(MovedBySteps):
         if step.kind == WITHHOLD:
             attempts = sum(1 for s in self.steps if s.kind == WITHHOLD)
             if succeeded:
-                outcome.transfers += [(key, money.withhold_postings(self.customer_id, step.amount)),
+                outcome.transfers += [(key, money.withhold_postings(self.customer_id, step.amount, self.currency)),
                                       (f"repay:{self.id}", money.repay_postings(self.customer_id, self.supplier_id,
-                                                                                step.amount))]
+                                                                                step.amount, self.currency))]
                 outcome.unpaid_delta = -1 if attempts > 1 else 0
                 self.steps.append(PaymentStep(f"payout:{self.id}:1", PAYOUT, step.amount))
             else:
@@ -181,14 +181,15 @@ class Order(MovedBySteps):
                 outcome.events.append(("withholding_failed", {"order_id": self.id, "attempt": attempts}))
         elif step.kind == PAYOUT:
             if succeeded:
-                outcome.transfers.append((key, money.payout_postings(self.supplier_id, step.amount)))
+                outcome.transfers.append((key, money.payout_postings(self.supplier_id, step.amount, self.currency)))
             else:
                 # the money is in clearing; paying the supplier again under a new key is safe
                 self.steps.append(PaymentStep(self._next_key(PAYOUT), PAYOUT, step.amount))
         elif step.kind == REFUND_COLLECT:
             refund = self._refund(step.refund_id)
             if succeeded:
-                outcome.transfers.append((key, money.refund_collect_postings(self.supplier_id, step.amount)))
+                outcome.transfers.append((key, money.refund_collect_postings(self.supplier_id, step.amount,
+                                                                             self.currency)))
                 self.steps.append(PaymentStep(f"refund:{refund.id}:return:1", REFUND_RETURN, step.amount,
                                               refund_id=refund.id))
             else:
@@ -196,7 +197,8 @@ class Order(MovedBySteps):
         elif step.kind == REFUND_RETURN:
             refund = self._refund(step.refund_id)
             if succeeded:
-                outcome.transfers.append((key, money.refund_return_postings(self.customer_id, step.amount)))
+                outcome.transfers.append((key, money.refund_return_postings(self.customer_id, step.amount,
+                                                                            self.currency)))
                 refund.status = REFUND_COMPLETED
             else:
                 n = sum(1 for s in self.steps if s.refund_id == refund.id and s.kind == REFUND_RETURN) + 1

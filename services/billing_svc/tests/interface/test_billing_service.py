@@ -22,7 +22,7 @@ from notify_svc.testing import HttpPeer
 from platform_contracts.actor import ACTOR_KEY, Actor
 from platform_contracts.roles import CUSTOMER, CUSTOMER_ROLE, ISV, OPERATOR, PLATFORM_OPERATOR, VENDOR_ADMIN
 from platform_kit.clock import utcnow
-from platform_kit.errors import NotFound, Unprocessable
+from platform_kit.errors import NotFound, Unprocessable, ValidationFailed
 from platform_kit.topology import declare
 
 PRICE = 2850
@@ -135,9 +135,17 @@ def test_BIL6_two_replicas_withhold_and_pay_out_every_order_once_even_when_answe
             "on t.id = p.transfer_id where p.account_id = a.id and t.kind in ('posted', 'post_pending')), 0) "
             "from ledger_accounts a where a.id like :c"), {"c": f"%{customer.org_id}%"}).all())
         customer_balance = conn.execute(text("select balance from ledger_accounts where id = :id"),
-                                        {"id": f"customer:{customer.org_id}"}).scalar_one()
+                                        {"id": f"customer:{customer.org_id}:CNY"}).scalar_one()
     assert customer_balance == -9 * PRICE
     assert len(sums) == 4 and all(v == 0 for v in sums.values()), "every balance is the sum of its postings"
+    # BIL-14: each movement is one event, committed with it, whatever the lost answers and replicas
+    with ledger_db.connect() as conn:
+        moved = conn.execute(text(
+            "select event_type, envelope->'data'->>'movement_id' from outbox_events "
+            "where envelope->'data'->>'customer_id' = :c and event_type in ('withholding_succeeded', 'payout_paid')"),
+            {"c": customer.org_id}).all()
+    assert sorted(moved) == sorted([("withholding_succeeded", f"withhold:{o['id']}:1") for o in orders]
+                                   + [("payout_paid", f"payout:{o['id']}:1") for o in orders])
 
 
 def test_BIL7_failed_withholdings_block_new_orders_until_paid(billing, provider, wait_until):
@@ -238,25 +246,77 @@ def test_BIL4_BIL5_a_supplier_answering_later_posts_or_voids_the_hold_by_its_cal
         assert [k for k in provider.payments if k.startswith("withhold:")] == [f"withhold:{delivered['id']}:1"]
 
 
-def publish_node_completed(project_id: str, node_key: str) -> None:
+def publish_project_event(event_type: str, data: dict) -> None:
     exchange = get_event_exchange("project")
-    event = {"event_id": new_id(), "event_type": "node_completed", "version": 1, "source": "project",
-             "occurred_at": utcnow().isoformat(), "correlation_id": None,
-             "data": {"project_id": project_id, "order_id": "o", "node_key": node_key, "node_kind": "confirm",
-                      "node_name": "验收", "round": 1, "by": "u-1"}}
+    event = {"event_id": new_id(), "event_type": event_type, "version": 1, "source": "project",
+             "occurred_at": utcnow().isoformat(), "correlation_id": None, "data": data}
     with get_producer(nameko_config["AMQP_URI"]) as producer:
-        producer.publish(event, exchange=exchange, routing_key="node_completed", serializer="json",
-                         declare=[exchange])
+        producer.publish(event, exchange=exchange, routing_key=event_type, serializer="json", declare=[exchange])
+
+
+def publish_node_completed(project_id: str, node_key: str) -> None:
+    publish_project_event("node_completed", {"project_id": project_id, "order_id": "o", "node_key": node_key,
+                                             "node_kind": "confirm", "node_name": "验收", "round": 1, "by": "u-1"})
+
+
+def project_created(project_id: str, vendor: Actor, customer: Actor, wait_until) -> None:
+    """project_svc's project_created, as billing learns who the project's vendor and customer are."""
+    publish_project_event("project_created", {
+        "project_id": project_id, "order_id": new_id(), "product_id": new_id(), "vendor_id": vendor.org_id,
+        "customer_id": customer.org_id, "template_id": new_id(), "template_version": 1})
+
+    def known():
+        with rpc_as(vendor) as rpc:
+            try:
+                # a customer that is not the project's: refused only once the project is known
+                rpc.billing.create_staged_contract({"project_id": project_id, "customer_id": "not-the-customer",
+                                                    "stages": STAGES})
+            except NotFound:
+                return False
+            except ValidationFailed:
+                return True
+    wait_until(known, timeout=20, message="billing knows the project")
+
+
+STAGES = [{"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "kickoff"}]
+
+
+def test_BIL12_a_stranger_cannot_propose_a_contract_and_the_vendors_binds_nothing_until_accepted(
+        billing, wait_until):
+    customer, [vendor] = onboard("STR", [FakeSupplier()], limit=None)
+    stranger = Actor(new_id(), new_id(), ISV, (VENDOR_ADMIN,))
+    project_id = new_id()
+    project_created(project_id, vendor, customer, wait_until)
+    with rpc_as(stranger) as rpc:
+        for target in (project_id, new_id()):        # another vendor's project, and one that does not exist
+            with pytest.raises(NotFound):
+                rpc.billing.create_staged_contract({"project_id": target, "customer_id": customer.org_id,
+                                                    "stages": STAGES})
+    with rpc_as(vendor) as rpc:
+        contract = rpc.billing.create_staged_contract({"project_id": project_id, "stages": STAGES})
+    assert (contract["status"], contract["customer_id"]) == ("proposed", customer.org_id)
+    publish_node_completed(project_id, "kickoff")
+    with rpc_as(customer) as rpc:
+        wait_until(lambda: rpc.billing.list_staged_contracts({"status": "proposed"})["total"] == 1, timeout=10,
+                   message="the customer sees the proposal")
+        with pytest.raises(Unprocessable):
+            rpc.billing.collect_stage(contract["id"], "first")
+        accepted = rpc.billing.decide_staged_contract(contract["id"], {"approve": True})
+    assert accepted["status"] == "accepted" and accepted["stages"][0]["status"] == "due", \
+        "the milestone passed while proposed falls due on acceptance"
 
 
 def test_BIL12_two_replicas_withhold_and_pay_out_a_due_stage_once_even_when_the_answer_is_lost(
         billing, provider, ledger_db, wait_until):
     customer, [supplier] = onboard("STG", [FakeSupplier()], limit=None)
     project_id = new_id()
+    project_created(project_id, supplier, customer, wait_until)
     with rpc_as(supplier) as rpc:
         contract = rpc.billing.create_staged_contract({
             "project_id": project_id, "customer_id": customer.org_id, "currency": "CNY", "terms_days": 10,
-            "stages": [{"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "kickoff"}]})
+            "stages": STAGES})
+    with rpc_as(customer) as rpc:
+        rpc.billing.decide_staged_contract(contract["id"], {"approve": True})
     publish_node_completed(project_id, "kickoff")
 
     def stage():
@@ -278,5 +338,27 @@ def test_BIL12_two_replicas_withhold_and_pay_out_a_due_stage_once_even_when_the_
         keys = conn.execute(text("select key from ledger_transfers where key like :k"),
                             {"k": f"stage:{contract['id']}:%"}).scalars().all()
         balance = conn.execute(text("select balance from ledger_accounts where id = :id"),
-                               {"id": f"supplier:{supplier.org_id}"}).scalar_one()
+                               {"id": f"supplier:{supplier.org_id}:CNY"}).scalar_one()
     assert sorted(keys) == sorted(stage_keys) and balance == 30000
+
+
+def test_BIL13_an_order_in_a_currency_the_platform_does_not_support_is_refused_before_anything_is_held(
+        billing, provider, ledger_db):
+    """A product published before its currency was dropped from BILLING_CURRENCIES."""
+    with FakeSupplier() as supplier:
+        customer, [actor] = onboard("JPY1", [supplier], limit=None)
+        with rpc_as(actor) as rpc, pytest.raises(Unprocessable) as refused:
+            rpc.billing.publish_product({"code": "JPY2", "name": "1 GB", "face_value": 3000, "price": PRICE,
+                                         "currency": "JPY", "visible_to": [customer.org_id]})
+        assert "JPY" in str(refused.value)
+        with ledger_db.begin() as conn:
+            conn.execute(text("update products set currency = 'JPY' where code = 'JPY1' and supplier_id = :s"),
+                         {"s": actor.org_id})
+        with rpc_as(customer) as rpc, pytest.raises(Unprocessable) as refused:
+            rpc.billing.place_order({"product_code": "JPY1", "idempotency_key": new_id()})
+        assert "JPY" in str(refused.value)
+        with ledger_db.connect() as conn:
+            assert conn.execute(text("select count(*) from orders where customer_id = :c"),
+                                {"c": customer.org_id}).scalar_one() == 0
+            assert conn.execute(text("select count(*) from ledger_accounts where currency = 'JPY'")).scalar_one() == 0
+        assert supplier.received == [] and provider.requests == []

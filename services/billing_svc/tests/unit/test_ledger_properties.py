@@ -204,7 +204,7 @@ class MoneyChain(RuleBasedStateMachine):
                         withheld += step.amount
                     if step.status == STEP_SUCCEEDED and step.kind == REFUND_RETURN:
                         returned += step.amount
-            assert self.ledger.accounts[money.customer_account(customer)].balance == returned - withheld
+            assert self.ledger.accounts[money.customer_account(customer, "CNY")].balance == returned - withheld
 
 
     # --- counting the steps actually run (hypothesis draws each run's length up to the maximum) ---

@@ -102,7 +102,7 @@ class OrganisationRepository:
 
 # --------------------------------------------------------------------------- users
 
-# Names of the ids another service's answer carries, asked on every read of a project (issue 15):
+# Names of the ids another service's answer carries, asked on every read of a project (the busiest read):
 # one array parameter (``= any(:ids)``) instead of an IN list SQLAlchemy expands per call.
 _IDS = bindparam("ids", type_=ARRAY(String))
 _ORG_NAMES = select(orm.Organisation.id, orm.Organisation.name).where(orm.Organisation.id == any_(_IDS))

@@ -74,7 +74,7 @@ def test_ORG1_only_the_operator_creates_and_lists_organisations(world, next_uow)
 
 
 def test_BIL3_an_isv_admin_finds_customer_organisations_by_name_and_nothing_else(world, next_uow):
-    """Issue 16: a supplier picks the customers a billing product is shown to, by name."""
+    """LOC-1: a supplier picks the customers a billing product is shown to, by name."""
     organisations.create_organisation(world.operator, {"name": "Buyer Tools ISV", "kind": "isv", "admin": {
         "login_name": "tools.admin", "display_name": "Boss", "phone": None, "email": None}}, next_uow())
     page = {"q": "buy", "limit": 20, "offset": 0}

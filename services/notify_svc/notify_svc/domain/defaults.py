@@ -172,6 +172,12 @@ def _service_event_templates() -> list[MessageTemplate]:
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("due_at", "2026-11-30T00:00:00+00:00")],
                   "【回款警报】合同 {{ contract_id }} {{ stage }} 已逾期",
                   "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）应于 {{ due_at }} 支付，已逾期。"),
+        _template("billing staged contract proposed", "分期合同待确认（BIL-12）",
+                  [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("amount", "120000", "number"),
+                   _v("currency", "CNY"), _v("stages", "3", "number")],
+                  "【分期合同】项目 {{ project_id }} 的分期付款待您确认",
+                  "{{ receiver_name }}：厂商为项目 {{ project_id }} 提出分期合同 {{ contract_id }}，共 {{ stages }} 期，"
+                  "合计 {{ amount }}（{{ currency }} 分）。您接受之前不会扣款，请在“分期合同”中接受或拒绝。", "customer"),
         _template("billing stage withholding failed", "分期款代扣失败（BIL-12）",
                   [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("stage", "首付款"),
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("attempt", "1", "number")],

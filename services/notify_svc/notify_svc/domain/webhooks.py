@@ -75,7 +75,7 @@ def signature_header(secrets: list[str], timestamp: int, body: bytes) -> str:
 
 
 def verify(header: str, body: bytes, secret: str, now: int, tolerance: int = 300) -> bool:
-    """What an integrator runs (also in the README): any v1 matches and the timestamp is fresh."""
+    """What an integrator runs (also in docs/api.md): any v1 matches and the timestamp is fresh."""
     items = [part.split("=", 1) for part in header.split(",") if "=" in part]
     timestamps = [int(v) for k, v in items if k == "t" and v.isdigit()]
     if not timestamps or abs(now - timestamps[0]) > tolerance:

@@ -159,7 +159,7 @@ def test_TKT5_opening_schedules_warning_and_breach_deadlines_and_a_reply_cancels
 
 
 def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_agents_only():
-    """Issue 16: the queue counts down from its rows, without reading each ticket."""
+    """The console's queue counts down from its rows, without reading each ticket."""
     uow = world()
     ticket = open_(uow)
 
