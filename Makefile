@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PACKAGES := $(wildcard libs/*) $(wildcard services/*_svc) gateway
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-areas migrate dlq clean
+.PHONY: run test install lint docs bench bench-areas migrate dlq clean
 
 $(STAMP): requirements.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ console/dist/index.html: console/node_modules/.installed $(CONSOLE_SOURCES)
 
 console: console/dist/index.html
 
-run: install console    ## the whole platform on 127.0.0.1:8000 with demo data, until Ctrl-C
+# The manual (mkdocs.yml): docs/ built into var/site, served by the gateway under /manual/.
+docs: install           ## the documentation site, built offline with no warning allowed
+	$(VENV)/bin/mkdocs build --strict --quiet
+
+run: install console docs    ## the whole platform on 127.0.0.1:8000 with demo data, until Ctrl-C
 	$(PY) -m deploy.local
 
 test: install console   ## the whole suite against the local PostgreSQL, Redis and RabbitMQ
@@ -43,7 +47,7 @@ lint: install
 bench: install          ## the platform beside its no-logic floor, with ratios (starts its own stacks)
 	$(PY) -m bench
 
-bench-areas: install    ## each area's own benchmark (see README, Benchmarks)
+bench-areas: install    ## each area's own benchmark (see docs/benchmarks.md)
 	$(PY) -m bench.dispatch
 	$(PY) -m bench.projects
 	$(PY) -m bench.notify

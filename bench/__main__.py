@@ -1,4 +1,4 @@
-"""The platform beside its floor, in one run on one machine (issue 15):  ``make bench``.
+"""The platform beside its floor, in one run on one machine:  ``make bench``.
 
     python -m bench [--reads 2000] [--purchases 300] [--concurrency 16] [--projects 100000]
                     [--employees 10000] [--profile] [--statements] [--skip-large]

@@ -1,4 +1,4 @@
-"""Throughput of the supplier money chain (issue 14), in one run:
+"""Throughput of the supplier money chain (BIL-6), in one run:
 
     python -m bench.billing --orders 200 --transfers 1000 --concurrency 8
 

@@ -1,4 +1,4 @@
-"""The web console's budget (issue 16): first-load weight and the project list's time to interactive.
+"""The web console's budget (docs/console.md): first-load weight and the project list's time to interactive.
 
     python -m bench.console [--base http://127.0.0.1:8000] [--login vendor.admin] [--password ...] [--runs 5]
     python -m bench.console --projects 1000000 [--port-offset 12000] [--runs 5]

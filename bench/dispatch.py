@@ -1,4 +1,4 @@
-"""Dispatch decisions per second and p99, small and large, in the same run (issue 11).
+"""Dispatch decisions per second and p99, small and large, in the same run (DSP-2, DSP-5).
 
     python -m bench.dispatch [--decisions 400] [--workers 8]
 

@@ -1,4 +1,4 @@
-"""Latency of a small request while 16 clients send bodies of the maximum size (issue 8).
+"""Latency of a small request while 16 clients send bodies of the maximum size (GW-3).
 
     make bench          (or: python -m bench.large_bodies --clients 16 --seconds 10)
 

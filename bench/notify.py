@@ -1,4 +1,4 @@
-"""Notification fan-out and webhook delivery rates (issue 12, NTF-3, NTF-4, GW-5), one worker, on a
+"""Notification fan-out and webhook delivery rates (NTF-3, NTF-4, GW-5), one worker, on a
 fresh migrated database, to real local peers (an HTTP SMS provider, aiosmtpd, a webhook receiver):
 
     python -m bench.notify --events 200 --receivers 5 --webhooks 500

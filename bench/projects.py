@@ -1,4 +1,4 @@
-"""Latency of project lists, filters, deep pages, exports and dashboards (issue 10, PRJ-3/10/11):
+"""Latency of project lists, filters, deep pages, exports and dashboards (PRJ-3/10/11):
 
     python -m bench.projects --rows 100000 1000000 --runs 30
 

@@ -1,4 +1,4 @@
-"""Service-level timers at scale (issue 13, TKT-5), on a fresh migrated database:
+"""Service-level timers at scale (TKT-5), on a fresh migrated database:
 
     python -m bench.tickets_sla --tickets 100000 --due 2000 --replicas 1,2
 

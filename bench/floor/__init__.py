@@ -1,4 +1,4 @@
-"""The floor of the benchmark: the platform's pipeline shape with no business logic (issue 15).
+"""The floor of the benchmark: the platform's pipeline shape with no business logic: what the rest costs.
 
     HTTP (gateway.py) -> RPC that inserts a row and emits an event (a.py)
       -> handler that inserts and emits (b.py) -> handler that inserts (c.py)

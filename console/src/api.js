@@ -105,7 +105,7 @@ export function scheduleRefresh() {
     Math.max(5, tokens.expires_in - 30) * 1000)
 }
 
-// Raw bodies both ways (issue 16): a file uploaded as the request body with its own type, and a
+// Raw bodies both ways: a file uploaded as the request body with its own type, and a
 // download (an export, a project file) saved under the name the API gives.
 async function rawFetch(method, path, { params, body, contentType, retry = true } = {}) {
   const headers = {}

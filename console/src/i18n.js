@@ -26,7 +26,7 @@ const zh = {
   action: '动作', actor: '操作人', loading: '加载中', noAction: '当前节点无需您操作',
   requirementsForm: '需求表单', products: '产品中心', escalate: '升级', publicTemplates: '公共模板',
   approvals: '模板审核', auditLog: '审计日志', organisations: '组织管理', credit: '信用账户',
-  // projects, dispatch and dashboards (issue 16 part B)
+  // projects, dispatch and dashboards
   toDo: '待办', handled: '已办', completedAt: '完成时间', productCode: '产品编码', operator: '操作人',
   pausedNote: '项目已暂停，恢复后继续计时', download: '下载', claimedBy: '认领人', claimOrder: '订单认领', claim: '认领',
   required: '必填', changeOperator: '更换操作人', noOperatorNode: '当前没有可更换操作人的分配节点',
@@ -70,7 +70,7 @@ const en = {
   noAction: 'Nothing for you to do at the current node', requirementsForm: 'Requirements form',
   products: 'Products', escalate: 'Escalate', publicTemplates: 'Public templates',
   approvals: 'Template approvals', auditLog: 'Audit log', organisations: 'Organisations', credit: 'Credit accounts',
-  // projects, dispatch and dashboards (issue 16 part B)
+  // projects, dispatch and dashboards
   toDo: 'To do', handled: 'Done', completedAt: 'Completed', productCode: 'Product code', operator: 'Operator',
   pausedNote: 'The project is paused; its clock runs again when resumed', download: 'Download',
   claimedBy: 'Claimed by', claimOrder: 'Claim an order', claim: 'Claim', required: 'Required',

@@ -1,5 +1,5 @@
 """Names beside ids in what the gateway answers (the console shows a provider or an operator by
-name, issue 16). Services keep ids only; identity knows the names. One call per answer, with only
+name, LOC-1). Services keep ids only; identity knows the names. One call per answer, with only
 the ids of rows the answering service already limited to what the caller may see."""
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from gateway.routes.billing import BillingRoutes
 from gateway.routes.console import ConsoleRoutes
 from gateway.routes.dispatch import DispatchRoutes
 from gateway.routes.identity import IdentityRoutes
+from gateway.routes.manual import ManualRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.projects import ProjectRoutes
@@ -23,7 +24,8 @@ API_VERSION = "1.0.0"
 DESCRIPTION = (
     "One HTTP API for the after-sales delivery platform: purchases become delivery projects, "
     "dispatched to providers by capacity, with tickets, billing and notifications.\n\n"
-    "Sign in with `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`. "
+    "Sign in with `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`; an "
+    "enterprise system sends its organisation's API key as `X-Api-Key: dpk_...` instead. "
     "Errors are JSON `{error, message, fields}`; every response carries `X-Request-ID`. "
     "Writes accept an `Idempotency-Key` header; requests are limited per client (429).\n\n"
     "Every request is bounded before any work: a body of at most 1 MB unless a route says more "
@@ -35,7 +37,7 @@ DESCRIPTION = (
 
 
 class GatewayService(OperationsRoutes, IdentityRoutes, ProjectRoutes, TicketRoutes, TemplateRoutes, DispatchRoutes,
-                     BillingRoutes, NotificationRoutes, ConsoleRoutes):
+                     BillingRoutes, NotificationRoutes, ConsoleRoutes, ManualRoutes):
     name = "gateway"
     correlation = Correlation()
     metrics = Metrics()

@@ -27,8 +27,10 @@ import logging
 import os
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from functools import partial
+from urllib.parse import quote
 
 import eventlet
 from eventlet import wsgi
@@ -37,15 +39,17 @@ from eventlet.support import get_errno
 from marshmallow import RAISE, Schema, ValidationError
 from nameko import config
 from nameko.containers import ContainerBeingKilled
+from nameko.rpc import Client
+from nameko.rpc import ClusterRpc as NamekoClusterRpc
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
-from gateway.guard import Guard
+from gateway.guard import Guard, client_of
 from platform_contracts.actor import ACTOR_KEY
-from platform_kit.calls import DEADLINE_KEY, default_timeout
+from platform_kit.calls import DEADLINE_KEY, Services, default_timeout
 from platform_kit.errors import PlatformError, RateLimited, ServiceUnavailable, Unauthenticated, ValidationFailed
 from platform_kit.idempotency import IDEMPOTENCY_KEY, scoped_key
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
@@ -112,6 +116,23 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
     return Response(json.dumps(payload, ensure_ascii=False), status=status, mimetype=JSON, headers=headers)
+
+
+def attachment_response(body: bytes, mimetype: str, filename: str) -> Response:
+    """A file to save, under the name it was given in any language: RFC 6266's `filename*` carries
+    the name as UTF-8 (设计稿v1.pdf), `filename` an ASCII stand-in for old clients, and the browser
+    is told not to guess another type than the one stored."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename),
+                                                      "X-Content-Type-Options": "nosniff"})
+
+
+def content_disposition(filename: str) -> str:
+    name = "".join(c for c in filename if c.isprintable() and c not in '"\\/') or "download"
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    stem, dot, ext = fallback.rpartition(".")
+    if not stem.strip(" ._-"):  # nothing readable left of a Chinese name: keep its extension
+        fallback = f"download.{ext}" if dot and ext.isalnum() else "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def correlation_from(headers) -> str:
@@ -438,6 +459,7 @@ class ApiRoute(HttpRequestHandler):
         context = self.server.context_data_from_headers(request)
         request.correlation_id = context[CORRELATION_KEY]
         request.actor = request.claims = None
+        request.client_address = self.guard.client_address(request)
         idempotency = None
         if self.probe:
             try:
@@ -447,14 +469,14 @@ class ApiRoute(HttpRequestHandler):
             response.headers["X-Request-ID"] = request.correlation_id
             return response
         try:
-            request.claims = self.guard.admit(request, self.public)
+            request.claims = self.guard.admit(request, self.public, partial(self._identify_key, context))
             if request.claims:
                 request.actor = self.guard.authorise(request.claims, self.roles, self.pending_password_ok)
                 context[ACTOR_KEY] = request.actor.to_header()
             if self.idempotency_required and not request.headers.get("Idempotency-Key"):
                 raise ValidationFailed("This request needs an Idempotency-Key header.",
                                        {"Idempotency-Key": ["required"]})
-            client = f"user:{request.actor.user_id}" if request.actor else f"addr:{request.remote_addr}"
+            client = client_of(request.actor, request)
             idempotency = self.guard.idempotency_begin(client, request)
             if idempotency is not None and not isinstance(idempotency, Response):
                 context[IDEMPOTENCY_KEY] = scoped_key(client, request.headers["Idempotency-Key"])
@@ -472,6 +494,13 @@ class ApiRoute(HttpRequestHandler):
     def stop(self):
         self.server.drain()       # the first route told to stop closes the listener for all
         super().stop()
+
+    def _identify_key(self, context: dict, key: str) -> dict:
+        """identity's answer about an integrator key (GW-6), asked before any worker runs: through
+        the RPC client of the gateway's own ``services`` dependency, bounded like every call."""
+        rpc = next(d for d in self.container.dependencies if isinstance(d, NamekoClusterRpc))
+        client = Client(rpc.publisher.publish, rpc.reply_listener.register_for_reply, dict(context))
+        return Services(client, default_timeout()).identity.authenticate_api_key(key)
 
     def get_entrypoint_parameters(self, request):
         args, kwargs = super().get_entrypoint_parameters(request)

@@ -1,4 +1,4 @@
-"""GW-3 (issue 8): the gateway survives any input. Each test is one finding of the issue, run
+"""GW-3: the gateway survives any input. Each test is one way a hostile client could hurt it, run
 against a small service made of the gateway's own web mechanics (conftest.FakeGateway)."""
 import json
 import socket

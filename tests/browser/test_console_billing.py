@@ -1,4 +1,4 @@
-"""Issue 16, BIL-2/3/5/11 in the browser: a supplier publishes a product (price typed in yuan, kept in
+"""BIL-2/3/5/11 in the browser: a supplier publishes a product (price typed in yuan, kept in
 fen), a customer requests it, the supplier approves and the customer sees it approved; credit limits,
 orders, statements and the operator's onboarding page."""
 import uuid

@@ -1,4 +1,4 @@
-"""Issue 16, seed 3.1 in the browser: the customer submits the requirements form (a field error shown
+"""Seed 000 §3.1 in the browser: the customer submits the requirements form (a field error shown
 beside its field first), the provider confirms and delivers, the customer confirms, completes and rates;
 the main pages of each side are photographed on the way."""
 import importlib.util

@@ -1,4 +1,4 @@
-"""Issue 16, TPL-6 in the browser: the platform operator creates a requirement form in the console's
+"""TPL-6 in the browser: the platform operator creates a requirement form in the console's
 editor (field kinds, labels, required, options), sees each refusal of the API beside the field it
 names (a missing label, a choice with one option, a key used twice), and changes the form later."""
 import re

@@ -1,4 +1,4 @@
-"""Issue 16, the platform operator's pages in the browser: organisations (the admin's one-time password
+"""The platform operator's pages in the browser: organisations (the admin's one-time password
 shown once), the working calendar (a whole year imported, a bad row named first; one day changed and
 undone) and the audit log (filtered, paged)."""
 import uuid

@@ -1,4 +1,4 @@
-"""Issue 16 in the browser, the seed's three delivery scenarios (chapter 3) clicked through from the
+"""In the browser, the three delivery scenarios of seed 000 §3 clicked through from the
 project list to the customer's rating: 3.1 the main account serves itself (with uploads, a refused
 file type, a download, pause and resume), 3.2 dispatch to sub-accounts (with a change of provider by
 the vendor and a change of operator by the provider admin), 3.3 outsourcing through departments
@@ -39,7 +39,7 @@ def buy(e2e, buyer: dict, product_id: str) -> tuple[str, str]:
 
 
 def self_served_product(e2e, tag: str) -> tuple[dict, dict, str]:
-    """A new ISV selling a product it delivers itself (seed 3.1's flow) and a new customer."""
+    """A new ISV selling a product it delivers itself (seed 000 §3.1's flow) and a new customer."""
     isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
     product_id = f"prod-{tag}-{uuid.uuid4().hex[:8]}"
     flows.bind(e2e, product_id, isv["org"]["id"], flows.SELF_SERVICE)

@@ -1,4 +1,4 @@
-"""Issue 16: signing in to the web console, the first-log-in password change, the menus of each role."""
+"""Signing in to the web console, the first-log-in password change, the menus of each role."""
 import uuid
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 16, the template centre in the browser: a vendor draws a flow in the designer (a container with
+"""The template centre in the browser: a vendor draws a flow in the designer (a container with
 a step inside, a requirements node), the server's problem is shown on the node it names, the vendor
 fixes it and submits the flow for approval; the operator rejects it with a reason, the vendor changes
 it and submits again, the operator approves; the vendor binds a product to it and reads the first

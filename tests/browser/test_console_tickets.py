@@ -1,4 +1,4 @@
-"""Issue 16, TKT-1/TKT-5 in the browser: the customer's ticket form shows the API's field errors beside
+"""TKT-1/TKT-5 in the browser: the customer's ticket form shows the API's field errors beside
 the fields; the vendor's on-duty agent answers the ticket while its SLA countdown still runs."""
 import re
 import uuid
@@ -53,7 +53,7 @@ def test_TKT1_TKT5_an_agent_answers_the_customers_ticket_before_its_sla_countdow
                   else None)
     agent.open("/tickets.mine")
     agent.page.wait_for_selector("text=Home page down")
-    # issue 16: the row counts down from the timers the list carries, without asking the ticket
+    # the row counts down from the timers the list carries, without asking the ticket
     row = agent.page.locator("[data-testid=ticket-table] tr", has_text="Home page down")
     row.locator("[data-testid=sla]", has_text="First response").wait_for()
     agent.screenshot("ticket-queue")

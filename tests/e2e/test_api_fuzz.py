@@ -1,4 +1,4 @@
-"""GW-1, GW-3 (issue 8): a property-based fuzzer over the whole API document of a running stack.
+"""GW-1, GW-3: a property-based fuzzer over the whole API document of a running stack.
 
 Every operation of ``GET /openapi.json`` is a test of its own (so a route added later is fuzzed
 without editing this file), called with data generated from its schemas, in turn without a token

@@ -89,8 +89,9 @@ def document(e2e):
     ("vendor.admin", "vendor", {"vendor_admin", "provider_admin"},
      {"templates.flows", "settings.users", "projects.manage", "purchased.services"},
      {"operations.organisations", "settings.audit_log"}),
-    ("customer.admin", "customer", {"customer"}, {"projects.mine", "tickets.mine"},
-     {"settings.users", "projects.manage", "templates.flows", "operations.organisations"}),
+    # the customer's main account manages its own users (customer_admin)
+    ("customer.admin", "customer", {"customer", "customer_admin"}, {"projects.mine", "tickets.mine", "settings.users"},
+     {"projects.manage", "templates.flows", "operations.organisations"}),
 ])
 def test_GW2_ORG7_log_in_then_me_gives_the_roles_organisation_and_menus_of_the_account(
         e2e, http, login_name, org_key, roles, shown, hidden):
@@ -442,7 +443,7 @@ def test_GW4_requests_beyond_the_limit_per_minute_answer_429_with_retry_after_pe
     with client_from_a_new_address() as anonymous:
         # 12 in a row: even if a minute ends among them, one window holds more than 5
         burst = [anonymous.get(limited_gateway + "/openapi.json", timeout=10) for _ in range(12)]
-        # the liveness probe is never counted: an orchestrator is not a client (issue 7)
+        # the liveness probe is never counted: an orchestrator is not a client
         assert anonymous.get(limited_gateway + "/health", timeout=10).status_code == 200
     assert burst[0].status_code == 200 and 429 in {a.status_code for a in burst}, [a.status_code for a in burst]
     for answer in burst:

@@ -1,4 +1,4 @@
-"""GW-3 (issue 8) through the real gateway: the HTTP server's own answers, the limits and the
+"""GW-3 through the real gateway: the HTTP server's own answers, the limits and the
 text rules on real routes, and that one huge request does not hold the others."""
 import json
 import socket

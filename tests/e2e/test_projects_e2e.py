@@ -99,11 +99,14 @@ def test_seed_3_1_self_service_from_purchase_to_rating_with_files_messages_notes
                         params={"node_key": "design", "name": "tool.exe"}, data=b"MZ")
     assert refused.status_code == 400 and "content_type" in refused.json()["fields"]
     uploaded = http.post(f"{base}/files", headers={**provider, "Content-Type": "application/pdf"},
-                         params={"node_key": "design", "name": "design-v1.pdf"}, data=b"%PDF-1.4 v1")
+                         params={"node_key": "design", "name": "设计稿v1.pdf"}, data=b"%PDF-1.4 v1")
     assert uploaded.status_code == 201, uploaded.text
     file_id = uploaded.json()["id"]
     download = http.get(f"{base}/files/{file_id}", headers=customer)
     assert download.status_code == 200 and download.content == b"%PDF-1.4 v1"
+    # the Chinese name comes back whole (RFC 6266 filename*), and the type is not to be sniffed
+    assert "filename*=UTF-8''%E8%AE%BE%E8%AE%A1%E7%A8%BFv1.pdf" in download.headers["Content-Disposition"]
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert http.get(f"{base}/files/{file_id}", headers=other).status_code == 404
 
     # messages for everyone, notes never for the customer

@@ -1,4 +1,4 @@
-"""Issue 8's sign-in findings through the gateway (GW-2, ORG-4): failed log-ins wait per account
+"""Sign-in under attack, through the gateway (GW-2, ORG-4): failed log-ins wait per account
 and address, so one shared office address does not lock out everyone behind it; and a reused
 refresh token ends exactly that sign-in, not the user's other sign-ins.
 
@@ -65,7 +65,7 @@ def log_in(client: requests.Session, e2e, login_name: str, password: str = demo.
                        timeout=15)
 
 
-def test_issue8_GW2_failed_log_ins_from_one_office_address_lock_neither_the_colleagues_nor_the_user_elsewhere(
+def test_GW2_failed_log_ins_from_one_office_address_lock_neither_the_colleagues_nor_the_user_elsewhere(
         e2e, isv):
     victim, colleague = activated_user(e2e, isv["headers"]), activated_user(e2e, isv["headers"])
     with client_from_a_new_address() as office:
@@ -83,7 +83,7 @@ def test_issue8_GW2_failed_log_ins_from_one_office_address_lock_neither_the_coll
         assert log_in(home, e2e, victim).status_code == 200, "the user, elsewhere, is not locked out"
 
 
-def test_issue8_GW2_a_reused_refresh_token_ends_that_sign_in_and_the_users_other_sign_in_goes_on(e2e, isv, http):
+def test_GW2_a_reused_refresh_token_ends_that_sign_in_and_the_users_other_sign_in_goes_on(e2e, isv, http):
     user = activated_user(e2e, isv["headers"])
     phone, laptop = e2e.login(user), e2e.login(user)
     refresh = e2e.url("/api/v1/auth/refresh")

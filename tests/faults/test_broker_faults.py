@@ -1,4 +1,4 @@
-"""Issue 7 fault suite, broker side: restarts, blips and hangs lose no accepted event and duplicate none.
+"""Fault suite, broker side: restarts, blips and hangs lose no accepted event and duplicate none.
 
 The code under test is the kernel every service runs on (outbox, relay, idempotent consumer, bounded
 RPC), in small services of the test's own, on the second broker behind a proxy.

@@ -1,4 +1,4 @@
-"""Issue 7 fault suite, process and data side: crashes around commits, a killed database backend,
+"""Fault suite, process and data side: crashes around commits, a killed database backend,
 nested calls that exhaust a worker pool, and a Redis that hangs or goes away."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7 fault suite: SIGTERM with work in flight. The work in hand finishes and is answered;
+"""Fault suite: SIGTERM with work in flight. The work in hand finishes and is answered;
 what arrives after the signal waits for another replica; nothing is lost or done twice."""
 from __future__ import annotations
 

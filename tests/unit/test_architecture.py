@@ -1,4 +1,4 @@
-"""The shape every service keeps (STYLE.md, issue 6), checked rather than hoped for.
+"""The shape every service keeps (docs/architecture.md), checked rather than hoped for.
 
 - Domain code is pure: importing every ``<service>.domain`` package (and the contracts package the
   domains share) in a fresh interpreter loads none of nameko, SQLAlchemy, eventlet, kombu, redis

@@ -1,5 +1,5 @@
 // A project's page (pages/Projects.jsx opens it): its own chunk, loaded when a project is opened,
-// so the project list's first load does not carry the detail's components (issue 16)
+// so the project list's first load does not carry the detail's components
 import React, { useCallback, useEffect, useState } from 'react'
 import { Alert, Button, Card, Descriptions, Empty, Form, Input, InputNumber, List, Rate, Select, Space, Steps,
   Tabs, Tag, Timeline, Typography, message } from 'antd'

@@ -8,7 +8,7 @@ import LazyRangePicker from '../widgets/LazyRangePicker.jsx'
 import { go } from '../App.jsx'
 
 // a project's page is a chunk of its own, loaded when a project is opened: the list's first load
-// does not parse it (issue 16)
+// does not parse it (the list's cold start)
 const ProjectDetail = lazy(() => import('./ProjectDetail.jsx'))
 
 const STATUSES = ['in_progress', 'queued', 'paused', 'completed', 'cancelled']

@@ -7,7 +7,7 @@ const RangePicker = lazy(load)
 
 // A date-range filter whose picker loads when the user first reaches for it, not with the page:
 // the picker is ~100 KiB of script and its first "now" in the user's time zone loads the zone's
-// data, together about 70 ms of the project list's cold start (issue 16). Until then it is a
+// data, together about 70 ms of the project list's cold start. Until then it is a
 // read-only box of the same size; pointing at it fetches the chunk, focusing it opens the picker.
 // It takes what a Form.Item gives (value, onChange, id) and passes it on.
 export default function LazyRangePicker({ value, onChange, id, style, ...rest }) {

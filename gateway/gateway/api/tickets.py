@@ -83,7 +83,7 @@ class ExportQuery(internal.TicketFilterSchema):
 
 
 class _TicketNames(Schema):
-    """Names beside ids (issue 16): the console shows people and organisations, not ids."""
+    """Names beside ids (LOC-1): the console shows people and organisations, not ids."""
 
     assignee_name = fields.String(allow_none=True, metadata={"example": "Li Lei"})
     provider_name = fields.String(allow_none=True, metadata={"example": "Provider A"})
@@ -104,6 +104,28 @@ class TicketPage(Schema):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+# What only the provider's staff and the platform see of a ticket (TKT-4, TKT-5, TKT-7): who works on
+# it, its place in the queue, complaint suspicions, service-level figures and timers, the log.
+STAFF_FIELDS = ("assignee_id", "assignee_name", "escalated", "suspected", "breached", "priority_rank",
+                "first_response_seconds", "resolution_seconds", "next_due_at", "timers", "log")
+# list filters on those fields: the staff's only (a customer naming one is answered 400 naming it)
+STAFF_FILTERS = ("suspected", "breached", "escalated", "unassigned", "assignee_id")
+
+
+class CustomerTicketSummaryView(TicketSummaryView):
+    """A row of a customer's ticket list and export: the ticket without the staff's fields."""
+
+    class Meta:
+        exclude = tuple(f for f in STAFF_FIELDS if f != "log")
+
+
+class CustomerTicketView(TicketView):
+    """A customer's ticket: replies, status and rating, without the staff's fields."""
+
+    class Meta:
+        exclude = STAFF_FIELDS
 
 
 class DutyView(internal.DutySchema):

@@ -1,4 +1,4 @@
-"""The web console (issue 16): the single-page application built from console/ by Vite, served as
+"""The web console (docs/console.md): the single-page application built from console/ by Vite, served as
 static files under /console. Public: the page itself holds no data; everything it shows comes
 from the API with the user's token.
 

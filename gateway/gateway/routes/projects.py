@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from gateway.api import projects as api
 from gateway.names import add_names, people_of
-from gateway.web import json_response, read_json, read_query, route
+from gateway.web import attachment_response, content_disposition, json_response, read_json, read_query, route
 from platform_contracts.roles import (
     PLATFORM_OPERATOR,
     PROVIDER_ADMIN,
@@ -112,9 +112,9 @@ class ProjectRoutes:
         if fmt == "xlsx":
             return Response(_xlsx_stream(all_batches()), mimetype=(
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                headers={"Content-Disposition": 'attachment; filename="projects.xlsx"'})
+                headers={"Content-Disposition": content_disposition("projects.xlsx")})
         return Response(_csv_stream(all_batches()), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="projects.csv"'})
+                        headers={"Content-Disposition": content_disposition("projects.csv")})
 
     @route("GET", "/api/v1/projects/dashboard", summary="Vendor or provider dashboard figures",
            tags=("projects",), query=api.ProjectDashboardQuery, response=api.ProjectDashboard,
@@ -236,8 +236,6 @@ class ProjectRoutes:
            errors=(404,))
     def download_file(self, request, project_id, file_id):
         file = self.services.project.download_file(project_id, file_id)
-        name = file["name"].replace('"', "")
-        return Response(base64.b64decode(file["content_base64"]), mimetype=file["content_type"],
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return attachment_response(base64.b64decode(file["content_base64"]), file["content_type"], file["name"])
 
 

@@ -10,10 +10,14 @@ from datetime import UTC, datetime
 from werkzeug.wrappers import Response
 
 from gateway.api.tickets import (
+    STAFF_FIELDS,
+    STAFF_FILTERS,
     AttachmentUpload,
     AttachmentView,
     CannedReply,
     ComplaintBody,
+    CustomerTicketSummaryView,
+    CustomerTicketView,
     DutyView,
     EscalateBody,
     ExportQuery,
@@ -36,13 +40,19 @@ from gateway.api.tickets import (
     WordList,
 )
 from gateway.names import add_names, lookup
-from gateway.web import json_response, read_json, read_query, route
+from gateway.web import attachment_response, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, SUPPORT_AGENT
+from platform_kit.exceptions import ValidationFailed
+from ticket_svc.domain.access import side_of
+from ticket_svc.domain.model import CUSTOMER as CUSTOMER_SIDE
 
 AGENTS = (SUPPORT_AGENT, PROVIDER_ADMIN)
 EXPORT_COLUMNS = ("id", "title", "category", "tier", "status", "priority_rank", "customer_org_id", "provider_id",
                   "assignee_id", "order_id", "complaint", "suspected", "breached", "escalated",
                   "first_response_seconds", "resolution_seconds", "rating", "opened_at", "resolved_at", "closed_at")
+CUSTOMER_EXPORT_COLUMNS = tuple(c for c in EXPORT_COLUMNS if c not in STAFF_FIELDS)
+CUSTOMER_ROW_FIELDS = frozenset(CustomerTicketSummaryView().fields)
+CUSTOMER_TICKET_FIELDS = frozenset(CustomerTicketView().fields)
 REPORT_COLUMNS = ("agent_id", "tickets", "backlog", "first_response_median", "first_response_p90",
                   "resolution_median", "resolution_p90", "breaches", "breached_tickets", "satisfaction", "ratings")
 
@@ -74,8 +84,7 @@ def table_response(name: str, columns: tuple[str, ...], rows: list[dict], fmt: s
         for row in rows:
             writer.writerow([_cell(row.get(c)) for c in columns])
         mimetype, body = "text/csv", ("\ufeff" + out.getvalue()).encode("utf-8")
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
+    return attachment_response(body, mimetype, f"{name}-{stamp}.{fmt}")
 
 
 TICKET_ORGS = {"provider_id": "provider_name", "customer_org_id": "customer_org_name"}
@@ -102,6 +111,53 @@ def named_ticket(services, ticket: dict) -> dict:
     return ticket
 
 
+def is_staff(actor) -> bool:
+    """The platform operator, or a provider's support agent or admin: who may filter by staff fields."""
+    return actor is not None and (actor.is_operator or actor.has_role(*AGENTS))
+
+
+def customer_row(actor, row: dict) -> bool:
+    """Whether the caller reads this row as its customer (ticket_svc's side_of, the one rule)."""
+    return side_of(actor, _Row(row)) == CUSTOMER_SIDE
+
+
+class _Row:
+    def __init__(self, row: dict):
+        self.provider_id, self.customer_org_id = row.get("provider_id"), row.get("customer_org_id")
+        self.escalated = bool(row.get("escalated"))
+
+
+def as_customer_row(row: dict) -> dict:
+    """A list or export row as a customer may read it: only CustomerTicketSummaryView's fields."""
+    return {k: v for k, v in row.items() if k in CUSTOMER_ROW_FIELDS}
+
+
+def shaped_ticket(ticket: dict) -> dict:
+    """One ticket as its reader may see it: a customer gets CustomerTicketView's fields, and names
+    only of the people in the conversation it reads."""
+    if ticket.get("your_side") != CUSTOMER_SIDE:
+        return ticket
+    shown = {ticket.get("customer_user_id")} | {m.get("author_id") for m in ticket.get("messages") or []}
+    shaped = {k: v for k, v in ticket.items() if k in CUSTOMER_TICKET_FIELDS}
+    shaped["people"] = {k: v for k, v in (ticket.get("people") or {}).items() if k in shown}
+    return shaped
+
+
+def staff_query(actor, query: dict) -> dict:
+    """A list's filters as the caller may use them: staff filters are the staff's (400 naming each
+    for anyone else), and an agent's staff filter reads its own provider's queue only; a customer's
+    list is never ordered by the staff's priority."""
+    used = [f for f in STAFF_FILTERS if query.get(f) is not None]
+    if used and not is_staff(actor):
+        raise ValidationFailed("Only the provider's support staff filter by these fields.",
+                               {f: ["仅客服人员可用 / staff only"] for f in used})
+    if used and not actor.is_operator:
+        query = {**query, "provider_id": actor.org_id}
+    if not is_staff(actor) and (query.get("sort") or "").lstrip("-") == "priority":
+        query = {**query, "sort": "-opened_at"}
+    return query
+
+
 class TicketRoutes:
     # --- tickets ------------------------------------------------------------------------------
 
@@ -116,7 +172,7 @@ class TicketRoutes:
         `customer_user_id` (422 without them); anyone else leaves them out."""
         body = read_json(request, OpenTicketBody())
         ticket = self.services.ticket.open_ticket(body)
-        return json_response(named_ticket(self.services, ticket), status=201)
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)), status=201)
 
     @route("GET", "/api/v1/tickets", summary="List the tickets you may see", tags=("tickets",), query=TicketQuery,
            response=TicketPage)
@@ -127,26 +183,36 @@ class TicketRoutes:
         substrings work); sort by priority (default), opened_at, updated_at, status. For agents (and the
         operator) each row carries its SLA `timers` (due instant, paused while awaiting the customer,
         met, breached) and `next_due_at`, the nearest due instant, so a queue counts down without
-        reading each ticket; customers get none (TKT-7)."""
-        query = TicketQuery().dump(read_query(request, TicketQuery()))
-        return json_response(named_page(self.services, self.services.ticket.list_tickets(query)))
+        reading each ticket; customers get none (TKT-7). A customer's rows carry only what a customer
+        may see (CustomerTicketSummaryView: no assignee, escalation, complaint suspicion, breaches,
+        priority rank or service-level figures), newest first; the staff's filters (`suspected`,
+        `breached`, `escalated`, `unassigned`, `assignee_id`) answer 400 naming each for a customer."""
+        query = staff_query(request.actor, TicketQuery().dump(read_query(request, TicketQuery())))
+        page = named_page(self.services, self.services.ticket.list_tickets(query))
+        page["items"] = [as_customer_row(r) if customer_row(request.actor, r) else r for r in page["items"]]
+        return json_response(page)
 
     @route("GET", "/api/v1/tickets/export", summary="Export the ticket list as CSV or XLSX", tags=("tickets",),
            query=ExportQuery)
     def export_tickets(self, request):
         """The same filters as the list, up to 10,000 rows; `format=csv` (default) or `xlsx`. Answers a
-        file (text/csv or the XLSX media type), not JSON."""
-        query = ExportQuery().dump(read_query(request, ExportQuery()))
+        file (text/csv or the XLSX media type), not JSON. A customer's export has the customer's
+        columns only (those of CustomerTicketSummaryView)."""
+        query = staff_query(request.actor, ExportQuery().dump(read_query(request, ExportQuery())))
         fmt = query.pop("format")
-        rows = self.services.ticket.export_tickets(query)
-        return table_response("tickets", EXPORT_COLUMNS, rows, fmt)
+        rows = [as_customer_row(r) if customer_row(request.actor, r) else r
+                for r in self.services.ticket.export_tickets(query)]
+        columns = EXPORT_COLUMNS if is_staff(request.actor) else CUSTOMER_EXPORT_COLUMNS
+        return table_response("tickets", columns, rows, fmt)
 
     @route("GET", "/api/v1/tickets/<ticket_id>", summary="One ticket with its conversation", tags=("tickets",),
            response=TicketView, errors=(404,))
     def get_ticket(self, request, ticket_id):
-        """Customers see replies only; agents also see internal notes, the timers and the log (TKT-7)."""
+        """Customers see replies only, in CustomerTicketView's fields (none of the staff's: assignee,
+        escalation, complaint suspicion, breaches, priority rank, timers, log); agents also see internal
+        notes, the timers and the log (TKT-7)."""
         ticket = self.services.ticket.get_ticket(ticket_id)
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/messages", summary="Reply, or add an internal note",
            tags=("tickets",), body=MessageBody, response=TicketView, status=201, errors=(403, 404, 422))
@@ -156,7 +222,7 @@ class TicketRoutes:
         complaint signals (TKT-4) and secrets (TKT-9)."""
         body = read_json(request, MessageBody())
         ticket = self.services.ticket.post_message(ticket_id, body)
-        return json_response(named_ticket(self.services, ticket), status=201)
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)), status=201)
 
     @route("POST", "/api/v1/tickets/<ticket_id>/attachments", summary="Upload an attachment", tags=("tickets",),
            body=AttachmentUpload, response=AttachmentView, status=201, errors=(404, 422))
@@ -174,21 +240,21 @@ class TicketRoutes:
         7 the ticket awaits confirmation, 3 more and it is resolved (TKT-6)."""
         body = read_json(request, StatusBody())
         ticket = self.services.ticket.change_status(ticket_id, body)
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/complaint", summary="Complain about a ticket (投诉)",
            tags=("tickets",), body=ComplaintBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404))
     def complain_about_ticket(self, request, ticket_id):
         """TKT-4. The provider's admin is alerted at once; complaints sort right after business-stopping tickets."""
         ticket = self.services.ticket.complain(ticket_id, read_json(request, ComplaintBody()))
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/rating", summary="Rate the service", tags=("tickets",),
            body=RatingBody, response=TicketView, roles=(CUSTOMER_ROLE,), errors=(403, 404, 422))
     def rate_ticket(self, request, ticket_id):
         """TKT-7. Once, when the ticket is resolved or closed; 1..5."""
         ticket = self.services.ticket.rate(ticket_id, read_json(request, RatingBody()))
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/transfer", summary="Transfer to another agent", tags=("tickets",),
            body=TransferBody, response=TicketView, roles=AGENTS, errors=(404, 409))
@@ -196,7 +262,7 @@ class TicketRoutes:
         """TKT-3. The note says what you found and what the next agent should do. An off-duty agent
         needs `confirm_off_duty: true` (409 otherwise) and is told."""
         ticket = self.services.ticket.transfer(ticket_id, read_json(request, TransferBody()))
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/priority", summary="Re-prioritise: the tier or the category",
            tags=("tickets",), body=PriorityBody, response=TicketView, roles=AGENTS, errors=(404, 422))
@@ -206,14 +272,14 @@ class TicketRoutes:
         deadlines move with it, counting the service time already used. A business-stopping category
         starts a same-day target. A closed or resolved ticket answers 422."""
         ticket = self.services.ticket.reprioritise(ticket_id, read_json(request, PriorityBody()))
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/escalate", summary="Escalate to the platform's support",
            tags=("tickets",), body=EscalateBody, response=TicketView, roles=AGENTS, errors=(404, 422))
     def escalate_ticket(self, request, ticket_id):
         """TKT-3. With a note saying what the platform should solve; the ticket joins the operator's queue."""
         ticket = self.services.ticket.escalate(ticket_id, read_json(request, EscalateBody()))
-        return json_response(named_ticket(self.services, ticket))
+        return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("GET", "/api/v1/ticket-escalations", summary="The operator's queue of escalated tickets",
            tags=("tickets",), query=TicketQuery, response=TicketPage, roles=(PLATFORM_OPERATOR,))

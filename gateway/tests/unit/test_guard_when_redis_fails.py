@@ -1,4 +1,4 @@
-"""Issue 7: Redis degraded, not fatal. Each use of Redis by the gateway fails the documented way."""
+"""Faults: Redis degraded, not fatal. Each use of Redis by the gateway fails the documented way."""
 from __future__ import annotations
 
 import pytest

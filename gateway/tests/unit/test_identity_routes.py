@@ -1,6 +1,6 @@
 """The gateway's identity routes against a fake identity service (no RabbitMQ, no identity_svc):
 what the route sends to the service and how the service's answers and refusals reach the caller
-(GW-2, issue 8). The guard runs for real on Redis, as in production."""
+(GW-2, sign-in limits). The guard runs for real on Redis, as in production."""
 from __future__ import annotations
 
 import secrets
@@ -89,7 +89,7 @@ def test_GW2_login_sends_the_address_the_gateway_sees_and_never_one_from_the_bod
     assert len(IDENTITY.calls) == 1, "a refused body reaches no service"
 
 
-def test_issue8_a_log_in_limit_of_identity_answers_429_with_retry_after(gateway):
+def test_GW2_a_log_in_limit_of_identity_answers_429_with_retry_after(gateway):
     IDENTITY.refuse = RateLimited("Too many failed sign-in attempts for this account from your address. "
                                   "Try again in 15 minutes.", {"retry_after": ["900"]})
     answer = requests.post(f"{gateway}/api/v1/auth/login", json={"login_name": "anna", "password": "pw"}, timeout=10)

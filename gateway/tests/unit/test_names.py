@@ -1,4 +1,4 @@
-"""PRJ-3 (issue 16): rows carry names beside their ids, resolved in one identity call per 500 ids."""
+"""PRJ-3, LOC-1: rows carry names beside their ids, resolved in one identity call per 500 ids."""
 from types import SimpleNamespace
 
 from gateway.names import add_names, people_of

@@ -47,8 +47,12 @@ RECEIVERS = ("customer", "provider_admin", "node_operator", "vendor")
 # limits of a flow: nodes counted at every depth, and containers inside containers
 MAX_NODES = 200
 MAX_DEPTH = 3          # top level = 1: a container may hold a container, whose children are work nodes
-# the kinds that are work nodes (a container only groups them; the two ends are built in)
-WORK_KINDS = (SUBMIT_REQUIREMENTS, CONFIRM, CLAIM_ORDER, ASSIGN_ORDER, GENERIC)
+# the kinds passed by dispatch (assigning) or by a claim, never by a person's button in the project
+SYSTEM_KINDS = (ASSIGN_PROVIDER, CLAIM_ORDER, ASSIGN_ORDER)
+# the steps somebody does with a button, and so the ones a reject can return to ("驳回后流程将自动跳转回
+# 上一步": the step just before, whoever does it). The template's check and the project's engine both
+# ask ``reject_target``, so a flow that publishes cleanly can always reject at run time.
+REJECT_RETURN_KINDS = (SUBMIT_REQUIREMENTS, CONFIRM, GENERIC)
 
 DEFAULT_SETTINGS: dict[str, dict] = {
     ASSIGN_PROVIDER: {},
@@ -73,3 +77,20 @@ def walk(nodes: list[dict], path: str = "nodes"):
         if node.get("children"):
             yield from walk(node["children"], f"{at}.children")
 
+
+
+def leaf_steps(nodes: list[dict]) -> list[dict]:
+    """The nodes a project walks through, in order: containers only group their children."""
+    steps: list[dict] = []
+    for node in nodes:
+        if node.get("kind") == CONTAINER:
+            steps.extend(leaf_steps(node.get("children") or []))
+        else:
+            steps.append(node)
+    return steps
+
+
+def reject_target(steps: list[dict], index: int) -> int | None:
+    """The step a reject at ``steps[index]`` returns to: the nearest earlier step a person does
+    (across container boundaries), skipping dispatch's steps; None when there is none."""
+    return next((i for i in range(index - 1, -1, -1) if steps[i].get("kind") in REJECT_RETURN_KINDS), None)

@@ -91,7 +91,7 @@ class EnvelopeSchema(Schema):
 
 # One schema instance per contract and mode, built once: building a marshmallow schema (copying
 # and binding every field) cost more than loading the data with it, 5-11 % of a consumer's time in
-# the issue-15 profiles. Instances hold no state between load/dump calls, so sharing is safe.
+# the profiles of make bench. Instances hold no state between load/dump calls, so sharing is safe.
 _schemas: dict[tuple[type[Schema], str | None], Schema] = {}
 _envelope_schema: Schema | None = None
 

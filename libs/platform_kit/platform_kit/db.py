@@ -68,7 +68,7 @@ def make_engine(url: str, *, pool_size: int = 10, connect_timeout: float = 5,
 
 # A pooled connection is pinged before use only when it sat idle this long. SQLAlchemy's
 # pool_pre_ping pinged on every checkout: one more round trip per unit of work, up to 30 % of a
-# busy consumer's time in the issue-15 profiles. A connection used moments ago is alive or its
+# busy consumer's time in make bench's profiles. A connection used moments ago is alive or its
 # failure is a disconnect SQLAlchemy sees on the statement (it then invalidates the pool, and the
 # failure is transient: the call or the event is retried), exactly as a ping failing mid-burst.
 PING_AFTER_IDLE_SECONDS = 5.0

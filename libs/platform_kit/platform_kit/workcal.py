@@ -51,6 +51,7 @@ __all__ = [
     "StatutorySource",
     "WorkCalendar",
     "default_calendar",
+    "festival_days",
     "parse_working_days",
     "statutory_days",
 ]
@@ -260,8 +261,12 @@ class WorkCalendar:
         base: StatutorySource,
         overrides: Mapping[date, CalendarDay] | Iterable[CalendarDay] = (),
         tz: ZoneInfo | str = DEFAULT_TIME_ZONE,
+        festivals: StatutorySource | None = None,
     ) -> None:
         self._base = base if isinstance(base, _CachedSource) else _CachedSource(base)
+        # the holidays the law fixes, for a year the statutory source has no data for yet
+        self._festivals = (festivals if festivals is None or isinstance(festivals, _CachedSource)
+                           else _CachedSource(festivals))
         self._overrides: Mapping[date, CalendarDay] = MappingProxyType(
             _override_map(overrides)
         )
@@ -293,7 +298,7 @@ class WorkCalendar:
         """A calendar with these days added or replaced, as when the operator edits them."""
         merged = dict(self._overrides)
         merged.update(_override_map(days))
-        return WorkCalendar(self._base, merged, self._tz)
+        return WorkCalendar(self._base, merged, self._tz, self._festivals)
 
     def without_overrides(self, *days: date) -> WorkCalendar:
         """A calendar where these days follow the statutory data again.
@@ -304,7 +309,7 @@ class WorkCalendar:
         for day in days:
             _require_date(day, "day")
         remaining = {d: entry for d, entry in self._overrides.items() if d not in days}
-        return WorkCalendar(self._base, remaining, self._tz)
+        return WorkCalendar(self._base, remaining, self._tz, self._festivals)
 
     # ---- days ---------------------------------------------------------------------------
 
@@ -315,6 +320,8 @@ class WorkCalendar:
         if override is not None:
             return override
         base = self._base(d.year)
+        if base is None and self._festivals is not None:
+            base = self._festivals(d.year)
         if base is not None:
             entry = base.get(d)
             if entry is not None:
@@ -341,13 +348,15 @@ class WorkCalendar:
         if self.covers(year):
             return None
         edited = self._override_years.get(year, 0)
+        if self._festivals is not None:
+            note = (f"No statutory holiday data for {year}: the festivals the law fixes count as "
+                    "days off, but the make-up working days and bridged holidays are not known yet")
+        else:
+            note = f"No statutory holiday data for {year}: only weekends count as days off"
         if edited == 0:
-            return f"No statutory holiday data for {year}: only weekends count as days off."
+            return note + "."
         days = "day" if edited == 1 else "days"
-        return (
-            f"No statutory holiday data for {year}: only weekends count as days off, "
-            f"apart from {edited} {days} set by the platform operator."
-        )
+        return note + f", apart from {edited} {days} set by the platform operator."
 
     # ---- time ---------------------------------------------------------------------------
 
@@ -557,8 +566,37 @@ def default_calendar(
     overrides: Mapping[date, CalendarDay] | Iterable[CalendarDay] = (),
     tz: ZoneInfo | str = DEFAULT_TIME_ZONE,
 ) -> WorkCalendar:
-    """The Chinese statutory calendar plus the operator's overrides (ORG-6)."""
-    return WorkCalendar(_STATUTORY, overrides, tz)
+    """The Chinese statutory calendar plus the operator's overrides (ORG-6); a year the package has
+    no data for yet still keeps the festivals the law fixes (``festival_days``)."""
+    return WorkCalendar(_STATUTORY, overrides, tz, _FESTIVALS)
+
+
+def festival_days(year: int) -> list[CalendarDay]:
+    """The public holidays the law itself fixes for any year (《全国年节及纪念日放假办法》 as amended
+    with effect from 2025: 13 days), for a year whose announced schedule is not in the statutory
+    package yet. The lunar dates and the Qingming solar term come from ``lunar_python``. The
+    State Council's yearly notice adds what no rule can foresee: weekends moved to bridge holidays
+    and the make-up working days; the operator enters those until the package ships them.
+    """
+    from lunar_python import Lunar
+
+    def lunar(month: int, day: int) -> date:
+        solar = Lunar.fromYmd(year, month, day).getSolar()
+        return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+    spring = lunar(1, 1)
+    qingming = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    named: list[tuple[date, chinese_calendar.Holiday]] = [
+        (date(year, 1, 1), chinese_calendar.Holiday.new_years_day),
+        *((spring + timedelta(days=n), chinese_calendar.Holiday.spring_festival) for n in range(-1, 3)),
+        (date(qingming.getYear(), qingming.getMonth(), qingming.getDay()), chinese_calendar.Holiday.tomb_sweeping_day),
+        (date(year, 5, 1), chinese_calendar.Holiday.labour_day),
+        (date(year, 5, 2), chinese_calendar.Holiday.labour_day),
+        (lunar(5, 5), chinese_calendar.Holiday.dragon_boat_festival),
+        (lunar(8, 15), chinese_calendar.Holiday.mid_autumn_festival),
+        *((date(year, 10, day), chinese_calendar.Holiday.national_day) for day in (1, 2, 3)),
+    ]
+    return [CalendarDay(day, DayKind.HOLIDAY, str(name.value)) for day, name in named if day.year == year]
 
 
 # Days the shipped statutory data has wrong, corrected against the State Council's notices.
@@ -603,6 +641,7 @@ def _holiday_name(raw: object) -> str:
 
 
 _STATUTORY = _CachedSource(statutory_days)
+_FESTIVALS = _CachedSource(festival_days)
 
 
 def _override_map(

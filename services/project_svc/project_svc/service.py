@@ -51,7 +51,7 @@ ACTIONS = {"submit_requirements": SubmitRequirementsSchema, "confirm": NodeActio
            "rate": ProjectRateSchema}
 
 
-# Built once: a schema's construction cost more than its dump on the read path (issue 15); dumping
+# Built once: a schema's construction cost more than its dump on the read path (profiled); dumping
 # and loading keep no state in the instance, so workers share them.
 PROJECT_SCHEMA = ProjectSchema()
 PURCHASE_SCHEMA = PurchaseSchema()
@@ -163,8 +163,7 @@ class ProjectService(PlatformService):
     def list_files(self, project_id: str) -> list:
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            handlers.visible_project(project_id, actor, uow)
-            return ProjectFileSchema(many=True).dump(uow.records.files(project_id))
+            return ProjectFileSchema(many=True).dump(handlers.list_files(project_id, actor, uow))
 
     @rpc
     def download_file(self, project_id: str, file_id: str) -> dict:

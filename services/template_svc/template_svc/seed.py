@@ -1,4 +1,4 @@
-"""The platform's preset requirement forms and public templates (TPL-2, TPL-6; seed chapter 3).
+"""The platform's preset requirement forms and public templates (TPL-2, TPL-6; seed 000 chapter 3).
 
 Written by migration 0002 with these fixed ids, so every environment has them exactly once.
 Public templates whose flow dispatches to sub-accounts carry the suffix 子账号自动分单.

@@ -222,7 +222,7 @@ SUMMARY_FIELDS = (
 
 def summary(ticket: Ticket, dues: dict[str, datetime], side: str | None) -> dict:
     """A list row: the ticket's fields and, for every side but the customer's (TKT-7), its timers as
-    they stand (due instant, paused, met, breached) and the nearest due instant (issue 16)."""
+    they stand (due instant, paused, met, breached) and the nearest due instant (the console counts down)."""
     data = {name: getattr(ticket, name) for name in SUMMARY_FIELDS}
     states = ticket.timer_states(dues) if side in (AGENT, OBSERVER) else []
     data["timers"] = states

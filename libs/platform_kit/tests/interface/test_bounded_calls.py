@@ -1,4 +1,4 @@
-"""Issue 7: calls between services are bounded, carry their deadline, and survive a lost connection."""
+"""Faults: calls between services are bounded, carry their deadline, and survive a lost connection."""
 import time
 
 import eventlet

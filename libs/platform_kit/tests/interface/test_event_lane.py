@@ -1,4 +1,4 @@
-"""A burst of events never makes the process's RPC requests wait behind them for a worker (issue 15)."""
+"""A burst of events never makes the process's RPC requests wait behind them for a worker (measured under load)."""
 import eventlet
 from nameko import config
 from nameko.standalone.rpc import ClusterRpcClient

@@ -1,4 +1,4 @@
-"""OPS-3, issue 7: liveness depends on nothing outside the process but shows stuck workers; readiness
+"""OPS-3, for orchestrators: liveness depends on nothing outside the process but shows stuck workers; readiness
 shows each dependency."""
 import eventlet
 import requests

@@ -1,4 +1,4 @@
-"""Issue 7: no event is lost without a trace, and transient failures never reach the dead-letter queue."""
+"""Faults: no event is lost without a trace, and transient failures never reach the dead-letter queue."""
 import uuid
 
 from kombu import Connection

@@ -1,4 +1,5 @@
-"""Pooled connections: pinged only after sitting idle, and a dead one never reaches a use case (issue 15)."""
+"""Pooled connections: pinged only after sitting idle (a ping per use was costly), and a dead one never
+reaches a use case."""
 import time
 
 import pytest

@@ -1,4 +1,4 @@
-"""GW-3 (issue 8): the text rules in one place, pure."""
+"""GW-3 (any input, however hostile): the text rules in one place, pure."""
 import pytest
 from marshmallow import Schema, ValidationError
 

@@ -18,6 +18,7 @@ from platform_kit.workcal import (
     ServiceHours,
     WorkCalendar,
     default_calendar,
+    festival_days,
     parse_working_days,
     statutory_days,
 )
@@ -124,36 +125,61 @@ def test_ORG6_statutory_days_is_none_for_years_the_package_does_not_cover(
 # ---- years without data ------------------------------------------------------------------
 
 
-def test_ORG6_year_without_data_falls_back_to_weekends_and_says_so(
+def test_ORG6_year_without_data_keeps_the_festivals_the_law_fixes_and_says_so(
     cal: WorkCalendar,
 ) -> None:
     assert cal.covers(2026)
     assert cal.coverage_note(2026) is None
     assert not cal.covers(2031)
-    assert (
-        cal.coverage_note(2031)
-        == "No statutory holiday data for 2031: only weekends count as days off."
+    assert cal.coverage_note(2031) == (
+        "No statutory holiday data for 2031: the festivals the law fixes count as days off, "
+        "but the make-up working days and bridged holidays are not known yet."
     )
-    assert cal.is_working_day(
-        date(2031, 1, 1)
-    )  # a Wednesday; New Year's Day is unknown
+    new_year = cal.day_kind(date(2031, 1, 1))  # a Wednesday
+    assert new_year.kind is DayKind.HOLIDAY and new_year.name == "New Year's Day"
     assert cal.day_kind(date(2031, 1, 4)).kind is DayKind.WEEKEND
-    assert cal.add_working_days(sh(2030, 12, 31, 10), 1) == sh(2031, 1, 1, 10)
+    assert cal.add_working_days(sh(2030, 12, 31, 10), 1) == sh(2031, 1, 2, 10)
+
+
+def test_ORG6_an_18_working_day_timeout_from_2026_12_08_does_not_end_on_new_years_day_2027(
+    cal: WorkCalendar,
+) -> None:
+    assert not cal.covers(2027)  # the pinned package stops at 2026
+    assert cal.add_working_days(sh(2026, 12, 8, 10), 18) == sh(2027, 1, 4, 10)
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_ORG6_the_festival_rule_agrees_with_the_announced_holidays_of_covered_years(year: int) -> None:
+    """Every festival day the rule computes is a holiday in the State Council's schedule."""
+    announced = {d.day for d in statutory_days(year) if d.kind is DayKind.HOLIDAY}
+    computed = festival_days(year)
+    assert len(computed) == 13
+    assert {d.day for d in computed} <= announced
+
+
+def test_ORG6_the_festivals_of_2027_from_the_lunar_calendar() -> None:
+    days = {d.day: d.name for d in festival_days(2027)}
+    assert days[date(2027, 2, 5)] == days[date(2027, 2, 8)] == "Spring Festival"  # eve .. third day
+    assert days[date(2027, 4, 5)] == "Tomb-sweeping Day"
+    assert days[date(2027, 6, 9)] == "Dragon Boat Festival"
+    assert days[date(2027, 9, 15)] == "Mid-autumn Festival"
+    assert {date(2027, 5, 1), date(2027, 5, 2), date(2027, 10, 3)} <= set(days)
 
 
 def test_ORG6_coverage_note_mentions_days_the_operator_entered_for_an_uncovered_year() -> (
     None
 ):
     cal = default_calendar(
-        [CalendarDay(date(2031, 1, 1), DayKind.HOLIDAY, "New Year's Day")]
+        [CalendarDay(date(2031, 1, 2), DayKind.HOLIDAY, "New Year's Day")]
     )
     assert not cal.covers(2031)
     assert cal.coverage_note(2031) == (
-        "No statutory holiday data for 2031: only weekends count as days off, "
+        "No statutory holiday data for 2031: the festivals the law fixes count as days off, "
+        "but the make-up working days and bridged holidays are not known yet, "
         "apart from 1 day set by the platform operator."
     )
-    assert not cal.is_working_day(date(2031, 1, 1))
-    assert cal.add_working_days(sh(2030, 12, 31, 10), 1) == sh(2031, 1, 2, 10)
+    assert not cal.is_working_day(date(2031, 1, 2))
+    assert cal.add_working_days(sh(2030, 12, 31, 10), 1) == sh(2031, 1, 3, 10)
 
 
 def test_ORG6_a_calendar_without_any_source_is_plain_weekends() -> None:

@@ -89,6 +89,9 @@ class FakeDispatchRepository:
     def employees(self, user_ids: Iterable[str], *, lock: bool = True) -> dict[str, Employee]:
         return {u: copy.deepcopy(self.staff[u]) for u in sorted(set(user_ids)) if u in self.staff}
 
+    def isv_orgs(self, org_ids: Iterable[str]) -> set[str]:
+        return {e.org_id for e in self.staff.values()} & set(org_ids)
+
     def employee(self, user_id: str, *, lock: bool = True) -> Employee | None:
         return copy.deepcopy(self.staff.get(user_id))
 

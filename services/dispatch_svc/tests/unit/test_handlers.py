@@ -4,7 +4,7 @@ import uuid
 import pytest
 
 from dispatch_svc import handlers
-from dispatch_svc.exceptions import VendorNotNamed
+from dispatch_svc.exceptions import InvalidProviderSettings, VendorNotNamed
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER_MANAGER, DESIGNER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.exceptions import Forbidden, NotFound
@@ -168,3 +168,29 @@ def test_DSP1_the_operator_setting_providers_without_the_vendor_is_a_business_re
         handlers.set_product_providers(operator, {"product_id": "prod", "providers": [
             {"provider_id": "prov", "weight": 10, "max_held": 1}]}, uow)
     assert refused.value.status == 422 and "vendor_id" in refused.value.fields and not uow.events
+
+
+def test_DSP1_a_person_relates_only_organisations_dispatch_knows_as_isvs_as_providers(uow, repo):
+    """A missing organisation, or a customer one (identity never tells dispatch of its users as
+    employees), named as a provider or a vendor is refused with the field named; nothing is kept."""
+    operator = Actor("op", "platform", "operator", ("platform_operator",))
+    handlers.user_changed(_event("user_created", _user("v-admin", (VENDOR_ADMIN,), org_id="vendor")),
+                          _user("v-admin", (VENDOR_ADMIN,), org_id="vendor"), uow)
+    handlers.user_changed(_event("user_created", _user("p-admin", (PROVIDER_ADMIN,), org_id="prov")),
+                          _user("p-admin", (PROVIDER_ADMIN,), org_id="prov"), uow)
+    customer = {**_user("c-admin", org_id="cust"), "org_kind": "customer"}
+    handlers.user_changed(_event("user_created", customer), customer, uow)
+    for bad in ("nobody", "cust"):
+        with pytest.raises(InvalidProviderSettings) as refused:
+            handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+                {"provider_id": "prov", "weight": 1, "max_held": 5},
+                {"provider_id": bad, "weight": 1, "max_held": 5}]}, uow)
+        assert set(refused.value.fields) == {"providers[1].provider_id"}
+    with pytest.raises(InvalidProviderSettings) as refused:
+        handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "cust", "providers": [
+            {"provider_id": "prov", "weight": 1, "max_held": 5}]}, uow)
+    assert set(refused.value.fields) == {"vendor_id"}
+    assert "prod" not in repo.products
+    handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "prov", "weight": 1, "max_held": 5}]}, uow)
+    assert set(repo.products["prod"].links) == {"prov"}

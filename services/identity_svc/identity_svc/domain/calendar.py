@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from identity_svc.domain.events import Event
 from identity_svc.exceptions import NotAllowedNow
-from platform_kit.workcal import CalendarDay, default_calendar, statutory_days
+from platform_kit.workcal import CalendarDay, default_calendar, festival_days, statutory_days
 
 
 @dataclass
@@ -48,10 +48,13 @@ def year_view(year: int, overrides: Iterable[CalendarOverride]) -> dict:
     """Every day of ``year`` that is not a plain weekday or weekend, with its effective kind."""
     by_day = {o.day: CalendarDay(o.day, o.kind, o.name) for o in overrides if o.day.year == year}
     cal = default_calendar(by_day.values())
-    dates = {d.day for d in statutory_days(year) or ()} | set(by_day)
+    announced = statutory_days(year)
+    # a year not announced yet shows the festivals the law fixes, marked as such
+    base, source = (announced, "statutory") if announced is not None else (festival_days(year), "festival")
+    dates = {d.day for d in base} | set(by_day)
     days = []
     for day in sorted(dates):
         entry = cal.day_kind(day)
         days.append({"day": day, "kind": entry.kind.value, "name": entry.name, "working": entry.is_working,
-                     "source": "override" if day in by_day else "statutory"})
+                     "source": "override" if day in by_day else source})
     return {"year": year, "covers": cal.covers(year), "note": cal.coverage_note(year), "days": days}

@@ -1,4 +1,4 @@
-"""display_names (asked beside every read of a project) against the real database (issue 15)."""
+"""display_names (asked beside every read of a project) against the real database: one statement, the busiest read."""
 import uuid
 
 

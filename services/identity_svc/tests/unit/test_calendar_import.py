@@ -56,3 +56,14 @@ def test_ORG6_from_november_the_operator_is_told_daily_that_next_year_is_unknown
     quiet = next_uow()
     assert alert_operator_if_next_year_unknown(quiet, today=date(2099, 10, 31))["alert"] is None
     assert quiet.events == [], "nothing before November"
+
+
+def test_ORG6_a_year_not_announced_yet_shows_the_festivals_the_law_fixes():
+    from identity_svc.domain.calendar import year_view
+
+    view = year_view(2027, [])
+    assert view["covers"] is False and "festivals the law fixes" in view["note"]
+    festivals = {d["day"]: d for d in view["days"]}
+    assert festivals[date(2027, 1, 1)]["source"] == "festival" and not festivals[date(2027, 1, 1)]["working"]
+    assert festivals[date(2027, 2, 6)]["name"] == "Spring Festival"
+    assert {d["source"] for d in year_view(2026, [])["days"]} == {"statutory"}

@@ -47,7 +47,7 @@ def test_ORG1_an_isv_comes_with_its_main_account_and_root_department_and_listene
 
 def test_ORG1_a_customer_has_no_department(world):
     assert world.customer.org.root_department_id is None and world.customer.admin.department_id is None
-    assert world.customer.admin.roles == ["customer"]
+    assert world.customer.admin.roles == ["customer", "customer_admin"]
 
 
 def test_ORG1_names_and_login_names_are_unique_ignoring_case(world, next_uow):
@@ -74,7 +74,7 @@ def test_ORG1_only_the_operator_creates_and_lists_organisations(world, next_uow)
 
 
 def test_BIL3_an_isv_admin_finds_customer_organisations_by_name_and_nothing_else(world, next_uow):
-    """Issue 16: a supplier picks the customers a billing product is shown to, by name."""
+    """LOC-1: a supplier picks the customers a billing product is shown to, by name."""
     organisations.create_organisation(world.operator, {"name": "Buyer Tools ISV", "kind": "isv", "admin": {
         "login_name": "tools.admin", "display_name": "Boss", "phone": None, "email": None}}, next_uow())
     page = {"q": "buy", "limit": 20, "offset": 0}

@@ -1,4 +1,4 @@
-"""GW-2, ORG-4, issue 8: log-in, limits, refresh rotation and reuse, log-out, password change,
+"""GW-2, ORG-4: log-in, limits, refresh rotation and reuse, log-out, password change,
 as use cases over the fake unit of work."""
 from datetime import timedelta
 
@@ -61,7 +61,7 @@ def test_GW2_a_deactivated_account_is_refused_and_the_attempt_audited(world, nex
     assert uow.committed and repositories["audit"].entries[-1].details["reason"] == "deactivated"
 
 
-def test_issue8_failures_of_one_account_from_one_address_make_only_that_address_wait(world, next_uow, sessions):
+def test_GW2_failures_of_one_account_from_one_address_make_only_that_address_wait(world, next_uow, sessions):
     for _ in range(ACCOUNT_AT_ADDRESS.max_failures):
         with pytest.raises(BadCredentials):
             login(next_uow(), sessions, "isv.admin", "Wrong-1234", "10.0.0.1")
@@ -72,7 +72,7 @@ def test_issue8_failures_of_one_account_from_one_address_make_only_that_address_
     assert login(next_uow(), sessions, "customer.admin", world.customer.password, "10.0.0.1")["access_token"]
 
 
-def test_issue8_failures_of_one_account_from_many_addresses_stop_at_the_account_ceiling(world, next_uow, sessions):
+def test_GW2_failures_of_one_account_from_many_addresses_stop_at_the_account_ceiling(world, next_uow, sessions):
     for n in range(ACCOUNT.max_failures):
         with pytest.raises(BadCredentials):
             login(next_uow(), sessions, "isv.admin", "Wrong-1234", f"10.0.1.{n}")
@@ -81,7 +81,7 @@ def test_issue8_failures_of_one_account_from_many_addresses_stop_at_the_account_
     assert "for this account." in err.value.message
 
 
-def test_issue8_one_shared_address_does_not_lock_out_everyone_behind_it(world, next_uow, sessions):
+def test_GW2_one_shared_address_does_not_lock_out_everyone_behind_it(world, next_uow, sessions):
     for n in range(2 * ACCOUNT_AT_ADDRESS.max_failures):  # colleagues mistyping, or unknown names
         with pytest.raises(BadCredentials):
             login(next_uow(), sessions, f"colleague-{n % 3}", "Wrong-1234", "10.9.9.9")
@@ -117,7 +117,7 @@ def test_GW2_refresh_rotates_the_token_within_the_same_sign_in(world, next_uow, 
     assert sign_in.tokens[0].replaced_by == sign_in.tokens[1].id
 
 
-def test_issue8_refresh_token_reuse_ends_exactly_that_sign_in(world, next_uow, sessions, repositories):
+def test_GW2_refresh_token_reuse_ends_exactly_that_sign_in(world, next_uow, sessions, repositories):
     phone = login(next_uow(), sessions, "isv.admin", world.isv.password)
     laptop = login(next_uow(), sessions, "isv.admin", world.isv.password)
     rotated = signin.refresh({"refresh_token": laptop["refresh_token"]}, next_uow(), sessions)

@@ -1,4 +1,4 @@
-"""GW-2, issue 8: failed log-ins are limited per account and address, per account, and (much
+"""GW-2, guessing and lock-outs: failed log-ins are limited per account and address, per account, and (much
 higher) per address alone; the waiting time is said in minutes."""
 from identity_svc.domain.login_limits import (
     ACCOUNT,

@@ -238,7 +238,7 @@ _HOOK_FIELDS = ("id", "endpoint_id", "org_id", "event_id", "event_type", "payloa
                 "last_status", "last_error", "created_at", "delivered_at", "next_attempt_at", "window_start", "log")
 
 
-# built once: read for most events the fan-out sees (issue 15)
+# built once: read for most events the fan-out sees
 _SUBSCRIBED_TYPES = select(func.jsonb_array_elements_text(WebhookEndpointRow.event_types)) \
     .where(WebhookEndpointRow.enabled.is_(True)).distinct()
 

@@ -172,12 +172,30 @@ def _service_event_templates() -> list[MessageTemplate]:
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("due_at", "2026-11-30T00:00:00+00:00")],
                   "【回款警报】合同 {{ contract_id }} {{ stage }} 已逾期",
                   "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）应于 {{ due_at }} 支付，已逾期。"),
+        _template("billing staged contract proposed", "分期合同待确认（BIL-12）",
+                  [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("amount", "120000", "number"),
+                   _v("currency", "CNY"), _v("stages", "3", "number")],
+                  "【分期合同】项目 {{ project_id }} 的分期付款待您确认",
+                  "{{ receiver_name }}：厂商为项目 {{ project_id }} 提出分期合同 {{ contract_id }}，共 {{ stages }} 期，"
+                  "合计 {{ amount }}（{{ currency }} 分）。您接受之前不会扣款，请在“分期合同”中接受或拒绝。", "customer"),
         _template("billing stage withholding failed", "分期款代扣失败（BIL-12）",
                   [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("stage", "首付款"),
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("attempt", "1", "number")],
                   "【回款警报】合同 {{ contract_id }} {{ stage }} 代扣失败",
                   "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）第 {{ attempt }} 次代扣失败，"
                   "请确认企业付款账户余额后重新发起支付。"),
+        _template("billing payment step stuck", "支付步骤已停止重试，待运营处理（BIL-6）",
+                  [_RECEIVER, _v("order_id", "ord-1001"), _v("step", "代付给供应商"), _v("step_key", "payout:ord-1001:9"),
+                   _v("amount", "2850", "number"), _v("currency", "CNY")],
+                  "【资金告警】订单 {{ order_id }} 的{{ step }}已停止重试",
+                  "{{ receiver_name }}：订单 {{ order_id }} 的{{ step }}（{{ amount }} {{ currency }} 分）多次尝试仍未成功，"
+                  "已停止自动重试，等待平台运营人员处理（重试、判定失败或作废）。"),
+        _template("billing order not fulfilled", "订单未履约，已失败并释放额度（BIL-5, BIL-6）",
+                  [_RECEIVER, _v("order_id", "ord-1001"), _v("product_code", "FLOW-10G"), _v("amount", "2850", "number"),
+                   _v("currency", "CNY"), _v("attempts", "8", "number"), _v("reason", "供应商系统无应答")],
+                  "【订单失败】订单 {{ order_id }} 未在期限内履约",
+                  "{{ receiver_name }}：订单 {{ order_id }}（{{ product_code }}，{{ amount }} {{ currency }} 分）"
+                  "在 {{ attempts }} 次尝试后仍未由供应商履约，订单已失败，客户额度已释放。原因：{{ reason }}"),
     ]
 
 

@@ -1,5 +1,5 @@
 """calendar version: a random value drawn anew with every calendar change, so that each process
-keeps the calendar and a change of the flow reads it only when it changed (issue 15)
+keeps the calendar and a change of the flow reads it only when it changed, not with every change
 
 Revision ID: 7c1e4b2a9d30
 Revises: 5f3c2d9e7a14

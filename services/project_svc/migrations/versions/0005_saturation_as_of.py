@@ -1,5 +1,5 @@
 """provider saturation: the time of the dispatch event a row holds, so that a later event wins
-whatever order the events arrive in, and handling one again changes nothing (no claim: issue 15)
+whatever order the events arrive in, and handling one again changes nothing (so it needs no processed-event claim)
 
 Revision ID: 2d8f6a1c4e57
 Revises: 7c1e4b2a9d30

@@ -148,7 +148,7 @@ class CalendarDayRow(Base):
 class CalendarVersionRow(Base):
     """One row: a random value drawn anew with every change of ``calendar_days``, in its
     transaction, so that a process may keep the calendar it read and re-read it only when the
-    version changed (issue 15). Random, not a counter: a database created again, or another
+    version changed (reading it per change was costly). Random, not a counter: a database created again, or another
     database the same process uses (tests), never shows a version a process kept for other days."""
 
     __tablename__ = "calendar_version"
@@ -168,6 +168,8 @@ class RecordRow(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
     kind: Mapped[str] = mapped_column(String(10))
     author_id: Mapped[str] = mapped_column(String(36))
+    # the author's organisation: a former provider's notes stay its own (domain.access.record_visible)
+    author_org_id: Mapped[str | None] = mapped_column(String(36))
     node_key: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -187,6 +189,7 @@ class FileRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str] = mapped_column(String(36))
+    author_org_id: Mapped[str | None] = mapped_column(String(36))  # the uploader's organisation
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -112,7 +112,7 @@ def _cursor(cursor: str, column) -> tuple[Any, str]:
 # participants, and the calendar's version (the process keeps the calendar: CalendarRepository);
 # an event's handler also claims the event in the same statement (the kernel's processed_events,
 # written exactly as UnitOfWork.claim_event writes it). A dispatch reply cost five round trips for
-# these before (claim, lock, log and participants, the whole calendar): issue 15. Timestamps inside
+# these before (claim, lock, log and participants, the whole calendar), measured. Timestamps inside
 # json_build_object are ISO-8601 text with their offset.
 _CLAIM = ("with claim as (insert into processed_events (event_id, handler) values (:event_id, :handler) "
           "on conflict do nothing returning 1)")
@@ -256,8 +256,7 @@ class ProjectRepository:
                                                        (ProjectRow.customer_id, scope.customer_of))
                 if value is not None]
         if scope.operator_user is not None:
-            seen.append(ProjectRow.id.in_(select(ParticipantRow.project_id)
-                                          .where(ParticipantRow.user_id == scope.operator_user)))
+            seen.append(_employee_capacity(scope))
         return seen
 
     def _visible(self, query, scope: Scope):
@@ -361,9 +360,7 @@ class ProjectRepository:
                 counts.update(self._status_counts(column == value, *covered))
             covered.append(column.is_distinct_from(value))
         if scope.operator_user is not None:
-            mine = ProjectRow.id.in_(select(ParticipantRow.project_id)
-                                     .where(ParticipantRow.user_id == scope.operator_user))
-            counts.update(self._status_counts(mine, *covered))
+            counts.update(self._status_counts(_employee_capacity(scope), *covered))
         return dict(counts)
 
     def recount_tabs(self) -> None:
@@ -449,6 +446,14 @@ class ProjectRepository:
                  "provider_id": s.provider_id, "held": s.held, "max_held": s.max_held} for s, name, code in rows]
 
 
+def _employee_capacity(scope: Scope):
+    """``access.admits``'s employee capacity in SQL: a project the employee operates or handled
+    (its participant rows hold both), while the employee's organisation delivers it."""
+    return and_(ProjectRow.provider_id == scope.operator_org,
+                ProjectRow.id.in_(select(ParticipantRow.project_id)
+                                  .where(ParticipantRow.user_id == scope.operator_user)))
+
+
 def _count_rows(project_id: str, before: tuple | None, after: tuple | None) -> list[dict]:
     """The tab counts' moves of a project between two (status, owners...) states, in key order (rows
     locked in key order, so two changes never wait on each other crosswise)."""
@@ -468,7 +473,7 @@ def _count_rows(project_id: str, before: tuple | None, after: tuple | None) -> l
 # A save's statement for each shape (the columns it updates, how many log entries, participants and
 # tab-count rows it writes), built once with named parameters: SQLAlchemy then compiles it once too.
 # Built per call, the statement's construction and compilation were the largest part of a save's
-# CPU (issue 15). There are few shapes: a transition changes a handful of column sets.
+# CPU (profiled). There are few shapes: a transition changes a handful of column sets.
 _SAVE_STATEMENTS: dict[tuple, Any] = {}
 _SAVE_STATEMENTS_KEPT = 1000
 
@@ -641,8 +646,8 @@ class RecordRepository:
 
     @staticmethod
     def _record(row: RecordRow) -> dict:
-        return {"id": row.id, "kind": row.kind, "author_id": row.author_id, "node_key": row.node_key,
-                "body": row.body, "at": row.at}
+        return {"id": row.id, "kind": row.kind, "author_id": row.author_id, "author_org_id": row.author_org_id,
+                "node_key": row.node_key, "body": row.body, "at": row.at}
 
     def add_file(self, **values: Any) -> dict:
         row = FileRow(**values)
@@ -662,7 +667,7 @@ class RecordRepository:
     @staticmethod
     def _file(row: FileRow) -> dict:
         return {c: getattr(row, c) for c in ("id", "project_id", "node_key", "name", "content_type", "size",
-                                             "sha256", "storage_key", "uploaded_by", "at")}
+                                             "sha256", "storage_key", "uploaded_by", "author_org_id", "at")}
 
 
 class SaturationRepository:

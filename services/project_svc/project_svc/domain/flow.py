@@ -2,17 +2,17 @@
 
 A container is not a step of its own: it runs its children in order, so the flow is walked as
 the depth-first list of its leaf nodes, each remembering the container it sits in. Rejecting
-back to "the previous work node" is then simply the nearest earlier work step, whether or not a
-container boundary lies between (the seed's "驳回后节点将返回至上一步").
+back to "the previous step" is then the nearest earlier step a person does, whether or not a
+container boundary lies between (``platform_contracts.nodes.reject_target``, which the template's
+check uses too).
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
+from platform_contracts import nodes
 from platform_contracts.nodes import (
     ASSIGN_ORDER,
-    ASSIGN_PROVIDER,
-    CLAIM_ORDER,
     COMPLETE_PROJECT,
     CONFIRM,
     CONTAINER,
@@ -22,10 +22,7 @@ from platform_contracts.nodes import (
     SUBMIT_REQUIREMENTS,
 )
 
-# nodes passed by dispatch (assign) or by a claim in dispatch, never by a button in the project
-SYSTEM_KINDS = (ASSIGN_PROVIDER, ASSIGN_ORDER, CLAIM_ORDER)
-# nodes where somebody produces something another node confirms or rejects
-WORK_KINDS = (SUBMIT_REQUIREMENTS, GENERIC)
+SYSTEM_KINDS = nodes.SYSTEM_KINDS
 
 
 def steps_of(nodes: list[dict], parent: str | None = None) -> list[dict]:

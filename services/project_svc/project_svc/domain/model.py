@@ -26,7 +26,9 @@ from platform_contracts.nodes import (
     CUSTOMER_SIDE,
     GENERIC,
     SUBMIT_REQUIREMENTS,
+    reject_target,
 )
+from platform_contracts.roles import CUSTOMER_MANAGER
 from platform_kit.workcal import ServiceHours, WorkCalendar
 from project_svc.domain import flow
 from project_svc.exceptions import (
@@ -212,6 +214,9 @@ class Project:
         if not self.is_waiting_at(CLAIM_ORDER, node_key, round_):
             return []
         self.claimed_by, self.claim_department_id = user_id, department_id
+        # the claimer holds the project for its role: the customer manager's own steps (a handover
+        # confirm) are theirs, so a department finishes what it claimed without the main account
+        self.operators.setdefault(CUSTOMER_MANAGER, user_id)
         self.participants.add(user_id)
         self.log.append(LogEntry(now, "order_claimed", node_key, user_id, department_id or "", self.round))
         return self._pass(now, cal, by=user_id, log=False)
@@ -267,15 +272,13 @@ class Project:
         return self._pass(now, cal, by=who.ref, note=note)
 
     def reject(self, who: Who, node_key: str, reason: str, now: datetime, cal: WorkCalendar) -> Events:
-        """Back to the previous work node, across container boundaries too."""
+        """Back to the step just before (a person's step, across container boundaries too)."""
         node = self._check_turn(who, node_key, (CONFIRM, COMPLETE_PROJECT))
         if not flow.allows_reject(node):
             raise RejectNotAllowed("This node does not allow rejecting.", {"node_key": ["reject not allowed"]})
-        steps = self.steps
-        target = next((i for i in range(self.current_index - 1, -1, -1) if steps[i]["kind"] in flow.WORK_KINDS),
-                      None)
+        target = reject_target(self.steps, self.current_index)
         if target is None:
-            raise RejectNotAllowed("There is no earlier work node to return to.",
+            raise RejectNotAllowed("There is no earlier step to return to.",
                                    {"node_key": ["nothing to return to"]})
         self.participants.add(who.ref)
         events = self._reminders(node, "rejected", now, {"reason": reason})

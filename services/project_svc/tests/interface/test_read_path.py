@@ -1,4 +1,4 @@
-"""The read path of one project (one statement, no ORM) shows exactly what the aggregate shows (issue 15)."""
+"""The read path of one project (one statement, no ORM) shows exactly what the aggregate shows."""
 import uuid
 from types import SimpleNamespace
 

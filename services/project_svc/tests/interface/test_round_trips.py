@@ -1,4 +1,4 @@
-"""What a dispatch reply costs project_svc in round trips, with every guarantee kept (issue 15):
+"""What a dispatch reply costs project_svc in round trips, with every guarantee kept (they dominated its profile):
 the event claimed once, the project locked, the version checked, the outbox and the node's
 deadline written in the same transaction."""
 import uuid

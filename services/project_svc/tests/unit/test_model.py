@@ -224,10 +224,35 @@ def test_TPL6_rejecting_a_confirm_node_returns_to_the_previous_work_node_with_it
     assert project.current_node["key"] == "design" and project.log[-1].note == "colours are wrong"
 
 
-def test_TPL9_rejecting_completion_goes_back_across_the_container_boundary():
+def test_TPL9_rejecting_completion_returns_to_the_step_just_before_not_past_it():
+    """"驳回后流程自动跳转回上一步": the confirm before completion, not the work before that confirm."""
     project = at_node("done")
     project.reject(CUSTOMER, "done", "not finished", NOW, CAL)
-    assert project.current_node["key"] == "design" and project.current_node["parent"] == "stage2"
+    assert project.current_node["key"] == "design_ok" and project.current_node["parent"] == "stage2"
+
+
+def test_TPL9_rejecting_goes_back_across_a_container_boundary_and_over_dispatch():
+    project = at_node("design")
+    project.confirm(DESIGNER, "design", NOW, CAL)
+    project.reject(CUSTOMER, "design_ok", "colours", NOW, CAL)
+    assert project.current_node["key"] == "design"
+    nodes = [FULL[0], FULL[1], FULL[2], {"key": "ok", "kind": "confirm", "name": "OK",
+                                          "settings": {"side": "customer", "allow_reject": True}}, FULL[-1]]
+    project = at_node("ok", nodes)
+    project.reject(CUSTOMER, "ok", "again", NOW, CAL)
+    assert project.current_node["key"] == "req_ok"  # dispatch's step is not one to return to
+
+
+def test_DSP7_the_claimer_operates_the_customer_managers_steps_without_the_main_account():
+    nodes = [FULL[0], {"key": "claim", "kind": "claim_order", "name": "Claim"},
+             {"key": "handover", "kind": "confirm", "name": "Handover",
+              "settings": {"side": "provider", "role": "customer_manager"}}, FULL[-1]]
+    project = at_node("handover", nodes)
+    assert project.claimed_by == "cm-1"
+    with pytest.raises(NotYourTurn):
+        project.confirm(OTHER_EMPLOYEE, "handover", NOW, CAL)
+    project.confirm(Who("cm-1", provider_member=True), "handover", NOW, CAL)
+    assert project.current_node["key"] == "done"
 
 
 def test_TPL6_a_confirm_node_without_reject_or_without_earlier_work_refuses_rejecting():

@@ -13,13 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from platform_contracts import nodes as N
+from platform_contracts.roles import CUSTOMER_MANAGER
 
 
 @dataclass(frozen=True)
 class Violation:
+    """``blocking``: the data is wrong, even a draft refuses it. ``advice``: the flow runs, but
+    probably not as its author meant; shown with every save, never refused. Neither: unfinished,
+    a draft keeps it, publishing refuses it."""
     path: str
     message: str
     blocking: bool = False
+    advice: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,12 @@ def validate_flow(nodes: list[dict], catalogue: Catalogue) -> list[Violation]:
         found.append(Violation(f"nodes[{len(nodes) - 1}].kind", "The last node must be 'complete project'."))
     seen: dict[str, str] = {}
     claim_seen = False
-    first_work = True
+    steps = N.leaf_steps(nodes)
+    step_index = {id(step): i for i, step in enumerate(steps)}
+    dispatched_roles: set[str] = set()
+    # a flow that dispatches to employees means its role nodes for them; without any dispatch (the
+    # vendor delivering itself) the main account operates every node, as meant
+    dispatching = any(step["kind"] in (N.ASSIGN_ORDER, N.CLAIM_ORDER) for step in steps)
     cyclic = {v.path[:-4] for v in found if v.message.startswith("A container cannot contain itself")}
     for at, node in flatten(nodes):
         if any(at.startswith(c) for c in cyclic):
@@ -152,18 +162,46 @@ def validate_flow(nodes: list[dict], catalogue: Catalogue) -> list[Violation]:
                                    True))
         else:
             seen[node["key"]] = at
-        if kind in N.WORK_KINDS or kind == N.COMPLETE_PROJECT:
-            if first_work and s.get("allow_reject"):
-                found.append(Violation(f"{at}.settings.allow_reject", "The first work node cannot allow rejecting: "
-                                                                       "there is no earlier step to go back to."))
-            first_work = False
+        if kind in (N.CONFIRM, N.COMPLETE_PROJECT) and s.get("allow_reject") and id(node) in step_index:
+            if N.reject_target(steps, step_index[id(node)]) is None:
+                found.append(Violation(f"{at}.settings.allow_reject", "Rejecting returns to the step just before, "
+                                       "and no earlier step is done by a person: allow rejecting only after one."))
+        found += _habit_warnings(at, node, dispatched_roles if dispatching else None, catalogue)
+        if kind == N.ASSIGN_ORDER and s.get("role"):
+            dispatched_roles.add(s["role"])
         if kind == N.CLAIM_ORDER:
             claim_seen = True
+            dispatched_roles.add(CUSTOMER_MANAGER)  # the claimer holds the project for its role
         if kind == N.ASSIGN_ORDER and s.get("rule") == N.DEPARTMENT_FIRST and not claim_seen:
             found.append(Violation(f"{at}.settings.rule", "Department-first dispatch needs a 'claim order' node "
                                                           "before it (the claimer's department is used)."))
         found += _node_problems(at, node, catalogue)
     return sorted(found, key=lambda v: _order(v.path))
+
+
+def _habit_warnings(at: str, node: dict, dispatched_roles: set[str] | None,
+                    catalogue: Catalogue) -> list[Violation]:
+    """Settings that save and run but do not do what their author meant: warnings of a draft,
+    refusals of a publish like every other unfinished part."""
+    kind, s = node["kind"], node.get("settings") or {}
+    found: list[Violation] = []
+    on_timeout = s.get("advance_on_timeout") or s.get("auto_confirm_on_timeout")
+    if on_timeout and not s.get("timeout_days"):
+        found.append(Violation(f"{at}.settings.timeout_days", "The node moves on when its time runs out, but it has "
+                                                              "no timeout: set the days or turn the option off.",
+                                 advice=True))
+    if kind in (N.CONFIRM, N.GENERIC) and s.get("side") == N.CUSTOMER_SIDE and s.get("role"):
+        found.append(Violation(f"{at}.settings.role", "The customer operates this node, so a provider role means "
+                                                      "nothing here: remove the role or put the node on the "
+                                                      "provider's side.", advice=True))
+    if (dispatched_roles is not None and kind in (N.CONFIRM, N.GENERIC) and s.get("side") == N.PROVIDER_SIDE
+            and s.get("role") in catalogue.roles and s["role"] not in dispatched_roles):
+        found.append(Violation(f"{at}.settings.role", f"No 'assign order' before this node dispatches to "
+                                                      f"'{s['role']}', so nobody of that role holds the project and "
+                                                      "only the provider's main account can operate it: add an "
+                                                      "'assign order' for the role before it, or choose the role "
+                                                      "it dispatches to.", advice=True))
+    return found
 
 
 def _order(path: str) -> tuple:

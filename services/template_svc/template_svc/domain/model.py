@@ -133,7 +133,7 @@ class Template:
         if draft.frozen:
             raise NothingToPublish(f"Version {draft.number} is already published ({draft.status}); "
                                    "edit the template to open a new draft.")
-        violations = validate_flow(draft.nodes, catalogue)
+        violations = [v for v in validate_flow(draft.nodes, catalogue) if not v.advice]
         if violations:
             raise FlowInvalid(f"The flow cannot be published: {len(violations)} problem(s) to fix.",
                               as_fields(violations))
@@ -200,7 +200,7 @@ class FormTemplate:
 
 @dataclass
 class Product:
-    """A vendor's product in the product centre (TPL-12, seed 2.1.1.2)."""
+    """A vendor's product in the product centre (TPL-12, seed 000 §2.1.1.2)."""
 
     product_id: str
     vendor_id: str

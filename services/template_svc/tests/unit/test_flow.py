@@ -59,10 +59,49 @@ def test_TPL7_a_timeout_is_positive_with_one_decimal():
     assert validate_flow(flow, CATALOGUE) == []
 
 
-def test_TPL7_rejecting_is_not_allowed_on_the_first_work_node():
+def test_TPL7_rejecting_is_not_allowed_before_any_step_a_person_does():
     flow = valid_flow()
     flow[1] = node("check_first", N.CONFIRM, side="customer", allow_reject=True)
-    assert "first work node" in paths(flow)["nodes[1].settings.allow_reject"].message
+    assert "step just before" in paths(flow)["nodes[1].settings.allow_reject"].message
+
+
+def test_TPL7_a_flow_the_check_accepts_can_reject_at_run_time_dispatch_steps_are_no_step_to_return_to():
+    """The check and the engine share one definition (platform_contracts.nodes.reject_target): before
+    it, a confirm after 'assign order' passed the check (dispatch counted as work) and refused every
+    reject at run time."""
+    flow = [node("assign_provider", N.ASSIGN_PROVIDER), node("dispatch", N.ASSIGN_ORDER, role="engineer"),
+            node("check", N.CONFIRM, side="customer", allow_reject=True), node("complete", N.COMPLETE_PROJECT)]
+    assert "nodes[2].settings.allow_reject" in paths(flow)
+    steps = N.leaf_steps(valid_flow())
+    assert [s["key"] for s in steps] == ["assign_provider", "requirements", "dispatch", "deliver", "check", "complete"]
+    assert steps[N.reject_target(steps, 5)]["key"] == "check"  # completion returns to the step just before
+    assert steps[N.reject_target(steps, 3)]["key"] == "requirements"  # across dispatch and the container
+
+
+def test_TPL11_advice_comes_with_the_save_and_never_refuses_a_publish():
+    flow = valid_flow()
+    flow[3]["children"][1]["settings"].update(timeout_days=None, advance_on_timeout=True)  # no timeout to act on
+    flow[3]["children"][1]["settings"]["role"] = "engineer"                                # customer side: no role
+    flow.insert(4, node("handover", N.CONFIRM, side="provider", role="designer"))           # nobody dispatched to it
+    found = paths(flow)
+    assert {"nodes[3].children[1].settings.timeout_days", "nodes[3].children[1].settings.role",
+            "nodes[4].settings.role"} <= set(found)
+    assert all(found[p].advice and not found[p].blocking for p in (
+        "nodes[3].children[1].settings.timeout_days", "nodes[3].children[1].settings.role", "nodes[4].settings.role"))
+    assert "only the provider's main account" in found["nodes[4].settings.role"].message
+
+
+def test_TPL11_a_self_delivered_flow_gets_no_advice_for_roles_the_main_account_operates():
+    flow = [node("assign_provider", N.ASSIGN_PROVIDER),
+            node("deliver", N.GENERIC, side="provider", role="designer"), node("complete", N.COMPLETE_PROJECT)]
+    assert validate_flow(flow, CATALOGUE) == []
+
+
+def test_DSP7_a_claim_dispatches_the_customer_managers_own_steps_to_the_claimer():
+    flow = valid_flow()
+    flow.insert(2, node("claim", N.CLAIM_ORDER))
+    flow.insert(5, node("handover", N.CONFIRM, side="provider", role="customer_manager"))
+    assert validate_flow(flow, CATALOGUE) == []
 
 
 def test_TPL5_department_first_needs_a_claim_order_node_before_it():

@@ -119,7 +119,7 @@ def test_TPL1_the_operator_rejects_with_a_reason_and_products_stay():
 
 
 def test_TPL1_an_approval_may_carry_a_note_the_vendor_reads_in_the_versions():
-    """Issue 16: the operator's words with an approval, kept where a rejection keeps its reason."""
+    """The console: the operator's words with an approval, kept where a rejection keeps its reason."""
     uow, actor = fake_uow(), vendor()
     template = approved_template(uow, actor)
     assert template.version(1).reason is None                     # approved without a note

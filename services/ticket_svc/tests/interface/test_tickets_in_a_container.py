@@ -191,7 +191,7 @@ def test_TKT2_new_service_hours_move_the_providers_deadlines_in_the_background(r
 
 
 def test_TKT5_list_rows_carry_the_timers_the_ticket_shows_read_in_the_lists_statement(rpc, world):
-    """Issue 16: the queue's countdowns come from the rows (the breach deadlines joined in the page's
+    """The console's queue: its countdowns come from the rows (the breach deadlines joined in the page's
     own statement), equal to what the ticket itself shows; customers get none (TKT-7)."""
     w = world()
     ticket = open_ticket(rpc, w)

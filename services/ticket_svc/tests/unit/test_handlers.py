@@ -173,7 +173,7 @@ def test_TKT1_TKT7_a_ticket_and_a_message_retried_under_their_operation_ids_are_
 
 
 def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_agents_only():
-    """Issue 16: the queue counts down from its rows, without reading each ticket."""
+    """The console's queue counts down from its rows, without reading each ticket."""
     uow = world()
     ticket = open_(uow)
 

@@ -144,7 +144,7 @@ class TicketRepository:
              offset: int = 0, dues_kind: str | None = None) -> tuple[list[tuple[Ticket, dict[str, datetime]]], int]:
         """A page of tickets (without their conversation), each with the due instants of its
         deadlines of ``dues_kind`` by timer name, read in the page's own statement: the queue's
-        countdowns need no read per row (issue 16)."""
+        countdowns need no read per row."""
         query = select(TicketRow)
         if not scope.everything:
             visible = [c == v for c, v in ((TicketRow.provider_id, scope.provider_of),

@@ -204,7 +204,7 @@ class Ticket:
         return hours_for(self.tier, clock.provider_hours)
 
     def timer_states(self, dues: dict[str, datetime]) -> list[TimerState]:
-        """Each timer as a list row shows it (issue 16: the queue counts down without reading every
+        """Each timer as a list row shows it (the console's queue counts down without reading every
         ticket): ``dues`` are the breach instants its durable deadlines hold, read with the row.
         A due instant counts only while the timer runs unbreached on an open ticket; a timer that
         is neither met nor running waits for the customer (paused)."""
