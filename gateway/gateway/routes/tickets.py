@@ -152,7 +152,8 @@ class TicketRoutes:
            tags=("tickets",), body=MessageBody, response=TicketView, status=201, errors=(403, 404, 422))
     def post_ticket_message(self, request, ticket_id):
         """TKT-7. An agent's first reply meets the 15-minute target, a reply with `plan: true` the
-        30-minute one; a customer's message restarts the 4-service-hour reply timer and is checked for
+        30-minute one; a reply after its target records the breach at the reply; a customer's
+        message restarts the 4-service-hour reply timer and is checked for
         complaint signals (TKT-4) and secrets (TKT-9)."""
         body = read_json(request, MessageBody())
         ticket = self.services.ticket.post_message(ticket_id, body)
@@ -169,9 +170,12 @@ class TicketRoutes:
            body=StatusBody, response=TicketView, errors=(403, 404, 422))
     def change_ticket_status(self, request, ticket_id):
         """TKT-1. Agents: processing → awaiting_feedback / awaiting_confirmation (solved) / resolved.
-        Customers: confirm (awaiting_confirmation → resolved), reopen (→ processing), close. Awaiting
-        feedback pauses the service-level timers; after 2 working days the customer is reminded, after
-        7 the ticket awaits confirmation, 3 more and it is resolved (TKT-6)."""
+        Customers: confirm (awaiting_confirmation → resolved), reopen (→ processing), close. An agent
+        hands the ticket to the customer only after a public reply since the customer's last message
+        (422 otherwise): send it as `reply` with the change, or post it first. Awaiting feedback pauses
+        the reply and resolution timers, never the first-response and plan targets, which only a reply
+        meets; after 2 working days the customer is reminded, after 7 the ticket awaits confirmation, 3
+        more and it is resolved (TKT-6). Reopening a resolved ticket restarts its resolution target."""
         body = read_json(request, StatusBody())
         ticket = self.services.ticket.change_status(ticket_id, body)
         return json_response(named_ticket(self.services, ticket))

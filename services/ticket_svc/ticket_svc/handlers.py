@@ -131,9 +131,18 @@ def _status_event(ticket: Ticket, before: str, side: str, uow) -> None:
                                            "to_status": ticket.status, "side": side})
 
 
+def _breach_events(ticket: Ticket, alerts: list[Alert], uow) -> None:
+    """A breach, whether a deadline found it or a late reply did, is one ticket_sla_breached."""
+    for alert in alerts:
+        if alert.kind == "sla_breach":
+            uow.emit("ticket_sla_breached", {"ticket_id": ticket.id, "provider_id": ticket.provider_id,
+                                             "assignee_id": ticket.assignee_id, "timer": alert.variables["timer"]})
+
+
 def _save(ticket: Ticket, clock: Clock, alerts: list[Alert], uow) -> None:
     uow.tickets.save(ticket)
     sync_deadlines(ticket, clock, uow)
+    _breach_events(ticket, alerts, uow)
     notify(ticket, alerts, uow)
 
 
@@ -299,9 +308,8 @@ def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) ->
         alerts = ticket.customer_message(new_id(), actor.user_id, cmd["body"], now, clock,
                                          uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
     elif side == AGENT:
-        ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
-                             plan=cmd.get("plan", False), attachments=attachments)
-        alerts = []
+        alerts = ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
+                                      plan=cmd.get("plan", False), attachments=attachments)
     else:
         raise NotYourTicket("The platform's support answers a ticket once it is escalated to it.")
     _status_event(ticket, before, side, uow)
@@ -310,13 +318,21 @@ def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) ->
     return ticket
 
 
-def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: datetime,
+                  reply: str | None = None, plan: bool = False) -> Ticket:
+    """``reply``: an agent's public reply sent with the change, in the same transaction (awaiting
+    feedback or confirmation needs one since the customer's last message)."""
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
     if side == OBSERVER:
         raise NotYourTicket("The platform's support changes a ticket once it is escalated to it.")
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status
-    alerts = ticket.change_status(to, side, actor.user_id, now, clock, note)
+    alerts: list[Alert] = []
+    if reply and reply.strip():
+        if side != AGENT:
+            raise ValidationFailed("Customers write a message instead.", {"reply": ["only for agents"]})
+        alerts += ticket.agent_message(new_id(), actor.user_id, reply.strip(), REPLY_KIND, now, clock, plan=plan)
+    alerts += ticket.change_status(to, side, actor.user_id, now, clock, note)
     _status_event(ticket, before, side, uow)
     _save(ticket, clock, alerts, uow)
     uow.commit()
@@ -484,10 +500,8 @@ def timer_fired(stage: str, payload: dict, uow, now: datetime) -> None:
     alerts = ticket.timer_fired(payload["timer"], stage, payload["cycle"], now, clock)
     if not alerts:
         return
-    if stage == "breach":
-        uow.emit("ticket_sla_breached", {"ticket_id": ticket.id, "provider_id": ticket.provider_id,
-                                         "assignee_id": ticket.assignee_id, "timer": payload["timer"]})
     uow.tickets.save(ticket)
+    _breach_events(ticket, alerts, uow)
     notify(ticket, alerts, uow)
     uow.commit()
 

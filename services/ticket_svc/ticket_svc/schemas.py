@@ -58,6 +58,11 @@ class MessageCreateSchema(Schema):
 class StatusChangeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={"example": "awaiting_feedback"})
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    reply = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000), metadata={
+        "description": "An agent's public reply sent with the change (awaiting feedback or confirmation needs one "
+                       "since the customer's last message)",
+        "example": "您好，请您提供报错截图以便我们进一步核实问题，谢谢！"})
+    plan = fields.Boolean(load_default=False, metadata={"description": "the reply states the plan (TKT-5)"})
 
 
 class TransferSchema(Schema):

@@ -134,7 +134,7 @@ class TicketService(PlatformService):
         cmd = load(StatusChangeSchema(), payload)
         with self.db.unit_of_work() as uow:
             ticket = handlers.change_status(ticket_id, cmd["status"], cmd["note"], require_actor(self.caller), uow,
-                                            utcnow())
+                                            utcnow(), reply=cmd.get("reply"), plan=cmd["plan"])
             return self._ticket(ticket, uow)
 
     @rpc

@@ -1,7 +1,11 @@
 """ticket_svc in a nameko container with the real database and broker: assignment with agents
 coming on and off duty, transfer, the 2/7/3 auto rules on a controllable clock, a breach alerted
 once with two replicas, and bad input that changes nothing."""
+import json
+from datetime import datetime, timedelta
+
 import pytest
+from sqlalchemy import text
 
 from platform_kit.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from ticket_svc.service import TicketService
@@ -49,7 +53,8 @@ def test_TKT6_reminder_confirmation_and_automatic_resolution_on_a_controllable_c
     w = world()
     rpc(w["a1"]).go_on_duty()
     ticket = open_ticket(rpc, w)
-    rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图"})
+    rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图",
+                                              "reply": "您好，请您提供报错截图以便我们进一步核实问题，谢谢！"})
     reminded = {"variables": {"kind": "feedback_reminder", "ticket_id": ticket["id"]}}
     assert fast_forward("ticket_auto_rule", ticket["id"])
     wait_until(lambda: outbox("ticket_notification_requested", **reminded), message="the 2nd-day reminder")
@@ -85,6 +90,30 @@ def test_TKT5_a_breach_is_alerted_once_with_two_replicas_running(
     seen = rpc(w["admin"]).get_ticket(tickets[0]["id"])
     assert [e["action"] for e in seen["log"]].count("sla_breached") == 1 and len(seen["messages"]) == 1
     assert tickets[0]["id"] in [t["id"] for t in rpc(w["admin"]).list_tickets({"q": "提示 500"})["items"]]
+
+
+def test_TKT5_a_late_reply_is_a_breach_while_the_deadline_worker_is_held_back(rpc, world, db, outbox, deadline_exists):
+    w = world()
+    ticket = open_ticket(rpc, w, tier="P0")          # 15 minutes, 7x24: the wall clock does not matter
+    with pytest.raises(Unprocessable):               # no reply: the timers cannot be stopped
+        rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback"})
+    # the ticket has been waiting 20 minutes; its breach deadline (still 15 minutes ahead in the
+    # table) stands for a worker that has not got to it
+    with db.begin() as conn:
+        timers = conn.execute(text("select timers from tickets where id = :id"), {"id": ticket["id"]}).scalar_one()
+        for timer in timers.values():
+            if timer["running_since"]:
+                since = datetime.fromisoformat(timer["running_since"]) - timedelta(minutes=20)
+                timer["running_since"] = since.isoformat()
+        conn.execute(text("update tickets set timers = cast(:t as jsonb) where id = :id"),
+                     {"t": json.dumps(timers), "id": ticket["id"]})
+    assert deadline_exists("ticket_sla_breach", f"{ticket['id']}:first_response")
+    rpc(w["a1"]).post_message(ticket["id"], {"body": "您好！您的问题已收到，我们尽快安排看下，请耐心等待！"})
+    assert len(outbox("ticket_sla_breached", ticket_id=ticket["id"], timer="first_response")) == 1
+    seen = rpc(w["admin"]).get_ticket(ticket["id"])
+    assert "first_response" in seen["breached"]
+    assert next(t for t in seen["timers"] if t["name"] == "first_response")["breached_at"] is not None
+    assert not deadline_exists("ticket_sla_breach", f"{ticket['id']}:first_response")
 
 
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
@@ -200,8 +229,11 @@ def test_TKT5_list_rows_carry_the_timers_the_ticket_shows_read_in_the_lists_stat
     assert {t["name"]: t["due_at"] for t in row["timers"]} == {t["name"]: t["due_at"] for t in detail["timers"]}
     assert row["next_due_at"] == detail["next_due_at"] == min(t["due_at"] for t in detail["timers"] if t["due_at"])
     assert not any(t["paused"] for t in row["timers"])
-    rpc(w["admin"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图"})
+    rpc(w["admin"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图",
+                                                 "reply": "您好，请您提供截图，谢谢！"})
     waiting = next(r for r in rpc(w["admin"]).list_tickets({})["items"] if r["id"] == ticket["id"])
-    assert waiting["next_due_at"] is None and {t["name"] for t in waiting["timers"] if t["paused"]}
+    # the plan is still owed: only it counts down while the customer is asked
+    assert [t["name"] for t in waiting["timers"] if t["due_at"]] == ["plan"]
+    assert waiting["next_due_at"] == next(t["due_at"] for t in waiting["timers"] if t["name"] == "plan")
     mine = rpc(w["customer"]).list_tickets({})["items"]
     assert [(r["timers"], r["next_due_at"]) for r in mine if r["id"] == ticket["id"]] == [([], None)]

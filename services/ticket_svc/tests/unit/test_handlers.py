@@ -14,6 +14,7 @@ from ticket_svc.exceptions import (
     NoteRequired,
     NotYourTicket,
     PartyNotNamed,
+    ReplyRequired,
     ServiceHoursRefused,
     TicketNotFound,
     TransitionNotAllowed,
@@ -183,12 +184,43 @@ def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_ag
     assert breached.breached_at is not None and breached.due_at is None
     assert row(ADMIN)["next_due_at"].astimezone(SH) == MON_10 + timedelta(minutes=30)     # the plan's
 
-    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=20))
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=20),
+                           reply="您好，请您提供报错截图，谢谢！")
     waiting = timers(A1)
-    assert waiting["plan"].paused and waiting["plan"].due_at is None
-    assert row(A1)["next_due_at"] is None
+    assert waiting["reply"].met_at is not None and waiting["reply"].due_at is None
+    # awaiting feedback stops the customer-facing clocks, never the plan owed to the customer
+    assert not waiting["plan"].paused
+    assert row(A1)["next_due_at"].astimezone(SH) == MON_10 + timedelta(minutes=30)
     # the operator observes the same row as the provider's agents do
     assert {s.name for s in timers(OPERATOR).values() if s.paused} == {s.name for s in waiting.values() if s.paused}
+
+
+def test_TKT5_a_late_reply_is_a_breach_event_and_alert_though_the_deadline_worker_is_behind():
+    uow = world()
+    ticket = open_(uow)
+    # no deadline fired: the worker is held back; the agent answers at minute 20 of 15
+    handlers.post_message(ticket.id, {"body": "您好！您的问题已收到"}, A1, uow, MON_10 + timedelta(minutes=20))
+    assert [e["timer"] for e in uow.events_of("ticket_sla_breached")] == ["first_response"]
+    assert uow.tickets.rows[ticket.id].breached == ["first_response"]
+    alerts = [n for n in uow.events_of("ticket_notification_requested") if n["variables"]["kind"] == "sla_breach"]
+    assert len(alerts) == 1 and alerts[0]["urgent"]
+    # the worker catching up later adds nothing
+    handlers.timer_fired("breach", {"ticket_id": ticket.id, "timer": "first_response", "cycle": 1}, uow,
+                         MON_10 + timedelta(minutes=21))
+    assert len(uow.events_of("ticket_sla_breached")) == 1
+
+
+def test_TKT5_awaiting_feedback_without_a_reply_is_refused_and_a_reply_sent_with_it_is_accepted():
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(ReplyRequired):
+        handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=1))
+    assert ("ticket_sla_breach", f"{ticket.id}:first_response") in uow.deadlines
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=2),
+                           reply="您好，请您提供 XX 以便我们进一步核实问题，谢谢！")
+    stored = uow.tickets.rows[ticket.id]
+    assert stored.status == AWAITING_FEEDBACK and stored.first_response_seconds == 120
+    assert [m.body for m in stored.visible_messages("customer")][-1].startswith("您好，请您提供")
 
 
 def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_twice():
@@ -204,7 +236,7 @@ def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_t
 def test_TKT6_the_auto_rules_remind_move_and_confirm():
     uow = world()
     ticket = open_(uow)
-    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10)
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10, reply="您好，请您提供截图")
     for expected in ("remind", "to_confirmation", "confirm"):
         due, payload = uow.deadlines[("ticket_auto_rule", ticket.id)]
         assert payload["rule"] == expected
@@ -275,7 +307,7 @@ def test_ORG6_a_calendar_change_far_ahead_leaves_minute_scale_deadlines_alone_bu
     uow = world()
     ticket = open_(uow)
     waiting = open_(uow)
-    handlers.change_status(waiting.id, AWAITING_FEEDBACK, "", A1, uow, MON_10)
+    handlers.change_status(waiting.id, AWAITING_FEEDBACK, "", A1, uow, MON_10, reply="您好，请您提供截图")
     breach_key = ("ticket_sla_breach", f"{ticket.id}:first_response")
     before = uow.deadlines[breach_key]
     remind_before = uow.deadlines[("ticket_auto_rule", waiting.id)][0]

@@ -24,7 +24,7 @@ from ticket_svc.domain.sla import (
     hours_for,
     same_day_target,
 )
-from ticket_svc.exceptions import NoteRequired, TransitionNotAllowed
+from ticket_svc.exceptions import NoteRequired, ReplyRequired, TransitionNotAllowed
 
 PROCESSING = "processing"
 AWAITING_FEEDBACK = "awaiting_feedback"
@@ -61,6 +61,13 @@ BUSINESS_STOPPING = ("site_down", "server_down", "software_unusable", "resources
 CATEGORIES = (*BUSINESS_STOPPING, "question", "fault", "billing", "other")
 
 AUTO_REMIND_DAYS, AUTO_CONFIRMATION_DAYS, AUTO_RESOLVE_DAYS = 2, 7, 3
+
+# only a public agent reply meets these (seed 001 section 8); waiting for the customer does not
+# stop them, so that a status change cannot stand in for the answer the customer is owed
+REPLY_TARGETS = (TimerName.FIRST_RESPONSE, TimerName.PLAN)
+# an agent hands the ticket to the customer only after telling them so (seed 001 section 5: each
+# of these statuses comes with its reply sample)
+NEEDS_REPLY = (AWAITING_FEEDBACK, AWAITING_CONFIRMATION, RESOLVED)
 
 SECRET_WARNING = ("为了您的账户安全，您在工单中提供的密码或密钥已被隐藏，请在问题处理完成后及时修改。"
                   " / For your security the password or key you posted was hidden; please change it "
@@ -175,7 +182,7 @@ class Ticket:
         }
         if ticket.business_stopping:
             ticket.timers[TimerName.SAME_DAY] = Timer(TimerName.SAME_DAY,
-                                                      same_day_target(clock.calendar, hours, now))
+                                                      same_day_target(clock.calendar, hours, now, response))
         for timer in ticket.timers.values():
             timer.start(now)
         ticket.log.append(LogEntry(now, "opened", customer_user_id, category))
@@ -263,21 +270,52 @@ class Ticket:
         return alerts
 
     def agent_message(self, message_id: str, author_id: str, body: str, kind: str, now: datetime, clock: Clock,
-                      *, plan: bool = False, attachments: list[dict] | None = None) -> None:
-        """A reply (seen by the customer, stops the response timers) or an internal note."""
+                      *, plan: bool = False, attachments: list[dict] | None = None) -> list[Alert]:
+        """A reply (seen by the customer, meets the response timers) or an internal note.
+
+        A reply after a target records the breach now, at the reply, whether or not the breach
+        deadline has fired yet (the deadline worker may be minutes behind in a busy hour)."""
         if self.status == CLOSED:
             raise TransitionNotAllowed("A closed ticket takes no more messages.")
         self.messages.append(Message(message_id, author_id, AGENT, kind, body, now, attachments or []))
         self.updated_at = now
         if kind != REPLY_KIND:
-            return
-        hours = self.hours(clock)
-        took = self.timers[TimerName.FIRST_RESPONSE].meet(clock.calendar, hours, now)
+            return []
+        took, alerts = self._meet(TimerName.FIRST_RESPONSE, clock, now)
         if took is not None:
             self.first_response_seconds = int(took.total_seconds())
-        self.timers[TimerName.REPLY].meet(clock.calendar, hours, now)
+        alerts += self._meet(TimerName.REPLY, clock, now)[1]
         if plan:
-            self.timers[TimerName.PLAN].meet(clock.calendar, hours, now)
+            alerts += self._meet(TimerName.PLAN, clock, now)[1]
+        return alerts
+
+    def _meet(self, name: str, clock: Clock, now: datetime) -> tuple[timedelta | None, list[Alert]]:
+        """Meet a timer; met after its target, it is breached now unless already recorded."""
+        timer = self.timers.get(name)
+        if timer is None:
+            return None, []
+        took = timer.meet(clock.calendar, self.hours(clock), now)
+        if took is None or timer.target is None or took <= timer.target or timer.breached_at is not None:
+            return took, []
+        return took, self._breach(timer, now)
+
+    def _breach(self, timer: Timer, now: datetime) -> list[Alert]:
+        timer.breached_at = now
+        if timer.name not in self.breached:
+            self.breached.append(str(timer.name))
+        self.log.append(LogEntry(now, "sla_breached", "system", timer.name))
+        return [Alert("sla_breach", ("assignee", "provider_admins"), "ticket.sla_breach",
+                      {"ticket_id": self.id, "title": self.title, "timer": str(timer.name)}, True,
+                      f"ticket:{self.id}:{timer.name}:{timer.cycle}:breach")]
+
+    @property
+    def answered(self) -> bool:
+        """An agent replied publicly after the customer's last message."""
+        for message in reversed(self.messages):
+            if message.kind != REPLY_KIND or message.side == SYSTEM:
+                continue
+            return message.side == AGENT
+        return False
 
     def complain(self, author_id: str, note: str, now: datetime) -> None:
         """TKT-4: the customer pressed *complain*."""
@@ -325,7 +363,7 @@ class Ticket:
         if self.business_stopping and (same_day is None or same_day.target is None):
             # a new cycle, so that a deadline of an earlier same-day target can never fire it
             cycle = same_day.cycle + 1 if same_day is not None else 1
-            same_day = Timer(TimerName.SAME_DAY, same_day_target(clock.calendar, self.hours(clock), now),
+            same_day = Timer(TimerName.SAME_DAY, same_day_target(clock.calendar, self.hours(clock), now, response),
                              cycle=cycle)
             self.timers[TimerName.SAME_DAY] = same_day
             if self.status == PROCESSING:
@@ -352,6 +390,9 @@ class Ticket:
         if side not in allowed:
             raise TransitionNotAllowed(f"The {side} may not move a ticket from {self.status} to {to}.",
                                        {"status": [f"not allowed to the {side}"]})
+        if side == AGENT and to in NEEDS_REPLY and not self.answered:
+            raise ReplyRequired("Reply to the customer first: the customer must hear what is asked of them "
+                                "or that it is solved.", {"status": ["a public reply to the customer comes first"]})
         before, self.status = self.status, to
         self.updated_at = now
         self.log.append(LogEntry(now, f"{before}->{to}", actor_id, note))
@@ -359,15 +400,15 @@ class Ticket:
         if to == PROCESSING:
             self.waiting_since = None
             if before in (AWAITING_CONFIRMATION, RESOLVED):
-                self._reopen(side, actor_id, now)
+                self._reopen(side, actor_id, now, restart=before == RESOLVED)
             for timer in self.timers.values():
                 timer.start(now)
         elif to == AWAITING_FEEDBACK:
-            self._pause(clock, now)
+            self._pause(clock, now, keep=REPLY_TARGETS)
             self.waiting_since, self.reminded = now, False
             self.waiting_round += 1
         elif to == AWAITING_CONFIRMATION:
-            self._resolved_by_provider(clock, now)
+            alerts += self._resolved_by_provider(clock, now, keep=REPLY_TARGETS)
             self.waiting_since = now
             self.waiting_round += 1
             if side == SYSTEM:
@@ -375,32 +416,35 @@ class Ticket:
                                     {"ticket_id": self.id, "title": self.title}, False,
                                     f"ticket:{self.id}:confirmation:{self.waiting_round}"))
         elif to == RESOLVED:
-            self._resolved_by_provider(clock, now)
+            alerts += self._resolved_by_provider(clock, now)
             self.resolved_at, self.waiting_since = now, None
         elif to == CLOSED:
             self._pause(clock, now)
             self.closed_at, self.waiting_since = now, None
         return alerts
 
-    def _pause(self, clock: Clock, now: datetime) -> None:
+    def _pause(self, clock: Clock, now: datetime, keep: tuple[str, ...] = ()) -> None:
         hours = self.hours(clock)
-        for timer in self.timers.values():
-            timer.pause(clock.calendar, hours, now)
+        for name, timer in self.timers.items():
+            if name not in keep:
+                timer.pause(clock.calendar, hours, now)
 
-    def _resolved_by_provider(self, clock: Clock, now: datetime) -> None:
-        hours = self.hours(clock)
+    def _resolved_by_provider(self, clock: Clock, now: datetime, keep: tuple[str, ...] = ()) -> list[Alert]:
+        alerts = []
         for name in (TimerName.RESOLUTION, TimerName.SAME_DAY):
-            timer = self.timers.get(name)
-            if timer is not None:
-                took = timer.meet(clock.calendar, hours, now)
-                if name == TimerName.RESOLUTION and took is not None:
-                    self.resolution_seconds = int(took.total_seconds())
-        self._pause(clock, now)
+            took, late = self._meet(name, clock, now)
+            alerts += late
+            if name == TimerName.RESOLUTION and took is not None:
+                self.resolution_seconds = int(took.total_seconds())
+        self._pause(clock, now, keep)
+        return alerts
 
-    def _reopen(self, side: str, actor_id: str, now: datetime) -> None:
+    def _reopen(self, side: str, actor_id: str, now: datetime, restart: bool = False) -> None:
         """Not solved after all (seed 001 section 5: only the customer's confirmation makes it solved).
 
-        The resolution clocks resume with the service time used until the provider said it was
+        A ticket the customer had confirmed solved (``restart``) comes back as a problem of its own:
+        the resolution target starts afresh, a new cycle. Otherwise the resolution clocks resume
+        with the service time used until the provider said it was
         solved: the time spent awaiting confirmation was waiting for the customer and does not
         count (TKT-5), and restarting from zero would reward a premature "solved". A warning or
         breach already recorded stays recorded and is not alerted again. When the customer
@@ -410,7 +454,10 @@ class Ticket:
         for name in (TimerName.RESOLUTION, TimerName.SAME_DAY):
             timer = self.timers.get(name)
             if timer is not None:
-                timer.resume(now)
+                if restart and name == TimerName.RESOLUTION:
+                    timer.restart(now)
+                else:
+                    timer.resume(now)
         self.resolution_seconds = self.resolved_at = None
         self.log.append(LogEntry(now, "reopened", actor_id, side))
         reply = self.timers[TimerName.REPLY]
@@ -476,13 +523,7 @@ class Ticket:
                           f"ticket:{self.id}:{name}:{cycle}:warning")]
         if timer.breached_at is not None:
             return []
-        timer.breached_at = now
-        if name not in self.breached:
-            self.breached.append(name)
-        self.log.append(LogEntry(now, "sla_breached", "system", name))
-        return [Alert("sla_breach", ("assignee", "provider_admins"), "ticket.sla_breach",
-                      {"ticket_id": self.id, "title": self.title, "timer": name}, True,
-                      f"ticket:{self.id}:{name}:{cycle}:breach")]
+        return self._breach(timer, now)
 
     # ---- people ---------------------------------------------------------------------------
 
