@@ -35,6 +35,10 @@ class TransferBody(internal.TransferSchema):
     pass
 
 
+class ReviewReplyBody(internal.ReviewReplySchema):
+    pass
+
+
 class PriorityBody(internal.PrioritySchema):
     class Meta:
         json_schema = {"minProperties": 1}  # the tier, the category or both (its validator's rule)

@@ -25,6 +25,7 @@ from gateway.api.tickets import (
     ReportExportQuery,
     ReportQuery,
     ReportView,
+    ReviewReplyBody,
     RosterEntry,
     ServiceHoursBody,
     ServiceHoursView,
@@ -158,6 +159,17 @@ class TicketRoutes:
         body = read_json(request, MessageBody())
         ticket = self.services.ticket.post_message(ticket_id, body)
         return json_response(named_ticket(self.services, ticket), status=201)
+
+    @route("POST", "/api/v1/tickets/<ticket_id>/messages/<message_id>/review",
+           summary="Release or reject a held reply", tags=("tickets",), body=ReviewReplyBody, response=TicketView,
+           roles=(PROVIDER_ADMIN,), errors=(403, 404, 422))
+    def review_ticket_reply(self, request, ticket_id, message_id):
+        """Seed 001 section 4 forbids insulting customers: an agent's reply with abusive words is held
+        (`kind: held`, unseen by the customer, meeting no timer) and the provider's admin is alerted. The
+        admin releases it (`release: true`, optionally reworded in `body`), which sends it and meets the
+        reply targets now, or rejects it: it stays an internal note and the agent is told."""
+        ticket = self.services.ticket.review_reply(ticket_id, message_id, read_json(request, ReviewReplyBody()))
+        return json_response(named_ticket(self.services, ticket))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/attachments", summary="Upload an attachment", tags=("tickets",),
            body=AttachmentUpload, response=AttachmentView, status=201, errors=(404, 422))

@@ -309,10 +309,27 @@ def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) ->
                                          uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
     elif side == AGENT:
         alerts = ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
-                                      plan=cmd.get("plan", False), attachments=attachments)
+                                      plan=cmd.get("plan", False), attachments=attachments,
+                                      abusive_words=uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS)
     else:
         raise NotYourTicket("The platform's support answers a ticket once it is escalated to it.")
     _status_event(ticket, before, side, uow)
+    _save(ticket, clock, alerts, uow)
+    uow.commit()
+    return ticket
+
+
+def review_reply(ticket_id: str, message_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+    """Seed 001 section 4: the provider's admin (the lead) releases an agent's held reply, perhaps
+    reworded, or rejects it."""
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin reviews held replies.")
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side != AGENT:
+        raise TicketNotFound(f"Ticket {ticket_id} was not found.")
+    clock = clock_for(ticket.provider_id, uow)
+    alerts = ticket.review_reply(message_id, cmd["release"], actor.user_id, now, clock, body=cmd.get("body"),
+                                 plan=cmd.get("plan", False))
     _save(ticket, clock, alerts, uow)
     uow.commit()
     return ticket
@@ -331,7 +348,8 @@ def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: da
     if reply and reply.strip():
         if side != AGENT:
             raise ValidationFailed("Customers write a message instead.", {"reply": ["only for agents"]})
-        alerts += ticket.agent_message(new_id(), actor.user_id, reply.strip(), REPLY_KIND, now, clock, plan=plan)
+        alerts += ticket.agent_message(new_id(), actor.user_id, reply.strip(), REPLY_KIND, now, clock, plan=plan,
+                                       abusive_words=uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS)
     alerts += ticket.change_status(to, side, actor.user_id, now, clock, note)
     _status_event(ticket, before, side, uow)
     _save(ticket, clock, alerts, uow)

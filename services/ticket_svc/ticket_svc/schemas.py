@@ -65,6 +65,16 @@ class StatusChangeSchema(Schema):
     plan = fields.Boolean(load_default=False, metadata={"description": "the reply states the plan (TKT-5)"})
 
 
+class ReviewReplySchema(Schema):
+    release = fields.Boolean(required=True, metadata={
+        "description": "true: send it to the customer (meets the reply targets now); "
+                       "false: keep it as an internal note"})
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20000), metadata={
+        "description": "the reply reworded by the lead before it is sent",
+        "example": "您好，请参考文档第 3 节，谢谢！"})
+    plan = fields.Boolean(load_default=False)
+
+
 class TransferSchema(Schema):
     to_agent_id = fields.String(required=True)
     note = fields.String(required=True, validate=validate.Length(max=2000), metadata={

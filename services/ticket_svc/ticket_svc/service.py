@@ -38,6 +38,7 @@ from ticket_svc.schemas import (
     RateSchema,
     ReportQuerySchema,
     ReportSchema,
+    ReviewReplySchema,
     RosterEntrySchema,
     ServiceHoursOutSchema,
     ServiceHoursSchema,
@@ -127,6 +128,15 @@ class TicketService(PlatformService):
         stored = self.storage.put(f"tickets/{ticket.id}/{uuid.uuid4()}", io.BytesIO(content), cmd["content_type"])
         return AttachmentSchema().dump({"key": stored.key, "name": cmd["name"], "size": stored.size,
                                         "content_type": stored.content_type})
+
+    @rpc
+    def review_reply(self, ticket_id: str, message_id: str, payload: dict) -> dict:
+        """payload: ReviewReplySchema. The provider's admin releases or rejects an agent's reply held for
+        its words (seed 001 section 4). Emits notification requests (and ticket_sla_breached if late)."""
+        cmd = load(ReviewReplySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            ticket = handlers.review_reply(ticket_id, message_id, cmd, require_actor(self.caller), uow, utcnow())
+            return self._ticket(ticket, uow)
 
     @rpc
     def change_status(self, ticket_id: str, payload: dict) -> dict:

@@ -223,6 +223,22 @@ def test_TKT5_awaiting_feedback_without_a_reply_is_refused_and_a_reply_sent_with
     assert [m.body for m in stored.visible_messages("customer")][-1].startswith("您好，请您提供")
 
 
+def test_TKT4_an_abusive_agent_reply_is_held_the_lead_is_alerted_and_only_the_lead_releases_it():
+    uow = world()
+    ticket = open_(uow)
+    held = handlers.post_message(ticket.id, {"body": "自己看文档，白痴"}, A1, uow, MON_10 + timedelta(minutes=2))
+    message_id = held.messages[-1].id
+    alert = [n for n in uow.events_of("ticket_notification_requested") if n["variables"]["kind"] == "reply_held"]
+    assert who(alert[0]) == [{"org_id": "prov", "role": "provider_admin"}]
+    assert handlers.get_ticket(ticket.id, CUSTOMER, uow)["messages"][-1].body == "登录后台时报错 500"
+    with pytest.raises(NotYourTicket):
+        handlers.review_reply(ticket.id, message_id, {"release": True}, A1, uow, MON_10 + timedelta(minutes=3))
+    handlers.review_reply(ticket.id, message_id, {"release": True, "body": "您好，请参考文档第 3 节。"}, ADMIN, uow,
+                          MON_10 + timedelta(minutes=5))
+    seen = handlers.get_ticket(ticket.id, CUSTOMER, uow)
+    assert seen["messages"][-1].body == "您好，请参考文档第 3 节。" and seen["first_response_seconds"] == 300
+
+
 def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_twice():
     uow = world()
     ticket = open_(uow)

@@ -11,6 +11,7 @@ from ticket_svc.domain.model import (
     AWAITING_FEEDBACK,
     CLOSED,
     CUSTOMER,
+    HELD_KIND,
     NOTE_KIND,
     PROCESSING,
     REPLY_KIND,
@@ -303,6 +304,45 @@ def test_TKT9_a_pasted_password_is_masked_and_the_customer_told_to_change_it():
     assert "Abc#12345" not in ticket.messages[0].body and "******" in ticket.messages[0].body
     assert [a.kind for a in alerts] == ["secret_masked"]
     assert "修改" in ticket.messages[1].body and ticket.messages[1].kind == REPLY_KIND
+
+
+def test_TKT9_the_change_your_password_reminder_comes_once_per_ticket_not_per_message():
+    ticket, alerts = open_ticket(description="服务器登录不了，root 密码是 Abc#12345 请帮忙")
+    assert [a.kind for a in alerts] == ["secret_masked"]
+    later = ticket.customer_message("m2", "u-c", "数据库连接串 mysql://app:Db_2026pw@10.0.0.5/shop",
+                                    MON_10 + timedelta(minutes=5), CLOCK)
+    assert "Db_2026pw" not in ticket.messages[-1].body
+    assert later == [] and sum(1 for m in ticket.messages if m.side == SYSTEM) == 1
+
+
+@pytest.mark.parametrize("body", ["你们客户真是白痴，自己看文档", "Read the manual, idiot", "垃圾问题别来烦我"])
+def test_TKT4_an_agents_abusive_reply_is_held_for_the_leads_review_and_not_shown(body):
+    ticket, _ = open_ticket()
+    alerts = ticket.agent_message("m2", "a1", body, REPLY_KIND, MON_10 + timedelta(minutes=3), CLOCK)
+    assert [(a.kind, a.audience) for a in alerts] == [("reply_held", ("provider_admins",))]
+    assert [m.body for m in ticket.visible_messages(CUSTOMER)] == [ticket.messages[0].body]
+    assert ticket.first_response_seconds is None and ticket.timers[TimerName.FIRST_RESPONSE].active
+    assert ticket.messages[-1].kind == HELD_KIND
+
+
+def test_TKT4_the_lead_releases_a_held_reply_edited_and_it_meets_the_timers_then_or_rejects_it():
+    ticket, _ = open_ticket()
+    ticket.agent_message("m2", "a1", "白痴问题，自己看文档", REPLY_KIND, MON_10 + timedelta(minutes=3), CLOCK)
+    ticket.review_reply("m2", True, "lead", MON_10 + timedelta(minutes=10), CLOCK, body="您好，请参考文档第 3 节。")
+    assert [m.body for m in ticket.visible_messages(CUSTOMER)][-1] == "您好，请参考文档第 3 节。"
+    assert ticket.first_response_seconds == 600
+    ticket.agent_message("m3", "a1", "你是傻逼吗", REPLY_KIND, MON_10 + timedelta(minutes=12), CLOCK)
+    alerts = ticket.review_reply("m3", False, "lead", MON_10 + timedelta(minutes=13), CLOCK)
+    assert ticket.messages[-1].kind == NOTE_KIND and [a.audience for a in alerts] == [("user:a1",)]
+    with pytest.raises(TransitionNotAllowed):
+        ticket.review_reply("m3", True, "lead", MON_10 + timedelta(minutes=14), CLOCK)
+
+
+def test_TKT4_an_agent_may_write_near_misses_like_garbage_collection():
+    ticket, _ = open_ticket()
+    assert ticket.agent_message("m2", "a1", "您好，是 JVM 垃圾回收太频繁导致的，已调整参数。", REPLY_KIND,
+                                MON_10 + timedelta(minutes=3), CLOCK) == []
+    assert ticket.messages[-1].kind == REPLY_KIND
 
 
 def test_TKT8_raising_a_P3_to_P0_moves_its_targets_onto_the_7x24_clock_counting_the_time_used():

@@ -55,6 +55,9 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 REPLY_KIND, NOTE_KIND = "reply", "note"
+# an agent's reply with abusive words (seed 001 section 4 forbids them), held for the lead's review:
+# the customer does not see it and it meets no timer until the lead releases it
+HELD_KIND = "held"
 
 # seed 001 section 7: site down, server down, software unusable, resources about to expire
 BUSINESS_STOPPING = ("site_down", "server_down", "software_unusable", "resources_expiring")
@@ -249,14 +252,15 @@ class Ticket:
                           words: tuple[str, ...] = complaints.DEFAULT_ABUSIVE_WORDS) -> list[Alert]:
         earlier = [complaints.CustomerMessage(m.body, m.at) for m in self.messages if m.side == CUSTOMER]
         masked, had_secret = mask_secrets(body)
+        reminded = any(m.side == SYSTEM and m.id.endswith("-secret") for m in self.messages)
         self.messages.append(Message(message_id, author_id, CUSTOMER, REPLY_KIND, masked, now, attachments))
         self.updated_at = now
         alerts = []
-        if had_secret:
+        if had_secret and not reminded:     # once per ticket: a second reminder says nothing new
             self.messages.append(Message(f"{message_id}-secret", "system", SYSTEM, REPLY_KIND, SECRET_WARNING, now))
             alerts.append(Alert("secret_masked", ("customer",), "ticket.secret_masked",
                                 {"ticket_id": self.id, "title": self.title}, False,
-                                f"ticket:{self.id}:secret:{message_id}"))
+                                f"ticket:{self.id}:secret"))
         new = [r for r in complaints.detect(complaints.CustomerMessage(masked, now), earlier, words)
                if r not in self.suspected]
         if new:
@@ -270,17 +274,51 @@ class Ticket:
         return alerts
 
     def agent_message(self, message_id: str, author_id: str, body: str, kind: str, now: datetime, clock: Clock,
-                      *, plan: bool = False, attachments: list[dict] | None = None) -> list[Alert]:
+                      *, plan: bool = False, attachments: list[dict] | None = None,
+                      abusive_words: tuple[str, ...] = complaints.DEFAULT_ABUSIVE_WORDS) -> list[Alert]:
         """A reply (seen by the customer, meets the response timers) or an internal note.
 
         A reply after a target records the breach now, at the reply, whether or not the breach
         deadline has fired yet (the deadline worker may be minutes behind in a busy hour)."""
         if self.status == CLOSED:
             raise TransitionNotAllowed("A closed ticket takes no more messages.")
+        if kind == REPLY_KIND and complaints.abusive(body, abusive_words):
+            self.messages.append(Message(message_id, author_id, AGENT, HELD_KIND, body, now, attachments or []))
+            self.log.append(LogEntry(now, "reply_held", "system", message_id))
+            return [Alert("reply_held", ("provider_admins",), "ticket.reply_held",
+                          {"ticket_id": self.id, "title": self.title, "agent_id": author_id}, True,
+                          f"ticket:{self.id}:held:{message_id}")]
         self.messages.append(Message(message_id, author_id, AGENT, kind, body, now, attachments or []))
         self.updated_at = now
         if kind != REPLY_KIND:
             return []
+        return self._replied(clock, now, plan)
+
+    def review_reply(self, message_id: str, release: bool, reviewer_id: str, now: datetime, clock: Clock,
+                     body: str | None = None, plan: bool = False) -> list[Alert]:
+        """The lead releases a held reply (perhaps reworded: ``body``), which reaches the customer
+        and meets the timers now, or rejects it: it stays as an internal note and its author is told."""
+        message = next((m for m in self.messages if m.id == message_id and m.kind == HELD_KIND), None)
+        if message is None:
+            raise TransitionNotAllowed("No reply of this ticket is held for review with this id.",
+                                       {"message_id": ["not a held reply"]})
+        if not release:
+            message.kind = NOTE_KIND
+            self.log.append(LogEntry(now, "reply_rejected", reviewer_id, message_id))
+            return [Alert("reply_rejected", (f"user:{message.author_id}",), "ticket.reply_rejected",
+                          {"ticket_id": self.id, "title": self.title}, False,
+                          f"ticket:{self.id}:rejected:{message_id}")]
+        if self.status == CLOSED:
+            raise TransitionNotAllowed("A closed ticket takes no more messages.")
+        if body is not None and body.strip():
+            message.body = body.strip()
+        message.kind, message.at = REPLY_KIND, now
+        self.updated_at = now
+        self.log.append(LogEntry(now, "reply_released", reviewer_id, message_id))
+        return self._replied(clock, now, plan)
+
+    def _replied(self, clock: Clock, now: datetime, plan: bool) -> list[Alert]:
+        """A public agent reply reached the customer: the reply targets are met now."""
         took, alerts = self._meet(TimerName.FIRST_RESPONSE, clock, now)
         if took is not None:
             self.first_response_seconds = int(took.total_seconds())
