@@ -116,6 +116,20 @@ def test_TKT5_a_late_reply_is_a_breach_while_the_deadline_worker_is_held_back(rp
     assert not deadline_exists("ticket_sla_breach", f"{ticket['id']}:first_response")
 
 
+def test_TKT4_a_held_abusive_reply_is_stored_unseen_and_released_by_the_lead(rpc, world, outbox):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    held = rpc(w["a1"]).post_message(ticket["id"], {"body": "白痴问题，自己看文档"})
+    message_id = held["messages"][-1]["id"]
+    assert held["messages"][-1]["kind"] == "held"
+    assert [m["kind"] for m in rpc(w["customer"]).get_ticket(ticket["id"])["messages"]] == ["reply"]
+    assert outbox("ticket_notification_requested", variables={"kind": "reply_held", "ticket_id": ticket["id"]})
+    released = rpc(w["admin"]).review_reply(ticket["id"], message_id, {"release": True, "body": "您好，请参考文档。"})
+    assert released["first_response_seconds"] is not None
+    seen = rpc(w["customer"]).get_ticket(ticket["id"])["messages"]
+    assert [m["body"] for m in seen][-1] == "您好，请参考文档。"
+
+
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
     w = world()
     other = world()

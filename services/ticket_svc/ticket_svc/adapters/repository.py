@@ -112,6 +112,11 @@ class TicketRepository:
             self.session.add(MessageRow(id=message.id, ticket_id=ticket.id, seq=seq, author_id=message.author_id,
                                         side=message.side, kind=message.kind, body=message.body, at=message.at,
                                         attachments=message.attachments))
+        for message in ticket.messages[:messages_saved]:
+            if message.id in ticket.edited:
+                self.session.execute(update(MessageRow).where(MessageRow.id == message.id)
+                                     .values(kind=message.kind, body=message.body, at=message.at))
+        ticket.edited.clear()
         for entry in ticket.log[log_saved:]:
             self.session.add(LogRow(ticket_id=ticket.id, at=entry.at, action=entry.action, actor=entry.actor,
                                     detail=entry.detail))

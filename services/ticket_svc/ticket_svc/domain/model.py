@@ -162,6 +162,8 @@ class Ticket:
     timers: dict[str, Timer] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     log: list[LogEntry] = field(default_factory=list)
+    edited: set[str] = field(default_factory=set)
+    """Ids of messages changed after they were stored (a held reply released or rejected)."""
 
     # ---- opening ------------------------------------------------------------------------
 
@@ -302,6 +304,7 @@ class Ticket:
         if message is None:
             raise TransitionNotAllowed("No reply of this ticket is held for review with this id.",
                                        {"message_id": ["not a held reply"]})
+        self.edited.add(message.id)
         if not release:
             message.kind = NOTE_KIND
             self.log.append(LogEntry(now, "reply_rejected", reviewer_id, message_id))
