@@ -67,6 +67,14 @@ class OffDutyBody(internal.OffDutySchema):
         ]}
 
 
+class EntitlementBody(internal.EntitlementSchema):
+    pass
+
+
+class EntitlementView(internal.EntitlementOutSchema):
+    pass
+
+
 class ServiceHoursBody(internal.ServiceHoursSchema):
     pass
 

@@ -15,6 +15,8 @@ from gateway.api.tickets import (
     CannedReply,
     ComplaintBody,
     DutyView,
+    EntitlementBody,
+    EntitlementView,
     EscalateBody,
     ExportQuery,
     MessageBody,
@@ -256,6 +258,21 @@ class TicketRoutes:
            response=RosterEntry, many=True, roles=AGENTS)
     def support_duty_roster(self, request):
         return json_response(add_names(self.services, self.services.ticket.duty_roster(), {}, {"user_id": "user_name"}))
+
+    @route("GET", "/api/v1/support-entitlements", summary="Your customers' service tiers", tags=("tickets",),
+           response=EntitlementView, many=True, roles=(PROVIDER_ADMIN,))
+    def list_support_entitlements(self, request):
+        """TKT-8. The tiers of your service contracts: per product, per customer, or a customer on a product."""
+        return json_response(self.services.ticket.entitlements())
+
+    @route("PUT", "/api/v1/support-entitlements", summary="Set a customer's or a product's service tier",
+           tags=("tickets",), body=EntitlementBody, response=EntitlementView, roles=(PROVIDER_ADMIN,), errors=(422,))
+    def set_support_entitlement(self, request):
+        """TKT-8. A ticket gets the tier of the most specific contract (customer on product, then customer,
+        then product); without one it is ordinary after-sales. `tier: null` removes the contract. A
+        customer asking for a higher tier on a ticket is a request (`requested_tier`) that an agent
+        grants or declines with `POST /tickets/{id}/priority`. Applies to tickets opened from now on."""
+        return json_response(self.services.ticket.set_entitlement(read_json(request, EntitlementBody())))
 
     @route("GET", "/api/v1/service-hours", summary="Your provider's service hours", tags=("tickets",),
            response=ServiceHoursView, roles=AGENTS)

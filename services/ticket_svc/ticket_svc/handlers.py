@@ -17,6 +17,7 @@ from ticket_svc.domain import reports
 from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, side_of
 from ticket_svc.domain.assignment import choose_agent
 from ticket_svc.domain.complaints import DEFAULT_ABUSIVE_WORDS
+from ticket_svc.domain.entitlement import Entitlement, entitled_tier
 from ticket_svc.domain.model import (
     AGENT,
     CUSTOMER,
@@ -161,10 +162,13 @@ def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
         customer_org, customer_user = actor.org_id, actor.user_id
     provider_id, vendor_id, subject = _route(cmd, customer_org, uow)
     clock = clock_for(provider_id, uow)
+    # TKT-8: the tier is the contract's; what the customer chose is a request an agent decides on
+    tier = entitled_tier(uow.settings.entitlements(provider_id), customer_org, subject.get("product_id"))
     ticket, alerts = Ticket.open(
         id=new_id(), message_id=new_id(), customer_org_id=customer_org, customer_user_id=customer_user,
         provider_id=provider_id, vendor_id=vendor_id, title=cmd["title"], description=cmd["description"],
-        category=cmd["category"], tier=cmd.get("tier"), now=now, clock=clock, complaint=cmd.get("complaint", False),
+        category=cmd["category"], tier=tier, requested_tier=cmd.get("tier"), now=now, clock=clock,
+        complaint=cmd.get("complaint", False),
         product_id=subject.get("product_id"), order_id=subject.get("order_id"), project_id=subject.get("project_id"),
     )
     agent = choose_agent(uow.people.agent_loads(provider_id))
@@ -216,7 +220,8 @@ def get_ticket(ticket_id: str, actor: Actor, uow) -> dict:
 
 
 SUMMARY_FIELDS = (
-    "id", "title", "category", "business_stopping", "tier", "status", "customer_org_id", "customer_user_id",
+    "id", "title", "category", "business_stopping", "tier", "requested_tier", "status", "customer_org_id",
+    "customer_user_id",
     "provider_id", "vendor_id", "order_id", "project_id", "product_id", "assignee_id", "escalated", "complaint",
     "suspected", "breached", "priority_rank", "rating", "first_response_seconds", "resolution_seconds", "opened_at",
     "updated_at", "resolved_at", "closed_at")
@@ -654,6 +659,36 @@ def provider_assigned(event: dict, data: dict, uow) -> None:
         return
     uow.subjects.set_provider(data["project_id"], data["provider_id"], data["product_id"])
     uow.commit()
+
+
+# ---- service contracts (TKT-8) ---------------------------------------------------------------
+
+def _require_provider_admin(actor: Actor) -> None:
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin sets its customers' service tiers.")
+
+
+def entitlements(actor: Actor, uow) -> list[dict]:
+    _require_provider_admin(actor)
+    return [vars(c) for c in uow.settings.entitlements(actor.org_id)]
+
+
+def set_entitlement(cmd: dict, actor: Actor, uow) -> dict:
+    """The provider's contract tier for a product, a customer, or a customer on a product; tier
+    null removes it. Applies to tickets opened from now on (open ones are re-prioritised by hand)."""
+    _require_provider_admin(actor)
+    customer, product = cmd.get("customer_org_id"), cmd.get("product_id")
+    if not customer and not product:
+        raise ValidationFailed("Name the customer, the product or both.",
+                               {"customer_org_id": ["customer_org_id, product_id or both"]})
+    if cmd.get("tier") is None:
+        uow.settings.remove_entitlement(actor.org_id, customer, product)
+        uow.commit()
+        return {"provider_id": actor.org_id, "customer_org_id": customer, "product_id": product, "tier": None}
+    contract = Entitlement(actor.org_id, customer or None, product or None, cmd["tier"])
+    uow.settings.set_entitlement(contract)
+    uow.commit()
+    return vars(contract)
 
 
 # ---- canned replies, word list, reports --------------------------------------------------------

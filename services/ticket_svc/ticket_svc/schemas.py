@@ -33,7 +33,9 @@ class OpenTicketSchema(Schema):
         "description": "site_down, server_down, software_unusable and resources_expiring are business-stopping "
                        "(TKT-4): sorted first, resolved the same day", "example": "site_down"})
     tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(TIERS)), metadata={
-        "description": "professional-service severity P0..P3 (TKT-8); none for ordinary after-sales"})
+        "description": "the professional-service severity P0..P3 you ask for (TKT-8). The ticket gets the tier "
+                       "of your service contract with the provider; a higher one is a request that an agent "
+                       "grants (`requested_tier` until then)"})
     order_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
                              metadata={"example": "ORD-20261121-0001"})
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
@@ -122,6 +124,19 @@ class OffDutySchema(Schema):
     def _note_with_handover(self, data, **kwargs):
         if data.get("handover_to") and not data.get("note", "").strip():
             raise ValidationError("a handover needs a note (TKT-3)", "note")
+
+
+class EntitlementSchema(Schema):
+    customer_org_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
+                                    metadata={"description": "the customer; none: every customer of the product"})
+    product_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                               metadata={"description": "the product; none: every product of the customer"})
+    tier = fields.String(required=True, allow_none=True, validate=validate.OneOf(tuple(TIERS)), metadata={
+        "description": "P0..P3; null removes the contract", "example": "P1"})
+
+
+class EntitlementOutSchema(EntitlementSchema):
+    provider_id = fields.String()
 
 
 class ServiceHoursSchema(Schema):
@@ -213,6 +228,8 @@ class TicketSummarySchema(Schema):
     category = fields.String()
     business_stopping = fields.Boolean()
     tier = fields.String(allow_none=True)
+    requested_tier = fields.String(allow_none=True, metadata={
+        "description": "a higher tier the customer asked for, until an agent grants or declines it"})
     status = fields.String()
     customer_org_id = fields.String()
     customer_user_id = fields.String()

@@ -29,6 +29,8 @@ from ticket_svc.schemas import (
     CannedReplySchema,
     ComplainSchema,
     DutySchema,
+    EntitlementOutSchema,
+    EntitlementSchema,
     ExportFilterSchema,
     MessageCreateSchema,
     NoteSchema,
@@ -206,6 +208,19 @@ class TicketService(PlatformService):
     def get_service_hours(self) -> dict:
         with self.db.unit_of_work() as uow:
             return ServiceHoursOutSchema().dump(handlers.get_service_hours(require_actor(self.caller), uow))
+
+    @rpc
+    def entitlements(self) -> list[dict]:
+        """The provider's service contracts' tiers (TKT-8). Returns EntitlementOutSchema rows."""
+        with self.db.unit_of_work() as uow:
+            return EntitlementOutSchema(many=True).dump(handlers.entitlements(require_actor(self.caller), uow))
+
+    @rpc
+    def set_entitlement(self, payload: dict) -> dict:
+        """payload: EntitlementSchema. Sets (or, tier null, removes) a contract tier (TKT-8)."""
+        cmd = load(EntitlementSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return EntitlementOutSchema().dump(handlers.set_entitlement(cmd, require_actor(self.caller), uow))
 
     @rpc
     def set_service_hours(self, payload: dict) -> dict:

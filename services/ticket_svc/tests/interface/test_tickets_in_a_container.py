@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from platform_kit.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from platform_kit.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from ticket_svc.service import TicketService
 
 
@@ -94,7 +94,8 @@ def test_TKT5_a_breach_is_alerted_once_with_two_replicas_running(
 
 def test_TKT5_a_late_reply_is_a_breach_while_the_deadline_worker_is_held_back(rpc, world, db, outbox, deadline_exists):
     w = world()
-    ticket = open_ticket(rpc, w, tier="P0")          # 15 minutes, 7x24: the wall clock does not matter
+    rpc(w["admin"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P0"})
+    ticket = open_ticket(rpc, w)                     # P0 by contract: 15 minutes, 7x24, whatever the wall clock
     with pytest.raises(Unprocessable):               # no reply: the timers cannot be stopped
         rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback"})
     # the ticket has been waiting 20 minutes; its breach deadline (still 15 minutes ahead in the
@@ -128,6 +129,21 @@ def test_TKT4_a_held_abusive_reply_is_stored_unseen_and_released_by_the_lead(rpc
     assert released["first_response_seconds"] is not None
     seen = rpc(w["customer"]).get_ticket(ticket["id"])["messages"]
     assert [m["body"] for m in seen][-1] == "您好，请参考文档。"
+
+
+def test_TKT8_the_contract_sets_the_tier_a_customers_p0_is_a_request_an_agent_grants(rpc, world):
+    w = world()
+    asked = open_ticket(rpc, w, tier="P0")
+    assert asked["tier"] is None and asked["requested_tier"] == "P0"
+    with pytest.raises(Forbidden):
+        rpc(w["a1"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P1"})
+    rpc(w["admin"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P1"})
+    assert rpc(w["admin"]).entitlements() == [{"provider_id": w["provider"], "customer_org_id": w["customer"].org_id,
+                                               "product_id": None, "tier": "P1"}]
+    assert open_ticket(rpc, w)["tier"] == "P1"
+    granted = rpc(w["a1"]).reprioritise(asked["id"], {"tier": "P0"})
+    assert granted["tier"] == "P0" and granted["requested_tier"] is None
+    assert rpc(w["admin"]).list_tickets({})["items"][0]["id"] == asked["id"]     # P0 sorts first
 
 
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
@@ -189,7 +205,8 @@ def test_ORG6_TKT5_a_holiday_entered_moves_the_deadlines_it_reaches_and_leaves_t
 
     w = world()
     office = open_ticket(rpc, w)                          # 15 minutes in Mon-Fri 09:00-18:00
-    round_the_clock = open_ticket(rpc, w, tier="P0")      # 15 minutes 7x24
+    rpc(w["admin"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P0"})
+    round_the_clock = open_ticket(rpc, w)                 # 15 minutes 7x24 by contract
 
     def due(ticket_id: str):
         with db.connect() as conn:

@@ -115,6 +115,7 @@ class FakeSubjects:
 class FakeSettings:
     def __init__(self):
         self.days, self.hours, self.words, self.canned = {}, {}, [], []
+        self.contracts = {}
 
     def calendar_overrides(self):
         return list(self.days.values())
@@ -136,6 +137,15 @@ class FakeSettings:
 
     def set_abusive_words(self, words):
         self.words = list(words)
+
+    def entitlements(self, provider_id):
+        return [c for c in self.contracts.values() if c.provider_id == provider_id]
+
+    def set_entitlement(self, contract):
+        self.contracts[(contract.provider_id, contract.customer_org_id, contract.product_id)] = contract
+
+    def remove_entitlement(self, provider_id, customer_org_id, product_id):
+        self.contracts.pop((provider_id, customer_org_id, product_id), None)
 
     def canned_replies(self, provider_id):
         return [{"id": key, "provider_id": None, "key": key, "body": body} for key, body in DEFAULT_CANNED_REPLIES] + [

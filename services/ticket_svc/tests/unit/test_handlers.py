@@ -239,6 +239,39 @@ def test_TKT4_an_abusive_agent_reply_is_held_the_lead_is_alerted_and_only_the_le
     assert seen["messages"][-1].body == "您好，请参考文档第 3 节。" and seen["first_response_seconds"] == 300
 
 
+def test_TKT8_a_customer_choosing_P0_gets_its_contracts_tier_and_a_request_an_agent_grants():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow, tier="P0")
+    assert ticket.tier is None and ticket.requested_tier == "P0"
+    # no 7x24 resolution target by the customer's own choice
+    assert ("ticket_sla_breach", f"{ticket.id}:resolution") not in uow.deadlines
+    asked = [n for n in uow.events_of("ticket_notification_requested") if n["variables"]["kind"] == "tier_requested"]
+    assert who(asked[0]) == [{"user_id": "a1"}, {"org_id": "prov", "role": "provider_admin"}]
+    handlers.reprioritise(ticket.id, {"tier": "P0"}, A1, uow, MON_10 + timedelta(minutes=2))
+    granted = uow.tickets.rows[ticket.id]
+    assert granted.tier == "P0" and granted.requested_tier is None
+    assert [e.action for e in granted.log][-2:] == ["tier_granted", "reprioritised"]
+
+
+def test_TKT8_the_most_specific_contract_gives_the_tier_and_only_the_providers_admin_sets_it():
+    uow = world()
+    with pytest.raises(NotYourTicket):
+        handlers.set_entitlement({"product_id": "prod", "tier": "P1"}, A1, uow)
+    with pytest.raises(ValidationFailed):
+        handlers.set_entitlement({"tier": "P1"}, ADMIN, uow)
+    handlers.set_entitlement({"product_id": "prod", "tier": "P2"}, ADMIN, uow)
+    assert open_(uow).tier == "P2"
+    handlers.set_entitlement({"customer_org_id": "cust", "tier": "P1"}, ADMIN, uow)
+    assert open_(uow).tier == "P1"
+    handlers.set_entitlement({"customer_org_id": "cust", "product_id": "prod", "tier": "P3"}, ADMIN, uow)
+    assert open_(uow, tier="P3").tier == "P3" and open_(uow).requested_tier is None
+    handlers.set_entitlement({"customer_org_id": "cust", "product_id": "prod", "tier": None}, ADMIN, uow)
+    assert open_(uow).tier == "P1"
+    assert {(c["customer_org_id"], c["product_id"], c["tier"]) for c in handlers.entitlements(ADMIN, uow)} == {
+        (None, "prod", "P2"), ("cust", None, "P1")}
+
+
 def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_twice():
     uow = world()
     ticket = open_(uow)
@@ -366,7 +399,8 @@ def test_TKT3_handing_over_to_an_off_duty_colleague_needs_confirmation_and_tells
 def test_TKT8_an_agent_reprioritises_and_the_deadlines_move_but_a_customer_may_not():
     uow = world()
     handlers.go_on_duty(A1, uow, MON_10)
-    ticket = open_(uow, tier="P3")
+    handlers.set_entitlement({"customer_org_id": "cust", "tier": "P3"}, ADMIN, uow)
+    ticket = open_(uow)
     key = ("ticket_sla_breach", f"{ticket.id}:first_response")
     assert uow.deadlines[key][0] == MON_10 + timedelta(hours=4)
     with pytest.raises(NotYourTicket):

@@ -345,6 +345,26 @@ def test_TKT4_an_agent_may_write_near_misses_like_garbage_collection():
     assert ticket.messages[-1].kind == REPLY_KIND
 
 
+def test_TKT4_TKT8_a_P0_fault_ranks_with_business_stopping_tickets_above_complaint_questions():
+    p0_fault, _ = open_ticket(category="fault", tier="P0")
+    complaint_question, _ = open_ticket(category="question")
+    complaint_question.complain("u-c", "太慢了", MON_10)
+    p1_fault, _ = open_ticket(category="fault", tier="P1")
+    site_down, _ = open_ticket(category="site_down")
+    stopping = max(site_down.priority_rank, p0_fault.priority_rank)
+    assert stopping < complaint_question.priority_rank < p1_fault.priority_rank
+
+
+def test_TKT8_a_requested_tier_is_kept_until_an_agent_decides_and_declining_keeps_the_contracts():
+    ticket, alerts = Ticket.open(id="t1", message_id="m1", customer_org_id="cust", customer_user_id="u-c",
+                                 provider_id="prov", vendor_id="ven", title="后台报错", description="报错",
+                                 category="fault", tier="P2", requested_tier="P0", now=MON_10, clock=CLOCK)
+    assert ticket.tier == "P2" and ticket.requested_tier == "P0" and "tier_requested" in [a.kind for a in alerts]
+    assert ticket.reprioritise("P2", "fault", "a1", MON_10 + timedelta(minutes=1), CLOCK)
+    assert ticket.tier == "P2" and ticket.requested_tier is None
+    assert ticket.log[-1].action == "tier_request_declined"
+
+
 def test_TKT8_raising_a_P3_to_P0_moves_its_targets_onto_the_7x24_clock_counting_the_time_used():
     ticket, _ = open_ticket(tier="P3")            # response 4 service hours, resolution measured only
     at_1030 = MON_10 + timedelta(minutes=30)

@@ -28,6 +28,7 @@ class TicketRow(Base):
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(40))
     tier: Mapped[str | None] = mapped_column(String(2))
+    requested_tier: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(30), index=True)
     assignee_id: Mapped[str | None] = mapped_column(String(36), index=True)
     escalated: Mapped[bool] = mapped_column(Boolean)
@@ -145,6 +146,18 @@ class CalendarDayRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100))
+
+
+class EntitlementRow(Base):
+    """A provider's service contract tier for a product, a customer, or a customer on a product
+    (TKT-8); '' stands for "every" so that the key is unique and upserted."""
+
+    __tablename__ = "ticket_entitlements"
+
+    provider_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_org_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(2))
 
 
 class AbusiveWordRow(Base):

@@ -17,6 +17,7 @@ from ticket_svc.adapters.orm import (
     AgentDutyRow,
     CalendarDayRow,
     CannedReplyRow,
+    EntitlementRow,
     LogRow,
     MessageRow,
     OrganisationRow,
@@ -28,12 +29,14 @@ from ticket_svc.adapters.orm import (
 from ticket_svc.domain.access import Scope
 from ticket_svc.domain.assignment import AgentLoad
 from ticket_svc.domain.canned import DEFAULT_CANNED_REPLIES
+from ticket_svc.domain.entitlement import Entitlement
 from ticket_svc.domain.model import BUSINESS_STOPPING, CUSTOMER, OPEN_STATUSES, REPLY_KIND, LogEntry, Message, Ticket
 from ticket_svc.domain.reports import TicketFigures
 from ticket_svc.domain.sla import Timer, TimerName
 
 _SCALARS = ("customer_org_id", "customer_user_id", "provider_id", "vendor_id", "product_id", "order_id",
-            "project_id", "title", "category", "tier", "status", "assignee_id", "escalated", "complaint",
+            "project_id", "title", "category", "tier", "requested_tier", "status", "assignee_id", "escalated",
+            "complaint",
             "complaint_note", "waiting_since", "waiting_round", "reminded", "rating", "rating_comment",
             "first_response_seconds", "resolution_seconds", "resolved_at", "closed_at", "opened_at")
 _SEARCH_LIMIT = 20_000
@@ -389,6 +392,22 @@ class SettingsRepository:
         if words:
             self.session.execute(pg_insert(AbusiveWordRow).values([{"word": w} for w in words])
                                  .on_conflict_do_nothing())
+
+    def entitlements(self, provider_id: str) -> list[Entitlement]:
+        rows = self.session.execute(select(EntitlementRow).where(EntitlementRow.provider_id == provider_id)
+                                    .order_by(EntitlementRow.customer_org_id, EntitlementRow.product_id)).scalars()
+        return [Entitlement(r.provider_id, r.customer_org_id or None, r.product_id or None, r.tier) for r in rows]
+
+    def set_entitlement(self, contract: Entitlement) -> None:
+        key = {"provider_id": contract.provider_id, "customer_org_id": contract.customer_org_id or "",
+               "product_id": contract.product_id or ""}
+        stmt = pg_insert(EntitlementRow).values(**key, tier=contract.tier)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"tier": contract.tier}))
+
+    def remove_entitlement(self, provider_id: str, customer_org_id: str | None, product_id: str | None) -> None:
+        self.session.execute(delete(EntitlementRow).where(EntitlementRow.provider_id == provider_id,
+                                                          EntitlementRow.customer_org_id == (customer_org_id or ""),
+                                                          EntitlementRow.product_id == (product_id or "")))
 
     def canned_replies(self, provider_id: str) -> list[dict]:
         own = self.session.execute(select(CannedReplyRow).where(CannedReplyRow.provider_id == provider_id)

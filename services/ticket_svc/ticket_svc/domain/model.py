@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from platform_kit.workcal import ServiceHours, WorkCalendar
 from ticket_svc.domain import complaints
+from ticket_svc.domain.entitlement import is_higher, rank
 from ticket_svc.domain.secrets import mask_secrets
 from ticket_svc.domain.sla import (
     FIRST_RESPONSE,
@@ -142,6 +143,8 @@ class Ticket:
     order_id: str | None = None
     project_id: str | None = None
     tier: str | None = None
+    requested_tier: str | None = None
+    """A higher tier than the contract's, asked for by the customer until an agent decides."""
     status: str = PROCESSING
     assignee_id: str | None = None
     escalated: bool = False
@@ -171,7 +174,9 @@ class Ticket:
     def open(cls, *, id: str, message_id: str, customer_org_id: str, customer_user_id: str, provider_id: str,
              vendor_id: str | None, title: str, description: str, category: str, tier: str | None,
              now: datetime, clock: Clock, product_id: str | None = None, order_id: str | None = None,
-             project_id: str | None = None, complaint: bool = False) -> tuple[Ticket, list[Alert]]:
+             project_id: str | None = None, complaint: bool = False,
+             requested_tier: str | None = None) -> tuple[Ticket, list[Alert]]:
+        """``tier``: what the customer's contract entitles it to; ``requested_tier``: what it asked for."""
         ticket = cls(id=id, customer_org_id=customer_org_id, customer_user_id=customer_user_id,
                      provider_id=provider_id, vendor_id=vendor_id, title=mask_secrets(title)[0], category=category,
                      opened_at=now, product_id=product_id, order_id=order_id, project_id=project_id,
@@ -192,6 +197,12 @@ class Ticket:
             timer.start(now)
         ticket.log.append(LogEntry(now, "opened", customer_user_id, category))
         alerts = ticket._customer_message(message_id, customer_user_id, description, now, [])
+        if is_higher(requested_tier, tier):
+            ticket.requested_tier = requested_tier
+            ticket.log.append(LogEntry(now, "tier_requested", customer_user_id, f"{tier or '-'} -> {requested_tier}"))
+            alerts.append(Alert("tier_requested", ("assignee", "provider_admins"), "ticket.tier_requested",
+                                {"ticket_id": ticket.id, "title": ticket.title, "tier": requested_tier}, False,
+                                f"ticket:{ticket.id}:tier_requested"))
         if complaint:
             ticket.log.append(LogEntry(now, "complained", customer_user_id))
         return ticket, alerts
@@ -208,9 +219,11 @@ class Ticket:
 
     @property
     def priority_rank(self) -> int:
-        """Lower sorts first (TKT-4): business-stopping, then complaints, then tier P0..P3."""
-        tier_rank = int(self.tier[1]) if self.tier else 4
-        return (0 if self.business_stopping else 100) + (0 if self.complaint or self.suspected else 10) + tier_rank
+        """Lower sorts first (TKT-4, seed 001 section 7): what stops the customer's business (a
+        business-stopping category, or a P0 fault under the contract), then complaints, then tier
+        P0..P3 and untiered."""
+        stopping = self.business_stopping or self.tier == "P0"
+        return (0 if stopping else 100) + (0 if self.complaint or self.suspected else 10) + rank(self.tier)
 
     def hours(self, clock: Clock) -> ServiceHours:
         return hours_for(self.tier, clock.provider_hours)
@@ -391,10 +404,20 @@ class Ticket:
         if not self.is_open:
             raise TransitionNotAllowed(f"A {self.status} ticket is not re-prioritised.")
         if tier == self.tier and category == self.category:
-            return False
+            if self.requested_tier is None:
+                return False
+            # confirming the contract's tier answers the customer's request for a higher one: declined
+            self.log.append(LogEntry(now, "tier_request_declined", actor_id, self.requested_tier))
+            self.requested_tier, self.updated_at = None, now
+            return True
         running = [t for t in self.timers.values() if t.running]
         self._pause(clock, now)
         before = f"{self.tier or '-'}/{self.category}"
+        if self.requested_tier is not None:
+            granted = rank(tier) <= rank(self.requested_tier)
+            self.log.append(LogEntry(now, "tier_granted" if granted else "tier_request_declined", actor_id,
+                                     self.requested_tier))
+            self.requested_tier = None
         self.tier, self.category = tier, category
         response = TIERS[tier].response if tier else FIRST_RESPONSE
         self.timers[TimerName.FIRST_RESPONSE].target = response

@@ -1,0 +1,23 @@
+"""entitlements: the provider's contract tiers (per product, customer, or customer on product)
+and a ticket's requested higher tier (TKT-8)
+
+Revision ID: 0004entitlements
+Revises: e9230410847b
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0004entitlements'
+down_revision = 'e9230410847b'
+
+
+def upgrade() -> None:
+    op.add_column('tickets', sa.Column('requested_tier', sa.String(length=2), nullable=True))
+    op.create_table(
+        'ticket_entitlements',
+        sa.Column('provider_id', sa.String(length=36), nullable=False),
+        sa.Column('customer_org_id', sa.String(length=36), nullable=False),
+        sa.Column('product_id', sa.String(length=64), nullable=False),
+        sa.Column('tier', sa.String(length=2), nullable=False),
+        sa.PrimaryKeyConstraint('provider_id', 'customer_org_id', 'product_id'),
+    )
