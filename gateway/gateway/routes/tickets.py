@@ -3,9 +3,11 @@ reply, note, transfer and escalate; provider admins see queues and reports; the 
 escalations. ticket_svc checks every ticket's tenant again (ORG-7)."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
@@ -48,6 +50,13 @@ EXPORT_COLUMNS = ("id", "title", "category", "tier", "status", "priority_rank", 
                   "first_response_seconds", "resolution_seconds", "rating", "opened_at", "resolved_at", "closed_at")
 REPORT_COLUMNS = ("agent_id", "tickets", "backlog", "first_response_median", "first_response_p90",
                   "resolution_median", "resolution_p90", "breaches", "breached_tickets", "satisfaction", "ratings")
+
+
+def content_disposition(name: str) -> str:
+    """RFC 6266: an ASCII fallback for old clients and ``filename*`` in UTF-8 for the real name
+    (Chinese names arrive intact)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _cell(value):
@@ -176,9 +185,23 @@ class TicketRoutes:
     @route("POST", "/api/v1/tickets/<ticket_id>/attachments", summary="Upload an attachment", tags=("tickets",),
            body=AttachmentUpload, response=AttachmentView, status=201, errors=(404, 422))
     def upload_ticket_attachment(self, request, ticket_id):
-        """At most 20 MB. Send the answer in a message's `attachments` to attach the file."""
+        """TKT-7. At most 20 MB; images, PDF, text and logs, archives and Office files (pages, scripts
+        and programs are refused, and an image or PDF must be one). The platform makes the key; send
+        it in a message's `attachments` to attach the file (only you, only to this ticket, once)."""
         body = read_json(request, AttachmentUpload())
         return json_response(self.services.ticket.upload_attachment(ticket_id, body), status=201)
+
+    @route("GET", "/api/v1/tickets/<ticket_id>/attachments/<attachment_id>", summary="Download an attachment",
+           tags=("tickets",), errors=(404,))
+    def download_ticket_attachment(self, request, ticket_id, attachment_id):
+        """TKT-7. Whoever may see the message may download its files: a customer never those of an
+        internal note (404, like a file that does not exist). Answers the file itself, as an attachment
+        (`filename*` carries a Chinese name), never rendered by the browser (`nosniff`)."""
+        item = self.services.ticket.download_attachment(ticket_id, attachment_id)
+        return Response(base64.b64decode(item["content_base64"]), mimetype=item["content_type"],
+                        headers={"Content-Disposition": content_disposition(item["name"]),
+                                 "X-Content-Type-Options": "nosniff",
+                                 "Content-Security-Policy": "default-src 'none'; sandbox"})
 
     @route("POST", "/api/v1/tickets/<ticket_id>/status", summary="Change a ticket's status", tags=("tickets",),
            body=StatusBody, response=TicketView, errors=(403, 404, 422))

@@ -13,6 +13,7 @@ from datetime import datetime, time
 from platform_contracts.actor import Actor
 from platform_contracts.roles import SUPPORT_AGENT
 from platform_kit.workcal import CalendarDay, ServiceHours, WorkCalendar, default_calendar
+from ticket_svc.domain import attachments as attachment_rules
 from ticket_svc.domain import reports
 from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, side_of
 from ticket_svc.domain.assignment import choose_agent
@@ -40,7 +41,7 @@ from ticket_svc.exceptions import (
 
 WARNING, BREACH, AUTO_RULE = "ticket_sla_warning", "ticket_sla_breach", "ticket_auto_rule"
 RESCHEDULE = "ticket_reschedule"   # one provider's share of a calendar change
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = attachment_rules.MAX_BYTES
 REMINDER_CHANNELS = ["email", "sms"]   # TKT-6: the 2nd-working-day reminder goes by e-mail and SMS
 
 
@@ -274,50 +275,81 @@ def escalations(query: dict, actor: Actor, uow) -> tuple[list[dict], int]:
 
 # ---- conversation ----------------------------------------------------------------------------
 
-def _check_attachments(attachments: list[dict]) -> None:
-    for index, item in enumerate(attachments):
-        if item.get("size", 0) > MAX_ATTACHMENT_BYTES:
-            raise AttachmentTooLarge(f"{item.get('name', 'An attachment')} is larger than 20 MB.",
-                                     {"attachments": {str(index): ["larger than 20 MB"]}})
-
-
-def check_upload(ticket_id: str, name: str, size: int, actor: Actor, uow) -> Ticket:
-    """The caller may write to the ticket and the file is within the limit (TKT-7)."""
-    _check_attachments([{"name": name, "size": size}])
+def check_upload(ticket_id: str, name: str, content_type: str, size: int, head: bytes, actor: Actor,
+                 uow) -> Ticket:
+    """The caller may write to the ticket and the file is of a type and size it takes (TKT-7)."""
+    refused = attachment_rules.refusal(name, content_type, size, head)
+    if refused:
+        error = AttachmentTooLarge if "larger" in str(refused) else ValidationFailed
+        raise error(f"{name}: {next(iter(refused.values()))[0]}.", refused)
     ticket, side = load_visible(ticket_id, actor, uow)
     if side not in (CUSTOMER, AGENT) or not ticket.is_open:
         raise NotYourTicket("You cannot add files to this ticket.")
     return ticket
 
 
-def _check_keys(ticket_id: str, attachments: list[dict]) -> None:
-    """An attachment's key must be a file uploaded to this very ticket."""
-    for index, item in enumerate(attachments):
-        key = item.get("key")
-        if key is not None and not key.startswith(f"tickets/{ticket_id}/"):
-            raise UnknownSubject("An attachment was not uploaded to this ticket.",
-                                   {"attachments": {str(index): ["not uploaded to this ticket"]}})
+def record_upload(ticket: Ticket, key: str, name: str, size: int, content_type: str, actor: Actor, uow,
+                  now: datetime) -> dict:
+    upload = {"key": key, "ticket_id": ticket.id, "name": name, "size": size, "content_type": content_type,
+              "uploaded_by": actor.user_id, "uploaded_at": now, "message_id": None}
+    uow.tickets.add_upload(upload)
+    uow.commit()
+    return _attachment(upload)
+
+
+def _attachment(upload: dict) -> dict:
+    return {"id": attachment_rules.parse_key(upload["key"])[1], "key": upload["key"], "name": upload["name"],
+            "size": upload["size"], "content_type": upload["content_type"]}
+
+
+def _resolve_attachments(ticket_id: str, refs: list[dict], actor: Actor, uow) -> list[dict]:
+    """The files a message attaches, as the platform recorded them when they were uploaded: a key
+    the platform made for this ticket, uploaded by the writer, not attached to another message."""
+    out = []
+    for index, ref in enumerate(refs):
+        key = ref.get("key") or ""
+        upload = uow.tickets.upload(key) if attachment_rules.parse_key(key) else None
+        if upload is None or upload["ticket_id"] != ticket_id or upload["uploaded_by"] != actor.user_id:
+            raise UnknownSubject("An attachment was not uploaded to this ticket by you.",
+                                 {"attachments": {str(index): {"key": ["not a file you uploaded to this ticket"]}}})
+        if upload["message_id"] is not None:
+            raise UnknownSubject("An attachment is attached to another message already.",
+                                 {"attachments": {str(index): {"key": ["attached already"]}}})
+        out.append(_attachment(upload))
+    return out
+
+
+def attachment_to_download(ticket_id: str, attachment_id: str, actor: Actor, uow) -> dict:
+    """TKT-7: whoever may see the message may download its files; a customer never those of an
+    internal note or a held reply. Anything else answers not found, alike."""
+    ticket, side = load_visible(ticket_id, actor, uow)
+    for message in ticket.visible_messages(side):
+        for item in message.attachments:
+            if item.get("id") == attachment_id:
+                return item
+    raise TicketNotFound(f"Attachment {attachment_id} was not found.")
 
 
 def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
     """A reply or an internal note (TKT-7). Customers only reply; agents reply or note."""
-    attachments = cmd.get("attachments") or []
-    _check_attachments(attachments)
-    _check_keys(ticket_id, attachments)
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    attachments = _resolve_attachments(ticket.id, cmd.get("attachments") or [], actor, uow)
+    message_id = new_id()
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status
     if side == CUSTOMER:
         if cmd.get("kind", REPLY_KIND) != REPLY_KIND:
             raise NotYourTicket("Customers post replies; internal notes are for the provider's agents.")
-        alerts = ticket.customer_message(new_id(), actor.user_id, cmd["body"], now, clock,
+        alerts = ticket.customer_message(message_id, actor.user_id, cmd["body"], now, clock,
                                          uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
     elif side == AGENT:
-        alerts = ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
+        alerts = ticket.agent_message(message_id, actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
                                       plan=cmd.get("plan", False), attachments=attachments,
                                       abusive_words=uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS)
     else:
         raise NotYourTicket("The platform's support answers a ticket once it is escalated to it.")
+    for item in attachments:
+        uow.tickets.attach_upload(item["key"], message_id)
     _status_event(ticket, before, side, uow)
     _save(ticket, clock, alerts, uow)
     uow.commit()

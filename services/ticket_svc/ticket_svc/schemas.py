@@ -10,7 +10,19 @@ SORTS = ("priority", "-priority", "opened_at", "-opened_at", "updated_at", "-upd
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # as handlers.MAX_ATTACHMENT_BYTES
 
 
+class AttachmentRefSchema(Schema):
+    """An attachment of a message being written: the key its upload answered. What the file is
+    (name, size, type) is what the platform recorded at the upload; sent fields are ignored."""
+    key = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                        metadata={"description": "the `key` the upload answered"})
+    id = fields.String(load_default=None, allow_none=True)
+    name = fields.String(load_default=None, allow_none=True)
+    size = fields.Integer(load_default=None, allow_none=True)
+    content_type = fields.String(load_default=None, allow_none=True)
+
+
 class AttachmentSchema(Schema):
+    id = fields.String(metadata={"description": "download it at /tickets/{id}/attachments/{this id}"})
     key = fields.String(load_default=None, allow_none=True, metadata={"description": "storage key of an upload"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "error.png"})
     size = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ATTACHMENT_BYTES),
@@ -19,7 +31,7 @@ class AttachmentSchema(Schema):
 
 
 class AttachmentUploadSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "报错截图.png"})
     content_type = fields.String(load_default="application/octet-stream", validate=validate.Length(max=100))
     content_base64 = fields.String(required=True)
 
@@ -53,7 +65,7 @@ class MessageCreateSchema(Schema):
         "description": "reply: the customer sees it; note: internal, agents only (TKT-7)"})
     plan = fields.Boolean(load_default=False, metadata={
         "description": "this reply tells the customer the plan and expected time (the 30-minute target, TKT-5)"})
-    attachments = fields.List(fields.Nested(AttachmentSchema), load_default=list,
+    attachments = fields.List(fields.Nested(AttachmentRefSchema), load_default=list,
                               validate=validate.Length(max=10))
 
 
@@ -195,6 +207,10 @@ class MessageSchema(Schema):
     body = fields.String()
     at = fields.AwareDateTime()
     attachments = fields.List(fields.Nested(AttachmentSchema))
+
+
+class AttachmentContentSchema(AttachmentSchema):
+    content_base64 = fields.String()
 
 
 class TimerSchema(Schema):

@@ -23,7 +23,9 @@ from ticket_svc.adapters.repository import (
     SubjectRepository,
     TicketRepository,
 )
+from ticket_svc.domain.attachments import make_key
 from ticket_svc.schemas import (
+    AttachmentContentSchema,
     AttachmentSchema,
     AttachmentUploadSchema,
     CannedReplySchema,
@@ -117,19 +119,32 @@ class TicketService(PlatformService):
 
     @rpc
     def upload_attachment(self, ticket_id: str, payload: dict) -> dict:
-        """payload: AttachmentUploadSchema (content base64, at most 20 MB). Stored under the ticket;
-        returns AttachmentSchema to send in a message's ``attachments``."""
+        """payload: AttachmentUploadSchema (content base64, at most 20 MB, images, PDF, text, archives,
+        Office). Stored under a key the platform makes; returns AttachmentSchema, whose ``key`` a
+        message's ``attachments`` names."""
         cmd = load(AttachmentUploadSchema(), payload)
         try:
             content = base64.b64decode(cmd["content_base64"], validate=True)
         except (binascii.Error, ValueError):
             raise ValidationFailed("The file content is not base64.", {"content_base64": ["not base64"]}) from None
         actor = require_actor(self.caller)
+        content_type = cmd["content_type"].split(";")[0].strip().lower()
         with self.db.unit_of_work() as uow:
-            ticket = handlers.check_upload(ticket_id, cmd["name"], len(content), actor, uow)
-        stored = self.storage.put(f"tickets/{ticket.id}/{uuid.uuid4()}", io.BytesIO(content), cmd["content_type"])
-        return AttachmentSchema().dump({"key": stored.key, "name": cmd["name"], "size": stored.size,
-                                        "content_type": stored.content_type})
+            ticket = handlers.check_upload(ticket_id, cmd["name"], content_type, len(content), content[:16], actor,
+                                           uow)
+        stored = self.storage.put(make_key(ticket.id, uuid.uuid4().hex), io.BytesIO(content), content_type)
+        with self.db.unit_of_work() as uow:
+            return AttachmentSchema().dump(handlers.record_upload(ticket, stored.key, cmd["name"], stored.size,
+                                                                  content_type, actor, uow, utcnow()))
+
+    @rpc
+    def download_attachment(self, ticket_id: str, attachment_id: str) -> dict:
+        """The file of a message the caller may see (TKT-7). Returns AttachmentContentSchema."""
+        with self.db.unit_of_work() as uow:
+            item = handlers.attachment_to_download(ticket_id, attachment_id, require_actor(self.caller), uow)
+        with self.storage.open(item["key"]) as handle:
+            content = handle.read()
+        return AttachmentContentSchema().dump({**item, "content_base64": base64.b64encode(content).decode()})
 
     @rpc
     def review_reply(self, ticket_id: str, message_id: str, payload: dict) -> dict:

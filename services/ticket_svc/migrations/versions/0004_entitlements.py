@@ -1,5 +1,5 @@
-"""entitlements: the provider's contract tiers (per product, customer, or customer on product)
-and a ticket's requested higher tier (TKT-8)
+"""entitlements and uploads: the provider's contract tiers (per product, customer, or customer on
+product) and a ticket's requested higher tier (TKT-8); the files uploaded to tickets (TKT-7)
 
 Revision ID: 0004entitlements
 Revises: e9230410847b
@@ -21,3 +21,16 @@ def upgrade() -> None:
         sa.Column('tier', sa.String(length=2), nullable=False),
         sa.PrimaryKeyConstraint('provider_id', 'customer_org_id', 'product_id'),
     )
+    op.create_table(
+        'ticket_uploads',
+        sa.Column('key', sa.String(length=120), nullable=False),
+        sa.Column('ticket_id', sa.String(length=36), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('size', sa.Integer(), nullable=False),
+        sa.Column('content_type', sa.String(length=100), nullable=False),
+        sa.Column('uploaded_by', sa.String(length=36), nullable=False),
+        sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('message_id', sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint('key'),
+    )
+    op.create_index('ix_ticket_uploads_ticket_id', 'ticket_uploads', ['ticket_id'])

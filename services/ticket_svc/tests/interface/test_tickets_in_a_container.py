@@ -193,6 +193,21 @@ def test_TKT7_an_uploaded_file_is_attached_to_a_reply_and_a_file_of_another_tick
         rpc(w["rival"]).upload_attachment(ticket["id"], {"name": "x", "content_base64": content})
     after = rpc(w["customer"]).post_message(ticket["id"], {"body": "见附件", "attachments": [file]})
     assert after["messages"][-1]["attachments"][0]["name"] == "error.log"
+    got = rpc(w["a1"]).download_attachment(ticket["id"], file["id"])
+    assert base64.b64decode(got["content_base64"]).decode() == "错误日志 line 1\n"
+    assert got["content_type"] == "text/plain"
+    # an agent's note's file: the agent downloads it, the customer is told it does not exist
+    note_file = rpc(w["a1"]).upload_attachment(ticket["id"], {"name": "内部排查.txt", "content_type": "text/plain",
+                                                              "content_base64": content})
+    rpc(w["a1"]).post_message(ticket["id"], {"body": "内部", "kind": "note", "attachments": [note_file]})
+    assert rpc(w["a1"]).download_attachment(ticket["id"], note_file["id"])["name"] == "内部排查.txt"
+    with pytest.raises(NotFound):
+        rpc(w["customer"]).download_attachment(ticket["id"], note_file["id"])
+    with pytest.raises(ValidationFailed):
+        rpc(w["customer"]).post_message(ticket["id"], {"body": "x", "attachments": [{"name": "a", "size": 1}]})
+    with pytest.raises(Unprocessable):
+        rpc(w["customer"]).post_message(ticket["id"], {"body": "x", "attachments": [
+            {"key": f"tickets/{ticket['id']}/../../etc/passwd"}]})
 
 
 def test_ORG6_TKT5_a_holiday_entered_moves_the_deadlines_it_reaches_and_leaves_the_rest(rpc, world, deliver, db,

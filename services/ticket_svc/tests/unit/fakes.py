@@ -13,6 +13,7 @@ from ticket_svc.domain.reports import TicketFigures
 class FakeTickets:
     def __init__(self):
         self.rows = {}
+        self.uploads = {}
 
     def add(self, ticket):
         self.rows[ticket.id] = copy.deepcopy(ticket)
@@ -33,6 +34,15 @@ class FakeTickets:
         return [(copy.deepcopy(t), {key.split(":", 1)[1]: due for (kind, key), (due, _) in scheduled.items()
                                     if kind == dues_kind and key.startswith(f"{t.id}:")})
                 for t in items[offset:offset + limit]], len(items)
+
+    def add_upload(self, upload):
+        self.uploads[upload["key"]] = dict(upload)
+
+    def upload(self, key):
+        return self.uploads.get(key)
+
+    def attach_upload(self, key, message_id):
+        self.uploads[key]["message_id"] = message_id
 
     def unassigned(self, provider_id):
         return sorted((copy.deepcopy(t) for t in self.rows.values()

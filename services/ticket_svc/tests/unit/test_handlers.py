@@ -146,8 +146,70 @@ def test_TKT7_an_oversized_attachment_is_refused():
     uow = world()
     ticket = open_(uow)
     with pytest.raises(AttachmentTooLarge):
-        handlers.post_message(ticket.id, {"body": "日志", "attachments": [{"name": "a.log", "size": 30 << 20}]},
-                              CUSTOMER, uow, MON_10)
+        handlers.check_upload(ticket.id, "a.log", "text/plain", 30 << 20, b"log", CUSTOMER, uow)
+
+
+@pytest.mark.parametrize("name,content_type,head", [
+    ("page.html", "text/html", b"<html>"), ("logo.svg", "image/svg+xml", b"<svg"),
+    ("run.exe", "application/octet-stream", b"MZ"),
+    ("photo.png", "image/png", b"<script>alert(1)"), ("empty.txt", "text/plain", b""),
+])
+def test_TKT7_pages_scripts_programs_false_images_and_empty_files_are_refused(name, content_type, head):
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(ValidationFailed):
+        handlers.check_upload(ticket.id, name, content_type, len(head), head, CUSTOMER, uow)
+
+
+def _upload(uow, ticket, actor, name="报错截图.png", attachment_id="a" * 32):
+    key = f"tickets/{ticket.id}/{attachment_id}"
+    return handlers.record_upload(ticket, key, name, 10, "image/png", actor, uow, MON_10)
+
+
+@pytest.mark.parametrize("ref", [
+    {"name": "a.log", "size": 10},                                    # no key at all
+    {"key": "tickets/{id}/../../etc/passwd"},                        # a key the platform never made
+    {"key": "tickets/{id}/" + "b" * 32},                             # well-formed, never uploaded
+])
+def test_TKT7_a_message_attaches_only_files_the_platform_stored_for_it(ref):
+    uow = world()
+    ticket = open_(uow)
+    ref = {k: v.replace("{id}", ticket.id) if isinstance(v, str) else v for k, v in ref.items()}
+    with pytest.raises((UnknownSubject, ValidationFailed)):
+        handlers.post_message(ticket.id, {"body": "见附件", "attachments": [ref]}, CUSTOMER, uow, MON_10)
+    assert len(uow.tickets.rows[ticket.id].messages) == 1
+
+
+def test_TKT7_another_writer_or_ticket_cannot_attach_an_upload_and_it_attaches_once():
+    uow = world()
+    ticket, other = open_(uow), open_(uow)
+    file = _upload(uow, ticket, CUSTOMER)
+    with pytest.raises(UnknownSubject):
+        handlers.post_message(other.id, {"body": "见附件", "attachments": [file]}, CUSTOMER, uow, MON_10)
+    with pytest.raises(UnknownSubject):
+        handlers.post_message(ticket.id, {"body": "见附件", "attachments": [file]}, A1, uow, MON_10)
+    sent = handlers.post_message(ticket.id, {"body": "见附件", "attachments": [{"key": file["key"], "size": 1}]},
+                                 CUSTOMER, uow, MON_10)
+    assert sent.messages[-1].attachments == [file]          # what was recorded, not what was sent
+    with pytest.raises(UnknownSubject):
+        handlers.post_message(ticket.id, {"body": "再发一次", "attachments": [file]}, CUSTOMER, uow, MON_10)
+
+
+def test_TKT7_a_customer_downloads_replies_files_but_never_an_internal_notes():
+    uow = world()
+    ticket = open_(uow)
+    handlers.go_on_duty(A1, uow, MON_10)
+    mine = _upload(uow, ticket, CUSTOMER)
+    handlers.post_message(ticket.id, {"body": "截图", "attachments": [mine]}, CUSTOMER, uow, MON_10)
+    inner = _upload(uow, ticket, A1, "内部排查.txt", "c" * 32)
+    handlers.post_message(ticket.id, {"body": "内部", "kind": "note", "attachments": [inner]}, A1, uow, MON_10)
+    assert handlers.attachment_to_download(ticket.id, mine["id"], A1, uow)["name"] == "报错截图.png"
+    assert handlers.attachment_to_download(ticket.id, inner["id"], A1, uow)["key"] == inner["key"]
+    assert handlers.attachment_to_download(ticket.id, mine["id"], CUSTOMER, uow)["name"] == "报错截图.png"
+    with pytest.raises(TicketNotFound):
+        handlers.attachment_to_download(ticket.id, inner["id"], CUSTOMER, uow)
+    with pytest.raises(TicketNotFound):
+        handlers.attachment_to_download(ticket.id, mine["id"], OTHER_CUSTOMER, uow)
 
 
 def test_TKT5_opening_schedules_warning_and_breach_deadlines_and_a_reply_cancels_them():

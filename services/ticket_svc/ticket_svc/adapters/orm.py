@@ -148,6 +148,22 @@ class CalendarDayRow(Base):
     name: Mapped[str] = mapped_column(String(100))
 
 
+class UploadRow(Base):
+    """A file uploaded to a ticket: what the platform measured and whom it came from (TKT-7); a
+    message attaches it by its key, once."""
+
+    __tablename__ = "ticket_uploads"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    uploaded_by: Mapped[str] = mapped_column(String(36))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+
+
 class EntitlementRow(Base):
     """A provider's service contract tier for a product, a customer, or a customer on a product
     (TKT-8); '' stands for "every" so that the key is unique and upserted."""

@@ -24,6 +24,7 @@ from ticket_svc.adapters.orm import (
     ServiceHoursRow,
     SubjectRow,
     TicketRow,
+    UploadRow,
     UserRow,
 )
 from ticket_svc.domain.access import Scope
@@ -125,6 +126,20 @@ class TicketRepository:
                                     detail=entry.detail))
         self._saved[ticket.id] = (len(ticket.messages), len(ticket.log))
         self.session.flush()
+
+    # ---- uploads (TKT-7) ---------------------------------------------------------------------
+
+    def add_upload(self, upload: dict) -> None:
+        self.session.add(UploadRow(**upload))
+        self.session.flush()
+
+    def upload(self, key: str) -> dict | None:
+        row = self.session.get(UploadRow, key)
+        return None if row is None else {c: getattr(row, c) for c in (
+            "key", "ticket_id", "name", "size", "content_type", "uploaded_by", "uploaded_at", "message_id")}
+
+    def attach_upload(self, key: str, message_id: str) -> None:
+        self.session.execute(update(UploadRow).where(UploadRow.key == key).values(message_id=message_id))
 
     def _load(self, row: TicketRow, *, full: bool) -> Ticket:
         ticket = Ticket(id=row.id, **{name: getattr(row, name) for name in _SCALARS},
