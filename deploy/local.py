@@ -76,6 +76,14 @@ def jwt_secret() -> str:
     return local_secret("JWT_SECRET")
 
 
+def start_mail_intake() -> subprocess.Popen:
+    """ticket_svc's e-mail intake (TKT-10): an SMTP server on 127.0.0.1:8025, its own process."""
+    log = open(ROOT / "var" / "log" / "ticket_mail_intake.log", "ab")
+    env = {**os.environ, "TICKET_SMTP_PORT": os.environ.get("TICKET_SMTP_PORT", "8025")}
+    return subprocess.Popen([sys.executable, "-m", "ticket_svc.mail_intake"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def banner(loaded: demo.Demo) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
@@ -86,6 +94,7 @@ def banner(loaded: demo.Demo) -> str:
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
         f"Demo products: {', '.join(loaded.products)}",
         f"Demo projects (the customer's purchases): {', '.join(loaded.orders)}",
+        "Ticket e-mail intake (SMTP): 127.0.0.1:8025 (customers write to it; replies thread by T-number)",
         "",
         "Try it:",
         "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
@@ -117,6 +126,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     say("starting the services and the gateway (logs in var/log/) ...")
     stack.start()
+    intake = start_mail_intake()
     try:
         stack.wait_healthy(timeout=90)
         amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
@@ -131,6 +141,7 @@ def main() -> int:
             say(f"stopping: {', '.join(sorted(gone))} exited (see var/log/)")
     finally:
         say("stopping ...")
+        intake.terminate()
         stack.stop(grace=8)
         say("stopped.")
     return 0

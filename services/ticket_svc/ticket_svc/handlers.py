@@ -7,8 +7,11 @@ events, notification requests and durable deadlines, and commit once.
 from __future__ import annotations
 
 import functools
+import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import SUPPORT_AGENT
@@ -19,6 +22,7 @@ from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, sid
 from ticket_svc.domain.assignment import choose_agent
 from ticket_svc.domain.complaints import DEFAULT_ABUSIVE_WORDS
 from ticket_svc.domain.entitlement import Entitlement, entitled_tier
+from ticket_svc.domain.mail import InboundMail, MailAttachment
 from ticket_svc.domain.model import (
     AGENT,
     CUSTOMER,
@@ -43,6 +47,11 @@ WARNING, BREACH, AUTO_RULE = "ticket_sla_warning", "ticket_sla_breach", "ticket_
 RESCHEDULE = "ticket_reschedule"   # one provider's share of a calendar change
 MAX_ATTACHMENT_BYTES = attachment_rules.MAX_BYTES
 REMINDER_CHANNELS = ["email", "sms"]   # TKT-6: the 2nd-working-day reminder goes by e-mail and SMS
+# TKT-6 as above; TKT-10: an agent's public reply goes to the customer by e-mail (its subject carries
+# the ticket number, which threads the customer's answer back into the ticket)
+CHANNELS = {"feedback_reminder": REMINDER_CHANNELS, "agent_reply": ["email"]}
+TICKET_NUMBER = re.compile(r"^T-\d{4}-\d{6,}$")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def new_id() -> str:
@@ -120,9 +129,9 @@ def notify(ticket: Ticket, alerts: list[Alert], uow) -> None:
             continue
         uow.emit("ticket_notification_requested", {
             "receivers": receivers, "message_template": alert.template,
-            "variables": {**alert.variables, "kind": alert.kind}, "urgent": alert.urgent,
-            "dedupe_key": alert.dedupe_key, "link": f"/tickets/{ticket.id}",
-            "channels": REMINDER_CHANNELS if alert.kind == "feedback_reminder" else None,
+            "variables": {**alert.variables, "kind": alert.kind, "ticket_number": ticket.number or ticket.id},
+            "urgent": alert.urgent, "dedupe_key": alert.dedupe_key, "link": f"/tickets/{ticket.id}",
+            "channels": CHANNELS.get(alert.kind),
         })
 
 
@@ -166,7 +175,8 @@ def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
     # TKT-8: the tier is the contract's; what the customer chose is a request an agent decides on
     tier = entitled_tier(uow.settings.entitlements(provider_id), customer_org, subject.get("product_id"))
     ticket, alerts = Ticket.open(
-        id=new_id(), message_id=new_id(), customer_org_id=customer_org, customer_user_id=customer_user,
+        id=new_id(), message_id=new_id(), number=uow.tickets.next_number(now.astimezone(SHANGHAI).year),
+        customer_org_id=customer_org, customer_user_id=customer_user,
         provider_id=provider_id, vendor_id=vendor_id, title=cmd["title"], description=cmd["description"],
         category=cmd["category"], tier=tier, requested_tier=cmd.get("tier"), now=now, clock=clock,
         complaint=cmd.get("complaint", False),
@@ -208,6 +218,9 @@ def _route(cmd: dict, customer_org: str, uow) -> tuple[str, str | None, dict]:
 # ---- reading ---------------------------------------------------------------------------------
 
 def load_visible(ticket_id: str, actor: Actor, uow, *, for_update: bool = False) -> tuple[Ticket, str]:
+    """By id, or by the readable number people quote (T-2026-000123)."""
+    if TICKET_NUMBER.match(ticket_id or ""):
+        ticket_id = uow.tickets.id_of_number(ticket_id) or ticket_id
     ticket = uow.tickets.get(ticket_id, for_update=for_update)
     side = side_of(actor, ticket) if ticket is not None else None
     if side is None:
@@ -221,7 +234,7 @@ def get_ticket(ticket_id: str, actor: Actor, uow) -> dict:
 
 
 SUMMARY_FIELDS = (
-    "id", "title", "category", "business_stopping", "tier", "requested_tier", "status", "customer_org_id",
+    "id", "number", "title", "category", "business_stopping", "tier", "requested_tier", "status", "customer_org_id",
     "customer_user_id",
     "provider_id", "vendor_id", "order_id", "project_id", "product_id", "assignee_id", "escalated", "complaint",
     "suspected", "breached", "priority_rank", "rating", "first_response_seconds", "resolution_seconds", "opened_at",
@@ -691,6 +704,54 @@ def provider_assigned(event: dict, data: dict, uow) -> None:
         return
     uow.subjects.set_provider(data["project_id"], data["provider_id"], data["product_id"])
     uow.commit()
+
+
+# ---- e-mail intake (TKT-10) -------------------------------------------------------------------
+
+def mail_received(mail: InboundMail, uow, now: datetime, store: Callable[[str, MailAttachment], str]) -> str:
+    """A customer's e-mail to the intake: a reply threaded into its ticket by the number, or a new
+    ticket about the order it names (or the customer's only order). Automatic mail and loops are
+    ignored, and so is mail from an address no active customer has. ``store(ticket_id,
+    attachment)`` puts a file in the platform's storage and answers its key. Returns what happened
+    (for the intake's log)."""
+    if mail.automatic:
+        return f"ignored: {mail.automatic}"
+    user = uow.people.user_by_email(mail.sender)
+    if user is None or "customer" not in user["roles"]:
+        return "ignored: unknown sender"
+    actor = Actor(user["user_id"], user["org_id"], "customer", tuple(user["roles"]))
+    ticket = None
+    if mail.number:
+        ticket_id = uow.tickets.id_of_number(mail.number)
+        ticket = uow.tickets.get(ticket_id) if ticket_id else None
+        if ticket is None or side_of(actor, ticket) != CUSTOMER:
+            return f"ignored: {mail.number} is not a ticket of the sender"
+        if ticket.status == "closed":
+            ticket = None            # a closed ticket takes no more messages: the mail opens a new one
+    body = mail.body or "（邮件正文为空，见附件）"
+    if ticket is None:
+        orders = uow.subjects.orders_of(user["org_id"])
+        named = [o for o in orders if o in f"{mail.subject}\n{mail.body}"]
+        order = named[0] if named else (orders[0] if len(orders) == 1 else None)
+        if order is None:
+            return "ignored: no order named and the customer has several or none"
+        ticket = open_ticket({"title": mail.title, "description": body, "category": "question", "order_id": order},
+                             actor, uow, now)
+        if not mail.attachments:
+            return f"opened {ticket.number}"
+        body, outcome = "（邮件附件）", f"opened {ticket.number}"
+    else:
+        outcome = f"replied {ticket.number}"
+    refs = []
+    for item in mail.attachments:
+        try:
+            check_upload(ticket.id, item.name, item.content_type, len(item.content), item.content[:16], actor, uow)
+        except (ValidationFailed, NotYourTicket):
+            continue                 # a file the ticket does not take is left out, the mail is kept
+        refs.append(record_upload(ticket, store(ticket.id, item), item.name, len(item.content),
+                                  item.content_type, actor, uow, now))
+    post_message(ticket.id, {"body": body, "attachments": refs}, actor, uow, now)
+    return outcome
 
 
 # ---- service contracts (TKT-8) ---------------------------------------------------------------

@@ -240,6 +240,9 @@ class TimerStateSchema(Schema):
 
 class TicketSummarySchema(Schema):
     id = fields.String()
+    number = fields.String(allow_none=True, metadata={
+        "description": "the readable ticket number people quote (and e-mail subjects carry)",
+        "example": "T-2026-000123"})
     title = fields.String()
     category = fields.String()
     business_stopping = fields.Boolean()

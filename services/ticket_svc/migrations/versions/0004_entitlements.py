@@ -12,6 +12,12 @@ down_revision = 'e9230410847b'
 
 
 def upgrade() -> None:
+    # readable ticket numbers (T-2026-000123) and the customers' e-mail addresses (TKT-10)
+    op.execute("create sequence ticket_number_seq")
+    op.add_column('tickets', sa.Column('number', sa.String(length=20), nullable=True))
+    op.create_index('ix_tickets_number', 'tickets', ['number'], unique=True)
+    op.add_column('users', sa.Column('email', sa.String(length=200), nullable=True))
+    op.create_index('ix_users_email', 'users', ['email'])
     op.add_column('tickets', sa.Column('requested_tier', sa.String(length=2), nullable=True))
     op.create_table(
         'ticket_entitlements',

@@ -14,6 +14,14 @@ class FakeTickets:
     def __init__(self):
         self.rows = {}
         self.uploads = {}
+        self.numbers = 0
+
+    def next_number(self, year):
+        self.numbers += 1
+        return f"T-{year}-{self.numbers:06d}"
+
+    def id_of_number(self, number):
+        return next((t.id for t in self.rows.values() if t.number == number), None)
 
     def add(self, ticket):
         self.rows[ticket.id] = copy.deepcopy(ticket)
@@ -86,6 +94,10 @@ class FakePeople:
     def user(self, user_id):
         return self.users.get(user_id)
 
+    def user_by_email(self, email):
+        return next((u for u in self.users.values() if (u.get("email") or "").lower() == email.lower()
+                     and u["active"]), None)
+
     def operator_org_ids(self):
         return [o for o, row in self.orgs.items() if row["kind"] == "operator"]
 
@@ -103,6 +115,9 @@ class FakePeople:
 class FakeSubjects:
     def __init__(self):
         self.projects = {}
+
+    def orders_of(self, customer_id):
+        return sorted(p["order_id"] for p in self.projects.values() if p["customer_id"] == customer_id)
 
     def upsert_project(self, project_id, order_id, product_id, vendor_id, customer_id):
         self.projects.setdefault(project_id, {"project_id": project_id, "order_id": order_id, "product_id": product_id,

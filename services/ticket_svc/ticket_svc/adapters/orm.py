@@ -29,6 +29,7 @@ class TicketRow(Base):
     category: Mapped[str] = mapped_column(String(40))
     tier: Mapped[str | None] = mapped_column(String(2))
     requested_tier: Mapped[str | None] = mapped_column(String(2))
+    number: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     status: Mapped[str] = mapped_column(String(30), index=True)
     assignee_id: Mapped[str | None] = mapped_column(String(36), index=True)
     escalated: Mapped[bool] = mapped_column(Boolean)
@@ -95,6 +96,7 @@ class UserRow(Base):
     org_id: Mapped[str] = mapped_column(String(36), index=True)
     org_kind: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200), index=True)
     roles: Mapped[list] = mapped_column(JSONB)
     active: Mapped[bool] = mapped_column(Boolean)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, aliased
 
@@ -36,7 +36,7 @@ from ticket_svc.domain.reports import TicketFigures
 from ticket_svc.domain.sla import Timer, TimerName
 
 _SCALARS = ("customer_org_id", "customer_user_id", "provider_id", "vendor_id", "product_id", "order_id",
-            "project_id", "title", "category", "tier", "requested_tier", "status", "assignee_id", "escalated",
+            "project_id", "number", "title", "category", "tier", "requested_tier", "status", "assignee_id", "escalated",
             "complaint",
             "complaint_note", "waiting_since", "waiting_round", "reminded", "rating", "rating_comment",
             "first_response_seconds", "resolution_seconds", "resolved_at", "closed_at", "opened_at")
@@ -82,6 +82,14 @@ class TicketRepository:
         self._rows[ticket.id] = row
         self._saved[ticket.id] = (0, 0)
         self.save(ticket)
+
+    def next_number(self, year: int) -> str:
+        """A readable ticket number, T-<year>-<six digits or more>, from one sequence."""
+        seq = self.session.execute(text("select nextval('ticket_number_seq')")).scalar_one()
+        return f"T-{year}-{seq:06d}"
+
+    def id_of_number(self, number: str) -> str | None:
+        return self.session.execute(select(TicketRow.id).where(TicketRow.number == number)).scalar_one_or_none()
 
     def get(self, ticket_id: str, *, for_update: bool = False, conversation: bool = True) -> Ticket | None:
         """``conversation=False``: without its messages and log (a fired deadline needs neither, and
@@ -284,7 +292,8 @@ class PeopleRepository:
 
     def upsert_user(self, data: dict) -> None:
         values = {"user_id": data["user_id"], "org_id": data["org_id"], "org_kind": data["org_kind"],
-                  "display_name": data["display_name"], "roles": list(data["roles"]), "active": data["active"]}
+                  "display_name": data["display_name"], "roles": list(data["roles"]), "active": data["active"],
+                  "email": (data.get("email") or "").strip().lower() or None}
         stmt = pg_insert(UserRow).values(**values)
         self.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
         if not data["active"] or "support_agent" not in data["roles"]:
@@ -300,6 +309,12 @@ class PeopleRepository:
         row = self.session.get(UserRow, user_id)
         return None if row is None else {"user_id": row.user_id, "org_id": row.org_id, "roles": list(row.roles),
                                          "active": row.active, "display_name": row.display_name}
+
+    def user_by_email(self, email: str) -> dict | None:
+        """The active user with this e-mail address (TKT-10: who wrote to the intake)."""
+        row = self.session.execute(select(UserRow).where(UserRow.email == email.strip().lower(),
+                                                         UserRow.active.is_(True)).limit(1)).scalar_one_or_none()
+        return None if row is None else self.user(row.user_id)
 
     def operator_org_ids(self) -> list[str]:
         return list(self.session.execute(select(OrganisationRow.org_id).where(OrganisationRow.kind == "operator"))
@@ -366,6 +381,11 @@ class SubjectRepository:
     def by_order(self, order_id: str) -> dict | None:
         return self._dict(self.session.execute(select(SubjectRow).where(SubjectRow.order_id == order_id))
                           .scalar_one_or_none())
+
+    def orders_of(self, customer_id: str) -> list[str]:
+        return list(self.session.execute(select(SubjectRow.order_id).where(SubjectRow.customer_id == customer_id,
+                                                                           SubjectRow.order_id.is_not(None))
+                                         .order_by(SubjectRow.order_id)).scalars())
 
     def vendor_of_product(self, product_id: str) -> str | None:
         return self.session.execute(select(SubjectRow.vendor_id).where(SubjectRow.product_id == product_id,

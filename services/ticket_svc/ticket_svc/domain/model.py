@@ -139,6 +139,8 @@ class Ticket:
     title: str
     category: str
     opened_at: datetime
+    number: str | None = None
+    """Readable, for people: T-2026-000123 (the id stays the key)."""
     product_id: str | None = None
     order_id: str | None = None
     project_id: str | None = None
@@ -171,13 +173,14 @@ class Ticket:
     # ---- opening ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, *, id: str, message_id: str, customer_org_id: str, customer_user_id: str, provider_id: str,
+    def open(cls, *, id: str, message_id: str, number: str | None = None, customer_org_id: str,
+             customer_user_id: str, provider_id: str,
              vendor_id: str | None, title: str, description: str, category: str, tier: str | None,
              now: datetime, clock: Clock, product_id: str | None = None, order_id: str | None = None,
              project_id: str | None = None, complaint: bool = False,
              requested_tier: str | None = None) -> tuple[Ticket, list[Alert]]:
         """``tier``: what the customer's contract entitles it to; ``requested_tier``: what it asked for."""
-        ticket = cls(id=id, customer_org_id=customer_org_id, customer_user_id=customer_user_id,
+        ticket = cls(id=id, number=number, customer_org_id=customer_org_id, customer_user_id=customer_user_id,
                      provider_id=provider_id, vendor_id=vendor_id, title=mask_secrets(title)[0], category=category,
                      opened_at=now, product_id=product_id, order_id=order_id, project_id=project_id,
                      tier=tier, complaint=complaint, updated_at=now)
@@ -303,11 +306,12 @@ class Ticket:
             return [Alert("reply_held", ("provider_admins",), "ticket.reply_held",
                           {"ticket_id": self.id, "title": self.title, "agent_id": author_id}, True,
                           f"ticket:{self.id}:held:{message_id}")]
-        self.messages.append(Message(message_id, author_id, AGENT, kind, body, now, attachments or []))
+        message = Message(message_id, author_id, AGENT, kind, body, now, attachments or [])
+        self.messages.append(message)
         self.updated_at = now
         if kind != REPLY_KIND:
             return []
-        return self._replied(clock, now, plan)
+        return self._replied(clock, now, plan, message)
 
     def review_reply(self, message_id: str, release: bool, reviewer_id: str, now: datetime, clock: Clock,
                      body: str | None = None, plan: bool = False) -> list[Alert]:
@@ -331,17 +335,21 @@ class Ticket:
         message.kind, message.at = REPLY_KIND, now
         self.updated_at = now
         self.log.append(LogEntry(now, "reply_released", reviewer_id, message_id))
-        return self._replied(clock, now, plan)
+        return self._replied(clock, now, plan, message)
 
-    def _replied(self, clock: Clock, now: datetime, plan: bool) -> list[Alert]:
-        """A public agent reply reached the customer: the reply targets are met now."""
+    def _replied(self, clock: Clock, now: datetime, plan: bool, message: Message) -> list[Alert]:
+        """A public agent reply reached the customer: the reply targets are met now, and the customer
+        gets it by e-mail too (TKT-10)."""
+        sent = Alert("agent_reply", ("customer",), "ticket.reply",
+                     {"ticket_id": self.id, "title": self.title, "body": message.body,
+                      "attachments": len(message.attachments)}, False, f"ticket:{self.id}:reply:{message.id}")
         took, alerts = self._meet(TimerName.FIRST_RESPONSE, clock, now)
         if took is not None:
             self.first_response_seconds = int(took.total_seconds())
         alerts += self._meet(TimerName.REPLY, clock, now)[1]
         if plan:
             alerts += self._meet(TimerName.PLAN, clock, now)[1]
-        return alerts
+        return [sent, *alerts]
 
     def _meet(self, name: str, clock: Clock, now: datetime) -> tuple[timedelta | None, list[Alert]]:
         """Meet a timer; met after its target, it is breached now unless already recorded."""
