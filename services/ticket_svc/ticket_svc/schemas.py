@@ -180,6 +180,10 @@ class TicketFilterSchema(Schema):
     assignee_id = fields.String(load_default=None)
     customer_org_id = fields.String(load_default=None)
     provider_id = fields.String(load_default=None)
+    order_id = fields.String(load_default=None, validate=validate.Length(max=64),
+                             metadata={"description": "the tickets about this order"})
+    number = fields.String(load_default=None, validate=validate.Length(max=20),
+                           metadata={"description": "the readable ticket number", "example": "T-2026-000123"})
     opened_from = fields.AwareDateTime(load_default=None)
     opened_to = fields.AwareDateTime(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={

@@ -146,6 +146,14 @@ def test_TKT8_the_contract_sets_the_tier_a_customers_p0_is_a_request_an_agent_gr
     assert rpc(w["admin"]).list_tickets({})["items"][0]["id"] == asked["id"]     # P0 sorts first
 
 
+def test_TKT1_tickets_are_listed_by_order_and_by_number(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    assert [t["id"] for t in rpc(w["customer"]).list_tickets({"order_id": w["order_id"]})["items"]] == [ticket["id"]]
+    assert rpc(w["customer"]).list_tickets({"order_id": "ORD-none"})["total"] == 0
+    assert [t["id"] for t in rpc(w["admin"]).list_tickets({"number": ticket["number"]})["items"]] == [ticket["id"]]
+
+
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
     w = world()
     other = world()

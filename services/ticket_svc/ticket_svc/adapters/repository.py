@@ -170,7 +170,7 @@ class TicketRepository:
              category: str | None = None, business_stopping: bool | None = None, complaint: bool | None = None,
              suspected: bool | None = None, breached: bool | None = None,
              assignee_id: str | None = None, customer_org_id: str | None = None, provider_id: str | None = None,
-             escalated: bool | None = None, unassigned: bool | None = None, opened_from: datetime | None = None,
+             order_id: str | None = None, number: str | None = None, escalated: bool | None = None, unassigned: bool | None = None, opened_from: datetime | None = None,
              opened_to: datetime | None = None, q: str | None = None, sort: str = "priority", limit: int = 50,
              offset: int = 0, dues_kind: str | None = None) -> tuple[list[tuple[Ticket, dict[str, datetime]]], int]:
         """A page of tickets (without their conversation), each with the due instants of its
@@ -187,7 +187,8 @@ class TicketRepository:
         for column, value in ((TicketRow.status, status), (TicketRow.tier, tier), (TicketRow.category, category),
                               (TicketRow.complaint, complaint),
                               (TicketRow.assignee_id, assignee_id), (TicketRow.customer_org_id, customer_org_id),
-                              (TicketRow.provider_id, provider_id), (TicketRow.escalated, escalated)):
+                              (TicketRow.provider_id, provider_id), (TicketRow.escalated, escalated),
+                              (TicketRow.order_id, order_id), (TicketRow.number, number)):
             if value is not None:
                 query = query.where(column == value)
         if suspected is not None:
