@@ -170,7 +170,8 @@ class TicketRepository:
              category: str | None = None, business_stopping: bool | None = None, complaint: bool | None = None,
              suspected: bool | None = None, breached: bool | None = None,
              assignee_id: str | None = None, customer_org_id: str | None = None, provider_id: str | None = None,
-             order_id: str | None = None, number: str | None = None, escalated: bool | None = None, unassigned: bool | None = None, opened_from: datetime | None = None,
+             order_id: str | None = None, number: str | None = None, escalated: bool | None = None,
+             unassigned: bool | None = None, opened_from: datetime | None = None,
              opened_to: datetime | None = None, q: str | None = None, sort: str = "priority", limit: int = 50,
              offset: int = 0, dues_kind: str | None = None) -> tuple[list[tuple[Ticket, dict[str, datetime]]], int]:
         """A page of tickets (without their conversation), each with the due instants of its
