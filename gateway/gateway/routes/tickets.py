@@ -256,6 +256,15 @@ class TicketRoutes:
         ticket = self.services.ticket.escalate(ticket_id, read_json(request, EscalateBody()))
         return json_response(named_ticket(self.services, ticket))
 
+    @route("POST", "/api/v1/tickets/<ticket_id>/hand-back", summary="Hand an escalation back to the provider",
+           tags=("tickets",), body=EscalateBody, response=TicketView, roles=(PLATFORM_OPERATOR,), errors=(404, 422))
+    def hand_back_ticket(self, request, ticket_id):
+        """TKT-3. The platform's support returns an escalated ticket to the provider with a note (what it
+        did, what is left); the provider's agent is told. The platform's replies on an escalated ticket
+        reach the customer but are not the provider's: they meet none of the provider's targets."""
+        ticket = self.services.ticket.hand_back(ticket_id, read_json(request, EscalateBody()))
+        return json_response(named_ticket(self.services, ticket))
+
     @route("GET", "/api/v1/ticket-escalations", summary="The operator's queue of escalated tickets",
            tags=("tickets",), query=TicketQuery, response=TicketPage, roles=(PLATFORM_OPERATOR,))
     def ticket_escalations(self, request):

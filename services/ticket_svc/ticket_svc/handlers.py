@@ -26,7 +26,9 @@ from ticket_svc.domain.mail import InboundMail, MailAttachment
 from ticket_svc.domain.model import (
     AGENT,
     CUSTOMER,
+    PLATFORM,
     REPLY_KIND,
+    VENDOR,
     Alert,
     Clock,
     Ticket,
@@ -245,7 +247,7 @@ def summary(ticket: Ticket, dues: dict[str, datetime], side: str | None) -> dict
     """A list row: the ticket's fields and, for every side but the customer's (TKT-7), its timers as
     they stand (due instant, paused, met, breached) and the nearest due instant (issue 16)."""
     data = {name: getattr(ticket, name) for name in SUMMARY_FIELDS}
-    states = ticket.timer_states(dues) if side in (AGENT, OBSERVER) else []
+    states = ticket.timer_states(dues) if side in (AGENT, OBSERVER, PLATFORM, VENDOR) else []
     data["timers"] = states
     data["next_due_at"] = min((s.due_at for s in states if s.due_at is not None), default=None)
     return data
@@ -296,7 +298,7 @@ def check_upload(ticket_id: str, name: str, content_type: str, size: int, head: 
         error = AttachmentTooLarge if "larger" in str(refused) else ValidationFailed
         raise error(f"{name}: {next(iter(refused.values()))[0]}.", refused)
     ticket, side = load_visible(ticket_id, actor, uow)
-    if side not in (CUSTOMER, AGENT) or not ticket.is_open:
+    if side not in (CUSTOMER, AGENT, PLATFORM) or not ticket.is_open:
         raise NotYourTicket("You cannot add files to this ticket.")
     return ticket
 
@@ -355,6 +357,9 @@ def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) ->
             raise NotYourTicket("Customers post replies; internal notes are for the provider's agents.")
         alerts = ticket.customer_message(message_id, actor.user_id, cmd["body"], now, clock,
                                          uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
+    elif side == PLATFORM:
+        alerts = ticket.platform_message(message_id, actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now,
+                                         attachments)
     elif side == AGENT:
         alerts = ticket.agent_message(message_id, actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
                                       plan=cmd.get("plan", False), attachments=attachments,
@@ -390,8 +395,10 @@ def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: da
     """``reply``: an agent's public reply sent with the change, in the same transaction (awaiting
     feedback or confirmation needs one since the customer's last message)."""
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
-    if side == OBSERVER:
-        raise NotYourTicket("The platform's support changes a ticket once it is escalated to it.")
+    if side in (OBSERVER, VENDOR):
+        raise NotYourTicket("The platform's support changes a ticket once it is escalated to it; a vendor reads.")
+    if side == PLATFORM:
+        side = AGENT        # on an escalated ticket the platform moves it as the provider's agents do
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status
     alerts: list[Alert] = []
@@ -543,6 +550,17 @@ def _handed_over(ticket: Ticket, target: str, note: str, on_duty: bool) -> Alert
     return Alert("assigned" if on_duty else "transferred_to_off_duty", (f"user:{target}",), "ticket.transferred",
                  {"ticket_id": ticket.id, "title": ticket.title, "note": note.strip()}, not on_duty,
                  f"ticket:{ticket.id}:transfer:{len(ticket.log)}")
+
+
+def hand_back(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+    """TKT-3: the platform's support returns an escalated ticket to the provider."""
+    if not actor.is_operator:
+        raise NotYourTicket("Only the platform's support hands an escalation back.")
+    ticket, _ = load_visible(ticket_id, actor, uow, for_update=True)
+    alerts = ticket.hand_back(note, actor.user_id, new_id(), now)
+    _save(ticket, clock_for(ticket.provider_id, uow), alerts, uow)
+    uow.commit()
+    return ticket
 
 
 def escalate(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:

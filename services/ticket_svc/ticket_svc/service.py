@@ -202,6 +202,14 @@ class TicketService(PlatformService):
                                 uow)
 
     @rpc
+    def hand_back(self, ticket_id: str, payload: dict) -> dict:
+        """payload: NoteSchema. The platform's support returns an escalation to the provider (TKT-3)."""
+        cmd = load(NoteSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return self._ticket(handlers.hand_back(ticket_id, cmd["note"], require_actor(self.caller), uow, utcnow()),
+                                uow)
+
+    @rpc
     def go_on_duty(self) -> dict:
         """TKT-2: the caller's provider's unassigned tickets are handed out at once."""
         with self.db.unit_of_work() as uow:

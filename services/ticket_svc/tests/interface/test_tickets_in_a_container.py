@@ -154,6 +154,25 @@ def test_TKT1_tickets_are_listed_by_order_and_by_number(rpc, world):
     assert [t["id"] for t in rpc(w["admin"]).list_tickets({"number": ticket["number"]})["items"]] == [ticket["id"]]
 
 
+def test_ORG7_TKT3_the_vendor_reads_its_products_tickets_and_the_platform_hands_an_escalation_back(rpc, world):
+    from platform_contracts.actor import Actor
+    w = world()
+    vendor = Actor("v-" + w["provider"], w["provider"].replace("prov-", "ven-"), "isv", ("vendor_admin",))
+    operator = Actor("op-" + w["provider"], "platform-" + w["provider"], "operator", ("platform_operator",))
+    ticket = open_ticket(rpc, w)
+    rpc(w["a1"]).post_message(ticket["id"], {"body": "内部：查负载均衡", "kind": "note"})
+    seen = rpc(vendor).list_tickets({})
+    assert [t["id"] for t in seen["items"]] == [ticket["id"]]
+    assert [m["kind"] for m in rpc(vendor).get_ticket(ticket["id"])["messages"]] == ["reply"]
+    with pytest.raises(Forbidden):
+        rpc(vendor).post_message(ticket["id"], {"body": "厂商"})
+    rpc(w["a1"]).escalate(ticket["id"], {"note": "需要平台开通权限"})
+    answered = rpc(operator).post_message(ticket["id"], {"body": "您好，平台已开通权限。"})
+    assert answered["messages"][-1]["side"] == "platform" and answered["first_response_seconds"] is None
+    back = rpc(operator).hand_back(ticket["id"], {"note": "已开通，请继续跟进"})
+    assert back["escalated"] is False
+
+
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
     w = world()
     other = world()

@@ -35,7 +35,8 @@ class FakeTickets:
 
     def list(self, *, scope, escalated=None, status=None, limit=50, offset=0, dues_kind=None, **_):
         items = [t for t in self.rows.values()
-                 if (scope.everything or t.provider_id == scope.provider_of or t.customer_org_id == scope.customer_of)
+                 if (scope.everything or t.provider_id == scope.provider_of or t.customer_org_id == scope.customer_of
+                     or (scope.vendor_of is not None and t.vendor_id == scope.vendor_of))
                  and (escalated is None or t.escalated == escalated) and (status is None or t.status == status)]
         # the due instants of the ticket's deadlines of that kind, as the unit of work committed them
         scheduled = self.uow.deadlines if dues_kind else {}

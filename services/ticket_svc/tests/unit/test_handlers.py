@@ -126,6 +126,53 @@ def test_TKT3_escalation_reaches_the_operators_queue():
     assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"org_id": "platform"}]
 
 
+def test_TKT3_the_operators_reply_reaches_the_customer_but_does_not_count_as_the_providers():
+    uow = world()
+    ticket = open_(uow)
+    handlers.escalate(ticket.id, "需要平台开通接口权限", A1, uow, MON_10)
+    handlers.post_message(ticket.id, {"body": "您好，平台已开通接口权限。"}, OPERATOR, uow,
+                          MON_10 + timedelta(minutes=5))
+    stored = uow.tickets.rows[ticket.id]
+    assert stored.messages[-1].side == "platform"
+    assert handlers.get_ticket(ticket.id, CUSTOMER, uow)["messages"][-1].body == "您好，平台已开通接口权限。"
+    assert stored.first_response_seconds is None and stored.timers["first_response"].active
+
+
+def test_TKT3_the_operator_hands_an_escalation_back_to_the_provider_with_a_note():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow)
+    with pytest.raises(TransitionNotAllowed):
+        handlers.hand_back(ticket.id, "不需要平台处理", OPERATOR, uow, MON_10)
+    handlers.escalate(ticket.id, "需要平台开通接口权限", A1, uow, MON_10)
+    with pytest.raises(NotYourTicket):
+        handlers.hand_back(ticket.id, "x", A1, uow, MON_10)
+    with pytest.raises(NoteRequired):
+        handlers.hand_back(ticket.id, " ", OPERATOR, uow, MON_10)
+    handlers.hand_back(ticket.id, "权限已开通，请继续跟进", OPERATOR, uow, MON_10 + timedelta(minutes=9))
+    stored = uow.tickets.rows[ticket.id]
+    assert not stored.escalated and stored.messages[-1].kind == "note" and stored.log[-1].action == "handed_back"
+    assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"user_id": "a1"}]
+    assert handlers.escalations({}, OPERATOR, uow)[1] == 0
+
+
+def test_ORG7_a_vendor_sees_its_products_tickets_handled_by_providers_read_only_without_notes():
+    uow = world()
+    vendor = Actor("v1", "ven", "isv", ("vendor_admin",))
+    ticket = open_(uow)
+    handlers.post_message(ticket.id, {"body": "内部：查负载均衡", "kind": "note"}, A1, uow, MON_10)
+    items, total = handlers.list_tickets({}, vendor, uow)
+    assert total == 1 and items[0]["id"] == ticket.id and items[0]["timers"]
+    seen = handlers.get_ticket(ticket.id, vendor, uow)
+    assert seen["your_side"] == "vendor" and all(m.kind == "reply" for m in seen["messages"])
+    with pytest.raises(NotYourTicket):
+        handlers.post_message(ticket.id, {"body": "我是厂商"}, vendor, uow, MON_10)
+    with pytest.raises(NotYourTicket):
+        handlers.change_status(ticket.id, "closed", "", vendor, uow, MON_10)
+    other_vendor = Actor("v2", "other-ven", "isv", ("vendor_admin",))
+    assert handlers.list_tickets({}, other_vendor, uow)[1] == 0
+
+
 def test_ORG7_another_providers_agent_cannot_reply_and_nothing_changes():
     uow = world()
     ticket = open_(uow)

@@ -180,7 +180,8 @@ class TicketRepository:
         query = select(TicketRow)
         if not scope.everything:
             visible = [c == v for c, v in ((TicketRow.provider_id, scope.provider_of),
-                                           (TicketRow.customer_org_id, scope.customer_of)) if v is not None]
+                                           (TicketRow.customer_org_id, scope.customer_of),
+                                           (TicketRow.vendor_id, scope.vendor_of)) if v is not None]
             query = query.where(or_(*visible)) if visible else query.where(false())
         if business_stopping is not None:
             stopping = TicketRow.category.in_(BUSINESS_STOPPING)

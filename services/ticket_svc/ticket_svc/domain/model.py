@@ -36,6 +36,9 @@ STATUSES = (PROCESSING, AWAITING_FEEDBACK, AWAITING_CONFIRMATION, RESOLVED, CLOS
 OPEN_STATUSES = (PROCESSING, AWAITING_FEEDBACK, AWAITING_CONFIRMATION)
 
 CUSTOMER, AGENT, SYSTEM = "customer", "agent", "system"
+# the platform's support on an escalated ticket: it answers the customer, but its replies are not
+# the provider's and meet none of the provider's targets; the vendor reads, never writes
+PLATFORM, VENDOR = "platform", "vendor"
 SIDES = (CUSTOMER, AGENT, SYSTEM)
 
 # TKT-1: who may move a ticket from where to where
@@ -245,8 +248,38 @@ class Ticket:
         return states
 
     def visible_messages(self, side: str) -> list[Message]:
-        """Internal notes are never shown to the customer (TKT-7)."""
-        return [m for m in self.messages if side != CUSTOMER or m.kind == REPLY_KIND]
+        """Internal notes are never shown to the customer (TKT-7), nor to the vendor."""
+        return [m for m in self.messages if side not in (CUSTOMER, VENDOR) or m.kind == REPLY_KIND]
+
+    def platform_message(self, message_id: str, author_id: str, body: str, kind: str, now: datetime,
+                         attachments: list[dict] | None = None) -> list[Alert]:
+        """The platform's support writes on an escalated ticket (TKT-3): seen like an agent's
+        message, but the provider's targets stay the provider's to meet."""
+        if self.status == CLOSED:
+            raise TransitionNotAllowed("A closed ticket takes no more messages.")
+        message = Message(message_id, author_id, PLATFORM, kind, body, now, attachments or [])
+        self.messages.append(message)
+        self.updated_at = now
+        if kind != REPLY_KIND:
+            return []
+        return [Alert("agent_reply", ("customer",), "ticket.reply",
+                      {"ticket_id": self.id, "title": self.title, "body": body,
+                       "attachments": len(message.attachments)}, False, f"ticket:{self.id}:reply:{message_id}")]
+
+    def hand_back(self, note: str, by: str, message_id: str, now: datetime) -> list[Alert]:
+        """TKT-3: the platform's support returns an escalated ticket to the provider, with a note."""
+        if not note or not note.strip():
+            raise NoteRequired("Handing back needs a note: what the platform did and what is left.",
+                               {"note": ["required to hand back"]})
+        if not self.escalated:
+            raise TransitionNotAllowed("This ticket is not escalated.")
+        self.escalated = False
+        self.messages.append(Message(message_id, by, PLATFORM, NOTE_KIND, note.strip(), now))
+        self.updated_at = now
+        self.log.append(LogEntry(now, "handed_back", by))
+        return [Alert("handed_back", ("assignee", "provider_admins") if self.assignee_id is None else ("assignee",),
+                      "ticket.transferred", {"ticket_id": self.id, "title": self.title, "note": note.strip()},
+                      False, f"ticket:{self.id}:handed_back:{len(self.log)}")]
 
     # ---- conversation -------------------------------------------------------------------
 
@@ -376,7 +409,7 @@ class Ticket:
         for message in reversed(self.messages):
             if message.kind != REPLY_KIND or message.side == SYSTEM:
                 continue
-            return message.side == AGENT
+            return message.side in (AGENT, PLATFORM)
         return False
 
     def complain(self, author_id: str, note: str, now: datetime) -> None:
