@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import SUPPORT_AGENT
+from platform_kit.clock import utcnow
 from platform_kit.workcal import CalendarDay, ServiceHours, WorkCalendar, default_calendar
 from ticket_svc.domain import attachments as attachment_rules
 from ticket_svc.domain import reports
@@ -845,7 +846,7 @@ def report(query: dict, actor: Actor, uow) -> dict:
         raise NotYourTicket("Reports are for the provider's admin and the platform operator.")
     rows = uow.tickets.figures(provider_id, query["opened_from"], query["opened_to"])
     return {"provider_id": provider_id, "opened_from": query["opened_from"], "opened_to": query["opened_to"],
-            **reports.report(rows)}
+            **reports.report(rows, now=utcnow())}
 
 
 

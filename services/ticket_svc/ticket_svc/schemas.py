@@ -327,16 +327,23 @@ class FiguresSchema(Schema):
     backlog = fields.Integer()
     first_response_median = fields.Float(allow_none=True, metadata={"description": "service seconds"})
     first_response_p90 = fields.Float(allow_none=True)
+    first_response_p95 = fields.Float(allow_none=True)
     resolution_median = fields.Float(allow_none=True)
     resolution_p90 = fields.Float(allow_none=True)
+    resolution_p95 = fields.Float(allow_none=True)
     breaches = fields.Integer()
     breached_tickets = fields.Integer()
+    sla_achievement = fields.Float(allow_none=True, metadata={
+        "description": "percent of the tickets with no service-level target breached"})
+    backlog_age_median_seconds = fields.Float(allow_none=True, metadata={"description": "open tickets' median age"})
+    backlog_oldest_seconds = fields.Float(allow_none=True)
     satisfaction = fields.Float(allow_none=True, metadata={"description": "average rating 1..5"})
     ratings = fields.Integer()
 
 
 class AgentFiguresSchema(FiguresSchema):
     agent_id = fields.String()
+    agent_name = fields.String(allow_none=True, metadata={"description": "filled in by the gateway"})
 
 
 class ReportSchema(Schema):

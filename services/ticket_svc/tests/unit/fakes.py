@@ -77,7 +77,7 @@ class FakeTickets:
 
     def figures(self, provider_id, opened_from, opened_to):
         return [TicketFigures(t.assignee_id, t.status in OPEN_STATUSES, t.first_response_seconds,
-                              t.resolution_seconds, len(t.breached), t.rating)
+                              t.resolution_seconds, len(t.breached), t.rating, t.opened_at)
                 for t in self.rows.values() if t.provider_id == provider_id]
 
 

@@ -461,6 +461,19 @@ def test_TKT5_report_gives_medians_and_percentiles_per_agent():
     assert result["total"]["first_response_median"] == 240 and result["agents"][0]["agent_id"] == "a1"
 
 
+def test_TKT5_report_gives_p95_sla_achievement_and_the_backlogs_age():
+    from ticket_svc.domain import reports
+    rows = [reports.TicketFigures("a1", False, 60 * i, 3600, 0, 5, MON_10) for i in range(1, 20)]
+    rows.append(reports.TicketFigures("a1", True, 1200, None, 2, None, MON_10 - timedelta(days=2)))
+    rows.append(reports.TicketFigures("a2", True, None, None, 0, None, MON_10 - timedelta(hours=5)))
+    result = reports.report(rows, now=MON_10)
+    total = result["total"]
+    assert total["first_response_p95"] == 19 * 60 and total["sla_achievement"] == round(100 * 20 / 21, 1)
+    assert total["backlog"] == 2 and total["backlog_oldest_seconds"] == 2 * 86400
+    assert total["backlog_age_median_seconds"] == (2 * 86400 + 5 * 3600) / 2
+    assert [a["agent_id"] for a in result["agents"]] == ["a1", "a2"]
+
+
 def test_ORG6_a_calendar_change_far_ahead_leaves_minute_scale_deadlines_alone_but_moves_the_auto_rules():
     uow = world()
     ticket = open_(uow)

@@ -279,12 +279,12 @@ class TicketRepository:
     def figures(self, provider_id: str, opened_from: datetime, opened_to: datetime) -> list[TicketFigures]:
         rows = self.session.execute(
             select(TicketRow.assignee_id, TicketRow.status, TicketRow.first_response_seconds,
-                   TicketRow.resolution_seconds, TicketRow.breach_count, TicketRow.rating)
+                   TicketRow.resolution_seconds, TicketRow.breach_count, TicketRow.rating, TicketRow.opened_at)
             .where(TicketRow.provider_id == provider_id, TicketRow.opened_at >= for_sql(opened_from),
                    TicketRow.opened_at < for_sql(opened_to))
         ).all()
         return [TicketFigures(r.assignee_id, r.status in OPEN_STATUSES, r.first_response_seconds,
-                              r.resolution_seconds, r.breach_count, r.rating) for r in rows]
+                              r.resolution_seconds, r.breach_count, r.rating, r.opened_at) for r in rows]
 
 
 class PeopleRepository:
