@@ -122,6 +122,10 @@ class DutyView(internal.DutySchema):
     pass
 
 
+class AgentDutyBody(internal.AgentDutySchema):
+    pass
+
+
 class RosterEntry(internal.RosterEntrySchema):
     user_name = fields.String(allow_none=True, metadata={"example": "Li Lei"})
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Response
 
 from gateway.api.tickets import (
+    AgentDutyBody,
     AttachmentUpload,
     AttachmentView,
     CannedReply,
@@ -286,6 +287,14 @@ class TicketRoutes:
         """TKT-2. With open tickets, hand them over (`handover_to` + `note`) or `return_to_queue`; 409 otherwise.
         A colleague who is off duty needs `confirm_off_duty: true` (409 otherwise) and is told (TKT-3)."""
         return json_response(self.services.ticket.go_off_duty(read_json(request, OffDutyBody())))
+
+    @route("PUT", "/api/v1/support-duty/<user_id>", summary="Put an agent on or off duty", tags=("tickets",),
+           body=AgentDutyBody, response=DutyView, roles=(PROVIDER_ADMIN,), errors=(400, 403))
+    def set_support_agent_duty(self, request, user_id):
+        """TKT-2. The lead (your provider's admin) sets an agent's duty. On: your unassigned tickets are
+        handed out. Off: the agent's open tickets go back to the queue (the other on-duty agents, else
+        unassigned). Another organisation's user answers 400 naming `to_agent_id`."""
+        return json_response(self.services.ticket.set_agent_duty(user_id, read_json(request, AgentDutyBody())))
 
     @route("GET", "/api/v1/support-duty", summary="Who of your provider is on duty", tags=("tickets",),
            response=RosterEntry, many=True, roles=AGENTS)

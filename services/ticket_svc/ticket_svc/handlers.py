@@ -855,5 +855,22 @@ def view_for(ticket: Ticket, actor: Actor, uow) -> dict:
 
 
 def duty_roster(actor: Actor, uow) -> list[dict]:
+    """TKT-2: every active support agent of the provider, on duty or not (not only those who once
+    went on duty), so that a lead sees who could take the queue."""
     _require_agent(actor)
-    return uow.people.duty_of(actor.org_id)
+    duty = {d["user_id"]: d for d in uow.people.duty_of(actor.org_id)}
+    return [duty.get(agent["user_id"], {"user_id": agent["user_id"], "on_duty": False, "since": None})
+            for agent in uow.people.agents_of(actor.org_id)]
+
+
+def set_agent_duty(user_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> dict:
+    """TKT-2, seed 001 section 3: the lead (the provider's admin) puts an agent on or off duty. On:
+    the unassigned queue is handed out. Off: the agent's open tickets go back to the queue (to the
+    other on-duty agents, else unassigned), as the agent's own return to the queue does."""
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin sets other agents' duty.")
+    _require_colleague(user_id, actor.org_id, uow)
+    agent = Actor(user_id, actor.org_id, "isv", (SUPPORT_AGENT,))
+    if cmd["on_duty"]:
+        return go_on_duty(agent, uow, now)
+    return go_off_duty({"return_to_queue": True}, agent, uow, now)

@@ -297,6 +297,10 @@ class TicketPageSchema(Schema):
     offset = fields.Integer()
 
 
+class AgentDutySchema(Schema):
+    on_duty = fields.Boolean(required=True, metadata={"example": True})
+
+
 class DutySchema(Schema):
     user_id = fields.String()
     on_duty = fields.Boolean()
@@ -307,7 +311,7 @@ class DutySchema(Schema):
 class RosterEntrySchema(Schema):
     user_id = fields.String()
     on_duty = fields.Boolean()
-    since = fields.AwareDateTime()
+    since = fields.AwareDateTime(allow_none=True, metadata={"description": "null: never on duty"})
 
 
 class CannedReplySchema(Schema):

@@ -25,6 +25,7 @@ from ticket_svc.adapters.repository import (
 )
 from ticket_svc.domain.attachments import make_key
 from ticket_svc.schemas import (
+    AgentDutySchema,
     AttachmentContentSchema,
     AttachmentSchema,
     AttachmentUploadSchema,
@@ -221,6 +222,13 @@ class TicketService(PlatformService):
         cmd = load(OffDutySchema(), payload)
         with self.db.unit_of_work() as uow:
             return DutySchema().dump(handlers.go_off_duty(cmd, require_actor(self.caller), uow, utcnow()))
+
+    @rpc
+    def set_agent_duty(self, user_id: str, payload: dict) -> dict:
+        """payload: AgentDutySchema. The provider's admin puts an agent on or off duty (TKT-2)."""
+        cmd = load(AgentDutySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return DutySchema().dump(handlers.set_agent_duty(user_id, cmd, require_actor(self.caller), uow, utcnow()))
 
     @rpc
     def duty_roster(self) -> list[dict]:

@@ -173,6 +173,16 @@ def test_ORG7_TKT3_the_vendor_reads_its_products_tickets_and_the_platform_hands_
     assert back["escalated"] is False
 
 
+def test_TKT2_the_lead_sees_every_agent_and_puts_one_on_duty(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    roster = rpc(w["admin"]).duty_roster()
+    assert {(r["user_id"], r["on_duty"]) for r in roster} == {(w["a1"].user_id, False), (w["a2"].user_id, False)}
+    assert rpc(w["admin"]).set_agent_duty(w["a2"].user_id, {"on_duty": True})["assigned"] == [ticket["id"]]
+    with pytest.raises(Forbidden):
+        rpc(w["a1"]).set_agent_duty(w["a2"].user_id, {"on_duty": False})
+
+
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
     w = world()
     other = world()

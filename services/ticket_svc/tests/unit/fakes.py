@@ -108,6 +108,14 @@ class FakePeople:
     def is_on_duty(self, user_id):
         return self.duty.get(user_id, (None, False, None))[1]
 
+    def duty_of(self, provider_id):
+        return [{"user_id": u, "on_duty": on, "since": since} for u, (org, on, since) in sorted(self.duty.items())
+                if org == provider_id]
+
+    def agents_of(self, provider_id):
+        return sorted((u for u in self.users.values() if u["org_id"] == provider_id and u["active"]
+                       and "support_agent" in u["roles"]), key=lambda u: u["user_id"])
+
     def agent_loads(self, provider_id):
         return [AgentLoad(u, on, since, self.tickets.open_count(u))
                 for u, (org, on, since) in self.duty.items() if org == provider_id]

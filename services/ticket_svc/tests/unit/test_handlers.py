@@ -126,6 +126,23 @@ def test_TKT3_escalation_reaches_the_operators_queue():
     assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"org_id": "platform"}]
 
 
+def test_TKT2_the_roster_lists_every_agent_and_the_lead_sets_their_duty():
+    uow = world()
+    roster = handlers.duty_roster(ADMIN, uow)
+    assert [(r["user_id"], r["on_duty"]) for r in roster] == [("a1", False), ("a2", False)]
+    ticket = open_(uow)
+    with pytest.raises(NotYourTicket):
+        handlers.set_agent_duty("a2", {"on_duty": True}, A1, uow, MON_10)
+    with pytest.raises(ValidationFailed):
+        handlers.set_agent_duty("r1", {"on_duty": True}, ADMIN, uow, MON_10)     # another provider's agent
+    on = handlers.set_agent_duty("a1", {"on_duty": True}, ADMIN, uow, MON_10)
+    assert on["on_duty"] and on["assigned"] == [ticket.id]
+    handlers.set_agent_duty("a2", {"on_duty": True}, ADMIN, uow, MON_10)
+    off = handlers.set_agent_duty("a1", {"on_duty": False}, ADMIN, uow, MON_10 + timedelta(hours=1))
+    assert off["handed_over"] == [ticket.id] and uow.tickets.rows[ticket.id].assignee_id == "a2"
+    assert [(r["user_id"], r["on_duty"]) for r in handlers.duty_roster(A1, uow)] == [("a1", False), ("a2", True)]
+
+
 def test_TKT3_the_operators_reply_reaches_the_customer_but_does_not_count_as_the_providers():
     uow = world()
     ticket = open_(uow)

@@ -347,6 +347,12 @@ class PeopleRepository:
             .group_by(TicketRow.assignee_id)).all())
         return [AgentLoad(d.user_id, d.on_duty, d.since, counts.get(d.user_id, 0)) for d in duty]
 
+    def agents_of(self, provider_id: str) -> list[dict]:
+        rows = self.session.execute(select(UserRow).where(UserRow.org_id == provider_id, UserRow.active.is_(True),
+                                                          UserRow.roles.contains(["support_agent"]))
+                                    .order_by(UserRow.user_id)).scalars()
+        return [self.user(r.user_id) for r in rows]
+
     def duty_of(self, provider_id: str) -> list[dict]:
         rows = self.session.execute(select(AgentDutyRow).where(AgentDutyRow.provider_id == provider_id)
                                     .order_by(AgentDutyRow.user_id)).scalars()
