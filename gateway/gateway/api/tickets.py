@@ -118,6 +118,10 @@ class TicketPage(Schema):
     offset = fields.Integer()
 
 
+class CannedReplyQuery(internal.CannedReplyQuerySchema):
+    pass
+
+
 class DutyView(internal.DutySchema):
     pass
 

@@ -16,6 +16,7 @@ from gateway.api.tickets import (
     AttachmentUpload,
     AttachmentView,
     CannedReply,
+    CannedReplyQuery,
     ComplaintBody,
     DutyView,
     EntitlementBody,
@@ -331,10 +332,24 @@ class TicketRoutes:
             ServiceHoursBody().dump(read_json(request, ServiceHoursBody()))))
 
     @route("GET", "/api/v1/canned-replies", summary="Canned replies", tags=("tickets",), response=CannedReply,
-           many=True, roles=AGENTS)
+           many=True, roles=AGENTS, query=CannedReplyQuery)
     def list_canned_replies(self, request):
-        """TKT-7. The reply samples of the ticket guide, then your provider's own."""
-        return json_response(self.services.ticket.canned_replies())
+        """TKT-7. The reply samples of the ticket guide (unless your provider has its own under the same
+        key), then your provider's own. Bodies may use `{{ticket_number}}`, `{{title}}`,
+        `{{customer_name}}` and `{{agent_name}}`; with `ticket_id` they come filled in for that ticket."""
+        query = CannedReplyQuery().dump(read_query(request, CannedReplyQuery()))
+        return json_response(self.services.ticket.canned_replies(query.get("ticket_id")))
+
+    @route("PUT", "/api/v1/canned-replies/<reply_id>", summary="Edit a canned reply", tags=("tickets",),
+           body=CannedReply, response=CannedReply, roles=AGENTS, errors=(404,))
+    def update_canned_reply(self, request, reply_id):
+        """TKT-7. Your provider's own replies; a guide sample is replaced by adding one under its key."""
+        return json_response(self.services.ticket.update_canned_reply(reply_id, read_json(request, CannedReply())))
+
+    @route("DELETE", "/api/v1/canned-replies/<reply_id>", summary="Delete a canned reply", tags=("tickets",),
+           roles=AGENTS, errors=(404,))
+    def delete_canned_reply(self, request, reply_id):
+        return json_response(self.services.ticket.delete_canned_reply(reply_id))
 
     @route("POST", "/api/v1/canned-replies", summary="Add a canned reply", tags=("tickets",), body=CannedReply,
            response=CannedReply, status=201, roles=AGENTS)

@@ -18,7 +18,7 @@ from platform_contracts.roles import SUPPORT_AGENT
 from platform_kit.clock import utcnow
 from platform_kit.workcal import CalendarDay, ServiceHours, WorkCalendar, default_calendar
 from ticket_svc.domain import attachments as attachment_rules
-from ticket_svc.domain import reports
+from ticket_svc.domain import canned, reports
 from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, side_of
 from ticket_svc.domain.assignment import choose_agent
 from ticket_svc.domain.complaints import DEFAULT_ABUSIVE_WORDS
@@ -805,9 +805,36 @@ def set_entitlement(cmd: dict, actor: Actor, uow) -> dict:
 
 # ---- canned replies, word list, reports --------------------------------------------------------
 
-def canned_replies(actor: Actor, uow) -> list[dict]:
+def canned_replies(actor: Actor, uow, ticket_id: str | None = None) -> list[dict]:
+    """TKT-7: the guide's samples (unless the provider has its own under the key), then the
+    provider's own; with ``ticket_id`` the variables are filled in for that ticket."""
     _require_agent(actor)
-    return uow.settings.canned_replies(actor.org_id)
+    replies = uow.settings.canned_replies(actor.org_id)
+    if not ticket_id:
+        return replies
+    ticket, _ = load_visible(ticket_id, actor, uow)
+    customer = uow.people.user(ticket.customer_user_id) or {}
+    agent = uow.people.user(actor.user_id) or {}
+    values = {"ticket_number": ticket.number, "title": ticket.title, "customer_name": customer.get("display_name"),
+              "agent_name": agent.get("display_name")}
+    return [{**reply, "body": canned.render(reply["body"], values)} for reply in replies]
+
+
+def update_canned_reply(reply_id: str, cmd: dict, actor: Actor, uow) -> dict:
+    _require_agent(actor)
+    reply = uow.settings.update_canned_reply(reply_id, actor.org_id, cmd["key"], cmd["body"])
+    if reply is None:
+        raise TicketNotFound(f"Canned reply {reply_id} was not found (the guide's samples are replaced by adding "
+                             "one under the same key).")
+    uow.commit()
+    return reply
+
+
+def delete_canned_reply(reply_id: str, actor: Actor, uow) -> None:
+    _require_agent(actor)
+    if not uow.settings.delete_canned_reply(reply_id, actor.org_id):
+        raise TicketNotFound(f"Canned reply {reply_id} was not found.")
+    uow.commit()
 
 
 def add_canned_reply(cmd: dict, actor: Actor, uow) -> dict:

@@ -321,6 +321,11 @@ class CannedReplySchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class CannedReplyQuerySchema(Schema):
+    ticket_id = fields.String(load_default=None, validate=validate.Length(max=36), metadata={
+        "description": "fill in {{ticket_number}}, {{title}}, {{customer_name}}, {{agent_name}} for this ticket"})
+
+
 class WordListSchema(Schema):
     words = fields.List(fields.String(validate=validate.Length(min=1, max=50)), required=True,
                         validate=validate.Length(max=2000))

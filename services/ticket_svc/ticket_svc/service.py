@@ -263,9 +263,23 @@ class TicketService(PlatformService):
             return ServiceHoursOutSchema().dump(hours)
 
     @rpc
-    def canned_replies(self) -> list[dict]:
+    def canned_replies(self, ticket_id: str | None = None) -> list[dict]:
         with self.db.unit_of_work() as uow:
-            return CannedReplySchema(many=True).dump(handlers.canned_replies(require_actor(self.caller), uow))
+            return CannedReplySchema(many=True).dump(handlers.canned_replies(require_actor(self.caller), uow,
+                                                                             ticket_id=ticket_id))
+
+    @rpc
+    def update_canned_reply(self, reply_id: str, payload: dict) -> dict:
+        cmd = load(CannedReplySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return CannedReplySchema().dump(handlers.update_canned_reply(reply_id, cmd, require_actor(self.caller),
+                                                                         uow))
+
+    @rpc
+    def delete_canned_reply(self, reply_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            handlers.delete_canned_reply(reply_id, require_actor(self.caller), uow)
+        return {"id": reply_id, "deleted": True}
 
     @rpc
     def add_canned_reply(self, payload: dict) -> dict:

@@ -183,6 +183,19 @@ def test_TKT2_the_lead_sees_every_agent_and_puts_one_on_duty(rpc, world):
         rpc(w["a1"]).set_agent_duty(w["a2"].user_id, {"on_duty": False})
 
 
+def test_TKT7_canned_replies_are_edited_deleted_and_filled_in_per_ticket(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    own = rpc(w["a1"]).add_canned_reply({"key": "received", "body": "您好，{{ticket_number}} 已收到"})
+    rpc(w["a2"]).update_canned_reply(own["id"], {"key": "received", "body": "您好，{{ticket_number}} 处理中"})
+    filled = rpc(w["a1"]).canned_replies(ticket["id"])
+    assert [r["body"] for r in filled if r["key"] == "received"] == [f"您好，{ticket['number']} 处理中"]
+    with pytest.raises(NotFound):
+        rpc(w["rival"]).delete_canned_reply(own["id"])
+    rpc(w["a1"]).delete_canned_reply(own["id"])
+    assert all(r["id"] != own["id"] for r in rpc(w["a1"]).canned_replies())
+
+
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
     w = world()
     other = world()

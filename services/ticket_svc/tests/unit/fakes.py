@@ -182,11 +182,25 @@ class FakeSettings:
         self.contracts.pop((provider_id, customer_org_id, product_id), None)
 
     def canned_replies(self, provider_id):
-        return [{"id": key, "provider_id": None, "key": key, "body": body} for key, body in DEFAULT_CANNED_REPLIES] + [
-            r for r in self.canned if r["provider_id"] == provider_id]
+        own = [r for r in self.canned if r["provider_id"] == provider_id]
+        mine = {r["key"] for r in own}
+        return [{"id": key, "provider_id": None, "key": key, "body": body} for key, body in DEFAULT_CANNED_REPLIES
+                if key not in mine] + own
 
     def add_canned_reply(self, reply):
         self.canned.append(reply)
+
+    def update_canned_reply(self, reply_id, provider_id, key, body):
+        for reply in self.canned:
+            if reply["id"] == reply_id and reply["provider_id"] == provider_id:
+                reply.update(key=key, body=body)
+                return dict(reply)
+        return None
+
+    def delete_canned_reply(self, reply_id, provider_id):
+        before = len(self.canned)
+        self.canned = [r for r in self.canned if not (r["id"] == reply_id and r["provider_id"] == provider_id)]
+        return len(self.canned) < before
 
 
 def fake_uow() -> FakeUnitOfWork:

@@ -143,6 +143,24 @@ def test_TKT2_the_roster_lists_every_agent_and_the_lead_sets_their_duty():
     assert [(r["user_id"], r["on_duty"]) for r in handlers.duty_roster(A1, uow)] == [("a1", False), ("a2", True)]
 
 
+def test_TKT7_canned_replies_are_edited_per_provider_override_the_guides_and_fill_in_variables():
+    uow = world()
+    ticket = open_(uow)
+    body = "您好 {{customer_name}}，工单 {{ticket_number}} 已收到。"
+    own = handlers.add_canned_reply({"key": "received", "body": body}, A1, uow)
+    keys = [r["key"] for r in handlers.canned_replies(A1, uow)]
+    assert keys.count("received") == 1                       # the provider's own replaces the guide's sample
+    edited = handlers.update_canned_reply(own["id"], {"key": "received", "body": "您好，{{ticket_number}} 正在处理"},
+                                          A2, uow)
+    assert edited["body"] == "您好，{{ticket_number}} 正在处理"
+    with pytest.raises(TicketNotFound):
+        handlers.update_canned_reply(own["id"], {"key": "x", "body": "y"}, RIVAL, uow)
+    rendered = handlers.canned_replies(A1, uow, ticket_id=ticket.id)
+    assert next(r for r in rendered if r["key"] == "received")["body"] == f"您好，{ticket.number} 正在处理"
+    handlers.delete_canned_reply(own["id"], A1, uow)
+    assert "{{" not in next(r for r in handlers.canned_replies(A1, uow) if r["key"] == "received")["body"]
+
+
 def test_TKT3_the_operators_reply_reaches_the_customer_but_does_not_count_as_the_providers():
     uow = world()
     ticket = open_(uow)

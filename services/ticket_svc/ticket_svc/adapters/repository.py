@@ -456,10 +456,25 @@ class SettingsRepository:
     def canned_replies(self, provider_id: str) -> list[dict]:
         own = self.session.execute(select(CannedReplyRow).where(CannedReplyRow.provider_id == provider_id)
                                    .order_by(CannedReplyRow.created_at)).scalars()
+        mine = [{"id": r.id, "provider_id": r.provider_id, "key": r.key, "body": r.body} for r in own]
+        keys = {r["key"] for r in mine}
+        # a provider's own reply under a guide sample's key replaces that sample
         defaults = [{"id": f"default-{key}", "provider_id": None, "key": key, "body": body}
-                    for key, body in DEFAULT_CANNED_REPLIES]
-        return defaults + [{"id": r.id, "provider_id": r.provider_id, "key": r.key, "body": r.body} for r in own]
+                    for key, body in DEFAULT_CANNED_REPLIES if key not in keys]
+        return defaults + mine
 
     def add_canned_reply(self, reply: dict) -> None:
         self.session.add(CannedReplyRow(**reply))
         self.session.flush()
+
+    def update_canned_reply(self, reply_id: str, provider_id: str, key: str, body: str) -> dict | None:
+        row = self.session.get(CannedReplyRow, reply_id)
+        if row is None or row.provider_id != provider_id:
+            return None
+        row.key, row.body = key, body
+        self.session.flush()
+        return {"id": row.id, "provider_id": row.provider_id, "key": row.key, "body": row.body}
+
+    def delete_canned_reply(self, reply_id: str, provider_id: str) -> bool:
+        return bool(self.session.execute(delete(CannedReplyRow).where(
+            CannedReplyRow.id == reply_id, CannedReplyRow.provider_id == provider_id)).rowcount)
