@@ -34,6 +34,7 @@ from ticket_svc.domain.model import (
     Clock,
     Ticket,
 )
+from ticket_svc.domain.sla import TimerName
 from ticket_svc.exceptions import (
     AttachmentTooLarge,
     ConfirmationRequired,
@@ -271,6 +272,13 @@ def view(ticket: Ticket, side: str, uow) -> dict:
                 "used_seconds": int(timer.used.total_seconds()), "due_at": timer.due_at(clock.calendar, hours),
                 "met_at": timer.met_at, "breached_at": timer.breached_at})
     data["next_due_at"] = min((x["due_at"] for x in data["timers"] if x["due_at"] is not None), default=None)
+    # seed 001 section 8: never more than 4 service hours without an answer; the customer sees when
+    # the answer is due (the keep-in-loop target), not the provider's other timers
+    reply = ticket.timers.get(TimerName.REPLY)
+    data["reply_expected_by"] = None
+    if reply is not None and ticket.is_open and reply.running:
+        clock = clock_for(ticket.provider_id, uow)
+        data["reply_expected_by"] = reply.due_at(clock.calendar, ticket.hours(clock))
     return data
 
 

@@ -284,7 +284,10 @@ class TicketSchema(TicketSummarySchema):
     complaint_note = fields.String()
     rating_comment = fields.String()
     waiting_since = fields.AwareDateTime(allow_none=True)
-    your_side = fields.String(metadata={"description": "customer, agent or observer"})
+    your_side = fields.String(metadata={"description": "customer, agent, platform, vendor or observer"})
+    reply_expected_by = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the provider's answer to the customer's last message is due (4 service hours, "
+                       "seed 001 section 8); null when nothing awaits an answer. Everyone sees it"})
     timers = fields.List(fields.Nested(TimerSchema), metadata={"description": "agents only"})
     messages = fields.List(fields.Nested(MessageSchema), metadata={"description": "customers see replies only"})
     log = fields.List(fields.Nested(LogEntrySchema), metadata={"description": "agents only"})

@@ -161,6 +161,15 @@ def test_TKT7_canned_replies_are_edited_per_provider_override_the_guides_and_fil
     assert "{{" not in next(r for r in handlers.canned_replies(A1, uow) if r["key"] == "received")["body"]
 
 
+def test_TKT5_the_customer_sees_when_a_reply_is_due_within_the_4_service_hours():
+    uow = world()
+    ticket = open_(uow)
+    seen = handlers.get_ticket(ticket.id, CUSTOMER, uow)
+    assert seen["reply_expected_by"].astimezone(SH) == MON_10 + timedelta(hours=4) and seen["timers"] == []
+    handlers.post_message(ticket.id, {"body": "您好，已收到"}, A1, uow, MON_10 + timedelta(minutes=5))
+    assert handlers.get_ticket(ticket.id, CUSTOMER, uow)["reply_expected_by"] is None
+
+
 def test_TKT3_the_operators_reply_reaches_the_customer_but_does_not_count_as_the_providers():
     uow = world()
     ticket = open_(uow)
