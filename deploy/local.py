@@ -79,6 +79,14 @@ def jwt_secret() -> str:
     return local_secret("JWT_SECRET")
 
 
+def start_mail_intake() -> subprocess.Popen:
+    """ticket_svc's e-mail intake (TKT-10): an SMTP server on 127.0.0.1:2525, its own process."""
+    log = open(ROOT / "var" / "log" / "ticket_mail_intake.log", "ab")
+    env = {**os.environ, "TICKET_SMTP_PORT": os.environ.get("TICKET_SMTP_PORT", "2525")}
+    return subprocess.Popen([sys.executable, "-m", "ticket_svc.mail_intake"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def banner(loaded: demo.Demo, peers: Addresses) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
@@ -95,6 +103,7 @@ def banner(loaded: demo.Demo, peers: Addresses) -> str:
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
         f"Demo products: {', '.join(loaded.products)}",
         f"Demo projects (the customer's purchases): {', '.join(loaded.orders)}",
+        "Ticket e-mail intake (SMTP): 127.0.0.1:2525 (customers write to it; replies thread by T-number)",
         "",
         "Try it:",
         "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
@@ -137,6 +146,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     say("starting the local peers (mailbox, SMS, payment provider, supplier; log var/log/peers.log) ...")
+    intake = None
     try:
         peers.start()
     except RuntimeError as err:
@@ -144,6 +154,7 @@ def main() -> int:
     say("starting the services and the gateway (logs in var/log/) ...")
     try:
         stack.start()
+        intake = start_mail_intake()
         stack.wait_healthy(timeout=90)
         amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
@@ -157,6 +168,8 @@ def main() -> int:
             say(f"stopping: {', '.join(sorted(gone))} exited (see var/log/)")
     finally:
         say("stopping ...")
+        if intake is not None:
+            intake.terminate()
         stack.stop(grace=8)
         peers.stop(grace=2)
         say("stopped.")

@@ -127,8 +127,11 @@ def attachment_response(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 def content_disposition(filename: str) -> str:
-    name = "".join(c for c in filename if c.isprintable() and c not in '"\\/') or "download"
-    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    """The name as given (control characters aside) percent-encoded in ``filename*``; the ASCII
+    stand-in without quotes, backslashes or slashes, which could end the header's string."""
+    name = "".join(c for c in filename if c.isprintable()) or "download"
+    fallback = "".join(c for c in unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+                       if c not in '"\\/')
     stem, dot, ext = fallback.rpartition(".")
     if not stem.strip(" ._-"):  # nothing readable left of a Chinese name: keep its extension
         fallback = f"download.{ext}" if dot and ext.isalnum() else "download"

@@ -176,7 +176,15 @@ function TicketDetail({ id, me }) {
     } catch (err) { setError(showErrors(null, err)) } finally { setUploading(false) }
     return false
   }
-  const status = (s) => act(() => post(`/tickets/${id}/status`, { status: s }))
+  // handing the ticket to the customer needs a public reply since their last message: the text in
+  // the reply box goes with the change; "solved" with an empty box sends the ticket guide's sample
+  const status = (s) => act(async () => {
+    const typed = agent && kind === 'reply' && body.trim() ? body : undefined
+    const reply = typed || (agent && s === 'awaiting_confirmation' ? t('solvedSample') : undefined)
+    const tk = await post(`/tickets/${id}/status`, { status: s, reply })
+    if (typed) setBody('')
+    return tk
+  })
   if (!ticket) return error ? <Alert type="error" message={error} /> : <Card loading />
   const open = !['resolved', 'closed'].includes(ticket.status)
   const done = (tk) => { setDialog(null); setTicket(tk); message.success(t('done')) }

@@ -35,6 +35,10 @@ class TransferBody(internal.TransferSchema):
     pass
 
 
+class ReviewReplyBody(internal.ReviewReplySchema):
+    pass
+
+
 class PriorityBody(internal.PrioritySchema):
     class Meta:
         json_schema = {"minProperties": 1}  # the tier, the category or both (its validator's rule)
@@ -61,6 +65,14 @@ class OffDutyBody(internal.OffDutySchema):
             {"properties": {"handover_to": {"anyOf": [{"type": "null"}, {"maxLength": 0}]}}},
             {"required": ["note"], "properties": {"note": {"pattern": "\\S"}}},
         ]}
+
+
+class EntitlementBody(internal.EntitlementSchema):
+    pass
+
+
+class EntitlementView(internal.EntitlementOutSchema):
+    pass
 
 
 class ServiceHoursBody(internal.ServiceHoursSchema):
@@ -126,9 +138,15 @@ class CustomerTicketView(TicketView):
 
     class Meta:
         exclude = STAFF_FIELDS
+class CannedReplyQuery(internal.CannedReplyQuerySchema):
+    pass
 
 
 class DutyView(internal.DutySchema):
+    pass
+
+
+class AgentDutyBody(internal.AgentDutySchema):
     pass
 
 
