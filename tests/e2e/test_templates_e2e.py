@@ -47,17 +47,13 @@ def test_TPL2_TPL1_TPL12_a_vendor_adapts_a_public_flow_gets_it_approved_and_bind
     confirm = next(n for n in saved.json()["template"]["nodes"] if n["key"] == "install_check")
     assert confirm["settings"]["timeout_days"] == 1.5 and confirm["settings"]["button_label"] == "确认"
 
-    published = api(e2e, http, "POST", f"/api/v1/service-templates/{template['id']}/publish")
-    assert published.status_code == 200 and published.json()["status"] == "pending_approval", published.text
     refused = api(e2e, http, "POST", "/api/v1/products", json={
         "product_id": f"prod-{uuid.uuid4().hex[:8]}", "code": "X", "name": "X", "template_id": template["id"]})
     assert refused.status_code == 422, "no approved version yet"
-
-    queue = api(e2e, http, "GET", "/api/v1/service-templates", who="operator", params={"status": "pending_approval"})
-    assert template["id"] in [t["id"] for t in queue.json()["items"]]
-    approved = api(e2e, http, "POST", f"/api/v1/service-templates/{template['id']}/versions/1/approve",
-                   who="operator")
-    assert approved.status_code == 200 and approved.json()["approved_version"] == 1, approved.text
+    # TPL-1: only edits of a published template wait for the operator; the first publish is approved
+    published = api(e2e, http, "POST", f"/api/v1/service-templates/{template['id']}/publish")
+    assert published.status_code == 200 and published.json()["status"] == "approved", published.text
+    assert published.json()["approved_version"] == 1
 
     product_id, code = f"prod-{uuid.uuid4().hex[:8]}", f"ERP-{uuid.uuid4().hex[:6].upper()}"
     created = api(e2e, http, "POST", "/api/v1/products", json={"product_id": product_id, "code": code,

@@ -154,6 +154,7 @@ class Project:
             "node_key": node["key"], "node_kind": node["kind"], "node_name": node["name"],
             "node_index": self.current_index, "role": flow.role_of(node), "round": self.round,
             "settings": flow.settings_of(node),
+            "self_served": not any(n["kind"] in (ASSIGN_ORDER, CLAIM_ORDER) for n in self.steps),
         }
 
     # ---- starting and dispatch's replies -----------------------------------------------------

@@ -127,8 +127,10 @@ class Template:
         return self.latest
 
     def publish(self, catalogue: Catalogue, actor: Actor, now: datetime) -> list[Event]:
-        """Freeze the draft after the full check (TPL-11). A vendor's version then awaits the
-        operator; a public template (the operator's) is approved at once."""
+        """Freeze the draft after the full check (TPL-11). TPL-1 asks the operator's approval for
+        edits of a published template only: a template with no approved version yet (its first
+        publish) and a public template (the operator's) are approved at once; later versions of a
+        vendor's template await the operator."""
         draft = self.latest
         if draft.frozen:
             raise NothingToPublish(f"Version {draft.number} is already published ({draft.status}); "
@@ -139,11 +141,12 @@ class Template:
                               as_fields(violations))
         draft.status, draft.submitted_at = PENDING, now
         events: list[Event] = [("template_version_submitted", self._event(draft))]
-        if self.public:
-            events += self.approve(draft.number, catalogue, actor, now)
+        if self.public or self.approved is None:
+            events += self.approve(draft.number, catalogue, actor, now, first_publish=True)
         return events
 
-    def approve(self, number: int, catalogue: Catalogue, actor: Actor, now: datetime, note: str = "") -> list[Event]:
+    def approve(self, number: int, catalogue: Catalogue, actor: Actor, now: datetime, note: str = "",
+                *, first_publish: bool = False) -> list[Event]:
         """The operator approves: the forms named by the flow are embedded as they are now (TPL-6)
         and this version becomes the one products use. ``note``: the operator's optional words to
         the vendor, kept where a rejection keeps its reason."""
@@ -156,7 +159,8 @@ class Template:
         version.nodes = with_form_snapshots(version.nodes, catalogue.forms)
         version.status, version.decided_at, version.decided_by = APPROVED, now, actor.user_id
         version.reason = note.strip() or None
-        return [("template_version_approved", self._event(version))]
+        return [("template_version_approved", {**self._event(version), "reason": version.reason,
+                                               "by_operator": actor.is_operator and not first_publish})]
 
     def reject(self, number: int, reason: str, actor: Actor, now: datetime) -> list[Event]:
         version = self.version(number)

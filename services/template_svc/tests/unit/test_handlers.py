@@ -26,9 +26,7 @@ def vendor() -> Actor:
 
 def approved_template(uow, actor, nodes=None):
     template, _ = handlers.create_template({"name": "Flow", "nodes": nodes or valid_flow()}, actor, uow)
-    handlers.publish_template(template.id, actor, uow)
-    if not actor.is_operator:
-        handlers.approve_version(template.id, 1, OPERATOR_ACTOR, uow)
+    handlers.publish_template(template.id, actor, uow)  # a first publish is approved at once (TPL-1)
     return uow.templates.get(template.id)
 
 
@@ -67,21 +65,30 @@ def test_TPL11_publishing_an_incomplete_draft_lists_every_problem():
     assert uow.templates.get(template.id).latest.status == "draft"
 
 
-def test_TPL1_a_vendor_version_needs_the_operators_approval_before_products_use_it():
+def test_TPL1_a_first_publish_is_approved_at_once_and_products_use_it():
     uow, actor = fake_uow(), vendor()
     template, _ = handlers.create_template({"name": "Mine", "nodes": valid_flow()}, actor, uow)
-    handlers.publish_template(template.id, actor, uow)
-    assert uow.templates.get(template.id).latest.status == "pending_approval"
     with pytest.raises(NoApprovedVersion):
         bind(uow, actor, template.id)
-    with pytest.raises(NotYours):
-        handlers.approve_version(template.id, 1, actor, uow)
-    handlers.approve_version(template.id, 1, OPERATOR_ACTOR, uow)
+    handlers.publish_template(template.id, actor, uow)
+    assert uow.templates.get(template.id).latest.status == "approved"
     product = bind(uow, actor, template.id)
     bound = uow.events_of("product_template_bound")[-1]
     assert bound["template_version"] == 1 and bound["product_id"] == product.product_id
     assert bound["nodes"][1]["settings"]["form"]["id"] == "form-basic", "the form travels with the flow (TPL-6)"
     assert uow.event_types()[:2] == ["template_version_submitted", "template_version_approved"]
+
+
+def test_TPL1_an_edit_of_a_published_template_needs_the_operators_approval():
+    uow, actor = fake_uow(), vendor()
+    template = approved_template(uow, actor)
+    handlers.update_template(template.id, {"name": "v2", "nodes": valid_flow()}, actor, uow)
+    handlers.publish_template(template.id, actor, uow)
+    assert uow.templates.get(template.id).latest.status == "pending_approval"
+    with pytest.raises(NotYours):
+        handlers.approve_version(template.id, 2, actor, uow)
+    handlers.approve_version(template.id, 2, OPERATOR_ACTOR, uow)
+    assert uow.templates.get(template.id).approved.number == 2
 
 
 def test_TPL1_editing_a_published_template_opens_a_new_draft_and_products_switch_on_approval():
