@@ -18,10 +18,13 @@ from datetime import datetime
 from platform_contracts import forms as F
 from platform_contracts.actor import Actor
 from platform_contracts.roles import PLATFORM_OPERATOR, VENDOR_ADMIN
+from platform_kit.exceptions import ValidationFailed
 from template_svc.domain.flow import (
     Catalogue,
     Violation,
     as_fields,
+    merge_fields,
+    node_name_at,
     diff,
     validate_flow,
     with_form_snapshots,
@@ -138,7 +141,7 @@ class Template:
         violations = [v for v in validate_flow(draft.nodes, catalogue) if not v.advice]
         if violations:
             raise FlowInvalid(f"The flow cannot be published: {len(violations)} problem(s) to fix.",
-                              as_fields(violations))
+                              as_fields(violations, draft.nodes))
         draft.status, draft.submitted_at = PENDING, now
         events: list[Event] = [("template_version_submitted", self._event(draft))]
         if self.public or self.approved is None:
@@ -175,12 +178,29 @@ class Template:
 
 
 def check_draft(nodes: list[dict], catalogue: Catalogue) -> list[Violation]:
-    """Save-time check: blocking violations refuse the save, the rest come back as warnings."""
+    """Save-time check: blocking violations refuse the save, the rest come back as warnings. A
+    refusal names everything publishing would refuse too, so the vendor fixes it all at once."""
     violations = validate_flow(nodes, catalogue)
     blocking = [v for v in violations if v.blocking]
     if blocking:
-        raise FlowInvalid(f"The flow cannot be saved: {len(blocking)} problem(s) to fix.", as_fields(blocking))
+        problems = [v for v in violations if not v.advice]
+        raise FlowInvalid(f"The flow cannot be saved: {len(blocking)} problem(s) to fix"
+                          f"{f' ({len(problems) - len(blocking)} more before publishing)' if len(problems) > len(blocking) else ''}.",
+                          as_fields(problems, nodes))
     return violations
+
+
+def refuse_malformed(nodes: list[dict], raw_nodes, schema_fields: dict[str, list[str]],
+                     catalogue: Catalogue) -> None:
+    """A payload that failed the request schema: its schema errors and every rule the flow breaks
+    besides (``nodes``: the payload's nodes as far as they can be read), in one refusal (TPL-11)."""
+    problems = [v for v in validate_flow(nodes, catalogue) if not v.advice]
+    raw = raw_nodes if isinstance(raw_nodes, list) else []
+    named = {path: [f"「{n}」{m}" if (n := node_name_at(raw, path)) else m for m in messages]
+             for path, messages in schema_fields.items()}
+    fields = merge_fields(named, as_fields(problems, raw))
+    raise ValidationFailed(f"Some fields are not valid: {sum(len(m) for m in fields.values())} problem(s) "
+                           "to fix.", fields)
 
 
 @dataclass

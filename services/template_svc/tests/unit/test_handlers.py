@@ -236,3 +236,28 @@ def test_TPL12_renaming_a_product_tells_listeners_and_saving_it_unchanged_does_n
     assert len(uow.events_of("product_template_bound")) == before
     handlers.save_product({**same, "name": "Renamed"}, actor, uow)
     assert uow.events_of("product_template_bound")[-1]["product_name"] == "Renamed"
+
+
+def test_TPL11_a_malformed_draft_is_refused_with_every_schema_and_rule_problem_in_one_answer():
+    """Five problems of three kinds (malformed data, broken rules, unfinished parts) in one answer,
+    each by its path for programs and its node's name for people."""
+    from platform_kit.exceptions import ValidationFailed
+    from template_svc.schemas import TemplateDraftSchema, lenient_nodes, load_flow
+
+    uow, flow = fake_uow(), valid_flow()
+    flow[0]["kind"] = "assign_providr"                           # schema: unknown kind (and so not first)
+    flow[1]["settings"]["form_template_id"] = None               # unfinished: no form
+    flow[2]["settings"]["role"] = "wizard"                       # rule: not a platform role
+    flow[3]["children"][1]["settings"]["timeout_days"] = "soon"  # schema: not a number
+    flow[3]["children"][1]["name"] = "客户验收"
+    flow[4]["key"] = "dispatch"                                  # rule: duplicate key
+    payload = {"name": "Flow", "nodes": flow}
+    with pytest.raises(ValidationFailed) as schema_only:
+        load_flow(TemplateDraftSchema(), payload)
+    with pytest.raises(ValidationFailed) as refused:
+        handlers.refuse_malformed_draft(lenient_nodes(flow), flow, schema_only.value.fields, uow)
+    fields = refused.value.fields
+    assert {"nodes[0].kind", "nodes[1].settings.form_template_id", "nodes[2].settings.role",
+            "nodes[3].children[1].settings.timeout_days", "nodes[4].key"} <= set(fields)
+    assert fields["nodes[3].children[1].settings.timeout_days"][0].startswith("「客户验收」")
+    assert len(fields["nodes[0].kind"]) == 2, "the unknown kind and 'the first node must be assign provider'"
