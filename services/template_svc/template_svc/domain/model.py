@@ -23,9 +23,9 @@ from template_svc.domain.flow import (
     Catalogue,
     Violation,
     as_fields,
+    diff,
     merge_fields,
     node_name_at,
-    diff,
     validate_flow,
     with_form_snapshots,
 )
@@ -184,9 +184,9 @@ def check_draft(nodes: list[dict], catalogue: Catalogue) -> list[Violation]:
     blocking = [v for v in violations if v.blocking]
     if blocking:
         problems = [v for v in violations if not v.advice]
+        more = len(problems) - len(blocking)
         raise FlowInvalid(f"The flow cannot be saved: {len(blocking)} problem(s) to fix"
-                          f"{f' ({len(problems) - len(blocking)} more before publishing)' if len(problems) > len(blocking) else ''}.",
-                          as_fields(problems, nodes))
+                          + (f" ({more} more before publishing)." if more else "."), as_fields(problems, nodes))
     return violations
 
 
