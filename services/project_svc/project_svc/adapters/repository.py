@@ -4,7 +4,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -57,6 +57,11 @@ _MUTABLE = tuple(f for f in _FIELDS if f not in ("id", "order_id", "product_id",
 # the columns a list may sort on (keyset: the column, then id)
 SORTS = {"created_at": ProjectRow.created_at, "updated_at": ProjectRow.updated_at, "order_id": ProjectRow.order_id,
          "completed_at": ProjectRow.completed_at}
+# a nullable sort column's NULL (an open project's completed_at) as a value the keyset compares:
+# NULL in a row-value comparison is neither less nor greater, and the walk would stop at it. Sorted
+# last ascending and first descending, where PostgreSQL puts NULLs anyway.
+NULL_SORTS_AS = datetime(9999, 12, 31, tzinfo=UTC)
+NULLABLE_SORTS = frozenset({"completed_at"})
 # the list filters that narrow by a column's value (besides status, late, dates and "mine")
 COLUMN_FILTERS = (("order_id", ProjectRow.order_id), ("customer_id", ProjectRow.customer_id),
                   ("product_id", ProjectRow.product_id), ("product_code", ProjectRow.product_code),
@@ -302,12 +307,16 @@ class ProjectRepository:
         under the same filters."""
         sort = f.get("sort") or "-created_at"
         column = SORTS[sort.lstrip("-")]
+        nullable = sort.lstrip("-") in NULLABLE_SORTS
+        sort_key = func.coalesce(column, NULL_SORTS_AS) if nullable else column
         descending = sort.startswith("-")
         limit, offset = f.get("limit", 50), 0 if f.get("cursor") else f.get("offset") or 0
 
         def walk(query, sort_by, id_column):
             if f.get("cursor"):
                 value, last_id = _cursor(f["cursor"], column)
+                if value is None and nullable:
+                    value = NULL_SORTS_AS
                 key = tuple_(sort_by, id_column)
                 query = query.where(key < (value, last_id) if descending else key > (value, last_id))
             order = (sort_by.desc(), id_column.desc()) if descending else (sort_by.asc(), id_column.asc())
@@ -317,11 +326,11 @@ class ProjectRepository:
         if len(capacities) > 1:
             # one ordered walk per capacity on its own index, merged: an OR of them would have
             # PostgreSQL gather and sort every visible row of the tab before the first page
-            keys = union(*(walk(self._narrowed(select(column.label("sort_key"), ProjectRow.id).where(seen), f),
-                                column, ProjectRow.id).limit(offset + limit + 1) for seen in capacities)).subquery()
+            keys = union(*(walk(self._narrowed(select(sort_key.label("sort_key"), ProjectRow.id).where(seen), f),
+                                sort_key, ProjectRow.id).limit(offset + limit + 1) for seen in capacities)).subquery()
             query = walk(select(*SUMMARY).join(keys, keys.c.id == ProjectRow.id), keys.c.sort_key, keys.c.id)
         else:
-            query = walk(self._filtered(select(*SUMMARY), scope, f), column, ProjectRow.id)
+            query = walk(self._filtered(select(*SUMMARY), scope, f), sort_key, ProjectRow.id)
         rows = list(self.session.execute(query.limit(limit + 1).offset(offset or None)))
         more = len(rows) > limit
         rows = rows[:limit]

@@ -74,6 +74,21 @@ def test_PRJ10_keyset_pages_walk_every_row_once_in_order_with_tab_counts_and_fil
     assert [r["id"] for r in repo.stream(scope, {"status": "in_progress"}, batch=7)] == running
 
 
+@pytest.mark.parametrize("sort", ["completed_at", "-completed_at"])
+def test_PRJ10_keyset_pages_by_completion_walk_every_row_once_open_projects_included(session, sort):
+    """Open projects have no completed_at: NULL in the cursor's key used to end the walk early."""
+    vendor, provider = f"v-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
+    ids = make(session, vendor, provider, 5)
+    ids += make(session, vendor, provider, 5, status="completed", completed=TODAY)
+    repo, scope = ProjectRepository(session), Scope(vendor_of=vendor)
+    page = repo.page(scope, {"sort": sort, "limit": 3})
+    seen = [row["id"] for row in page["items"]]
+    while page["next_cursor"]:
+        page = repo.page(scope, {"sort": sort, "limit": 3, "cursor": page["next_cursor"]})
+        seen += [row["id"] for row in page["items"]]
+    assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
+
+
 def exact_counts(session, scope: Scope) -> dict:
     repo = ProjectRepository(session)
     visible = repo._visible(select(ProjectRow.id), scope).whereclause
