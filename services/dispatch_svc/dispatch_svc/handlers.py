@@ -233,7 +233,9 @@ def change_operator(actor: Actor | None, cmd: dict, uow: Uow) -> dict:
     if new is None or new.org_id != project.provider_id:
         raise EmployeeNotFound(f"Employee {cmd['user_id']} was not found.", {"user_id": ["no such employee"]})
     old = involved.get(hold.user_id) if hold else None
-    event = project.change_operator(new, old, cmd.get("node_key"))
+    event_type, data = project.change_operator(new, old, cmd.get("node_key"))
+    event = (event_type, {**data, "by": actor.user_id if actor is not None else None,
+                          "note": (cmd.get("note") or "").strip()})
     uow.dispatch.save_employees(involved.values())
     uow.dispatch.save_project(project)
     _emit(uow, [event])

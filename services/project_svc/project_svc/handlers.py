@@ -13,7 +13,14 @@ from platform_kit.workcal import DEFAULT_TIME_ZONE
 from project_svc.domain.access import Scope, can_see, scope_of, sees_notes, who_for
 from project_svc.domain.model import Events, Project
 from project_svc.domain.requirements import validate_requirements
-from project_svc.exceptions import CustomerNotNamed, FileRejected, NotYourTurn, ProjectNotFound, UnknownProduct
+from project_svc.exceptions import (
+    CustomerNotNamed,
+    FileRejected,
+    NotYourTurn,
+    OrderIdConflict,
+    ProjectNotFound,
+    UnknownProduct,
+)
 
 NODE_TIMEOUT = "project.node_timeout"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -81,7 +88,15 @@ def create_from_purchase(purchase: dict, uow, now: datetime | None = None) -> tu
     )
     events = project.start(now, uow.calendar.calendar())
     if not uow.projects.add_if_new(project):
-        return uow.projects.by_order(purchase["order_id"]), False
+        existing = uow.projects.by_order(purchase["order_id"])
+        clashes = [name for name in ("product_id", "customer_id") if getattr(existing, name) != purchase[name]]
+        if clashes:
+            # answering with the first project would show one buyer's project to another
+            raise OrderIdConflict(f"Order {purchase['order_id']} was bought already, of another "
+                                  f"{' and '.join(n.removesuffix('_id') for n in clashes)}.",
+                                  {"order_id": [f"already used with another {n.removesuffix('_id')}"
+                                                for n in clashes]})
+        return existing, False
     _apply(project, [("project_created", {
         "project_id": project.id, "order_id": project.order_id, "product_id": project.product_id,
         "vendor_id": project.vendor_id, "customer_id": project.customer_id,
@@ -122,7 +137,8 @@ def provider_queued(event: dict, data: dict, uow) -> None:
 
 def employee_assigned(event: dict, data: dict, uow) -> None:
     _on_dispatch_reply(event, "employee_assigned", data["project_id"], uow, lambda p, now, cal: p.employee_assigned(
-        data["user_id"], data["role"], data["node_key"], data["round"], now, cal))
+        data["user_id"], data["role"], data["node_key"], data["round"], now, cal, by=data.get("by"),
+        note=data.get("note") or ""))
 
 
 def employee_queued(event: dict, data: dict, uow) -> None:

@@ -30,6 +30,7 @@ from project_svc.schemas import (
     ProjectFileSchema,
     ProjectFilterSchema,
     ProjectNoteSchema,
+    ProjectRequiredNoteSchema,
     ProjectPageSchema,
     ProjectRateSchema,
     ProjectReasonSchema,
@@ -45,8 +46,8 @@ from project_svc.schemas import (
 )
 
 ACTIONS = {"submit_requirements": SubmitRequirementsSchema, "confirm": NodeActionSchema, "reject": RejectSchema,
-           "pause": ProjectNoteSchema, "resume": ProjectNoteSchema, "cancel": ProjectReasonSchema,
-           "change_provider": ProjectNoteSchema,
+           "pause": ProjectRequiredNoteSchema, "resume": ProjectNoteSchema, "cancel": ProjectReasonSchema,
+           "change_provider": ProjectRequiredNoteSchema,
            "rate": ProjectRateSchema}
 
 

@@ -193,9 +193,10 @@ class Project:
         return True
 
     def employee_assigned(self, user_id: str, role: str, node_key: str, round_: int, now: datetime,
-                          cal: WorkCalendar) -> Events:
+                          cal: WorkCalendar, by: str | None = None, note: str = "") -> Events:
         """The employee operates the role's nodes from now on; at the assign-order node the flow
-        moves on. A later assignment (change of operator, PRJ-6) only changes who operates."""
+        moves on. A later assignment (change of operator, PRJ-6) only changes who operates, logged
+        as whoever changed it (``by``, with its ``note``; dispatch when nobody did)."""
         if self.round != round_ or not self.is_open:
             return []
         previous = self.operators.get(role)
@@ -205,8 +206,9 @@ class Project:
             self.log.append(LogEntry(now, "operator_assigned", node_key, "dispatch", f"{role}: {user_id}", self.round))
             return self._pass(now, cal, by="dispatch", log=False)
         if previous != user_id:
-            self.log.append(LogEntry(now, "operator_changed", self.current_node["key"], "dispatch",
-                                     f"{role}: {previous or '-'} -> {user_id}", self.round))
+            change = f"{role}: {previous or '-'} -> {user_id}"
+            self.log.append(LogEntry(now, "operator_changed", self.current_node["key"], by or "dispatch",
+                                     f"{change} ({note})" if note else change, self.round))
         return []
 
     def order_claimed(self, user_id: str, department_id: str | None, node_key: str, round_: int,
@@ -286,6 +288,9 @@ class Project:
         self.log.append(LogEntry(now, "rejected", node_key, who.ref, reason, self.round))
         self._leave()
         self.current_index = target
+        # the step returned to is reached again, as every step passed to is
+        self.log.append(LogEntry(now, "node_reached", self.current_node["key"], who.ref, "returned by a reject",
+                                 self.round))
         return events + self._enter(now, cal)
 
     # ---- the clock ---------------------------------------------------------------------------
