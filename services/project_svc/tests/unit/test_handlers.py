@@ -8,10 +8,10 @@ import pytest
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit.exceptions import ValidationFailed
 from platform_kit.testing import FakeUnitOfWork
 from platform_kit.workcal import default_calendar
 from project_svc import handlers
-from platform_kit.exceptions import ValidationFailed
 from project_svc.exceptions import (
     CustomerNotNamed,
     NotYourTurn,
