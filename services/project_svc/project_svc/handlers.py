@@ -42,6 +42,14 @@ def product_template_bound(event: dict, data: dict, uow) -> None:
     uow.commit()
 
 
+def organisation_created(event: dict, data: dict, uow) -> None:
+    """Keep organisation names: a purchase records its customer's name, for search."""
+    if not uow.claim_event(event, "project.organisation_created"):
+        return
+    uow.organisations.upsert(data["org_id"], data["name"])
+    uow.commit()
+
+
 def calendar_changed(event: dict, data: dict, uow) -> None:
     if not uow.claim_event(event, "project.calendar_changed"):
         return

@@ -116,6 +116,10 @@ class PurchaseResultSchema(Schema):
 class ProjectFilterSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES), load_default=None,
                            metadata={"description": "the tab"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "search: a prefix or any part of the order id, product code or name, or customer "
+                       "name, case-insensitive (3 characters or more use the trigram index)",
+        "example": "ERP"})
     order_id = fields.String(load_default=None)
     customer_id = fields.String(load_default=None)
     product_id = fields.String(load_default=None)

@@ -16,6 +16,7 @@ from project_svc import handlers
 from project_svc.adapters.reads import ProjectReads
 from project_svc.adapters.repository import (
     CalendarRepository,
+    OrganisationNameRepository,
     ProductFlowRepository,
     ProjectRepository,
     RecordRepository,
@@ -62,7 +63,8 @@ class ProjectService(PlatformService):
     name = "project"
     db = Database("PROJECT_DATABASE_URL", repositories={
         "projects": ProjectRepository, "products": ProductFlowRepository, "calendar": CalendarRepository,
-        "records": RecordRepository, "saturation": SaturationRepository, "reads": ProjectReads})
+        "records": RecordRepository, "saturation": SaturationRepository, "reads": ProjectReads,
+        "organisations": OrganisationNameRepository})
     caller = Caller()
     storage = FileStorage()
 
@@ -194,6 +196,12 @@ class ProjectService(PlatformService):
     def handle_product_template_bound(self, event: dict) -> None:
         with self.db.unit_of_work() as uow:
             handlers.product_template_bound(event, load_data(event), uow)
+
+    @on_event("identity", "organisation_created")
+    def handle_organisation_created(self, event: dict) -> None:
+        """Keeps the organisation's name: purchases record their customer's name for search."""
+        with self.db.unit_of_work() as uow:
+            handlers.organisation_created(event, load_data(event), uow)
 
     @on_event("identity", "calendar_changed")
     def handle_calendar_changed(self, event: dict) -> None:

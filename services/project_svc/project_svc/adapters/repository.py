@@ -33,6 +33,7 @@ from platform_kit.clock import for_sql, utcnow
 from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import CalendarDay, DayKind, WorkCalendar, default_calendar
 from project_svc.adapters.orm import (
+    OrganisationNameRow,
     CalendarDayRow,
     CalendarVersionRow,
     FileRow,
@@ -51,9 +52,11 @@ from project_svc.exceptions import CursorNotRecognised
 _FIELDS = ("id", "order_id", "product_id", "vendor_id", "customer_id", "template_id", "template_version",
            "nodes", "status", "current_index", "round", "provider_id", "product_code", "product_name",
            "operators", "claimed_by", "claim_department_id", "due_at", "remaining_seconds", "late_side",
-           "late_since", "submissions", "rating", "rating_comment", "created_at", "completed_at", "closed_reason")
+           "late_since", "submissions", "rating", "rating_comment", "created_at", "completed_at", "closed_reason",
+           "customer_name")
 _MUTABLE = tuple(f for f in _FIELDS if f not in ("id", "order_id", "product_id", "vendor_id", "customer_id",
-                                                  "template_id", "template_version", "nodes", "created_at"))
+                                                  "template_id", "template_version", "nodes", "created_at",
+                                                  "customer_name"))
 # the columns a list may sort on (keyset: the column, then id)
 SORTS = {"created_at": ProjectRow.created_at, "updated_at": ProjectRow.updated_at, "order_id": ProjectRow.order_id,
          "completed_at": ProjectRow.completed_at}
@@ -158,6 +161,9 @@ class ProjectRepository:
         """Insert unless a project for the same order exists (PRJ-1, also under concurrent posts)."""
         values = {f: getattr(project, f) for f in _FIELDS if f != "created_at" or project.created_at}
         values.update(self._denormalised(project))
+        # the customer's name as kept from identity, in the same statement (no round trip more)
+        values["customer_name"] = func.coalesce(select(OrganisationNameRow.name).where(
+            OrganisationNameRow.org_id == project.customer_id).scalar_subquery(), project.customer_name)
         inserted = self.session.execute(
             pg_insert(_PROJECTS).values(**values).on_conflict_do_nothing(index_elements=["order_id"])
             .returning(_PROJECTS.c.version)).scalar_one_or_none()
@@ -279,6 +285,9 @@ class ProjectRepository:
         for name, column in COLUMN_FILTERS:
             if f.get(name):
                 query = query.where(column == f[name])
+        if f.get("q"):
+            # trigram GIN index: a prefix or any part of order id, product or customer name
+            query = query.where(ProjectRow.search_text.like(paging.like_pattern(f["q"].strip().lower())))
         if with_status and f.get("status"):
             query = query.where(ProjectRow.status == f["status"])
         if f.get("late") is not None:
@@ -542,7 +551,19 @@ def _owned_status(project) -> tuple:
 def _filters_beyond_scope(f: dict) -> bool:
     """Whether a list query filters beyond its caller's scope and the status tab."""
     return (any(f.get(name) for name, _ in COLUMN_FILTERS) or f.get("late") is not None
-            or bool(f.get("created_from") or f.get("created_to") or f.get("mine")))
+            or bool(f.get("created_from") or f.get("created_to") or f.get("mine") or f.get("q")))
+
+
+class OrganisationNameRepository:
+    """Organisation names kept from identity's events: a new project's customer name (for search)
+    is read from here inside its INSERT."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def upsert(self, org_id: str, name: str) -> None:
+        stmt = pg_insert(OrganisationNameRow).values(org_id=org_id, name=name)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["org_id"], set_={"name": stmt.excluded.name}))
 
 
 class ProductFlowRepository:

@@ -93,6 +93,7 @@ class Project:
     nodes: list[dict]
     product_code: str = ""
     product_name: str = ""
+    customer_name: str = ""   # as known when bought, for search
     status: str = IN_PROGRESS
     current_index: int = 0
     round: int = 1

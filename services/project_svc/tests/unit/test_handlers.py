@@ -120,10 +120,16 @@ class FakeSaturation:
         return 2
 
 
+class FakeOrganisations(dict):
+    def upsert(self, org_id, name):
+        self[org_id] = name
+
+
 def new_uow():
     projects, records = FakeProjects(), FakeRecords()
     return FakeUnitOfWork("project", projects=projects, products=FakeProducts(), calendar=FakeCalendar(),
-                          records=records, saturation=FakeSaturation(), reads=FakeReads(projects, records))
+                          records=records, saturation=FakeSaturation(), reads=FakeReads(projects, records),
+                          organisations=FakeOrganisations())
 
 
 def bound(uow, product_id="prod"):
