@@ -11,8 +11,9 @@ from platform_contracts.roles import PROVIDER_ADMIN
 from platform_kit.clock import utcnow
 from platform_kit.workcal import DEFAULT_TIME_ZONE
 from project_svc.domain.access import Scope, can_see, scope_of, sees_notes, who_for
+from project_svc.domain.files import content_problem
 from project_svc.domain.model import Events, Project
-from project_svc.domain.requirements import validate_requirements
+from project_svc.domain.requirements import require_uploaded_files, validate_requirements
 from project_svc.exceptions import (
     CustomerNotNamed,
     FileRejected,
@@ -188,8 +189,12 @@ def act(project_id: str, action: str, command: dict, actor: Actor, uow, now: dat
     who, cal, due = who_for(actor, project), uow.calendar.calendar(), project.due_at
     node_key, note = command.get("node_key", ""), command.get("note") or command.get("reason") or ""
     if action == "submit_requirements":
-        events = project.submit_requirements(who, node_key, command.get("data") or {}, now, cal,
-                                             validate_requirements)
+        def validate(form: dict, data: dict) -> dict:
+            cleaned = validate_requirements(form, data)
+            uploaded = {f["id"] for f in uow.records.files(project.id)}
+            return require_uploaded_files(form, cleaned, uploaded)
+
+        events = project.submit_requirements(who, node_key, command.get("data") or {}, now, cal, validate)
     elif action == "confirm":
         events = project.confirm(who, node_key, now, cal, note)
     elif action == "reject":
@@ -260,8 +265,9 @@ def list_records(project_id: str, kind: str, actor: Actor, uow) -> list[dict]:
 
 
 def check_upload(project_id: str, node_key: str, name: str, content_type: str, size: int, actor: Actor,
-                 uow) -> Project:
-    """PRJ-7: files at the current node, by its operator, when the node takes uploads."""
+                 uow, head: bytes | None = None) -> Project:
+    """PRJ-7: files at the current node, by its operator, when the node takes uploads; ``head``
+    (the first bytes) must be a file of the declared type."""
     project = visible_project(project_id, actor, uow)
     project.require_open()
     node = project.current_node
@@ -278,6 +284,8 @@ def check_upload(project_id: str, node_key: str, name: str, content_type: str, s
         errors["file"] = [f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB"]
     if content_type not in ALLOWED_TYPES:
         errors["content_type"] = [f"{content_type} is not an allowed file type"]
+    elif head is not None and size > 0 and (problem := content_problem(content_type, head)):
+        errors["content_type"] = [problem]
     if not name or "/" in name or "\\" in name or len(name) > 255:
         errors["name"] = ["a plain file name of at most 255 characters"]
     if errors:

@@ -22,6 +22,7 @@ from project_svc.adapters.repository import (
     RecordRepository,
     SaturationRepository,
 )
+from project_svc.domain.files import SNIFF_BYTES
 from project_svc.exceptions import FileRejected, ProjectNotFound
 from project_svc.schemas import (
     DashboardQuerySchema,
@@ -153,7 +154,8 @@ class ProjectService(PlatformService):
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
             project = handlers.check_upload(project_id, command["node_key"], command["name"],
-                                            command["content_type"], len(content), actor, uow)
+                                            command["content_type"], len(content), actor, uow,
+                                            head=content[:SNIFF_BYTES])
             stored = self.storage.put(f"projects/{project.id}/{uuid.uuid4()}", io.BytesIO(content),
                                       command["content_type"])
             file = handlers.record_upload(project, command["node_key"], command["name"], stored, actor, uow)

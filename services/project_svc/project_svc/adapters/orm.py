@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Computed,
     BigInteger,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,

@@ -33,11 +33,11 @@ from platform_kit.clock import for_sql, utcnow
 from platform_kit.exceptions import ValidationFailed
 from platform_kit.workcal import CalendarDay, DayKind, WorkCalendar, default_calendar
 from project_svc.adapters.orm import (
-    OrganisationNameRow,
     CalendarDayRow,
     CalendarVersionRow,
     FileRow,
     FlowLogRow,
+    OrganisationNameRow,
     ParticipantRow,
     ProductFlowRow,
     ProjectRow,
