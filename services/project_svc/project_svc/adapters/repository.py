@@ -74,6 +74,9 @@ COLUMN_FILTERS = (("order_id", ProjectRow.order_id), ("customer_id", ProjectRow.
 # a filtered list counts each tab up to this many rows and then says "at least" (counts_capped):
 # an exact count of a filter that matches most of a million projects costs a scan of them
 COUNT_CAP = 10_000
+# ... and a search (q) up to this many: a common word matches a fifth of the rows, and each match
+# counted is a row read; a person refines the words rather than reading thousands of hits
+SEARCH_COUNT_CAP = 1_000
 TAB_SHARDS = 16
 # a list row (PRJ-3): only these columns are read for lists and exports, never the flow or forms
 SUMMARY = tuple(getattr(ProjectRow, name) for name in (
@@ -410,12 +413,13 @@ class ProjectRepository:
 
     def _capped_counts(self, scope: Scope, f: dict) -> tuple[dict[str, int], bool]:
         """Each tab counted under the filters up to COUNT_CAP (one statement); True when one reached it."""
+        cap = SEARCH_COUNT_CAP if f.get("q") else COUNT_CAP
         matching = self._filtered(select(ProjectRow.id), scope, f, with_status=False)
         per_tab = [select(func.count()).select_from(matching.where(ProjectRow.status == status)
-                                                    .limit(COUNT_CAP + 1).subquery()).scalar_subquery().label(status)
+                                                    .limit(cap + 1).subquery()).scalar_subquery().label(status)
                    for status in STATUSES]
         found = self.session.execute(select(*per_tab)).one()._asdict()
-        return {status: min(n, COUNT_CAP) for status, n in found.items()}, any(n > COUNT_CAP for n in found.values())
+        return {status: min(n, cap) for status, n in found.items()}, any(n > cap for n in found.values())
 
     def stream(self, scope: Scope, f: dict, batch: int = 1000) -> Iterator[dict]:
         """Every row of the tab under the filters, newest first, in keyset batches (exports)."""
