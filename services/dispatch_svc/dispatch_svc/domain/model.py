@@ -22,6 +22,7 @@ from datetime import datetime
 
 from dispatch_svc.domain.choice import (
     MAX_HELD_LIMIT,
+    NOBODY_WITH_ROLE,
     ProviderSlot,
     choose_employee,
     choose_provider,
@@ -324,8 +325,12 @@ class ProjectDispatch:
     def _hold_main_account(self, node_key: str, round_: int, provider_id: str, staff: Sequence[Employee],
                            rng: random.Random | None, now: datetime) -> list[Event] | None:
         """Seed 3.1.5: past the main account's capacity (or with its switch closed) the project
-        queues, at employee level of that provider, until the main account has room. None: held."""
+        queues, at employee level of that provider, until the main account has room. None: held,
+        or no main account known here (a provider dispatch has no copy of users for, e.g. restored
+        from before the copy existed: nothing to count against, the project is not held up)."""
         employee, reason = choose_employee(staff, PROVIDER_ADMIN, rng)
+        if employee is None and reason == NOBODY_WITH_ROLE:
+            return None
         if employee is None:
             news = self._wait(QueueEntry(EMPLOYEE_LEVEL, node_key, round_, reason, now, provider_id=provider_id,
                                          role=PROVIDER_ADMIN, rule=SELF_SERVED))

@@ -237,3 +237,9 @@ def test_DSP5_a_deactivated_employee_hands_its_projects_on_by_the_dispatch_rule(
     assert {(e["project_id"], e["user_id"], e["rule"]) for e in handed} == {
         ("p1", "e2", "reassigned"), ("p2", "e2", "reassigned")}
     assert repo.employee("e1").held == 0 and repo.employee("e2").held == 2
+
+
+def test_DSP4_a_self_served_provider_whose_main_account_dispatch_does_not_know_is_not_held_up(uow, repo):
+    _self_served(uow, "p1")
+    assert [e["project_id"] for e in uow.events_of("provider_assigned")] == ["p1"]
+    assert not uow.events_of("employee_queued")
