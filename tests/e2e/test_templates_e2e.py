@@ -134,3 +134,45 @@ def test_TPL12_the_product_centre_shows_the_demo_products_with_their_provider_co
     assert "prod-site-design" in ids(provider_status="not_configured")
     operator_view = api(e2e, http, "GET", "/api/v1/products", who="operator", params={"template_name": "部门外包"})
     assert "prod-outsourced" in {p["product_id"] for p in operator_view.json()["items"]}
+
+
+def test_TPL11_one_answer_names_every_problem_of_a_draft_by_path_and_node_name(e2e, http):
+    """A vendor fixing five errors does not meet four more: malformed data, broken rules and unfinished
+    parts come back together, each filed by its path and saying the node's name."""
+    nodes = copy.deepcopy(api(e2e, http, "GET", "/api/v1/service-templates/tpl-public-self-service").json()["nodes"])
+    nodes[0]["kind"] = "assign_providr"                        # malformed: unknown kind (and not first)
+    confirm = next(n for n in nodes if n["kind"] == "confirm")
+    confirm["settings"]["timeout_days"] = "three"              # malformed: not a number
+    requirements = next(n for n in nodes if n["kind"] == "submit_requirements")
+    requirements["settings"]["form_template_id"] = None        # unfinished: no form
+    nodes[-1]["key"] = nodes[1]["key"]                         # a rule: duplicate key
+    answer = api(e2e, http, "POST", "/api/v1/service-templates", json={"name": "Five problems", "nodes": nodes})
+    assert answer.status_code == 400, answer.text
+    fields = answer.json()["fields"]
+    at = {n["key"]: f"nodes[{i}]" for i, n in enumerate(nodes)}
+    assert {"nodes[0].kind", f"{at[confirm['key']]}.settings.timeout_days",
+            f"{at[requirements['key']]}.settings.form_template_id", f"nodes[{len(nodes) - 1}].key"} <= set(fields)
+    assert fields[f"{at[confirm['key']]}.settings.timeout_days"][0].startswith(f"「{confirm['name']}」")
+
+
+def test_TPL1_the_vendor_reads_the_operators_rejection_of_its_edit_in_the_inbox(e2e, http):
+    isv = e2e.new_organisation("isv")
+    vendor = isv["headers"]
+    nodes = api(e2e, http, "GET", "/api/v1/service-templates/tpl-public-self-service").json()["nodes"]
+    name = f"自服务 {uuid.uuid4().hex[:6]}"
+    template = api(e2e, http, "POST", "/api/v1/service-templates", headers=vendor,
+                   json={"name": name, "nodes": nodes}).json()["template"]
+    path = f"/api/v1/service-templates/{template['id']}"
+    published = api(e2e, http, "POST", f"{path}/publish", headers=vendor)
+    assert published.json()["status"] == "approved", "a first publish needs no approval (TPL-1)"
+    assert api(e2e, http, "PUT", path, headers=vendor, json={"name": name, "nodes": nodes}).status_code == 200
+    assert api(e2e, http, "POST", f"{path}/publish", headers=vendor).json()["status"] == "pending_approval"
+    rejected = api(e2e, http, "POST", f"{path}/versions/2/reject", who="operator", json={"reason": "请写明验收步骤"})
+    assert rejected.status_code == 200, rejected.text
+
+    def told():
+        items = api(e2e, http, "GET", "/api/v1/inbox", headers=vendor).json()["items"]
+        return [m for m in items if name in m["title"]]
+
+    message = wait_until(lambda: told(), timeout=20, message="notify to tell the vendor")[0]
+    assert "第 2 版被驳回" in message["title"] and "请写明验收步骤" in message["body"]
