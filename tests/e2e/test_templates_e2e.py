@@ -149,10 +149,10 @@ def test_TPL11_one_answer_names_every_problem_of_a_draft_by_path_and_node_name(e
     answer = api(e2e, http, "POST", "/api/v1/service-templates", json={"name": "Five problems", "nodes": nodes})
     assert answer.status_code == 400, answer.text
     fields = answer.json()["fields"]
-    at = {n["key"]: f"nodes[{i}]" for i, n in enumerate(nodes)}
-    assert {"nodes[0].kind", f"{at[confirm['key']]}.settings.timeout_days",
-            f"{at[requirements['key']]}.settings.form_template_id", f"nodes[{len(nodes) - 1}].key"} <= set(fields)
-    assert fields[f"{at[confirm['key']]}.settings.timeout_days"][0].startswith(f"「{confirm['name']}」")
+    at = {id(n): f"nodes[{i}]" for i, n in enumerate(nodes)}
+    assert {"nodes[0].kind", f"{at[id(confirm)]}.settings.timeout_days",
+            f"{at[id(requirements)]}.settings.form_template_id", f"nodes[{len(nodes) - 1}].key"} <= set(fields)
+    assert fields[f"{at[id(confirm)]}.settings.timeout_days"][0].startswith(f"「{confirm['name']}」")
 
 
 def test_TPL1_the_vendor_reads_the_operators_rejection_of_its_edit_in_the_inbox(e2e, http):
