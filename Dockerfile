@@ -6,8 +6,11 @@
 #   python -m platform_kit.run <name>_svc.service     # a service
 #   python -m platform_kit.run gateway.service        # the gateway (port 8000)
 #   python -m platform_kit.migrate --all               # the one-shot migration job
+#   python -m peers <mail|messaging|payment|supplier>  # a local peer (libs/peers; compose only)
+#   python -m deploy.demo                              # the demo data (compose's one-shot job)
 #
 # Build:  docker build -t aftersales-platform:dev .
+#   or, with no registry to pull python:3.11-slim from: deploy/containers/build-images.sh (podman)
 #
 # No secret is baked in: database URLs, JWT_SECRET etc. come from the environment at run time.
 
@@ -32,21 +35,24 @@ COPY requirements.txt /tmp/requirements.txt
 RUN grep -vE '^[[:space:]]*(-e[[:space:]]|--editable|\./|libs/|services/|gateway)' \
         /tmp/requirements.txt > /tmp/requirements.third-party.txt \
  && pip install -r /tmp/requirements.third-party.txt \
+ && pip install "setuptools>=68" wheel \
  && rm /tmp/requirements.txt /tmp/requirements.third-party.txt
 
-# 2) The platform's own packages. Editable installs keep each package in place under
-#    /app, so config.yml, alembic.ini and migrations/ stay next to their package, where
-#    platform_kit.run and platform_kit.migrate look for them.
+# 2) The platform's own packages, built with the setuptools of layer 1 (no isolated build
+#    environment downloaded per package: a code change rebuilds in seconds). Editable
+#    installs keep each package in place under /app, so config.yml, alembic.ini and
+#    migrations/ stay next to their package, where platform_kit.run and
+#    platform_kit.migrate look for them.
 COPY libs/ libs/
 COPY services/ services/
 COPY gateway/ gateway/
-COPY deploy/services.toml deploy/services.toml
+COPY deploy/services.toml deploy/__init__.py deploy/demo.py deploy/
 # hadolint ignore=DL3013,SC2086
 RUN set -eux; \
     args="-e gateway"; \
     for d in libs/*; do args="$args -e $d"; done; \
     for d in services/*_svc; do args="$args -e $d"; done; \
-    pip install --no-deps $args; \
+    pip install --no-deps --no-build-isolation $args; \
     pip check; \
     python -c "import platform_kit"; \
     mkdir -p /app/var && chown app:app /app/var

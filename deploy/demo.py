@@ -16,11 +16,17 @@ from platform_kit.auth import decode_access_token
 from platform_kit.errors import NotFound
 
 OPERATOR_LOGIN, DEMO_PASSWORD = "operator", "Demo2026pass"
+# each admin has a phone and an e-mail address, so their notifications show in the local peers'
+# SMS page and mailbox (make run, compose); both are reserved example values
 ORGANISATIONS = [
-    {"key": "vendor", "name": "Demo Vendor Co.", "kind": "isv", "admin": "vendor.admin"},
-    {"key": "provider_a", "name": "Demo Provider A", "kind": "isv", "admin": "provider-a.admin"},
-    {"key": "provider_b", "name": "Demo Provider B", "kind": "isv", "admin": "provider-b.admin"},
-    {"key": "customer", "name": "Demo Customer Ltd.", "kind": "customer", "admin": "customer.admin"},
+    {"key": "vendor", "name": "Demo Vendor Co.", "kind": "isv", "admin": "vendor.admin",
+     "phone": "13800000001", "email": "vendor.admin@vendor.example"},
+    {"key": "provider_a", "name": "Demo Provider A", "kind": "isv", "admin": "provider-a.admin",
+     "phone": "13800000002", "email": "provider-a.admin@provider-a.example"},
+    {"key": "provider_b", "name": "Demo Provider B", "kind": "isv", "admin": "provider-b.admin",
+     "phone": "13800000003", "email": "provider-b.admin@provider-b.example"},
+    {"key": "customer", "name": "Demo Customer Ltd.", "kind": "customer", "admin": "customer.admin",
+     "phone": "13800000004", "email": "customer.admin@customer.example"},
 ]
 STANDARD_FLOW = [
     {"key": "assign_provider", "kind": "assign_provider", "name": "Assign provider"},
@@ -61,8 +67,9 @@ def _ensure_password(rpc, rpc_uri: str, login: str, first_password: str | None, 
         own.identity.change_password({"current_password": first_password, "new_password": DEMO_PASSWORD})
 
 
-def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
-    """``jwt_secret``: the stack's JWT_SECRET (the loader reads its own tokens to act as the new admins)."""
+def load(rpc, rpc_uri: str, jwt_secret: str, supplier_url: str | None = None) -> Demo:
+    """``jwt_secret``: the stack's JWT_SECRET (the loader reads its own tokens to act as the new admins);
+    ``supplier_url``: the demo vendor's fulfilment system as a supplier (the local supplier peer)."""
     secret = jwt_secret
     boot = rpc.identity.bootstrap_operator(OPERATOR_LOGIN, DEMO_PASSWORD)
     operator = Actor(boot["user"]["id"], boot["organisation"]["id"], "operator", tuple(boot["user"]["roles"]))
@@ -76,7 +83,8 @@ def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
             if org is None:
                 created = op.identity.create_organisation({
                     "name": spec["name"], "kind": spec["kind"],
-                    "admin": {"login_name": spec["admin"], "display_name": f"{spec['name']} admin"}})
+                    "admin": {"login_name": spec["admin"], "display_name": f"{spec['name']} admin",
+                              "phone": spec["phone"], "email": spec["email"]}})
                 org, first_password = created["organisation"], created["password"]
             org_ids[spec["key"]] = org["id"]
             _ensure_password(rpc, rpc_uri, spec["admin"], first_password, secret)
@@ -98,7 +106,7 @@ def load(rpc, rpc_uri: str, jwt_secret: str) -> Demo:
             "providers": [{"provider_id": org_ids[key], "weight": weight, "max_held": most}
                           for key, weight, most in product["providers"]]})
     logins += _load_support_desk(rpc, rpc_uri, org_ids, secret)
-    _load_billing(rpc_uri, org_ids)
+    _load_billing(rpc_uri, org_ids, supplier_url)
     templates = _load_flow_templates(rpc_uri, org_ids)
     _wait_for_project_flows(rpc, [p["product_id"] for p in PRODUCTS] + [p["product_id"] for p in FLOW_PRODUCTS])
     return Demo(org_ids, logins, [p["product_id"] for p in PRODUCTS], templates)
@@ -134,9 +142,10 @@ BILLING_PRODUCT = {"code": "CMCC-1G-NATION", "name": "全国流量 1GB", "face_v
                    "currency": "CNY"}
 
 
-def _load_billing(rpc_uri: str, org_ids: dict[str, str]) -> None:
+def _load_billing(rpc_uri: str, org_ids: dict[str, str], supplier_url: str | None = None) -> None:
     """Idempotent: agreements signed and confirmed, the vendor's top-up product approved for the
-    customer with a credit limit of 1,000.00 CNY. (No fulfilment URL: set one to place orders.)"""
+    customer with a credit limit of 1,000.00 CNY, and (with ``supplier_url``) the vendor's
+    fulfilment system and its order report at that supplier system."""
     vendor = Actor("demo-loader", org_ids["vendor"], "isv", ("vendor_admin",))
     customer = Actor("demo-loader", org_ids["customer"], "customer", ("customer",))
     operator = Actor("demo-loader", "platform", "operator", ("platform_operator",))
@@ -151,6 +160,9 @@ def _load_billing(rpc_uri: str, org_ids: dict[str, str]) -> None:
         if subscription["status"] == "requested":
             sup.billing.decide_subscription(subscription["id"], {"approve": True})
         sup.billing.set_credit_limit(org_ids["customer"], {"limit": 100_000})
+        if supplier_url:
+            sup.billing.set_fulfilment_url({"fulfilment_url": f"{supplier_url}/orders",
+                                            "report_url": f"{supplier_url}/reports"})
 
 
 # --- service-flow templates (template_svc): products on the three public templates and a vendor's own flow
@@ -220,3 +232,22 @@ def load_projects(rpc_uri: str, loaded: Demo) -> list[str]:
             marketplace.project.create_from_purchase({"order_id": order_id, "product_id": product_id,
                                                       "customer_id": loaded.org_ids["customer"]})
     return [order_id for order_id, _ in DEMO_PURCHASES]
+
+
+def main() -> int:
+    """``python -m deploy.demo``: load the demo data into a running stack (compose's one-shot ``demo``
+    job). Reads AMQP_URI, JWT_SECRET and DEMO_SUPPLIER_URL (the supplier peer) from the environment."""
+    import os
+    import sys
+
+    amqp_uri, secret = os.environ["AMQP_URI"], os.environ["JWT_SECRET"]
+    with ClusterRpcClient(uri=amqp_uri, timeout=60) as rpc:
+        loaded = load(rpc, amqp_uri, secret, os.environ.get("DEMO_SUPPLIER_URL") or None)
+    loaded.orders = load_projects(amqp_uri, loaded)
+    sys.stdout.write("demo data loaded: log-ins " + ", ".join(login for login, _, _ in loaded.logins)
+                     + f" (password {DEMO_PASSWORD}); projects " + ", ".join(loaded.orders) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

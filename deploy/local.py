@@ -2,9 +2,11 @@
 
 1. checks PostgreSQL, Redis and RabbitMQ on localhost, starting them when installed but stopped;
 2. creates each service's database and migrates it (once, here, not by every process);
-3. starts every service and the gateway as its own process (logs in var/log/);
-4. loads the demo data and prints how to use it;
-5. on Ctrl-C (or SIGTERM) stops everything within 10 seconds.
+3. starts the local peers (``python -m peers``: a mailbox, an SMS and robot peer, the payment
+   provider, a supplier system) and points every channel and outside client at them;
+4. starts every service and the gateway as its own process (logs in var/log/);
+5. loads the demo data and prints how to use it, with the peers' pages;
+6. on Ctrl-C (or SIGTERM) stops everything within 10 seconds.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from nameko.standalone.rpc import ClusterRpcClient
 
 from deploy import demo
+from peers.process import Addresses, PeersProcess, platform_settings
 from platform_kit.stack import Stack, default_specs, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,16 +79,31 @@ def jwt_secret() -> str:
     return local_secret("JWT_SECRET")
 
 
-def banner(loaded: demo.Demo) -> str:
+def start_mail_intake() -> subprocess.Popen:
+    """ticket_svc's e-mail intake (TKT-10): an SMTP server on 127.0.0.1:2525, its own process."""
+    log = open(ROOT / "var" / "log" / "ticket_mail_intake.log", "ab")
+    env = {**os.environ, "TICKET_SMTP_PORT": os.environ.get("TICKET_SMTP_PORT", "2525")}
+    return subprocess.Popen([sys.executable, "-m", "ticket_svc.mail_intake"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def banner(loaded: demo.Demo, peers: Addresses) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
         "",
         "The platform runs.  API: http://127.0.0.1:8000   API docs: /docs   manual: /manual/   console: /console/",
         "",
+        "Local peers (what the platform sent; each page can make its peer fail):",
+        f"  mailbox                     {peers.mailbox}   (SMTP {peers.host}:{peers.mail_smtp})",
+        f"  SMS, DingTalk, WeChat Work  {peers.messaging_url}",
+        f"  payment provider            {peers.payment_url}",
+        f"  supplier system             {peers.supplier_url}",
+        "",
         "Demo log-ins (login / password):",
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
         f"Demo products: {', '.join(loaded.products)}",
         f"Demo projects (the customer's purchases): {', '.join(loaded.orders)}",
+        "Ticket e-mail intake (SMTP): 127.0.0.1:2525 (customers write to it; replies thread by T-number)",
         "",
         "Try it:",
         "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
@@ -108,30 +126,52 @@ def main() -> int:
     if migrated.returncode:
         raise SystemExit(f"migrations failed:\n{migrated.stdout}{migrated.stderr}")
     secret = jwt_secret()
+    notice_secret = local_secret("PAYMENT_NOTICE_SECRET")
+    specs = default_specs()
+    gateway = next(spec for spec in specs if spec.name == "gateway")
+    addresses = Addresses.defaults()
+    peers = PeersProcess(addresses, ROOT / "var" / "log" / "peers.log", notice_secret=notice_secret,
+                         notice_url=f"http://127.0.0.1:{gateway.port}/api/v1/billing/provider-notices")
+    # every channel and outside client at the local peers: a deployment sets the same variables to its
+    # real providers' URLs and credentials. The environment wins, so one real provider can be tried here.
+    env = {**platform_settings(addresses), "NOTIFY_BACKOFF_SECONDS": "10", "NOTIFY_MAX_BACKOFF_SECONDS": "60",
+           # a trial at any hour shows its SMS at once (a deployment keeps the 22:00-08:00 default)
+           "NOTIFY_QUIET_HOURS": "00:00-00:00"}
+    env = {key: os.environ.get(key, value) for key, value in env.items()}
     # a local run may send webhooks to receivers on this machine (refused in deployments by default)
-    stack = Stack(default_specs(), env={"JWT_SECRET": secret, "ALLOW_PRIVATE_WEBHOOK_ADDRESSES": "true",
-                                        "PAYMENT_NOTICE_SECRET": local_secret("PAYMENT_NOTICE_SECRET")},
+    stack = Stack(specs, env={**env, "JWT_SECRET": secret, "ALLOW_PRIVATE_WEBHOOK_ADDRESSES": "true",
+                              "PAYMENT_NOTICE_SECRET": notice_secret},
                   log_dir=ROOT / "var" / "log")
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    say("starting the services and the gateway (logs in var/log/) ...")
-    stack.start()
+    say("starting the local peers (mailbox, SMS, payment provider, supplier; log var/log/peers.log) ...")
+    intake = None
     try:
+        peers.start()
+    except RuntimeError as err:
+        raise SystemExit(f"{err}. Is another `make run` running?") from err
+    say("starting the services and the gateway (logs in var/log/) ...")
+    try:
+        stack.start()
+        intake = start_mail_intake()
         stack.wait_healthy(timeout=90)
         amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
-            loaded = demo.load(rpc, amqp_uri, secret)
+            loaded = demo.load(rpc, amqp_uri, secret, supplier_url=addresses.supplier_url)
             loaded.orders = demo.load_projects(amqp_uri, loaded)
-        say(banner(loaded))
-        while not stopping.is_set() and len(stack.running()) == len(stack.specs):
+        say(banner(loaded, addresses))
+        while not stopping.is_set() and len(stack.running()) == len(stack.specs) and peers.running():
             stopping.wait(1)
         if not stopping.is_set():
-            gone = set(stack.specs) - set(stack.running())
+            gone = set(stack.specs) - set(stack.running()) | (set() if peers.running() else {"peers"})
             say(f"stopping: {', '.join(sorted(gone))} exited (see var/log/)")
     finally:
         say("stopping ...")
+        if intake is not None:
+            intake.terminate()
         stack.stop(grace=8)
+        peers.stop(grace=2)
         say("stopped.")
     return 0
 

@@ -39,6 +39,7 @@ export const PAGES = {
   'templates.requirement_forms': (p) => <Templates view="forms" {...p} />,
   'settings.profile': (p) => <Admin view="profile" {...p} />,
   'settings.users': (p) => <Admin view="users" {...p} />,
+  'settings.api_keys': (p) => <Admin view="api_keys" {...p} />,
   'settings.roles': (p) => <Admin view="roles" {...p} />,
   'settings.holidays': (p) => <Operator view="calendar" {...p} />,
   'settings.message_templates': (p) => <Admin view="message_templates" {...p} />,

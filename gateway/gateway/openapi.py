@@ -128,6 +128,10 @@ def build_spec(service_cls, *, title: str, version: str, description: str) -> di
     plugin.converter.add_attribute_function(time_of_day)
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme("apiKey", {
+        "type": "apiKey", "in": "header", "name": "X-Api-Key",
+        "description": "An organisation's integrator key (GW-6), `dpk_...`, made by its admin with "
+                       "`POST /api/v1/api-keys`; acts with the key's roles (docs/integrators.md)."})
     paths: dict[str, dict] = {}
     for name, r in routes_of(service_cls):
         for method in (m.strip().lower() for m in r.method.split(",")):
@@ -183,7 +187,7 @@ def operation_of(service_cls, name: str, r: ApiRoute, method: str, converter) ->
     if _PATH_PARAM.search(r.url):
         operation["x-tenant-scoped"] = r.tenant_scoped
     if not r.public:
-        operation["security"] = [{"bearer": []}]
+        operation["security"] = [{"bearer": []}, {"apiKey": []}]
     params = path_parameters(r, converter)
     if r.query:
         params.append({"in": "query", "schema": r.query})

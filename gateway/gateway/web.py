@@ -37,15 +37,17 @@ from eventlet.event import Event
 from eventlet.support import get_errno
 from marshmallow import RAISE, Schema, ValidationError, fields
 from nameko import config
+from nameko.rpc import Client
+from nameko.rpc import ClusterRpc as NamekoClusterRpc
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
-from gateway.guard import Guard
+from gateway.guard import Guard, client_of
 from platform_contracts.actor import ACTOR_KEY
-from platform_kit.calls import DEADLINE_KEY, default_timeout
+from platform_kit.calls import DEADLINE_KEY, Services, default_timeout
 from platform_kit.errors import PlatformError, RateLimited, ServiceUnavailable, Unauthenticated, ValidationFailed
 from platform_kit.logs import CORRELATION_KEY, new_correlation_id
 from platform_kit.text import (
@@ -118,8 +120,11 @@ def attachment_response(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 def content_disposition(filename: str) -> str:
-    name = "".join(c for c in filename if c.isprintable() and c not in '"\\/') or "download"
-    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    """The name as given (control characters aside) percent-encoded in ``filename*``; the ASCII
+    stand-in without quotes, backslashes or slashes, which could end the header's string."""
+    name = "".join(c for c in filename if c.isprintable()) or "download"
+    fallback = "".join(c for c in unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+                       if c not in '"\\/')
     stem, dot, ext = fallback.rpartition(".")
     if not stem.strip(" ._-"):  # nothing readable left of a Chinese name: keep its extension
         fallback = f"download.{ext}" if dot and ext.isalnum() else "download"
@@ -396,6 +401,7 @@ class ApiRoute(HttpRequestHandler):
         context = self.server.context_data_from_headers(request)
         request.correlation_id = context[CORRELATION_KEY]
         request.actor = request.claims = None
+        request.client_address = self.guard.client_address(request)
         idempotency = None
         if self.probe:
             try:
@@ -405,15 +411,14 @@ class ApiRoute(HttpRequestHandler):
             response.headers["X-Request-ID"] = request.correlation_id
             return response
         try:
-            request.claims = self.guard.admit(request, self.public)
+            request.claims = self.guard.admit(request, self.public, partial(self._identify_key, context))
             if request.claims:
                 request.actor = self.guard.authorise(request.claims, self.roles, self.pending_password_ok)
                 context[ACTOR_KEY] = request.actor.to_header()
             if self.idempotency_required and not request.headers.get("Idempotency-Key"):
                 raise ValidationFailed("This request needs an Idempotency-Key header.",
                                        {"Idempotency-Key": ["required"]})
-            client = f"user:{request.actor.user_id}" if request.actor else f"addr:{request.remote_addr}"
-            idempotency = self.guard.idempotency_begin(client, request)
+            idempotency = self.guard.idempotency_begin(client_of(request.actor, request), request)
             if isinstance(idempotency, Response):
                 response, idempotency = idempotency, None
             else:
@@ -424,6 +429,13 @@ class ApiRoute(HttpRequestHandler):
             self.guard.idempotency_finish(*idempotency, response)
         response.headers["X-Request-ID"] = request.correlation_id
         return response
+
+    def _identify_key(self, context: dict, key: str) -> dict:
+        """identity's answer about an integrator key (GW-6), asked before any worker runs: through
+        the RPC client of the gateway's own ``services`` dependency, bounded like every call."""
+        rpc = next(d for d in self.container.dependencies if isinstance(d, NamekoClusterRpc))
+        client = Client(rpc.publisher.publish, rpc.reply_listener.register_for_reply, dict(context))
+        return Services(client, default_timeout()).identity.authenticate_api_key(key)
 
     def get_entrypoint_parameters(self, request):
         args, kwargs = super().get_entrypoint_parameters(request)

@@ -114,3 +114,42 @@ def test_ORG4_NTF1_profile_preferences_roles_and_message_templates(e2e, console)
     page.locator("[data-testid=message-template-table] .ant-table-row a").first.click()
     page.wait_for_selector(".ant-drawer-open >> text=Preview")
     tab.screenshot("message-templates")
+
+
+def test_GW6_ORG4_a_customer_admin_adds_a_user_and_an_api_key_shown_once_then_revokes_it(e2e, console):
+    buyer = e2e.new_organisation("customer")
+    suffix = uuid.uuid4().hex[:6]
+    tab = console(buyer["login"])
+    tab.wait_signed_in()
+    page = tab.page
+    # users of a customer: a flat list, no department tree
+    tab.open("/settings.users")
+    page.wait_for_selector("[data-testid=user-table]")
+    assert page.query_selector("[data-testid=department-tree]") is None
+    page.click("[data-testid=new-user]")
+    page.fill("[data-testid=user-form] #login_name", f"buyer-{suffix}")
+    page.fill("[data-testid=user-form] #display_name", f"采购员 {suffix}")
+    tab.choose("[data-testid=user-form] .ant-form-item:has(#roles)", "客户 / Customer")
+    page.keyboard.press("Escape")
+    page.click(MODAL_OK)
+    page.wait_for_selector("[data-testid=one-time-password]")
+    page.click(".ant-modal-confirm .ant-btn-primary")
+
+    tab.open("/settings.api_keys")
+    page.click("[data-testid=new-api-key-button]")
+    page.fill("[data-testid=api-key-form] #name", f"ERP {suffix}")
+    tab.choose("[data-testid=api-key-form] .ant-form-item:has(#roles)", "客户 / Customer")
+    page.keyboard.press("Escape")
+    page.click(MODAL_OK)
+    shown = page.wait_for_selector("[data-testid=new-api-key]")
+    key = shown.inner_text().strip()
+    assert key.startswith("dpk_")
+    tab.screenshot("api-key-shown-once")
+    page.click(".ant-modal-confirm .ant-btn-primary")
+    assert requests.get(e2e.url("/api/v1/me"), headers={"X-Api-Key": key}, timeout=15).status_code == 200
+    row = page.wait_for_selector(f"[data-testid=api-key-table] .ant-table-row:has-text('ERP {suffix}')")
+    assert key not in page.inner_text("[data-testid=api-keys]"), "the secret is shown once, in the dialog only"
+    row.query_selector("[data-testid=api-key-revoke]").click()
+    page.click(".ant-popover:visible .ant-btn-primary")
+    wait_until(lambda: requests.get(e2e.url("/api/v1/me"), headers={"X-Api-Key": key}, timeout=15).status_code == 401,
+               timeout=15, message="the revoked key refused")

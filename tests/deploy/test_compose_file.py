@@ -236,14 +236,26 @@ def healthcheck_text(service: dict) -> str:
     return " ".join(words(check.get("test")))
 
 
+_INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])((?:[^{}]|\{[^{}]*\})*))?\}")
+
+
+def with_defaults(value: str) -> str:
+    """A compose value as it runs when no variable is set: `${VAR:-default}` becomes the default,
+    `${VAR:?message}` (a required secret) the word `required`, `${VAR}` empty."""
+    def replace(match: re.Match) -> str:
+        kind, default = match.group(2), match.group(3) or ""
+        return default if kind == "-" else "required" if kind == "?" else ""
+    return _INTERPOLATION.sub(replace, value)
+
+
 def published_ports(service: dict) -> set[tuple[str, int]]:
-    """(published, target) pairs of a compose service's `ports`."""
+    """(published, target) pairs of a compose service's `ports` (published ports read with their defaults)."""
     pairs = set()
     for port in service.get("ports") or []:
         if isinstance(port, dict):
-            pairs.add((str(port.get("published", "")), int(port["target"])))
+            pairs.add((with_defaults(str(port.get("published", ""))), int(port["target"])))
             continue
-        spec = str(port).split("/")[0]
+        spec = with_defaults(str(port)).split("/")[0]
         parts = spec.rsplit(":", 2)
         if len(parts) == 1:
             pairs.add(("", int(parts[0])))
@@ -441,6 +453,75 @@ def test_infrastructure_services_exist_with_healthchecks():
         assert name in services, f"compose has no {name!r} service"
         assert services[name].get("image") == image, f"{name}: image should be {image}"
         assert probe in healthcheck_text(services[name]), f"{name}: healthcheck should use {probe}"
+
+
+def test_with_defaults_reads_compose_interpolation():
+    assert with_defaults("${GATEWAY_PORT:-8000}:8000") == "8000:8000"
+    assert with_defaults("http://${HOST:-payment-provider}:8190") == "http://payment-provider:8190"
+    assert with_defaults("${JWT_SECRET:?JWT_SECRET is not set}") == "required"
+    assert with_defaults("${EMPTY:-}x${PLAIN}") == "x"
+
+
+def _hosts_named(env: dict[str, str | None]) -> dict[str, str]:
+    """Variable -> host, for every URL or *_HOST value of a container's environment (with defaults)."""
+    hosts = {}
+    for key, raw in env.items():
+        value = with_defaults(raw or "")
+        if value.split(":")[0] in ("0.0.0.0", "127.0.0.1"):   # where a container listens, not a peer
+            continue
+        if key.endswith("_HOST") and value:
+            hosts[key] = value
+        elif "://" in value:
+            host = urlsplit(value).hostname
+            if host:
+                hosts[key] = host
+    return hosts
+
+
+def test_every_host_a_container_is_pointed_at_is_a_compose_service():
+    """OPS-2: nothing in the stack points at a host the file does not define (the payment provider's
+    was `payment-provider`, undefined, so every withholding waited for ever)."""
+    services = compose_services()
+    for name, svc in services.items():
+        for key, host in _hosts_named(environment(svc)).items():
+            assert host in services, f"{name}: {key} points at {host!r}, which is not a service of the file"
+
+
+PEERS = {"mail": "mail", "messaging": "messaging", "payment-provider": "payment", "supplier": "supplier"}
+
+
+def test_the_local_peers_run_in_compose_and_every_channel_points_at_them():
+    """Every channel and outside client works out of the box: notify's SMTP, SMS (and its fallback),
+    DingTalk and WeChat Work, billing's payment provider and the demo's supplier all default to the
+    peers, which run from the platform's image with a health check and a page on 127.0.0.1."""
+    services = compose_services()
+    for name, kind in PEERS.items():
+        assert name in services, f"compose has no {name!r} peer"
+        peer = services[name]
+        assert words(peer.get("command")) == ["python", "-m", "peers", kind]
+        assert peer.get("image") == services[MIGRATE].get("image")
+        assert "urllib" in healthcheck_text(peer)
+        assert all(host == "127.0.0.1" for host, _ in
+                   (spec.rsplit(":", 2)[0:2] for spec in map(with_defaults, peer.get("ports") or []))), name
+    notify = {k: with_defaults(v or "") for k, v in environment(compose_services_named("notify_svc.service")).items()}
+    assert (notify["SMTP_HOST"], notify["SMTP_PORT"]) == ("mail", "1025")
+    for key in ("SMS_URL", "SMS_FALLBACK_URL", "DINGTALK_WEBHOOK_URL", "WECHAT_WORK_WEBHOOK_URL"):
+        assert urlsplit(notify[key]).hostname == "messaging", key
+    billing = environment(compose_services_named("billing_svc.service"))
+    assert urlsplit(with_defaults(billing["PAYMENT_PROVIDER_URL"])).hostname == "payment-provider"
+    assert urlsplit(environment(services["demo"])["DEMO_SUPPLIER_URL"]).hostname == "supplier"
+
+
+def test_the_demo_job_runs_once_after_every_platform_container_is_healthy():
+    demo_job = compose_services()["demo"]
+    assert words(demo_job.get("command")) == ["python", "-m", "deploy.demo"] and demo_job.get("restart") == "no"
+    waits = depends_on(demo_job)
+    assert all(waits.get(name) == "service_healthy" for name in app_services()), waits
+
+
+def compose_services_named(entrypoint: str) -> dict:
+    [svc] = [svc for svc in app_services().values() if run_target(svc["command"]) == entrypoint]
+    return svc
 
 
 def test_migrate_is_a_one_shot_job_after_the_database():

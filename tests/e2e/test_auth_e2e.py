@@ -89,8 +89,9 @@ def document(e2e):
     ("vendor.admin", "vendor", {"vendor_admin", "provider_admin"},
      {"templates.flows", "settings.users", "projects.manage", "purchased.services"},
      {"operations.organisations", "settings.audit_log"}),
-    ("customer.admin", "customer", {"customer"}, {"projects.mine", "tickets.mine"},
-     {"settings.users", "projects.manage", "templates.flows", "operations.organisations"}),
+    # the customer's main account manages its own users (customer_admin)
+    ("customer.admin", "customer", {"customer", "customer_admin"}, {"projects.mine", "tickets.mine", "settings.users"},
+     {"projects.manage", "templates.flows", "operations.organisations"}),
 ])
 def test_GW2_ORG7_log_in_then_me_gives_the_roles_organisation_and_menus_of_the_account(
         e2e, http, login_name, org_key, roles, shown, hidden):

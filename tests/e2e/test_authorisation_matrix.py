@@ -31,8 +31,8 @@ pytestmark = pytest.mark.e2e
 
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
-                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key",
-                     "template_id", "version", "endpoint_id", "delivery_id", "file_id")
+                     "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key", "step_key",
+                     "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id", "key_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -169,9 +169,11 @@ def new_ticket(e2e, session, headers: dict, order_id: str, title: str) -> dict:
     return wait_until(opened, timeout=30, message=f"a ticket about {order_id}")
 
 
-def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str) -> dict[str, list[str]]:
+def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str,
+                project_id: str) -> dict[str, list[str]]:
     """billing objects of a supplier (ISV) and its customer: a product, a subscription, an order (failed
-    for want of credit, but an order) and a staged contract with a stage."""
+    for want of credit, but an order) and a staged contract with a stage, proposed by the project's
+    vendor (billing knows the project from project_svc's events)."""
     code = f"PROBE-{uuid.uuid4().hex[:8]}"
     product = call(session, e2e, "POST", "/api/v1/billing/products", headers=supplier, json={
         "code": code, "name": "probe", "face_value": 100, "price": 100, "currency": "CNY", "visible_to": [customer_id]})
@@ -185,12 +187,16 @@ def billing_ids(e2e, session, supplier: dict, customer: dict, customer_id: str) 
     order = call(session, e2e, "POST", "/api/v1/billing/orders", headers={**customer, "Idempotency-Key": code},
                  json={"product_code": code})
     assert order.status_code == 201, order.text
-    contract = call(session, e2e, "POST", "/api/v1/billing/staged-contracts", headers=supplier, json={
-        "project_id": str(uuid.uuid4()), "customer_id": customer_id,
-        "stages": [{"key": "first", "name": "首期款", "amount": 100, "milestone_node_key": "confirm"}]})
-    assert contract.status_code == 201, contract.text
+    def proposed():
+        answer = call(session, e2e, "POST", "/api/v1/billing/staged-contracts", headers=supplier, json={
+            "project_id": project_id, "customer_id": customer_id,
+            "stages": [{"key": "first", "name": "首期款", "amount": 100, "milestone_node_key": "confirm"}]})
+        assert answer.status_code in (201, 404), answer.text
+        return answer if answer.status_code == 201 else None
+    contract = wait_until(proposed, timeout=30, message="billing to know the project")
     return {"customer_id": [customer_id], "subscription_id": [subscription["id"]],
             "order_id": [order.json()["order"]["id"]], "contract_id": [contract.json()["id"]], "stage_key": ["first"],
+            "step_key": [f"fulfil:{order.json()['order']['id']}"],
             "billing_product_id": [product.json()["id"]]}
 
 
@@ -201,6 +207,13 @@ def new_webhook(e2e, session, headers: dict) -> dict:
                    json={"url": "https://93.184.216.34/probe", "event_types": ["calendar_changed"]})
     assert created.status_code == 201, created.text
     return created.json()
+
+
+def new_api_key(e2e, session, headers: dict, roles: list[str]) -> dict:
+    """An integrator key of the caller's organisation (GW-6); its id names it, its secret is not used."""
+    created = call(session, e2e, "POST", "/api/v1/api-keys", headers=headers, json={"name": "Probe", "roles": roles})
+    assert created.status_code == 201, created.text
+    return created.json()["api_key"]
 
 
 def me(e2e, session, headers: dict) -> dict:
@@ -278,11 +291,15 @@ def world_a(e2e, session) -> World:
                  "ticket_id": [new_ticket(e2e, session, world.tokens["customer"], order_id,
                                           f"A ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, world.tokens["customer"])["id"]],
+                 "key_id": [new_api_key(e2e, session, world.tokens["customer"], ["customer"])["id"]],
                  # a webhook delivery exists once an event reached an endpoint; a missing one answers 404
                  # exactly like another tenant's
-                 "delivery_id": [str(uuid.uuid4())]}
+                 "delivery_id": [str(uuid.uuid4())],
+                 # reconciliation mismatches are the operator's, no tenant's: a missing one answers 404
+                 "mismatch_id": [str(uuid.uuid4())]}
+    world.secrets |= set(world.ids["key_id"])
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
-    world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"]))
+    world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"], project["id"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
     world.secrets |= {world.ids[k][0] for k in ("subscription_id", "order_id", "contract_id")}
     world.secrets |= set(ids.values()) | {spec["name"] for spec in demo.ORGANISATIONS}
@@ -328,9 +345,12 @@ def world_b(e2e, session) -> World:
                  "file_id": [str(uuid.uuid4())],
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, isv["headers"])["id"]],
-                 "delivery_id": [str(uuid.uuid4())]}
+                 "key_id": [new_api_key(e2e, session, isv["headers"], ["provider_admin"])["id"]],
+                 "delivery_id": [str(uuid.uuid4())], "mismatch_id": [str(uuid.uuid4())]}
+    world.secrets |= set(world.ids["key_id"])
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
-    world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"]))
+    world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"],
+                                 project["id"]))
     world.ids["product_id"] = [*world.ids.get("product_id", []), *world.ids.pop("billing_product_id")]
     world.secrets |= {world.ids[k][0] for k in ("subscription_id", "order_id", "contract_id")}
     world.secrets |= {isv["org"]["id"], isv["org"]["name"], customer["org"]["id"], customer["org"]["name"],
@@ -499,3 +519,295 @@ def test_GW2_every_non_public_route_answers_401_with_www_authenticate_without_a_
         assert call(session, e2e, "GET", op.path).status_code != 401, op.name
     request.node.user_properties.append(("unauthenticated_probes", probes))
     assert not failures, f"{len(failures)} of {probes} probes failed:\n" + "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- after a record moves
+#
+# The same probes, run again after each change that moves a record between parties: every list,
+# count, export, dashboard and search route of the document (generated, as above), with the
+# project tabs and "my projects" besides, called by each party; a party the rule no longer admits
+# finds the record nowhere (not its id, its order, its notes or its new parties' names), and the
+# record's detail answers it 404/403. One rule per record kind means: no list shows what the detail
+# refuses.
+
+PROJECT_VARIANTS = ({"mine": "handled"}, {"mine": "waiting"}, {"status": "in_progress"}, {"status": "paused"},
+                    {"as_customer": "true"})
+TICKET_STAFF_FIELDS = ("assignee_id", "assignee_name", "escalated", "suspected", "breached", "priority_rank",
+                       "first_response_seconds", "resolution_seconds", "next_due_at", "timers", "log")
+
+
+def list_probes(operations) -> list[tuple[str, dict]]:
+    """(path, query) of every secured GET without path parameters, plus the project tabs."""
+    probes = []
+    for op in operations:
+        if op.method != "get" or not op.secured or op.parameters("path"):
+            continue
+        base = {"limit": 200} if "limit" in op.parameters("query") else {}
+        probes.append((op.path, base))
+        if op.path in ("/api/v1/projects", "/api/v1/projects/export"):
+            probes += [(op.path, {**base, **variant}) for variant in PROJECT_VARIANTS]
+    return probes
+
+
+def nowhere(e2e, session, operations, headers: dict, hidden: set[str], details: list[str], who: str,
+            kept: dict[str, set[str]] | None = None) -> list[str]:
+    """Where the caller finds any of ``hidden`` (lists, counts, exports and the given details), and
+    the details it is not refused. ``kept``: per path, what the caller keeps as its own record (the
+    in-site message it was sent while it delivered the project is its message, not the project)."""
+    failures, kept = [], kept or {}
+    for path, params in list_probes(operations):
+        answer = call(session, e2e, "GET", path, headers=headers, params=params)
+        found = sorted(s for s in hidden - kept.get(path, set()) if s in answer.text)
+        if found:
+            failures.append(f"{who}: GET {path} {params or ''} showed {found}: {answered(answer)}")
+    for url in details:
+        answer = call(session, e2e, "GET", url, headers=headers)
+        if answer.status_code not in (403, 404):
+            failures.append(f"{who}: GET {url} answered {answered(answer)}")
+    return failures
+
+
+def shown_everywhere(e2e, session, headers: dict, detail: str, list_path: str, record_id: str, who: str) -> None:
+    """The party the rule admits sees the record in its detail and in its list (not vacuous)."""
+    assert call(session, e2e, "GET", detail, headers=headers).status_code == 200, f"{who}: {detail}"
+    listed = call(session, e2e, "GET", list_path, headers=headers, params={"limit": 200})
+    assert record_id in listed.text, f"{who}: {list_path} does not list {record_id}"
+
+
+def current_project(e2e, session, headers, project_id):
+    return call(session, e2e, "GET", f"/api/v1/projects/{project_id}", headers=headers).json()
+
+
+def test_ORG7_PRJ5_after_a_change_of_provider_the_former_provider_finds_the_project_nowhere(
+        e2e, session, operations, world_b):
+    """The former provider's admin (who paused and resumed it, so it "handled" it) and every other
+    tenant find the project, its order and the new provider's name nowhere; the new provider does
+    not read the former provider's note; vendor, customer and new provider see it (PRJ-5, PRJ-7)."""
+    ids, customer, vendor = e2e.demo.org_ids, e2e.auth("customer.admin"), e2e.auth("vendor.admin")
+    admins = {ids["provider_a"]: e2e.auth("provider-a.admin"), ids["provider_b"]: e2e.auth("provider-b.admin")}
+    names = {ids["provider_a"]: "Demo Provider A", ids["provider_b"]: "Demo Provider B"}
+    order_id = f"ORD-MX-{uuid.uuid4().hex[:8]}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer,
+                  json={"order_id": order_id, "product_id": "prod-erp-install", "customer_id": ids["customer"]})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+    old = wait_until(lambda: current_project(e2e, session, customer, project_id)["provider_id"], timeout=30,
+                     message="a provider for the project")
+    new = next(org for org in admins if org != old)
+    base = f"/api/v1/projects/{project_id}"
+    for action in ("pause", "resume"):
+        acted = call(session, e2e, "POST", f"{base}/{action}", headers=admins[old], json={"note": "probe"})
+        assert acted.status_code == 200, acted.text
+    note = f"former provider's own note {uuid.uuid4().hex[:8]}"
+    assert call(session, e2e, "POST", f"{base}/notes", headers=admins[old], json={"body": note}).status_code == 201
+
+    def totals(headers) -> dict:
+        page = call(session, e2e, "GET", "/api/v1/projects", headers=headers, params={"limit": 1}).json()
+        return {"total": page["total"], **page["counts"]}
+    before = totals(admins[old])
+    changed = call(session, e2e, "POST", f"{base}/change-provider", headers=vendor, json={"note": "too slow"})
+    assert changed.status_code == 200, changed.text
+    wait_until(lambda: current_project(e2e, session, customer, project_id)["provider_id"] == new, timeout=30,
+               message="the new provider")
+
+    after = totals(admins[old])
+    assert (after["total"], after["in_progress"]) == (before["total"] - 1, before["in_progress"] - 1), (before, after)
+    failures = nowhere(e2e, session, operations, admins[old], {project_id, order_id, names[new]}, [base],
+                       "former provider admin", kept={"/api/v1/inbox": {project_id}})
+    failures += nowhere(e2e, session, operations, admins[new], {note}, [], "new provider admin")
+    for label, headers in world_b.tokens.items():
+        failures += nowhere(e2e, session, operations, headers, {project_id, order_id, note}, [base], f"B {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+    for who, headers in (("vendor", vendor), ("customer", customer), ("new provider", admins[new])):
+        shown_everywhere(e2e, session, headers, base, "/api/v1/projects", project_id, who)
+    assert note in call(session, e2e, "GET", base, headers=vendor).text, "the vendor keeps every note"
+
+
+def test_TKT3_after_a_transfer_and_an_escalation_only_the_tickets_parties_see_it_and_the_customer_no_staff_field(
+        e2e, session, operations, world_a, world_b):
+    """A ticket moves between agents and to the platform's support: the customer still reads it in its
+    own shape only, another provider and the other tenant find it nowhere."""
+    ticket_id = world_a.ids["ticket_id"][0]
+    vendor = e2e.auth("vendor.admin")
+    agent, agent_headers = new_user(e2e, session, vendor, ["support_agent"])
+    holder = e2e.auth("vendor.support")
+    base = f"/api/v1/tickets/{ticket_id}"
+
+    def moved():  # 400 until ticket_svc has heard of the new agent (user_created)
+        answer = call(session, e2e, "POST", f"{base}/transfer", headers=holder,
+                      json={"to_agent_id": agent["id"], "note": "probe: please take over", "confirm_off_duty": True})
+        return answer if answer.status_code != 400 else None
+    transferred = wait_until(moved, timeout=30, message="ticket_svc to know the new agent")
+    assert transferred.status_code == 200, transferred.text
+    escalated = call(session, e2e, "POST", f"{base}/escalate", headers=agent_headers, json={"note": "probe"})
+    assert escalated.status_code == 200, escalated.text
+
+    title = call(session, e2e, "GET", base, headers=agent_headers).json()["title"]
+    failures = nowhere(e2e, session, operations, e2e.auth("provider-a.admin"), {ticket_id, title}, [base],
+                       "another provider")
+    for label, headers in world_b.tokens.items():
+        failures += nowhere(e2e, session, operations, headers, {ticket_id, title}, [base], f"B {label}")
+    customer = world_a.tokens["customer"]
+    for path, params in [(base, {}), ("/api/v1/tickets", {"limit": 200}), ("/api/v1/tickets/export", {})]:
+        answer = call(session, e2e, "GET", path, headers=customer, params=params)
+        assert answer.status_code == 200 and ticket_id in answer.text, answered(answer)
+        shown = [f for f in TICKET_STAFF_FIELDS if f'"{f}"' in answer.text or f",{f}," in answer.text]
+        if shown:
+            failures.append(f"customer: GET {path} showed the staff's fields {shown}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+    shown_everywhere(e2e, session, agent_headers, base, "/api/v1/tickets", ticket_id, "the new assignee")
+    shown_everywhere(e2e, session, e2e.auth("operator"), base, "/api/v1/ticket-escalations", ticket_id, "operator")
+
+
+def test_ORG7_after_a_user_is_deactivated_its_token_reads_nothing_at_all(e2e, session, operations):
+    vendor = e2e.auth("vendor.admin")
+    engineer, headers = new_user(e2e, session, vendor, ["engineer"])
+    assert call(session, e2e, "GET", "/api/v1/projects", headers=headers).status_code == 200
+    off = call(session, e2e, "PATCH", f"/api/v1/users/{engineer['id']}", headers=vendor, json={"active": False})
+    assert off.status_code == 200, off.text
+    wait_until(lambda: call(session, e2e, "GET", "/api/v1/me", headers=headers).status_code == 401, timeout=15,
+               message="the deactivated user's token to be refused")
+    answers = {(path, str(params)): call(session, e2e, "GET", path, headers=headers, params=params).status_code
+               for path, params in list_probes(operations)}
+    assert set(answers.values()) == {401}, {k: v for k, v in answers.items() if v != 401}
+
+
+def test_BIL8_ORG7_after_a_subscription_is_cancelled_the_other_tenant_still_finds_it_nowhere(
+        e2e, session, operations, world_a, world_b):
+    subscription_id = world_b.ids["subscription_id"][0]
+    cancelled = call(session, e2e, "POST", f"/api/v1/billing/subscriptions/{subscription_id}/cancel",
+                     headers=world_b.tokens["customer B"])
+    assert cancelled.status_code in (200, 422), cancelled.text  # 422: inside a price-lock period (BIL-8)
+    failures = []
+    for label, headers in world_a.tokens.items():
+        failures += nowhere(e2e, session, operations, headers, {subscription_id, *world_b.ids["order_id"]},
+                            [], f"A {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+    listed = call(session, e2e, "GET", "/api/v1/billing/subscriptions", headers=world_b.tokens["isv B admin"])
+    assert subscription_id in listed.text, "the supplier still sees its own subscription"
+
+
+SURVEY = {"id": "form-mx", "name": "Survey", "fields": [
+    {"key": "site_address", "label": "Site address", "type": "text", "required": True}]}
+BY_ENGINEERS = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商"},
+    {"key": "req", "kind": "submit_requirements", "name": "提交需求", "settings": {"form": SURVEY}},
+    {"key": "dispatch", "kind": "assign_order", "name": "分配订单", "settings": {"role": "engineer",
+                                                                                 "rule": "provider_first"}},
+    {"key": "deploy", "kind": "generic", "name": "部署", "settings": {"side": "provider", "role": "engineer"}},
+    {"key": "done", "kind": "complete_project", "name": "项目完成"},
+]
+
+
+def bind_flow(e2e, product_id: str, vendor_id: str, nodes: list[dict]) -> None:
+    """template_svc's product_template_bound, as it carries the frozen flow; project_svc keeps it."""
+    from nameko.amqp.publish import get_producer
+    from nameko.standalone.events import get_event_exchange
+
+    from platform_kit.clock import utcnow
+    exchange = get_event_exchange("template")
+    with get_producer(e2e.amqp_uri) as producer:
+        producer.publish({"event_id": str(uuid.uuid4()), "event_type": "product_template_bound", "version": 1,
+                          "source": "template", "occurred_at": utcnow().isoformat(), "correlation_id": None,
+                          "data": {"product_id": product_id, "vendor_id": vendor_id, "product_code": "MX",
+                                   "product_name": "Matrix flow", "template_id": str(uuid.uuid4()),
+                                   "template_name": "By engineers", "template_version": 1, "nodes": nodes}},
+                         exchange=exchange, routing_key="product_template_bound", serializer="json",
+                         declare=[exchange])
+    with e2e.rpc() as rpc:
+        wait_until(lambda: rpc.project.knows_product(product_id), timeout=30, message="the bound flow")
+
+
+def sees_alike(e2e, session, headers: dict, project_id: str, order_id: str, who: str) -> bool:
+    """One rule: the detail, the list and the export (its rows name the order) agree."""
+    detail = call(session, e2e, "GET", f"/api/v1/projects/{project_id}", headers=headers).status_code == 200
+    listed = project_id in call(session, e2e, "GET", "/api/v1/projects", headers=headers,
+                                params={"limit": 200}).text
+    exported = order_id in call(session, e2e, "GET", "/api/v1/projects/export", headers=headers).text
+    assert detail == listed == exported, f"{who}: detail {detail}, list {listed}, export {exported}"
+    return detail
+
+
+def test_PRJ6_ORG7_after_a_change_of_operator_detail_list_and_export_agree_and_no_other_tenant_sees_it(
+        e2e, session, operations, world_a):
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    admin, customer = isv["headers"], buyer["headers"]
+    engineers = [new_user(e2e, session, admin, ["engineer"]) for _ in range(2)]
+    for user, _ in engineers:
+        wait_until(lambda u=user: call(session, e2e, "PATCH", f"/api/v1/dispatch/employees/{u['id']}", headers=admin,
+                                       json={"capacity": 5, "open": True}).status_code == 200,
+                   timeout=30, message="dispatch to know the engineer")
+    product_id = f"prod-mx-{uuid.uuid4().hex[:8]}"
+    bind_flow(e2e, product_id, isv["org"]["id"], BY_ENGINEERS)
+    order_id = f"ORD-MX-{uuid.uuid4().hex[:8]}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer,
+                  json={"order_id": order_id, "product_id": product_id})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+    base = f"/api/v1/projects/{project_id}"
+    wait_until(lambda: current_project(e2e, session, customer, project_id).get("current_node", {}).get("key")
+               == "req", timeout=30, message="the vendor to be assigned")
+    submitted = call(session, e2e, "POST", f"{base}/requirements", headers=customer,
+                     json={"node_key": "req", "data": {"site_address": "Shanghai"}})
+    assert submitted.status_code == 200, submitted.text
+    project = wait_until(lambda: (p := current_project(e2e, session, admin, project_id)).get("current_node", {})
+                         .get("key") == "deploy" and p, timeout=30, message="dispatch to assign an engineer")
+    former = next(e for e in engineers if e[0]["id"] == project["operators"]["engineer"])
+    latter = next(e for e in engineers if e is not former)
+    changed = call(session, e2e, "POST", f"{base}/operator", headers=admin, json={"user_id": latter[0]["id"]})
+    assert changed.status_code == 200, changed.text
+    wait_until(lambda: current_project(e2e, session, admin, project_id)["operators"]["engineer"] == latter[0]["id"],
+               timeout=30, message="the operator change to reach the project")
+
+    # the former operator was assigned (a participant of its own provider): it keeps what it handled
+    for who, headers in (("former operator", former[1]), ("new operator", latter[1]), ("provider admin", admin),
+                         ("customer", customer)):
+        assert sees_alike(e2e, session, headers, project_id, order_id, who), who
+    handled = call(session, e2e, "GET", "/api/v1/projects", headers=former[1], params={"mine": "handled"})
+    assert project_id in handled.text
+    failures = []
+    for label in ("vendor admin", "engineer"):  # another tenant's ISV roles (every role: the tests above)
+        failures += nowhere(e2e, session, operations, world_a.tokens[label], {project_id, order_id}, [base],
+                            f"A {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)
+
+
+BY_CLAIM = [
+    {"key": "assign", "kind": "assign_provider", "name": "分配服务商"},
+    {"key": "claim", "kind": "claim_order", "name": "领单", "settings": {"timeout_days": 1.0}},
+    {"key": "deploy", "kind": "generic", "name": "部署", "settings": {"side": "provider"}},
+    {"key": "done", "kind": "complete_project", "name": "项目完成"},
+]
+
+
+def test_DSP7_ORG7_after_a_claim_the_claimer_sees_the_project_alike_and_its_colleague_and_other_tenants_do_not(
+        e2e, session, operations, world_a):
+    isv, buyer = e2e.new_organisation("isv"), e2e.new_organisation("customer")
+    admin, customer = isv["headers"], buyer["headers"]
+    (claimer, claimer_headers), (colleague, colleague_headers) = (
+        new_user(e2e, session, admin, ["customer_manager"]) for _ in range(2))
+    product_id = f"prod-mx-{uuid.uuid4().hex[:8]}"
+    bind_flow(e2e, product_id, isv["org"]["id"], BY_CLAIM)
+    order_id = f"ORD-MX-{uuid.uuid4().hex[:8]}"
+    bought = call(session, e2e, "POST", "/api/v1/purchases", headers=customer,
+                  json={"order_id": order_id, "product_id": product_id})
+    assert bought.status_code == 201, bought.text
+    project_id = bought.json()["project"]["id"]
+
+    def claimed():  # 4xx until dispatch has seen the project reach its claim node
+        answer = call(session, e2e, "POST", "/api/v1/claims", headers=claimer_headers, json={"order_id": order_id})
+        return answer.status_code == 201 and answer
+    wait_until(claimed, timeout=30, message="the claim")
+    wait_until(lambda: current_project(e2e, session, admin, project_id).get("current_node", {}).get("key")
+               == "deploy", timeout=30, message="the claim to reach the project")
+
+    assert sees_alike(e2e, session, claimer_headers, project_id, order_id, "claimer")
+    assert not sees_alike(e2e, session, colleague_headers, project_id, order_id, "its colleague"), \
+        "a customer manager who did not claim it is not admitted (no capacity of its own)"
+    assert sees_alike(e2e, session, admin, project_id, order_id, "provider admin")
+    failures = nowhere(e2e, session, operations, colleague_headers, {project_id, order_id},
+                       [f"/api/v1/projects/{project_id}"], "colleague")
+    for label in ("provider admin", "customer"):  # another tenant's provider and buyer
+        failures += nowhere(e2e, session, operations, world_a.tokens[label], {project_id, order_id},
+                            [f"/api/v1/projects/{project_id}"], f"A {label}")
+    assert not failures, f"{len(failures)} leaks:\n" + "\n".join(failures)

@@ -13,11 +13,14 @@ from nameko.amqp.publish import get_producer
 from nameko.standalone.events import get_event_exchange
 
 from billing_svc.testing import FakeProvider, FakeSupplier
+from deploy import demo
 from platform_kit.clock import utcnow
 
 pytestmark = pytest.mark.e2e
 PRICE = 2850
 NOTICES = "/api/v1/billing/provider-notices"
+SMALL_BUDGET = {"BILLING_RETRY_MAX_ATTEMPTS": "3", "BILLING_RETRY_BASE_SECONDS": "0.2",
+                "BILLING_RETRY_MAX_BACKOFF_SECONDS": "0.5"}
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +29,12 @@ def provider(e2e):
     signs its notices with the stack's PAYMENT_NOTICE_SECRET and posts them to the gateway."""
     with FakeProvider(notice_url=e2e.url(NOTICES), secret=e2e.stack.env["PAYMENT_NOTICE_SECRET"]) as fake:
         e2e.stack.env["PAYMENT_PROVIDER_URL"] = fake.url
+        e2e.stack.env.update(SMALL_BUDGET)      # steps that keep failing stop within seconds, not minutes
         e2e.stack.stop("billing")
         e2e.restart("billing")
         yield fake
+        for name in SMALL_BUDGET:
+            e2e.stack.env.pop(name, None)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +185,8 @@ def test_BIL2_to_BIL11_onboard_subscribe_route_pay_refund_block_and_reconcile(e2
         # BIL-11: the day's statement, its export, and a reconciliation finding a planted mismatch
         day = datetime.now(UTC).date().isoformat()
         statement = call(http, e2e, "GET", "/api/v1/billing/statements", c, params={"day": day}).json()
-        assert statement["orders"] == 7 and statement["refunded"] == 1000
+        assert statement["orders"] == 7 and [(t["currency"], t["refunded"]) for t in statement["totals"]] == [
+            ("CNY", 1000)]
         exported = call(http, e2e, "GET", "/api/v1/billing/statements/export", c, params={"day": day, "format": "csv"})
         assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
         assert first["id"] in exported.content.decode("utf-8-sig")
@@ -223,6 +230,20 @@ def test_BIL2_to_BIL11_onboard_subscribe_route_pay_refund_block_and_reconcile(e2
         assert "withhold:planted:1" in as_csv.decode("utf-8-sig") and wrong["id"] in as_csv.decode("utf-8-sig")
         assert call(http, e2e, "GET", "/api/v1/billing/reconciliations/export", c,
                     params={"day": day}).status_code == 403
+        # BIL-11: every mismatch is kept with its resolution; reconciling again keeps it
+        planted = next(m for m in result["mismatches"] if m["reference"] == "withhold:planted:1")
+        assert planted["status"] == "open" and planted["id"]
+        stored = call(http, e2e, "GET", "/api/v1/billing/reconciliation-mismatches", op,
+                      params={"day": day, "status": "open", "source": "provider", "limit": 200}).json()
+        assert planted["id"] in {m["id"] for m in stored["items"]}
+        resolve = f"/api/v1/billing/reconciliation-mismatches/{planted['id']}/resolve"
+        assert call(http, e2e, "POST", resolve, c, json={"resolution": "x"}).status_code == 403
+        resolved = call(http, e2e, "POST", resolve, op, json={"resolution": "供应商结算文件多出一笔测试数据，已核销"})
+        assert resolved.status_code == 200 and resolved.json()["status"] == "resolved", resolved.text
+        assert call(http, e2e, "POST", resolve, op, json={"resolution": "另一种说法"}).status_code == 422
+        again = call(http, e2e, "POST", "/api/v1/billing/reconciliations", op,
+                     json={"day": day, "supplier_reports": {posting: []}}).json()
+        assert next(m for m in again["mismatches"] if m["id"] == planted["id"])["status"] == "resolved"
     finally:
         for fake in fakes:
             fake.__exit__(None, None, None)
@@ -300,7 +321,7 @@ def test_BIL6_the_providers_signed_notice_settles_a_payment_once_and_forged_or_o
             assert order()["paid"] == PRICE and provider.executions[key] == 1
             statement = call(http, e2e, "GET", "/api/v1/billing/statements", c,
                              params={"day": datetime.now(UTC).date().isoformat()}).json()
-            assert statement["paid"] == PRICE, "one withholding, whatever the notices"
+            assert statement["totals"][0]["paid"] == PRICE, "one withholding, whatever the notices"
         finally:
             provider.processing_payers.discard(payer)
 
@@ -345,13 +366,30 @@ def test_BIL12_a_stage_falls_due_when_its_milestone_is_accepted_and_is_paid_thro
     base = f"/api/v1/projects/{project_id}"
     wait_until(lambda: call(http, e2e, "GET", base, c).json()["current_node"]["key"] == "kickoff_ok", timeout=30,
                message="the vendor assigned itself")
-    created = call(http, e2e, "POST", "/api/v1/billing/staged-contracts", v, json={
-        "project_id": project_id, "customer_id": customer["org"]["id"], "currency": "CNY", "terms_days": 10,
-        "overdue_period_days": 7, "stages": [
-            {"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "kickoff_ok"},
-            {"key": "final", "name": "尾款", "amount": 70000, "milestone_node_key": "accept"}]})
-    assert created.status_code == 201, created.text
+    terms = {"project_id": project_id, "customer_id": customer["org"]["id"], "currency": "CNY", "terms_days": 10,
+             "overdue_period_days": 7, "stages": [
+                 {"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "kickoff_ok"},
+                 {"key": "final", "name": "尾款", "amount": 70000, "milestone_node_key": "accept"}]}
+
+    def proposed():         # billing learns the project from project_svc's events
+        answer = call(http, e2e, "POST", "/api/v1/billing/staged-contracts", v, json=terms)
+        assert answer.status_code in (201, 404), answer.text
+        return answer if answer.status_code == 201 else None
+    created = wait_until(proposed, timeout=30, message="the vendor's proposal")
+    assert created.json()["status"] == "proposed", created.text
+    # the stranger's contract (billing knows the project now): another ISV, for this project or for none, is refused
+    stranger = e2e.new_organisation("isv")["headers"]
+    for body in (terms, {**terms, "project_id": str(uuid.uuid4())}):
+        refused = call(http, e2e, "POST", "/api/v1/billing/staged-contracts", stranger, json=body)
+        assert refused.status_code == 404, refused.text
+    assert call(http, e2e, "POST", "/api/v1/billing/staged-contracts", c, json=terms).status_code == 403
     contract = f"/api/v1/billing/staged-contracts/{created.json()['id']}"
+    proposals = call(http, e2e, "GET", "/api/v1/billing/staged-contracts", c, params={"status": "proposed"}).json()
+    assert [p["id"] for p in proposals["items"]] == [created.json()["id"]]
+    assert call(http, e2e, "POST", f"{contract}/accept", v).status_code == 403, "the vendor cannot accept for them"
+    assert call(http, e2e, "POST", f"{contract}/accept", e2e.new_organisation("customer")["headers"]).status_code == 404
+    accepted = call(http, e2e, "POST", f"{contract}/accept", c)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
 
     def stage(key):
         return next(s for s in call(http, e2e, "GET", contract, c).json()["stages"] if s["key"] == key)
@@ -391,3 +429,206 @@ def test_BIL3_a_supplier_finds_the_customers_it_names_by_name_and_only_customers
     assert call(http, e2e, "GET", "/api/v1/customer-organisations", supplier["headers"]).status_code == 400
     assert call(http, e2e, "GET", "/api/v1/customer-organisations", customer["headers"],
                 params={"q": suffix}).status_code == 403
+
+
+USD_PRICE = 400
+
+
+def subscribe(http, e2e, supplier: dict, customer: dict, code: str, currency: str, price: int) -> None:
+    """The supplier offers ``code`` in ``currency`` to the customer, approves it, unlimited credit in it."""
+    s, c, customer_id = supplier["headers"], customer["headers"], customer["org"]["id"]
+    product = call(http, e2e, "POST", "/api/v1/billing/products", s, json={
+        "code": code, "name": "Global 1GB", "face_value": price, "price": price, "currency": currency,
+        "visible_to": [customer_id]})
+    assert product.status_code == 201, product.text
+    subscription = call(http, e2e, "POST", "/api/v1/billing/subscriptions", c,
+                        json={"product_ids": [product.json()["id"]]}).json()["items"][0]
+    assert call(http, e2e, "POST", f"/api/v1/billing/subscriptions/{subscription['id']}/approve",
+                s).status_code == 200
+    limit = call(http, e2e, "PUT", f"/api/v1/billing/credit-accounts/{customer_id}", s,
+                 json={"limit": None, "currency": currency})
+    assert limit.status_code == 200 and limit.json()["currency"] == currency, limit.text
+
+
+def test_BIL13_BIL14_a_usd_order_is_withheld_paid_out_and_refunded_with_balances_per_currency(
+        e2e, provider, http_module, wait_until):
+    http = http_module
+    supplier = e2e.new_organisation("isv")
+    s = supplier["headers"]
+    cny_code, usd_code = f"CN-{uuid.uuid4().hex[:6]}", f"US-{uuid.uuid4().hex[:6]}"
+    with FakeSupplier() as fake:
+        customer = onboarded_customer(e2e, http, supplier, fake, cny_code)
+        c, op = customer["headers"], e2e.auth("operator")
+        sid, cid = supplier["org"]["id"], customer["org"]["id"]
+        # BIL-13: three capitals are no currency (400); an ISO code the platform does not move money in is 422
+        for currency, status in (("ABC", 400), ("ZZZ", 400), ("JPY", 422)):
+            refused = call(http, e2e, "POST", "/api/v1/billing/products", s, json={
+                "code": f"X-{currency}", "name": "x", "face_value": 1, "price": 1, "currency": currency})
+            assert refused.status_code == status and "currency" in refused.json()["fields"], refused.text
+        subscribe(http, e2e, supplier, customer, usd_code, "USD", USD_PRICE)
+        before = utcnow()
+        orders = {}
+        for code in (cny_code, usd_code):
+            placed = call(http, e2e, "POST", "/api/v1/billing/orders", {**c, "Idempotency-Key": code},
+                          json={"product_code": code})
+            assert placed.status_code == 201, placed.text
+            orders[code] = placed.json()["order"]
+
+        def order(code):
+            return call(http, e2e, "GET", f"/api/v1/billing/orders/{orders[code]['id']}", c).json()
+        wait_until(lambda: order(usd_code)["paid_out"] == USD_PRICE and order(cny_code)["paid_out"] == PRICE,
+                   timeout=40, message="both orders withheld and paid out, each in its currency")
+        assert order(usd_code)["currency"] == "USD"
+        refund = call(http, e2e, "POST", f"/api/v1/billing/orders/{orders[usd_code]['id']}/refunds", s,
+                      json={"amount": 150, "reason": "partly delivered"})
+        assert refund.status_code == 201, refund.text
+        wait_until(lambda: order(usd_code)["refunds"][0]["status"] == "completed", timeout=30, message="refunded")
+
+    # BIL-14: balances per account and currency, each party its own
+    def balances(headers, **params):
+        page = call(http, e2e, "GET", "/api/v1/billing/ledger/accounts", headers, params={"limit": 200, **params})
+        assert page.status_code == 200, page.text
+        return {a["account_id"]: a["balance"] for a in page.json()["items"]}
+    assert balances(s) == {f"supplier:{sid}:CNY": PRICE, f"supplier:{sid}:USD": USD_PRICE - 150,
+                           f"credit_line:{sid}:CNY": 0, f"credit_line:{sid}:USD": 0,
+                           f"credit:{cid}:{sid}:CNY": 0, f"credit:{cid}:{sid}:USD": 0}
+    mine = balances(c, currency="USD")
+    assert mine[f"customer:{cid}:USD"] == -(USD_PRICE - 150) and all(k.endswith(":USD") for k in mine)
+    assert f"supplier:{sid}:USD" in balances(op, currency="USD", kind="supplier")
+    # transfers with their postings, filtered; a balance as of an instant
+    usd_account = f"supplier:{sid}:USD"
+    moves = call(http, e2e, "GET", "/api/v1/billing/ledger/transactions", s,
+                 params={"account_id": usd_account, "currency": "USD", "from": before.isoformat()}).json()
+    assert moves["total"] == 2 and {t["key"].split(":")[0] for t in moves["items"]} == {"payout", "refund"}
+    for transfer in moves["items"]:
+        assert sum(p["amount"] for p in transfer["postings"]) == 0
+        assert all(p["account_id"].endswith(":USD") for p in transfer["postings"])
+    then = call(http, e2e, "GET", "/api/v1/billing/ledger/balance", s,
+                params={"account_id": usd_account, "at": before.isoformat()})
+    now = call(http, e2e, "GET", "/api/v1/billing/ledger/balance", s, params={"account_id": usd_account})
+    assert (then.json()["balance"], now.json()["balance"]) == (0, USD_PRICE - 150), (then.text, now.text)
+    # another tenant sees none of it
+    other = e2e.new_organisation("customer")["headers"]
+    assert call(http, e2e, "GET", "/api/v1/billing/ledger/balance", other,
+                params={"account_id": usd_account}).status_code == 404
+    assert balances(other) == {}
+    assert call(http, e2e, "GET", "/api/v1/billing/ledger/transactions", other).json()["total"] == 0
+    # BIL-13: the statement sums per currency, never CNY and USD together
+    statement = call(http, e2e, "GET", "/api/v1/billing/statements", op,
+                     params={"day": utcnow().date().isoformat(), "supplier_id": sid}).json()
+    assert [(t["currency"], t["amount"], t["refunded"]) for t in statement["totals"]] == [
+        ("CNY", PRICE, 0), ("USD", USD_PRICE, 150)]
+    # BIL-14: every movement is an event an ERP can subscribe its webhook to
+    types = set(call(http, e2e, "GET", "/api/v1/webhook-event-types", c).json()["items"])
+    assert {"withholding_succeeded", "withholding_failed", "payout_paid", "payout_failed", "refund_completed",
+            "refund_failed"} <= types
+
+
+def test_GW2_ORG7_every_route_that_moves_money_names_who_may_call_it(e2e, provider, http_module, wait_until):
+    """Every other role gets 403 and another tenant 404 (or sees nothing of it) on the routes that
+    move or show money: staged contracts, orders, refunds, statements, the ledger, reconciliation."""
+    http = http_module
+    code = f"AUTH-{uuid.uuid4().hex[:6]}"
+    supplier = e2e.new_organisation("isv")
+    with FakeSupplier() as fake:
+        customer = onboarded_customer(e2e, http, supplier, fake, code)
+        placed = call(http, e2e, "POST", "/api/v1/billing/orders", {**customer["headers"], "Idempotency-Key": code},
+                      json={"product_code": code})
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["order"]["id"]
+        wait_until(lambda: call(http, e2e, "GET", f"/api/v1/billing/orders/{order_id}",
+                                customer["headers"]).json()["paid_out"] == PRICE, timeout=40, message="paid out")
+    engineer = call(http, e2e, "POST", "/api/v1/users", supplier["headers"], json={
+        "login_name": f"eng-{uuid.uuid4().hex[:8]}", "display_name": "Engineer", "roles": ["engineer"]})
+    assert engineer.status_code == 201, engineer.text
+    login = engineer.json()["user"]["login_name"]
+    first = e2e.login(login, engineer.json()["password"])
+    changed = call(http, e2e, "POST", "/api/v1/auth/password", {"Authorization": f"Bearer {first['access_token']}"},
+                   json={"current_password": engineer.json()["password"], "new_password": demo.DEMO_PASSWORD})
+    assert changed.status_code == 200, changed.text
+    engineer_headers = {"Authorization": f"Bearer {e2e.login(login)['access_token']}"}
+    tokens = {"supplier": supplier["headers"], "customer": customer["headers"], "operator": e2e.auth("operator"),
+              "engineer": engineer_headers}
+    account = f"supplier:{supplier['org']['id']}:CNY"
+    day = utcnow().date().isoformat()
+    contract_id, mismatch_id = str(uuid.uuid4()), str(uuid.uuid4())
+    # (method, path, body, params, who may call)
+    routes = [
+        ("POST", "/api/v1/billing/staged-contracts", {"project_id": str(uuid.uuid4()), "stages": [
+            {"key": "a", "name": "首期款", "amount": 1, "milestone_node_key": "n"}]}, None, {"supplier"}),
+        ("GET", "/api/v1/billing/staged-contracts", None, None, {"supplier", "customer", "operator"}),
+        ("POST", f"/api/v1/billing/staged-contracts/{contract_id}/accept", None, None, {"customer"}),
+        ("POST", f"/api/v1/billing/staged-contracts/{contract_id}/decline", None, None, {"customer"}),
+        ("POST", f"/api/v1/billing/staged-contracts/{contract_id}/stages/a/payments", None, None,
+         {"customer", "operator"}),
+        ("POST", "/api/v1/billing/orders", {"product_code": code}, None, {"customer"}),
+        ("POST", f"/api/v1/billing/orders/{order_id}/refunds", {"amount": 1}, None, {"supplier"}),
+        ("POST", "/api/v1/billing/withholdings/retry", None, None, {"customer"}),
+        ("GET", "/api/v1/billing/statements", None, {"day": day}, {"supplier", "customer", "operator"}),
+        ("GET", "/api/v1/billing/ledger/accounts", None, None, {"supplier", "customer", "operator"}),
+        ("GET", "/api/v1/billing/ledger/transactions", None, None, {"supplier", "customer", "operator"}),
+        ("GET", "/api/v1/billing/ledger/balance", None, {"account_id": account}, {"supplier", "operator"}),
+        ("POST", "/api/v1/billing/reconciliations", {"day": day}, None, {"operator"}),
+        ("GET", "/api/v1/billing/reconciliation-mismatches", None, None, {"operator"}),
+        ("POST", f"/api/v1/billing/reconciliation-mismatches/{mismatch_id}/resolve", {"resolution": "x"}, None,
+         {"operator"}),
+    ]
+    for method, path, body, params, allowed in routes:
+        for who, headers in tokens.items():
+            if who in allowed:
+                continue
+            key = {} if method == "GET" else {"Idempotency-Key": uuid.uuid4().hex}
+            answer = call(http, e2e, method, path, {**headers, **key}, json=body, params=params)
+            # the operator sells as a supplier of its own (BIL-1): another supplier's order is missing for it
+            missing = (who == "customer" and path.endswith("/ledger/balance")) or (
+                who == "operator" and path.endswith("/refunds"))
+            expected = 404 if missing else 403
+            assert answer.status_code == expected, f"{who} {method} {path}: {answer.status_code} {answer.text}"
+    # another tenant with an allowed role: the objects of this one are missing for it
+    other_isv, other_customer = e2e.new_organisation("isv")["headers"], e2e.new_organisation("customer")["headers"]
+    assert call(http, e2e, "POST", f"/api/v1/billing/orders/{order_id}/refunds", other_isv,
+                json={"amount": 1}).status_code == 404
+    assert call(http, e2e, "GET", f"/api/v1/billing/orders/{order_id}", other_customer).status_code == 404
+    for headers in (other_isv, other_customer):
+        assert call(http, e2e, "GET", "/api/v1/billing/ledger/balance", headers,
+                    params={"account_id": account}).status_code == 404
+        assert call(http, e2e, "GET", "/api/v1/billing/ledger/transactions", headers).json()["total"] == 0
+        statement = call(http, e2e, "GET", "/api/v1/billing/statements", headers, params={"day": day}).json()
+        assert order_id not in {line["order_id"] for line in statement["lines"]}
+
+
+def test_BIL6_the_operator_sees_a_stuck_payout_and_retries_it_once_through_the_gateway_audited(
+        e2e, provider, http_module, wait_until):
+    http = http_module
+    code = f"STUCK-{uuid.uuid4().hex[:6]}"
+    supplier = e2e.new_organisation("isv")
+    op, s = e2e.auth("operator"), supplier["headers"]
+    provider.fail_payers.add("platform")              # every payout is refused
+    try:
+        with FakeSupplier() as fake:
+            customer = onboarded_customer(e2e, http, supplier, fake, code)
+            placed = call(http, e2e, "POST", "/api/v1/billing/orders", {**customer["headers"], "Idempotency-Key": code},
+                          json={"product_code": code})
+            assert placed.status_code == 201, placed.text
+            order_id = placed.json()["order"]["id"]
+
+            def listed():
+                page = call(http, e2e, "GET", "/api/v1/billing/stuck-orders", op).json()
+                return next((o for o in page["items"] if o["id"] == order_id), None)
+            stuck = wait_until(listed, timeout=40, message="the payout stopped after its budget, listed")
+    finally:
+        provider.fail_payers.discard("platform")
+    [step] = [x for x in stuck["steps"] if x["status"] == "stuck"]
+    assert step["kind"] == "payout" and stuck["supplier_name"] == supplier["org"]["name"]
+    assert call(http, e2e, "GET", "/api/v1/billing/stuck-orders", s).status_code == 403
+    path = f"/api/v1/billing/orders/{order_id}/steps/{step['key']}"
+    assert call(http, e2e, "POST", f"{path}/retry", s).status_code == 403, "the supplier may not"
+    assert call(http, e2e, "POST", f"{path}/void", op).json()["changed"] is True
+    again = call(http, e2e, "POST", f"{path}/void", op)
+    assert again.status_code == 200 and again.json()["changed"] is False, "a second click changes nothing"
+    assert call(http, e2e, "POST", f"{path}/retry", op).status_code == 422, "a voided step is not stuck"
+    audit = wait_until(lambda: call(http, e2e, "GET", "/api/v1/audit-log", op,
+                                    params={"action": "billing_step_resolved"}).json()["items"], timeout=20,
+                       message="the operator's void in the audit log")
+    assert [(a["subject_id"], a["details"]["action"]) for a in audit if a["subject_id"] == order_id] == [
+        (order_id, "void")]

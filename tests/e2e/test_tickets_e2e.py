@@ -47,8 +47,10 @@ def test_TKT1_TKT2_TKT7_a_customer_opens_a_ticket_an_agent_on_duty_answers_and_t
     assert "Secret#123" not in ticket["messages"][0]["body"] and ticket["business_stopping"] is True
     # the demo's vendor agent is on duty and takes it; a transfer to the new (off-duty) agent needs a note
     # and an explicit confirmation (TKT-3)
-    assert ticket["assignee_id"] is not None
     holder = {"Authorization": f"Bearer {e2e.token('vendor.support')}"}
+    assert "assignee_id" not in ticket, "the customer's answer has the customer's fields only"
+    assert http.get(e2e.url(f"/api/v1/tickets/{ticket['id']}"), headers=holder,
+                    timeout=15).json()["assignee_id"] is not None
     transfer = e2e.url(f"/api/v1/tickets/{ticket['id']}/transfer")
 
     def off_duty_refused():
@@ -153,6 +155,7 @@ def test_TKT3_TKT4_TKT5_TKT8_reprioritise_reopen_suspected_complaint_and_an_off_
                          params={"limit": 100})
         return [m for m in inbox.json()["items"] if m["link"] == link]
     wait_until(lambda: told(VENDOR), timeout=30, message="the provider admin was told of the suspected complaint")
+    assert_customer_sees_no_staff_fields(e2e, http, ticket["id"], first_headers)
 
     # TKT-5: said solved, the customer says it is not; the resolution clock runs on from what it used
     reply = http.post(url + "/messages", headers=first_headers, json={"body": "您好，已为您续费", "plan": True},
@@ -178,3 +181,31 @@ def test_TKT3_TKT4_TKT5_TKT8_reprioritise_reopen_suspected_complaint_and_an_off_
     assert handed.status_code == 200 and handed.json()["handed_over"] == [ticket["id"]], handed.text
     assert http.get(url, headers=second_headers, timeout=15).json()["assignee_id"] == second["id"]
     wait_until(lambda: told(None, second_headers), timeout=30, message="the off-duty colleague was told")
+
+
+STAFF_FIELDS = {"assignee_id", "assignee_name", "escalated", "suspected", "breached", "priority_rank",
+                "first_response_seconds", "resolution_seconds", "next_due_at", "timers", "log"}
+
+
+def assert_customer_sees_no_staff_fields(e2e, http, ticket_id: str, agent_headers: dict) -> None:
+    """A customer's ticket, list row and export carry only the customer's fields; the staff's filters
+    are the staff's (the ticket is a suspected complaint: the agent finds it by that flag)."""
+    staff = http.get(e2e.url(f"/api/v1/tickets/{ticket_id}"), headers=agent_headers, timeout=15).json()
+    assert staff["suspected"] and staff["assignee_id"] and "priority_rank" in staff
+    own = http.get(e2e.url(f"/api/v1/tickets/{ticket_id}"), headers=e2e.auth(CUSTOMER), timeout=15).json()
+    assert own["id"] == ticket_id and not STAFF_FIELDS & set(own), sorted(STAFF_FIELDS & set(own))
+    assert set(own["people"]) <= {own["customer_user_id"], *(m["author_id"] for m in own["messages"])}
+    listed = http.get(e2e.url("/api/v1/tickets"), headers=e2e.auth(CUSTOMER), params={"limit": 200}, timeout=15)
+    row = next(r for r in listed.json()["items"] if r["id"] == ticket_id)
+    assert not STAFF_FIELDS & set(row), sorted(STAFF_FIELDS & set(row))
+    exported = http.get(e2e.url("/api/v1/tickets/export"), headers=e2e.auth(CUSTOMER), timeout=15)
+    header = exported.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert exported.status_code == 200 and "id" in header and not STAFF_FIELDS & set(header), header
+    for flag in ("suspected", "breached", "escalated", "unassigned"):
+        refused = http.get(e2e.url("/api/v1/tickets"), headers=e2e.auth(CUSTOMER), params={flag: "true"}, timeout=15)
+        assert refused.status_code == 400 and set(refused.json()["fields"]) == {flag}, refused.text
+        refused = http.get(e2e.url("/api/v1/tickets/export"), headers=e2e.auth(CUSTOMER), params={flag: "true"},
+                           timeout=15)
+        assert refused.status_code == 400, refused.text
+    suspected = http.get(e2e.url("/api/v1/tickets"), headers=agent_headers, params={"suspected": "true"}, timeout=15)
+    assert ticket_id in [r["id"] for r in suspected.json()["items"]]

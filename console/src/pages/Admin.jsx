@@ -1,5 +1,5 @@
 import React, { useCallback, useEffect, useMemo, useState } from 'react'
-import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, Modal, Popconfirm, Row, Select, Space,
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, InputNumber, Modal, Popconfirm, Row, Select, Space,
   Table, Tag, Tree, TreeSelect, Typography, message } from 'antd'
 import { get, getTokens, patch, post, put, saveTokens, api } from '../api.js'
 import { useT } from '../i18n.js'
@@ -136,7 +136,7 @@ function DepartmentDialog({ mode, node, tree, onClose, onDone }) {
   )
 }
 
-function UserDialog({ user, tree, roles, department, onClose, onDone }) {
+function UserDialog({ user, tree, roles, department, onClose, onDone, hasDepartments = true }) {
   const { t } = useT()
   const [form] = Form.useForm()
   const [error, setError] = useState(null)
@@ -165,8 +165,8 @@ function UserDialog({ user, tree, roles, department, onClose, onDone }) {
         <Form.Item name="display_name" label={t('name')}><Input /></Form.Item>
         <Form.Item name="email" label={t('email')}><Input /></Form.Item>
         <Form.Item name="phone" label={t('phone')}><Input /></Form.Item>
-        <Form.Item name="department_id" label={t('department')}>
-          <TreeSelect treeData={treeNodes(tree, false)} treeDefaultExpandAll allowClear data-testid="user-department" /></Form.Item>
+        {hasDepartments && <Form.Item name="department_id" label={t('department')}>
+          <TreeSelect treeData={treeNodes(tree, false)} treeDefaultExpandAll allowClear data-testid="user-department" /></Form.Item>}
         <Form.Item name="roles" label={t('roles')}>
           <Select mode="multiple" data-testid="user-roles"
             options={roles.map((r) => ({ value: r.key, label: `${r.title_zh} / ${r.title}` }))} /></Form.Item>
@@ -185,8 +185,10 @@ function Users({ me }) {
   const [editing, setEditing] = useState(null)
   const [roles, setRoles] = useState([])
   const list = useServerList('/users', {})
-  const loadTree = useCallback(() => get('/departments').then((d) => { setTree(d.root); setTreeError(null) })
-    .catch((e) => setTreeError(e.message)), [])
+  // ORG-3: only an ISV has departments; a customer's admin manages a flat list of users
+  const hasDepartments = me.organisation.kind === 'isv'
+  const loadTree = useCallback(() => (hasDepartments ? get('/departments').then((d) => { setTree(d.root); setTreeError(null) })
+    .catch((e) => setTreeError(e.message)) : Promise.resolve()), [hasDepartments])
   useEffect(() => { loadTree() }, [loadTree])
   useEffect(() => { get('/roles', { org_kind: me.organisation.kind }).then((d) => setRoles(d.items || d)).catch(() => {}) }, [me])
   const nodes = useMemo(() => treeNodes(tree), [tree])
@@ -205,7 +207,7 @@ function Users({ me }) {
   }
   return (
     <Row gutter={16}>
-      <Col span={7}>
+      {hasDepartments && <Col span={7}>
         <Card title={t('departments')} size="small" data-testid="department-tree"
           extra={current && <Space size={4} wrap>
             <Button size="small" onClick={() => setDialog('create')} data-testid="department-add">{t('addChild')}</Button>
@@ -221,8 +223,8 @@ function Users({ me }) {
           {tree && !selected && <Typography.Text type="secondary">{t('pickDepartment')}</Typography.Text>}
           {selected && <a onClick={() => { setSelected(null); list.setParams({ department_id: undefined }) }}>{t('allUsers')}</a>}
         </Card>
-      </Col>
-      <Col span={17}>
+      </Col>}
+      <Col span={hasDepartments ? 17 : 24}>
         <Card title={t('users')} size="small" extra={<Button type="primary" onClick={() => setEditing('new')} data-testid="new-user">{t('newUser')}</Button>}>
           <Space style={{ marginBottom: 12 }} wrap>
             <Input.Search allowClear placeholder={t('search')} onSearch={(q) => list.setParams({ q })} style={{ width: 200 }} />
@@ -235,7 +237,7 @@ function Users({ me }) {
           <Table rowKey="id" size="small" dataSource={list.data.items} loading={list.loading} pagination={list.pagination}
             onChange={list.onTableChange} data-testid="user-table" columns={[
               { title: t('loginName'), dataIndex: 'login_name' }, { title: t('name'), dataIndex: 'display_name' },
-              { title: t('department'), dataIndex: 'department_id', render: (v) => (byId[v] ? byId[v].name : '—') },
+              ...(hasDepartments ? [{ title: t('department'), dataIndex: 'department_id', render: (v) => (byId[v] ? byId[v].name : '—') }] : []),
               { title: t('roles'), dataIndex: 'roles', render: (v) => v.map((r) => <Tag key={r}>{roleTitle(r)}</Tag>) },
               { title: t('status'), dataIndex: 'active', render: (v) => (v ? <Tag color="green">{t('active')}</Tag> : <Tag>{t('disabled')}</Tag>) },
               { title: t('lastLogin'), dataIndex: 'last_login_at', render: time },
@@ -251,8 +253,82 @@ function Users({ me }) {
       {dialog && current && <DepartmentDialog mode={dialog} node={current} tree={tree} onClose={() => setDialog(null)}
         onDone={() => { setDialog(null); message.success(t('saved')); refresh() }} />}
       {editing && <UserDialog user={editing === 'new' ? null : editing} tree={tree} roles={roles} department={selected || undefined}
+        hasDepartments={hasDepartments}
         onClose={() => setEditing(null)} onDone={() => { setEditing(null); refresh() }} />}
     </Row>
+  )
+}
+
+// GW-6: the organisation's integrator keys; the clear key is shown in this dialog once, never again
+function showNewKey(t, key) {
+  Modal.success({
+    title: t('apiKeyCreated'), width: 560, okText: t('notedIt'),
+    content: <Space direction="vertical">
+      <Typography.Text>{t('apiKeyOnce')}</Typography.Text>
+      <Typography.Text copyable code style={{ wordBreak: 'break-all' }} data-testid="new-api-key">{key}</Typography.Text>
+    </Space>,
+  })
+}
+
+function KeyDialog({ roles, onClose, onDone }) {
+  const { t } = useT()
+  const [form] = Form.useForm()
+  const [error, setError] = useState(null)
+  const submit = async (v) => {
+    setError(null)
+    try {
+      const created = await post('/api-keys', v)
+      onDone()
+      showNewKey(t, created.key)
+    } catch (err) { setError(showErrors(form, err, ['name', 'roles', 'expires_in_days', 'rate_limit_per_minute'])) }
+  }
+  return (
+    <Modal open title={t('newApiKey')} onCancel={onClose} onOk={() => form.submit()} width={520}>
+      <Form form={form} layout="vertical" onFinish={submit} data-testid="api-key-form"
+        initialValues={{ roles: roles.length === 1 ? [roles[0].key] : [], expires_in_days: 365 }}>
+        {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} />}
+        <Form.Item name="name" label={t('apiKeyName')} extra={t('apiKeyNameHint')}><Input /></Form.Item>
+        <Form.Item name="roles" label={t('roles')} extra={t('apiKeyRolesHint')}>
+          <Select mode="multiple" data-testid="api-key-roles"
+            options={roles.map((r) => ({ value: r.key, label: `${r.title_zh} / ${r.title}` }))} /></Form.Item>
+        <Form.Item name="expires_in_days" label={t('apiKeyDays')}><InputNumber min={1} max={730} /></Form.Item>
+        <Form.Item name="rate_limit_per_minute" label={t('apiKeyRate')}><InputNumber min={1} max={100000} /></Form.Item>
+      </Form>
+    </Modal>
+  )
+}
+
+function ApiKeys({ me }) {
+  const { t } = useT()
+  const [creating, setCreating] = useState(false)
+  const list = useServerList('/api-keys', {})
+  const roles = me.roles // a key carries roles its creator holds
+  const revoke = async (k) => {
+    try { await post(`/api-keys/${k.id}/revoke`); message.success(t('done')); list.reload() } catch (err) { message.error(err.message) }
+  }
+  const colour = { active: 'green', revoked: 'red', expired: 'default' }
+  return (
+    <Card title={t('apiKeys')} size="small" data-testid="api-keys"
+      extra={<Button type="primary" onClick={() => setCreating(true)} data-testid="new-api-key-button">{t('newApiKey')}</Button>}>
+      <Typography.Paragraph type="secondary">{t('apiKeysHint')}</Typography.Paragraph>
+      {list.error && <Alert type="error" message={list.error} />}
+      <Table rowKey="id" size="small" dataSource={list.data.items} loading={list.loading} pagination={list.pagination}
+        onChange={list.onTableChange} data-testid="api-key-table" columns={[
+          { title: t('apiKeyName'), dataIndex: 'name' },
+          { title: t('apiKeyPrefix'), dataIndex: 'prefix', render: (v) => <Typography.Text code>{v}…</Typography.Text> },
+          { title: t('roles'), dataIndex: 'roles', render: (v) => v.map((r) => {
+            const role = roles.find((x) => x.key === r)
+            return <Tag key={r}>{role ? `${role.title_zh} / ${role.title}` : r}</Tag>
+          }) },
+          { title: t('status'), dataIndex: 'state', render: (v) => <Tag color={colour[v]}>{t(`apiKey_${v}`)}</Tag> },
+          { title: t('apiKeyExpires'), dataIndex: 'expires_at', render: time },
+          { title: t('apiKeyLastUsed'), dataIndex: 'last_used_at', render: (v) => (v ? time(v) : '—') },
+          { title: t('actions'), render: (_, k) => k.state === 'active' && (
+            <Popconfirm title={t('apiKeyRevokeConfirm')} onConfirm={() => revoke(k)}>
+              <a data-testid="api-key-revoke">{t('apiKeyRevoke')}</a></Popconfirm>) }]} />
+      {creating && <KeyDialog roles={roles} onClose={() => setCreating(false)}
+        onDone={() => { setCreating(false); list.reload() }} />}
+    </Card>
   )
 }
 
@@ -302,6 +378,7 @@ function Purchased({ me, path }) {
 export default function Admin({ me, view, path }) {
   if (view === 'profile') return <Profile me={me} />
   if (view === 'users') return <Users me={me} />
+  if (view === 'api_keys') return <ApiKeys me={me} />
   if (view === 'purchased') return <Purchased me={me} path={path} />
   if (view === 'roles') return <Roles me={me} />
   if (view === 'message_templates') return <MessageTemplates me={me} />

@@ -325,7 +325,6 @@ function Statements({ party }) {
     setBusy(format)
     try { await download('/billing/statements/export', { ...params, format }, `statement-${params.day}.${format}`) } catch (err) { setError(err.message) } finally { setBusy(null) }
   }
-  const m = (v) => money(v, 'CNY', lang)
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Card title={t('statement')} extra={<Space wrap>
@@ -336,10 +335,12 @@ function Statements({ party }) {
         <Button loading={busy === 'xlsx'} onClick={() => exportAs('xlsx')} data-testid="statement-xlsx">XLSX</Button>
       </Space>}>
         {error && <Alert type="error" message={error} />}
-        {statement && <Space size="large" wrap style={{ marginBottom: 12 }} data-testid="statement-summary">
-          <Statistic title={t('orderCount')} value={statement.orders} /><Statistic title={t('succeededCount')} value={statement.succeeded} />
-          <Statistic title={t('amount')} value={m(statement.amount)} /><Statistic title={t('paid')} value={m(statement.paid)} />
-          <Statistic title={t('paidOut')} value={m(statement.paid_out)} /><Statistic title={t('refunded')} value={m(statement.refunded)} />
+        {statement && <Space direction="vertical" style={{ marginBottom: 12 }} data-testid="statement-summary">
+          <Space size="large" wrap><Statistic title={t('orderCount')} value={statement.orders} /><Statistic title={t('succeededCount')} value={statement.succeeded} /></Space>
+          {(statement.totals || []).map((r) => <Space key={r.currency} size="large" wrap data-testid={`statement-total-${r.currency}`}>
+            <Statistic title={`${t('amount')} (${r.currency})`} value={money(r.amount, r.currency, lang)} /><Statistic title={t('paid')} value={money(r.paid, r.currency, lang)} />
+            <Statistic title={t('paidOut')} value={money(r.paid_out, r.currency, lang)} /><Statistic title={t('refunded')} value={money(r.refunded, r.currency, lang)} />
+          </Space>)}
         </Space>}
         <Table size="small" rowKey="order_id" loading={!statement && !error} dataSource={(statement && statement.lines) || []}
           pagination={{ pageSize: 20 }} columns={[

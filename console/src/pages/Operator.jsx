@@ -285,7 +285,9 @@ function AuditLog() {
         columns={[
           { title: t('time'), dataIndex: 'at', render: (v) => <span title={userZone()}>{time(v)}</span> },
           { title: t('action'), dataIndex: 'action', render: (v) => <Tag>{v}</Tag> },
-          { title: t('actor'), dataIndex: 'actor_user_id', ellipsis: true },
+          // a person or an integrator key (a service account, GW-6) by name; the id on hover
+          { title: t('actor'), dataIndex: 'actor_user_id', ellipsis: true,
+            render: (v, r) => (r.actor_name ? <span title={v}>{r.actor_name}</span> : v) },
           { title: t('org'), dataIndex: 'org_id', ellipsis: true },
           { title: t('subject'), render: (_, r) => (r.subject_type ? `${r.subject_type} ${r.subject_id || ''}` : '—'), ellipsis: true },
           { title: t('address'), dataIndex: 'client_address' }]} />

@@ -176,7 +176,15 @@ function TicketDetail({ id, me }) {
     } catch (err) { setError(showErrors(null, err)) } finally { setUploading(false) }
     return false
   }
-  const status = (s) => act(() => post(`/tickets/${id}/status`, { status: s }))
+  // handing the ticket to the customer needs a public reply since their last message: the text in
+  // the reply box goes with the change; "solved" with an empty box sends the ticket guide's sample
+  const status = (s) => act(async () => {
+    const typed = agent && kind === 'reply' && body.trim() ? body : undefined
+    const reply = typed || (agent && s === 'awaiting_confirmation' ? t('solvedSample') : undefined)
+    const tk = await post(`/tickets/${id}/status`, { status: s, reply })
+    if (typed) setBody('')
+    return tk
+  })
   if (!ticket) return error ? <Alert type="error" message={error} /> : <Card loading />
   const open = !['resolved', 'closed'].includes(ticket.status)
   const done = (tk) => { setDialog(null); setTicket(tk); message.success(t('done')) }
@@ -209,8 +217,9 @@ function TicketDetail({ id, me }) {
           { label: t('about'), children: ticket.order_id ? `${t('orderId')} ${ticket.order_id}` : ticket.project_id ? <a onClick={() => go(`/projects.mine/${ticket.project_id}`)}>{t('project')} {ticket.project_id.slice(0, 8)}</a> : ticket.product_id || '—' },
           { label: t('created'), children: time(ticket.opened_at) },
           ...(agent ? [{ label: t('customer'), children: nameOf(ticket.customer_org_name, ticket.customer_org_id) }] : []),
-          { label: t('assignee'), children: ticket.assignee_id ? nameOf(ticket.assignee_name, ticket.assignee_id) : t('unassigned') },
-          { label: t('firstResponse'), children: ticket.first_response_seconds == null ? '—' : duration(ticket.first_response_seconds) },
+          // the staff's fields: a customer's ticket does not carry them (its own shape, docs/access.md)
+          ...(agent ? [{ label: t('assignee'), children: ticket.assignee_id ? nameOf(ticket.assignee_name, ticket.assignee_id) : t('unassigned') },
+            { label: t('firstResponse'), children: ticket.first_response_seconds == null ? '—' : duration(ticket.first_response_seconds) }] : []),
           { label: t('rating'), children: ticket.rating ? <Rate disabled value={ticket.rating} /> : '—' },
           ...(ticket.complaint_note ? [{ label: t('complaint'), children: ticket.complaint_note }] : [])]} />
         <Row gutter={16}>
@@ -341,7 +350,7 @@ export default function Tickets({ me, path }) {
           opened_to: r && r[1] ? r[1].endOf('day').toISOString() : undefined })} />
         <Checkbox onChange={(e) => flag('complaint')(e.target.checked)} data-testid="filter-complaint">{t('complaint')}</Checkbox>
         {agent && <Checkbox onChange={(e) => flag('suspected')(e.target.checked)}>{t('suspectedComplaint')}</Checkbox>}
-        <Checkbox onChange={(e) => flag('breached')(e.target.checked)}>{t('breached')}</Checkbox>
+        {agent && <Checkbox onChange={(e) => flag('breached')(e.target.checked)}>{t('breached')}</Checkbox>}
         {agent && <Checkbox onChange={(e) => flag('escalated')(e.target.checked)}>{t('escalated')}</Checkbox>}
         {agent && <Checkbox onChange={(e) => flag('unassigned')(e.target.checked)}>{t('unassigned')}</Checkbox>}
         {agent && <Checkbox onChange={(e) => list.setParams({ assignee_id: e.target.checked ? me.user.id : undefined })} data-testid="filter-mine">{t('assignedToMe')}</Checkbox>}

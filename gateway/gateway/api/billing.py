@@ -169,6 +169,14 @@ class BillingOrderPage(internal.OrderPageSchema):
     items = fields.List(fields.Nested(BillingOrderView))
 
 
+class BillingStuckOrderQuery(internal.StuckOrderQuerySchema):
+    pass
+
+
+class BillingStepActionView(BillingOrderView):
+    changed = fields.Boolean(metadata={"description": "false: the same action was taken before (nothing changed)"})
+
+
 class BillingSupplierResultBody(internal.SupplierResultSchema):
     pass
 
@@ -217,4 +225,52 @@ class BillingNewStagedContractBody(internal.NewStagedContractSchema):
 
 
 class BillingStagedContractView(internal.StagedContractSchema):
+    pass
+
+
+class BillingStagedContractQuery(internal.StagedContractQuerySchema):
+    pass
+
+
+class BillingStagedContractPage(internal.StagedContractPageSchema):
+    items = fields.List(fields.Nested(BillingStagedContractView))
+
+
+class BillingLedgerAccountQuery(internal.LedgerAccountQuerySchema):
+    pass
+
+
+class BillingLedgerAccountPage(internal.LedgerAccountPageSchema):
+    pass
+
+
+class BillingLedgerTransactionQuery(internal.LedgerTransactionQuerySchema):
+    pass
+
+
+class BillingLedgerTransactionPage(internal.LedgerTransactionPageSchema):
+    pass
+
+
+class BillingLedgerBalanceQuery(internal.LedgerBalanceQuerySchema):
+    pass
+
+
+class BillingLedgerBalanceView(internal.LedgerBalanceSchema):
+    pass
+
+
+class BillingMismatchQuery(internal.MismatchQuerySchema):
+    pass
+
+
+class BillingMismatchView(internal.StoredMismatchSchema):
+    pass
+
+
+class BillingMismatchPage(internal.StoredMismatchPageSchema):
+    items = fields.List(fields.Nested(BillingMismatchView))
+
+
+class BillingResolveMismatchBody(internal.ResolveMismatchSchema):
     pass

@@ -16,11 +16,16 @@ from identity_svc.calendar_import_schemas import (
 )
 from identity_svc.schemas import (
     DAY_KINDS,
+    ApiKeyFilterSchema,
+    ApiKeyPageSchema,
+    ApiKeySchema,
     AssignRolesSchema,
     AuditFilterSchema,
     AuditPageSchema,
     CalendarSchema,
     ChangePasswordSchema,
+    CreateApiKeySchema,
+    CreatedApiKeySchema,
     CreateDepartmentSchema,
     CreatedOrganisationSchema,
     CreateOrganisationSchema,
@@ -122,6 +127,11 @@ class CalendarDayBody(Strict):
     name = fields.String(load_default="", validate=validate.Length(max=100))
 
 __all__ = [
+    "ApiKeyFilterSchema",
+    "ApiKeyPageSchema",
+    "ApiKeySchema",
+    "CreateApiKeySchema",
+    "CreatedApiKeySchema",
     "AssignRolesSchema",
     "AuditFilterSchema",
     "AuditPageSchema",

@@ -35,6 +35,10 @@ class TransferBody(internal.TransferSchema):
     pass
 
 
+class ReviewReplyBody(internal.ReviewReplySchema):
+    pass
+
+
 class PriorityBody(internal.PrioritySchema):
     class Meta:
         json_schema = {"minProperties": 1}  # the tier, the category or both (its validator's rule)
@@ -61,6 +65,14 @@ class OffDutyBody(internal.OffDutySchema):
             {"properties": {"handover_to": {"anyOf": [{"type": "null"}, {"maxLength": 0}]}}},
             {"required": ["note"], "properties": {"note": {"pattern": "\\S"}}},
         ]}
+
+
+class EntitlementBody(internal.EntitlementSchema):
+    pass
+
+
+class EntitlementView(internal.EntitlementOutSchema):
+    pass
 
 
 class ServiceHoursBody(internal.ServiceHoursSchema):
@@ -106,7 +118,35 @@ class TicketPage(Schema):
     offset = fields.Integer()
 
 
+# What only the provider's staff and the platform see of a ticket (TKT-4, TKT-5, TKT-7): who works on
+# it, its place in the queue, complaint suspicions, service-level figures and timers, the log.
+STAFF_FIELDS = ("assignee_id", "assignee_name", "escalated", "suspected", "breached", "priority_rank",
+                "first_response_seconds", "resolution_seconds", "next_due_at", "timers", "log")
+# list filters on those fields: the staff's only (a customer naming one is answered 400 naming it)
+STAFF_FILTERS = ("suspected", "breached", "escalated", "unassigned", "assignee_id")
+
+
+class CustomerTicketSummaryView(TicketSummaryView):
+    """A row of a customer's ticket list and export: the ticket without the staff's fields."""
+
+    class Meta:
+        exclude = tuple(f for f in STAFF_FIELDS if f != "log")
+
+
+class CustomerTicketView(TicketView):
+    """A customer's ticket: replies, status and rating, without the staff's fields."""
+
+    class Meta:
+        exclude = STAFF_FIELDS
+class CannedReplyQuery(internal.CannedReplyQuerySchema):
+    pass
+
+
 class DutyView(internal.DutySchema):
+    pass
+
+
+class AgentDutyBody(internal.AgentDutySchema):
     pass
 
 

@@ -14,6 +14,15 @@ from gateway.api.billing import (
     BillingCustomerView,
     BillingFulfilmentUrlBody,
     BillingFulfilmentUrlView,
+    BillingLedgerAccountPage,
+    BillingLedgerAccountQuery,
+    BillingLedgerBalanceQuery,
+    BillingLedgerBalanceView,
+    BillingLedgerTransactionPage,
+    BillingLedgerTransactionQuery,
+    BillingMismatchPage,
+    BillingMismatchQuery,
+    BillingMismatchView,
     BillingNewProductBody,
     BillingNewStagedContractBody,
     BillingNoticeReceipt,
@@ -33,12 +42,17 @@ from gateway.api.billing import (
     BillingReconciliationExportQuery,
     BillingReconciliationView,
     BillingRefundBody,
+    BillingResolveMismatchBody,
     BillingRetriedView,
     BillingSettingsBody,
+    BillingStagedContractPage,
+    BillingStagedContractQuery,
     BillingStagedContractView,
     BillingStatementExportQuery,
     BillingStatementQuery,
     BillingStatementView,
+    BillingStepActionView,
+    BillingStuckOrderQuery,
     BillingSubscribeBody,
     BillingSubscriptionList,
     BillingSubscriptionPage,
@@ -52,10 +66,14 @@ from gateway.web import JSON, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.errors import ValidationFailed
 
-SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN)
+# BIL-1: the platform sells as a supplier of its own, so its operator acts as one
+SUPPLIER = (VENDOR_ADMIN, PROVIDER_ADMIN, PLATFORM_OPERATOR)
+VENDOR = (VENDOR_ADMIN,)
 CUSTOMER = (CUSTOMER_ROLE,)
 OPERATOR = (PLATFORM_OPERATOR,)
-PARTIES = (*SUPPLIER, *CUSTOMER, *OPERATOR)
+# BIL-14: the platform operator is the finance role; each party reads its own accounts
+LEDGER_READERS = tuple(dict.fromkeys((*OPERATOR, *SUPPLIER, *CUSTOMER)))
+PARTIES = tuple(dict.fromkeys((*SUPPLIER, *CUSTOMER, *OPERATOR)))
 MISMATCH_COLUMNS = ("source", "reference", "problem", "ledger", "theirs")
 STATEMENT_COLUMNS = ("order_id", "created_at", "customer_id", "supplier_id", "product_code", "amount", "currency",
                      "status", "withholding", "paid", "paid_out", "refunded")
@@ -269,6 +287,52 @@ class BillingRoutes:
         count is below the threshold."""
         return json_response(self.services.billing.retry_withholdings())
 
+    # --- the operator's hand on stuck steps (BIL-6) --------------------------------------------------
+
+    @route("GET", "/api/v1/billing/stuck-orders", summary="Orders with a stuck payment step (operator)", tags=TAGS,
+           query=BillingStuckOrderQuery, response=BillingOrderPage, roles=OPERATOR)
+    def billing_stuck_orders(self, request):
+        """Every step toward a supplier or the payment provider has a retry budget and a deadline
+        (docs/billing-operations.md). Listed here, oldest first: orders with a payment step that
+        stopped after its budget (`status` `stuck` in `steps`), and orders still waiting for a
+        supplier that did not answer (`fulfil_attempts` above 0)."""
+        query = BillingStuckOrderQuery().dump(read_query(request, BillingStuckOrderQuery()))
+        return json_response(with_parties(self.services, self.services.billing.stuck_orders(query)))
+
+    def _resolve_step(self, order_id: str, step_key: str, action: str):
+        answer = self.services.billing.resolve_step(order_id, {"step_key": step_key, "action": action})
+        return json_response(with_parties(self.services, answer, None))
+
+    @route("POST", "/api/v1/billing/orders/<order_id>/steps/<step_key>/retry",
+           summary="Retry a stuck payment step (operator)", tags=TAGS, response=BillingStepActionView, roles=OPERATOR,
+           errors=(404, 422))
+    def billing_retry_step(self, request, order_id, step_key):
+        """A stuck step goes again with a fresh retry budget; a step that went out before is asked
+        about first, never sent twice. `step_key` `fulfil:{order_id}` asks the supplier again for an
+        order still waiting for it. Recorded in the order's `operator_actions`; a second click
+        changes nothing (`changed` false)."""
+        return self._resolve_step(order_id, step_key, "retry")
+
+    @route("POST", "/api/v1/billing/orders/<order_id>/steps/<step_key>/fail",
+           summary="Fail a stuck payment step (operator)", tags=TAGS, response=BillingStepActionView, roles=OPERATOR,
+           errors=(404, 422))
+    def billing_fail_step(self, request, order_id, step_key):
+        """The step ends as failed, with what a failure causes (a withholding counts as unpaid,
+        BIL-7; a refund whose return fails stops with its money in clearing) and no further
+        attempt; `fulfil:{order_id}` fails the order and releases its credit. A step that went out
+        is asked about first: the provider's own final answer settles it instead (503 when the
+        provider cannot say, 422 while it is still executing it). A second click changes nothing."""
+        return self._resolve_step(order_id, step_key, "fail")
+
+    @route("POST", "/api/v1/billing/orders/<order_id>/steps/<step_key>/void",
+           summary="Void a stuck payment step (operator)", tags=TAGS, response=BillingStepActionView, roles=OPERATOR,
+           errors=(404, 422))
+    def billing_void_step(self, request, order_id, step_key):
+        """The step is withdrawn and nothing moves: for payouts (the money stays in clearing) and
+        refund collections (the refund is cancelled); a withholding or a refund's return is failed
+        instead (422). Asked about first and idempotent, as fail."""
+        return self._resolve_step(order_id, step_key, "void")
+
     # --- statements and reconciliation ---------------------------------------------------------------
 
     @route("GET", "/api/v1/billing/statements", summary="A day's statement", tags=TAGS, query=BillingStatementQuery,
@@ -309,19 +373,90 @@ class BillingRoutes:
         return table_response(f"reconciliation-{query['day']}", MISMATCH_COLUMNS, result["mismatches"],
                               query["format"])
 
+    @route("GET", "/api/v1/billing/reconciliation-mismatches", summary="Stored reconciliation mismatches (operator)",
+           tags=TAGS, query=BillingMismatchQuery, response=BillingMismatchPage, roles=OPERATOR)
+    def billing_list_mismatches(self, request):
+        """BIL-11. Every mismatch a reconciliation found is kept (once per day, source, reference and
+        problem) with its resolution; filter by `day`, `status` (open | resolved) and `source`."""
+        query = BillingMismatchQuery().dump(read_query(request, BillingMismatchQuery()))
+        return json_response(self.services.billing.list_mismatches(query))
+
+    @route("POST", "/api/v1/billing/reconciliation-mismatches/<mismatch_id>/resolve",
+           summary="Resolve a reconciliation mismatch (operator)", tags=TAGS, body=BillingResolveMismatchBody,
+           response=BillingMismatchView, roles=OPERATOR, errors=(404, 422))
+    def billing_resolve_mismatch(self, request, mismatch_id):
+        """BIL-11. Records what was found and done, who and when. Once: the same words again answer
+        the resolved mismatch; other words are 422."""
+        return json_response(self.services.billing.resolve_mismatch(
+            mismatch_id, read_json(request, BillingResolveMismatchBody())))
+
+    # --- the ledger for finance (BIL-14) --------------------------------------------------------------
+
+    @route("GET", "/api/v1/billing/ledger/accounts", summary="Ledger balances per account and currency",
+           tags=TAGS, query=BillingLedgerAccountQuery, response=BillingLedgerAccountPage, roles=LEDGER_READERS)
+    def billing_ledger_accounts(self, request):
+        """BIL-13, BIL-14. The operator (finance) sees every account; a supplier or a customer the
+        accounts of its own organisation. Each account is one party's in one currency
+        (`supplier:<org>:USD`); filter by `currency` and `kind`."""
+        return json_response(self.services.billing.ledger_accounts(read_query(request, BillingLedgerAccountQuery())))
+
+    @route("GET", "/api/v1/billing/ledger/transactions", summary="Ledger transfers with their postings",
+           tags=TAGS, query=BillingLedgerTransactionQuery, response=BillingLedgerTransactionPage,
+           roles=LEDGER_READERS)
+    def billing_ledger_transactions(self, request):
+        """BIL-14. Newest first, paged; filter by `account_id`, `currency`, `kind` and the time range
+        `from` (inclusive) – `to` (exclusive). A party sees the transfers touching its own accounts."""
+        query = BillingLedgerTransactionQuery().dump(read_query(request, BillingLedgerTransactionQuery()))
+        return json_response(self.services.billing.ledger_transactions(query))
+
+    @route("GET", "/api/v1/billing/ledger/balance", summary="An account's balance as of an instant",
+           tags=TAGS, query=BillingLedgerBalanceQuery, response=BillingLedgerBalanceView, roles=LEDGER_READERS,
+           errors=(404,))
+    def billing_ledger_balance(self, request):
+        """BIL-14. The posted balance of `account_id` as of `at` (default now): the sum of its postings
+        that had taken effect by then. Another party's account is 404."""
+        query = BillingLedgerBalanceQuery().dump(read_query(request, BillingLedgerBalanceQuery()))
+        return json_response(self.services.billing.ledger_balance(query))
+
     # --- staged payments -----------------------------------------------------------------------------
 
-    @route("POST", "/api/v1/billing/staged-contracts", summary="Split a project's payment into stages (supplier)",
-           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201, roles=SUPPLIER,
-           errors=(400,))
+    @route("POST", "/api/v1/billing/staged-contracts", summary="Propose a project's staged payments (vendor admin)",
+           tags=TAGS, body=BillingNewStagedContractBody, response=BillingStagedContractView, status=201,
+           roles=VENDOR, errors=(400, 403, 404))
     def billing_create_staged_contract(self, request):
-        """BIL-12. Each stage falls due when the project's flow passes its milestone (a confirm
+        """BIL-12. Only the admin of the project's vendor proposes (seeds 003/004: the seller's
+        proposal and contract); the project and its customer are known from the project itself (a
+        project of another vendor, or none, is 404; a `customer_id` that is not the project's is
+        400). The contract is `proposed` and binds nothing until the customer accepts it
+        (`POST .../accept`): then each stage falls due when the flow passes its milestone (a confirm
         node); unpaid after `terms_days` it is overdue and alerted once per `overdue_period_days`."""
         body = read_json(request, BillingNewStagedContractBody())
         return json_response(self.services.billing.create_staged_contract(body), status=201)
 
+    @route("GET", "/api/v1/billing/staged-contracts", summary="Staged contracts you are a party of", tags=TAGS,
+           query=BillingStagedContractQuery, response=BillingStagedContractPage, roles=(*VENDOR, *CUSTOMER, *OPERATOR))
+    def billing_list_staged_contracts(self, request):
+        """The customer sees the proposals it must accept or decline (`status=proposed`)."""
+        return json_response(self.services.billing.list_staged_contracts(
+            read_query(request, BillingStagedContractQuery())))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/accept",
+           summary="Accept a proposed staged contract (customer)", tags=TAGS, response=BillingStagedContractView,
+           roles=CUSTOMER, errors=(404, 422))
+    def billing_accept_staged_contract(self, request, contract_id):
+        """BIL-12. From now on its stages fall due as their milestones are accepted (those already
+        passed fall due at once). Once: a decided contract answers 422."""
+        return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": True}))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/decline",
+           summary="Decline a proposed staged contract (customer)", tags=TAGS, response=BillingStagedContractView,
+           roles=CUSTOMER, errors=(404, 422))
+    def billing_decline_staged_contract(self, request, contract_id):
+        """BIL-12. Nothing of it ever falls due, alerts or is charged."""
+        return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": False}))
+
     @route("GET", "/api/v1/billing/staged-contracts/<contract_id>", summary="A staged contract", tags=TAGS,
-           response=BillingStagedContractView, roles=PARTIES, errors=(404,))
+           response=BillingStagedContractView, roles=(*VENDOR, *CUSTOMER, *OPERATOR), errors=(404,))
     def billing_get_staged_contract(self, request, contract_id):
         return json_response(self.services.billing.get_staged_contract(contract_id))
 

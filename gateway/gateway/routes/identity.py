@@ -5,6 +5,9 @@ The gateway checks the caller's token and role; identity_svc checks the object (
 from __future__ import annotations
 
 from gateway.api.identity import (
+    ApiKeyFilterSchema,
+    ApiKeyPageSchema,
+    ApiKeySchema,
     AssignRolesSchema,
     AuditFilterSchema,
     AuditPageSchema,
@@ -16,6 +19,8 @@ from gateway.api.identity import (
     CalendarSchema,
     CalendarYearPath,
     ChangePasswordSchema,
+    CreateApiKeySchema,
+    CreatedApiKeySchema,
     CreateDepartmentSchema,
     CreatedOrganisationSchema,
     CreateOrganisationSchema,
@@ -41,11 +46,14 @@ from gateway.api.identity import (
     UserSchema,
     UserWithPasswordSchema,
 )
+from gateway.guard import address_of
 from gateway.web import json_response, read_json, read_query, route
-from platform_contracts.roles import PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_contracts.roles import CUSTOMER_ADMIN, PLATFORM_OPERATOR, PROVIDER_ADMIN, VENDOR_ADMIN
 
 ADMINS = (PLATFORM_OPERATOR, VENDOR_ADMIN, PROVIDER_ADMIN)
 ISV_ADMINS = (VENDOR_ADMIN, PROVIDER_ADMIN)
+# who manages an organisation's users and integrator keys: its admin, of whatever kind
+ORG_ADMINS = (*ADMINS, CUSTOMER_ADMIN)
 
 
 class IdentityRoutes:
@@ -62,7 +70,7 @@ class IdentityRoutes:
         sharing an office address do not lock each other out; each in 15 minutes."""
         body = read_json(request, LoginBody())
         return json_response(self.services.identity.login(body["login_name"], body["password"],
-                                                          request.remote_addr))
+                                                          address_of(request)))
 
     @route("POST", "/api/v1/auth/refresh", summary="Trade a refresh token for a new token pair",
            tags=("auth",), body=RefreshSchema, response=TokenPairSchema, public=True, errors=(401,))
@@ -77,7 +85,7 @@ class IdentityRoutes:
            tags=("auth",), body=LogoutBody, pending_password_ok=True)
     def logout(self, request):
         body = read_json(request, LogoutBody())
-        token = request.headers["Authorization"].partition(" ")[2].strip()
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip() or None
         return json_response(self.services.identity.logout(token, body.get("refresh_token")))
 
     @route("POST", "/api/v1/auth/password", summary="Change your password", tags=("auth",),
@@ -128,14 +136,14 @@ class IdentityRoutes:
     # --- users and roles --------------------------------------------------------------------
 
     @route("POST", "/api/v1/users", summary="Create a user in your organisation", tags=("users",),
-           body=CreateUserSchema, response=UserWithPasswordSchema, status=201, roles=ADMINS, errors=(409, 422))
+           body=CreateUserSchema, response=UserWithPasswordSchema, status=201, roles=ORG_ADMINS, errors=(409, 422))
     def create_user(self, request):
         """ORG-4. The random 8-character `password` is shown in this answer only; the user must
         change it at first log-in."""
         return json_response(self.services.identity.create_user(read_json(request, CreateUserSchema())), status=201)
 
     @route("GET", "/api/v1/users", summary="List users of your organisation", tags=("users",),
-           query=UserFilterSchema, response=UserPageSchema, roles=ADMINS, errors=(404,))
+           query=UserFilterSchema, response=UserPageSchema, roles=ORG_ADMINS, errors=(404,))
     def list_users(self, request):
         return json_response(self.services.identity.list_users(read_query(request, UserFilterSchema())))
 
@@ -152,13 +160,14 @@ class IdentityRoutes:
         return json_response(self.services.identity.update_user(user_id, read_json(request, UpdateUserBody())))
 
     @route("PUT", "/api/v1/users/<user_id>/roles", summary="Set a user's roles", tags=("users",),
-           body=AssignRolesSchema, response=UserSchema, roles=ISV_ADMINS, errors=(404, 422))
+           body=AssignRolesSchema, response=UserSchema, roles=(*ISV_ADMINS, CUSTOMER_ADMIN), errors=(404, 422))
     def assign_roles(self, request, user_id):
-        """ORG-2. Only roles of your organisation's kind; nobody can raise their own roles."""
+        """ORG-2. Only roles of your organisation's kind; nobody can raise their own roles. A
+        customer's admin gives customer roles; the admin roles stay with the main account."""
         return json_response(self.services.identity.assign_roles(user_id, read_json(request, AssignRolesSchema())))
 
     @route("POST", "/api/v1/users/<user_id>/reset-password", summary="Reset a user's password",
-           tags=("users",), response=UserWithPasswordSchema, roles=ADMINS, errors=(404, 422))
+           tags=("users",), response=UserWithPasswordSchema, roles=ORG_ADMINS, errors=(404, 422))
     def reset_password(self, request, user_id):
         """ORG-4. The new password is shown once; the user must change it and is signed out."""
         return json_response(self.services.identity.reset_password(user_id))
@@ -167,6 +176,38 @@ class IdentityRoutes:
            query=RoleFilterSchema, response=RoleSchema, many=True)
     def list_roles(self, request):
         return json_response(self.services.identity.list_roles(read_query(request, RoleFilterSchema())))
+
+    # --- integrator keys --------------------------------------------------------------------
+
+    @route("POST", "/api/v1/api-keys", summary="Create an API key for one of your organisation's systems",
+           tags=("api keys",), body=CreateApiKeySchema, response=CreatedApiKeySchema, status=201,
+           roles=ORG_ADMINS, errors=(422,))
+    def create_api_key(self, request):
+        """GW-6. An enterprise system (an ERP, a shop) sends the `key` as `X-Api-Key` instead of
+        signing in. The `key` is in this answer only: only a keyed hash is stored. The key carries
+        `roles` you hold yourself (422 naming `roles` otherwise) and may do what they allow, except
+        managing users or keys; it acts as a service account named `name` in the audit log and in
+        every list. It lives `expires_in_days` (default 365, at most 730) unless revoked, and is
+        counted against its own rate limit (`rate_limit_per_minute`, default the gateway's).
+        Rotate by creating the new key, switching the system to it, then revoking the old one."""
+        body = read_json(request, CreateApiKeySchema())
+        return json_response(self.services.identity.create_api_key(body), status=201)
+
+    @route("GET", "/api/v1/api-keys", summary="Your organisation's API keys (never their secrets)",
+           tags=("api keys",), query=ApiKeyFilterSchema, response=ApiKeyPageSchema, roles=ORG_ADMINS,
+           errors=(404,))
+    def list_api_keys(self, request):
+        """GW-6. Newest first, with `state` (active, revoked, expired) and `last_used_at` (to the
+        minute). The platform operator may name another organisation (`org_id`)."""
+        return json_response(self.services.identity.list_api_keys(read_query(request, ApiKeyFilterSchema())))
+
+    @route("POST", "/api/v1/api-keys/<key_id>/revoke", summary="Revoke an API key: it stops working at once",
+           tags=("api keys",), response=ApiKeySchema, roles=ORG_ADMINS, errors=(404,))
+    def revoke_api_key(self, request, key_id):
+        """GW-6. The next request with the key answers 401, on every gateway. Revoking a revoked
+        key changes nothing. Another organisation's key answers 404; the platform operator may
+        revoke any organisation's key (a leaked one)."""
+        return json_response(self.services.identity.revoke_api_key(key_id))
 
     # --- departments ------------------------------------------------------------------------
 

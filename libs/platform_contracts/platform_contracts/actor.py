@@ -20,6 +20,8 @@ class Actor:
     org_kind: str
     roles: tuple[str, ...] = field(default_factory=tuple)
     department_id: str | None = None
+    # an organisation's integrator key acting as a service account: ``user_id`` is the key's id
+    api_key: bool = False
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -37,4 +39,5 @@ class Actor:
             return None
         data = json.loads(value) if isinstance(value, str) else value
         return cls(user_id=data["user_id"], org_id=data["org_id"], org_kind=data["org_kind"],
-                   roles=tuple(data.get("roles", ())), department_id=data.get("department_id"))
+                   roles=tuple(data.get("roles", ())), department_id=data.get("department_id"),
+                   api_key=bool(data.get("api_key", False)))

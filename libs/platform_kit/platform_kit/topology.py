@@ -69,7 +69,9 @@ def subscriptions_of(service_cls) -> list[Subscription]:
 def audit_queue(source: str) -> Queue:
     return Queue(f"{source}.events.audit", exchange=get_event_exchange(source), routing_key="#", durable=True,
                  auto_delete=False, queue_arguments={"x-max-length": AUDIT_MAX_LENGTH, "x-overflow": "drop-head",
-                                                     "x-queue-mode": "lazy"})
+                                                     # classic by name: a broker defaulting to quorum
+                                                     # refuses x-queue-mode on a quorum queue
+                                                     "x-queue-mode": "lazy", "x-queue-type": "classic"})
 
 
 def declare(amqp_uri: str, service_cls) -> list[str]:

@@ -67,3 +67,7 @@ class BadInput(ValidationFailed):
 
 class BadSignature(Unauthenticated):
     """A provider notice whose signature does not match, is missing, or is outside the time window."""
+
+
+class UnsupportedCurrency(Unprocessable):
+    """BIL-13: an ISO 4217 currency the platform is not configured to move money in."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from billing_svc.domain import chain, money, stages, statements
+from billing_svc import finance
+from billing_svc.domain import chain, currencies, money, stages, statements
 from billing_svc.domain.catalogue import (
     REQUESTED,
     PriceLock,
@@ -22,9 +23,10 @@ from billing_svc.domain.catalogue import (
     may_subscribe,
     round_robin,
 )
-from billing_svc.domain.ledger import Account, positive_amount
-from billing_svc.domain.orders import SENT, Order, PaymentRequest
+from billing_svc.domain.ledger import MAX_AMOUNT, Account, positive_amount
+from billing_svc.domain.orders import PAYOUT, SENT, TO_SEND, WITHHOLD, Order, PaymentRequest, PaymentStep
 from billing_svc.domain.parties import Customer
+from billing_svc.domain.retries import DEFAULT_POLICY, RetryPolicy
 from billing_svc.domain.stages import PAID, Stage, StagedContract
 from billing_svc.exceptions import (
     BadInput,
@@ -38,7 +40,7 @@ from billing_svc.exceptions import (
 )
 from platform_contracts.actor import Actor
 from platform_contracts.nodes import CONFIRM
-from platform_contracts.roles import CUSTOMER, ISV
+from platform_contracts.roles import CUSTOMER, ISV, OPERATOR, VENDOR_ADMIN
 
 # --- parties ---------------------------------------------------------------------------------
 
@@ -50,8 +52,10 @@ def customer_org(actor: Actor) -> str:
 
 
 def _supplier_org(actor: Actor) -> str:
-    if actor.org_kind != ISV:
-        raise NotAllowed("Only a supplier (an ISV organisation) may do this.")
+    """BIL-1: suppliers are ISVs, and the platform sells as a supplier of its own (its operator
+    organisation)."""
+    if actor.org_kind not in (ISV, OPERATOR):
+        raise NotAllowed("Only a supplier (an ISV organisation, or the platform itself) may do this.")
     return actor.org_id
 
 
@@ -125,10 +129,13 @@ def set_fulfilment_url(actor: Actor, url: str, uow, report_url: str | None = Non
     return {"supplier_id": supplier_id, "fulfilment_url": url, "report_url": report_url}
 
 
-def publish_product(actor: Actor, body: dict, uow) -> Product:
+def publish_product(actor: Actor, body: dict, uow,
+                    supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> Product:
     """BIL-3: a supplier publishes a product visible to the customers it names; its code is new
-    among the supplier's products (a repeated code is a conflict, not a second product)."""
+    among the supplier's products (a repeated code is a conflict, not a second product). BIL-13:
+    only in a currency the platform supports."""
     supplier_id = _supplier_org(actor)
+    currencies.check_supported(body["currency"], supported)
     if uow.products.list(supplier_id=supplier_id, code=body["code"], limit=1)[1]:
         raise ProductCodeTaken(f"You already have a product with code {body['code']}.", {"code": ["already used"]})
     product = Product(id=str(uuid.uuid4()), supplier_id=supplier_id, code=body["code"], name=body["name"],
@@ -151,7 +158,7 @@ def update_product(actor: Actor, product_id: str, body: dict, now: datetime, uow
     during the price lock; a price change or a suspension tells every subscribed customer."""
     product = _own_product(actor, product_id, uow)
     notices = []
-    if "price" in body and product.change_price(body["price"], uow.price_locks.current(), now):
+    if "price" in body and product.change_price(body["price"], uow.price_locks.in_force(now), now):
         notices.append(("billing price changed", f"price:{product.id}:{body['price']}:{now.isoformat()}"))
     for name in ("listed", "name"):
         if name in body:
@@ -193,8 +200,11 @@ def request_subscriptions(actor: Actor, product_ids: list[str], now: datetime, u
         if product is None or not product.visible_for(customer_id):
             raise BillingNotFound(f"Product {product_id} was not found.", {"product_ids": [product_id]})
         may_subscribe(product, customer_id)
-        result.append(uow.subscriptions.add_if_new(Subscription(
-            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now)))
+        subscription = uow.subscriptions.add_if_new(Subscription(
+            str(uuid.uuid4()), customer_id, product.supplier_id, product.id, product.code, REQUESTED, now))
+        if subscription.request_again(now):       # cancelled or rejected before: asked for anew
+            uow.subscriptions.save(subscription)
+        result.append(subscription)
     for subscription in result:
         if subscription.requested_at == now:
             _notify(uow, [{"org_id": subscription.supplier_id}], "billing subscription requested",
@@ -226,7 +236,7 @@ def change_subscription(actor: Actor, subscription_id: str, action: str, now: da
     subscription = uow.subscriptions.get(subscription_id, for_update=True)
     if subscription is None or actor.org_id not in (subscription.customer_id, subscription.supplier_id):
         raise BillingNotFound(f"Subscription {subscription_id} was not found.")
-    lock = uow.price_locks.current()
+    lock = uow.price_locks.in_force(now)
     if action == "cancel":
         subscription.cancel(lock, now)
     elif action == "pause" and actor.org_id == subscription.customer_id:
@@ -249,16 +259,19 @@ def list_subscriptions(actor: Actor, query: dict, uow) -> tuple[list[Subscriptio
     return uow.subscriptions.list(status=query.get("status"), limit=query["limit"], offset=query["offset"], **scope)
 
 
-def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency: str, uow) -> dict:
-    """BIL-5: the supplier's credit line for a customer (None: unlimited)."""
+def set_credit_limit(actor: Actor, customer_id: str, limit: int | None, currency: str, uow,
+                     supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> dict:
+    """BIL-5: the supplier's credit line for a customer (None: unlimited), one per currency (BIL-13)."""
     supplier_id = _supplier_org(actor)
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise BadInput("The limit is a non-negative integer of minor units, or null.", {"limit": ["invalid"]})
+    currencies.check_supported(currency, supported)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_AMOUNT):
+        raise BadInput(f"The limit is an integer of minor units from 0 to {MAX_AMOUNT}, or null.",
+                       {"limit": ["invalid"]})
     subscriptions, _ = uow.subscriptions.list(customer_id=customer_id, supplier_id=supplier_id, limit=1)
     if not subscriptions:
         raise BillingNotFound(f"Customer {customer_id} does not subscribe to you.")
     uow.ledger.open_accounts(money.order_accounts(customer_id, supplier_id, currency, limit))
-    account_id = money.credit_account(customer_id, supplier_id)
+    account_id = money.credit_account(customer_id, supplier_id, currency)
     uow.ledger.set_floor(account_id, None if limit is None else -limit)
     uow.commit()
     return credit_view(uow.ledger.load([account_id]).accounts[account_id], customer_id, supplier_id)
@@ -271,11 +284,13 @@ def credit_view(account, customer_id: str, supplier_id: str) -> dict:
 
 
 def credit_accounts(actor: Actor, uow) -> list[dict]:
-    """BIL-5: a customer sees one account per supplier; a supplier one per customer."""
+    """BIL-5: a customer sees one account per supplier and currency; a supplier one per customer
+    and currency (BIL-13)."""
     accounts = uow.ledger.accounts("credit:")
     views = []
     for account in accounts:
-        _, customer_id, supplier_id = account.id.split(":")
+        parsed = money.parse_account(account.id)
+        customer_id, supplier_id = parsed["customer_id"], parsed["supplier_id"]
         if actor.is_operator or actor.org_id in (customer_id, supplier_id):
             views.append(credit_view(account, customer_id, supplier_id))
     return views
@@ -284,7 +299,8 @@ def credit_accounts(actor: Actor, uow) -> list[dict]:
 # --- orders --------------------------------------------------------------------------------
 
 
-def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bool]:
+def place_order(actor: Actor, body: dict, now: datetime, uow,
+                supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> tuple[Order, bool]:
     """BIL-2..BIL-7: route round-robin among subscribed suppliers and hold the amount on credit.
 
     The same idempotency key returns the first order and does nothing else. Refusals (not
@@ -305,11 +321,15 @@ def place_order(actor: Actor, body: dict, now: datetime, uow) -> tuple[Order, bo
     uow.routing.set_cursor(customer_id, body["product_code"], cursor)
     subscription = next(s for s in candidates if s.supplier_id == supplier_id)
     product = uow.products.get(subscription.product_id)
+    # BIL-13: refused before anything is held, recorded or sent (a product of a currency dropped since)
+    currencies.check_supported(product.currency, supported, "product_code")
     order = Order(str(uuid.uuid4()), customer_id, supplier_id, product.id, product.code, product.price,
                   product.currency, body["idempotency_key"], now)
     earlier = uow.orders.add_if_new(order)
     if earlier is not None:     # a concurrent request with the same key won
         return earlier, False
+    # the order's currency has its own accounts (opened at limit 0 when the supplier set none in it)
+    uow.ledger.open_accounts(money.order_accounts(customer_id, supplier_id, order.currency, 0))
     ledger = uow.ledger.load(chain.hold_accounts(order), [chain.hold_key(order.id)], lock=chain.hold_locks(order))
     try:
         chain.place_hold(ledger, order, now)
@@ -328,16 +348,72 @@ def _emit_result(order: Order, customer: Customer, uow) -> None:
     uow.emit("order_result_ready", {**order.result(), "callback_url": customer.callback_url})
 
 
-def fulfilment_request(order_id: str, uow) -> tuple[dict, str] | None:
-    """What to send to the supplier's system, or None when the order needs nothing more."""
+def fulfilment_request(order_id: str, now: datetime, uow,
+                       policy: RetryPolicy = DEFAULT_POLICY) -> tuple[Order, str | None] | None:
+    """The order to send to the supplier's system (as ``SupplierOrderSchema``: never the customer's
+    callback URL or idempotency key) and its URL (None: not configured), or None when the order
+    needs nothing more. An order past its fulfilment deadline fails here and releases its credit."""
     order = uow.orders.get(order_id)
     if order is None or order.status != "fulfilling":
         return None
-    url = uow.suppliers.fulfilment_url(order.supplier_id)
-    if not url:
-        raise BadInput(f"Supplier {order.supplier_id} has no fulfilment URL configured.")
-    return {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
-            "currency": order.currency, "customer_id": order.customer_id}, url
+    if now >= policy.fulfil_deadline(order.created_at):
+        _fulfilment_given_up(order_id, now, uow, lambda ledger, o: chain.fulfilment_overdue(ledger, o, now, policy))
+        return None
+    return order, uow.suppliers.fulfilment_url(order.supplier_id)
+
+
+def fulfilment_unanswered(order_id: str, reason: str, now: datetime, uow,
+                          policy: RetryPolicy = DEFAULT_POLICY) -> datetime | None:
+    """The supplier's system gave no usable answer: ask again after a back-off, or, with the
+    budget or the deadline spent, fail the order (its credit released, its result pushed, the
+    supplier and the operator told). Returns when it is asked again (None: it is not)."""
+    again: list[datetime | None] = [None]
+
+    def decide(ledger, order) -> bool:
+        was = order.status
+        again[0] = chain.fulfilment_unanswered(ledger, order, now, reason, policy)
+        if again[0] is not None:
+            uow.schedule("billing_fulfil", order_id, again[0])
+        return was == "fulfilling" and order.status == "failed"
+
+    _fulfilment_given_up(order_id, now, uow, decide)
+    return again[0]
+
+
+def fulfilment_processing(order_id: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    """The supplier took the order (``processing``) and calls back later: if it has not by the
+    fulfilment deadline, the deadline fails the order."""
+    order = uow.orders.get(order_id)
+    if order is not None and order.status == "fulfilling":
+        uow.schedule("billing_fulfil", order_id, policy.fulfil_deadline(order.created_at))
+        uow.commit()
+
+
+def _fulfilment_given_up(order_id: str, now: datetime, uow, decide) -> bool:
+    """Lock the order and its hold, let ``decide(ledger, order)`` settle it; when it failed the
+    order, push its result and tell the supplier and the operator. False: nothing settled."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return False
+    ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"], [order.hold_id] if order.hold_id else [],
+                             lock=chain.hold_locks(order))
+    failed = decide(ledger, order)
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    if failed:
+        customer = uow.customers.get(order.customer_id) or Customer(order.customer_id)
+        _emit_result(order, customer, uow)
+        _notify(uow, [{"org_id": order.supplier_id}, *_operator_receivers(customer)], "billing order not fulfilled",
+                {"order_id": order.id, "product_code": order.product_code, "amount": order.amount,
+                 "currency": order.currency, "attempts": order.fulfil_attempts, "reason": order.reason},
+                f"order-not-fulfilled:{order.id}", urgent=True)
+    uow.commit()
+    return failed
+
+
+def _operator_receivers(customer: Customer) -> list[dict]:
+    """The operator who confirmed the customer's withholding binding (BIL-2) looks after its money."""
+    return [{"user_id": customer.confirmed_by}] if customer.confirmed_by else []
 
 
 def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref: str | None, now: datetime,
@@ -360,7 +436,7 @@ def record_fulfilment(order_id: str, succeeded: bool, reason: str, supplier_ref:
     return order
 
 
-def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
+def next_payment(order_id: str, uow, now: datetime | None = None) -> tuple[PaymentRequest, bool] | None:
     """The order's next step at the provider and whether it must be *queried* first.
 
     A step found ``sent`` went out before without a final answer (time-out, crash, another
@@ -372,24 +448,41 @@ def next_payment(order_id: str, uow) -> tuple[PaymentRequest, bool] | None:
         return None
     must_query = step.status == SENT
     if not must_query:
-        order.mark_sent(step.key)
+        order.mark_sent(step.key, now)
         uow.orders.save(order)
         uow.commit()
     return order.request_for(step), must_query
 
 
-def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow) -> Order:
+def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime, uow,
+                   policy: RetryPolicy = DEFAULT_POLICY) -> Order:
     """The provider's final answer for a step (reply, query or notice): ledger transfers once per
-    key, the unpaid count (BIL-7), and the next step scheduled."""
+    key, the unpaid count (BIL-7), and the next step scheduled (after a back-off when it follows
+    a refusal; stuck, with the operator and the supplier told, when the budget is spent)."""
     order = uow.orders.get(order_id, for_update=True)
     if order is None:
         raise BillingNotFound(f"Order {order_id} was not found.")
     customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
     ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
                              lock=chain.step_locks(order, key))
-    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref)
+    settles_now = _open(order.step(key))
+    outcome = chain.settle_step(ledger, order, key, succeeded, now, provider_ref, policy)
+    if settles_now:
+        step = order.step(key)
+        refund = next((r for r in order.refunds if r.id == step.refund_id), None)
+        finance.money_moved(uow, step, succeeded, customer_id=order.customer_id, supplier_id=order.supplier_id,
+                            currency=order.currency, order_id=order.id,
+                            refund_failed=refund is not None and refund.status == "failed")
     uow.ledger.save(ledger)
     uow.orders.save(order)
+    _after_step(order, customer, key, outcome, now, uow, policy)
+    uow.commit()
+    return order
+
+
+def _after_step(order: Order, customer: Customer, key: str, outcome, now: datetime, uow,
+                policy: RetryPolicy) -> None:
+    """What answering a step causes beyond the ledger: the unpaid count, alerts, the next step."""
     if outcome.unpaid_delta:
         blocked, unblocked = customer.count_unpaid(outcome.unpaid_delta)
         uow.customers.save(customer)
@@ -398,10 +491,128 @@ def record_payment(order_id: str, key: str, succeeded: bool, provider_ref: str |
                     "billing orders blocked" if blocked else "billing orders unblocked",
                     {"unpaid": customer.unpaid, "threshold": customer.block_threshold},
                     f"{'blocked' if blocked else 'unblocked'}:{customer.id}:{order.id}:{key}", urgent=blocked)
+    for step in outcome.stuck:
+        _alert_stuck(order, customer, step, uow)
     if order.next_step() is not None:
-        uow.schedule("billing_pay", order.id, now)
+        uow.schedule("billing_pay", order.id, now + policy.backoff(outcome.retry_after) if outcome.retry_after else now)
+
+
+STEP_NAMES = {WITHHOLD: "代扣", PAYOUT: "代付给供应商", "refund_collect": "退款（向供应商收回）",
+              "refund_return": "退款（退还客户）"}
+
+
+def _alert_stuck(order: Order, customer: Customer, step: PaymentStep, uow) -> None:
+    """A step stopped for the operator: the operator is told, and the supplier for its own money."""
+    receivers = _operator_receivers(customer)
+    if step.kind != WITHHOLD:
+        receivers.append({"org_id": order.supplier_id})
+    _notify(uow, receivers, "billing payment step stuck",
+            {"order_id": order.id, "step": STEP_NAMES.get(step.kind, step.kind), "step_key": step.key,
+             "amount": step.amount, "currency": order.currency},
+            f"step-stuck:{step.key}:{len(order.operator_actions)}", urgent=True)
+
+
+def payment_unanswered(order_id: str, key: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY,
+                       processing: bool = False) -> datetime | None:
+    """The provider gave no final answer for a sent step (unreachable, a 5xx, or ``processing``):
+    ask it again after a back-off, or stop the step (stuck) when its budget or its answer
+    deadline is spent, telling the operator. Returns when it is asked again."""
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        return None
+    again = order.unanswered(key, now, policy, processing)
+    uow.orders.save(order)
+    step = order.step(key)
+    if again is not None:
+        uow.schedule("billing_pay", order.id, again)
+    elif step is not None and step.status == "stuck":
+        _alert_stuck(order, uow.customers.get(order.customer_id) or Customer(order.customer_id), step, uow)
+        if order.next_step() is not None:
+            uow.schedule("billing_pay", order.id, now)
     uow.commit()
-    return order
+    return again
+
+
+# --- the operator's hand on stuck steps (BIL-6) -----------------------------------------------
+
+
+def stuck_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
+    """Orders with a step stopped for the operator or waiting for a supplier that does not answer."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator sees stuck payment steps.")
+    return uow.orders.stuck(limit=query["limit"], offset=query["offset"])
+
+
+def step_to_resolve(actor: Actor, order_id: str, key: str, action: str, uow) -> str | None:
+    """The key to ask the provider about before failing or voiding: a stuck step that went out
+    may have been executed after all (None: nothing to ask)."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    order = uow.orders.get(order_id)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    step = order.step(key)
+    if action != "retry" and step is not None and step.status == "stuck" and step.was_sent:
+        return key
+    return None
+
+
+def resolve_step(actor: Actor, order_id: str, key: str, action: str, now: datetime, uow,
+                 policy: RetryPolicy = DEFAULT_POLICY, known: bool | None = None) -> tuple[Order, bool]:
+    """retry | fail | void a stuck step (``fulfil:<order>``: an order waiting for its supplier),
+    recorded in the order's operator actions. ``known``: the provider's own final answer for the
+    step, found when asked first; it settles the step instead. Returns (order, changed): a second
+    click of the same action changes nothing."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise BillingNotFound(f"Order {order_id} was not found.")
+    customer = uow.customers.get(order.customer_id, for_update=True) or Customer(order.customer_id)
+    order, changed = _resolve(actor, order, customer, key, action, now, uow, policy, known)
+    if changed:
+        last = order.operator_actions[-1]
+        uow.emit("payment_step_resolved", {
+            "order_id": order.id, "customer_id": order.customer_id, "supplier_id": order.supplier_id,
+            "step_key": key, "action": action, "note": last["note"], "operator_user_id": actor.user_id,
+            "operator_org_id": actor.org_id})
+        uow.commit()
+    return order, changed
+
+
+def _resolve(actor: Actor, order: Order, customer: Customer, key: str, action: str, now: datetime, uow,
+             policy: RetryPolicy, known: bool | None) -> tuple[Order, bool]:
+    if key == order.fulfil_key():
+        ledger = uow.ledger.load(chain.hold_accounts(order), [f"void:{order.id}"],
+                                 [order.hold_id] if order.hold_id else [], lock=chain.hold_locks(order))
+        changed = chain.resolve_fulfilment(ledger, order, action, actor.user_id, now)
+        if changed:
+            uow.ledger.save(ledger)
+            uow.orders.save(order)
+            if action == "retry":
+                uow.schedule("billing_fulfil", order.id, now)
+            else:
+                _emit_result(order, customer, uow)
+        return order, changed
+    ledger = uow.ledger.load(chain.step_accounts(order, key), [key, f"repay:{order.id}"],
+                             lock=chain.step_locks(order, key))
+    if known is not None:
+        outcome = chain.settle_step(ledger, order, key, known, now, policy=policy)
+        order.record_action(key, action, actor.user_id, now,
+                            note=f"the provider answered {'succeeded' if known else 'failed'}: applied its answer")
+    else:
+        outcome = chain.resolve_step(ledger, order, key, action, actor.user_id, now)
+        if outcome is None:
+            return order, False
+    uow.ledger.save(ledger)
+    uow.orders.save(order)
+    _after_step(order, customer, key, outcome, now, uow, policy)
+    return order, True
+
+
+def _open(step) -> bool:
+    """A payment step without a final answer yet (its answer now is a movement of money)."""
+    return step is not None and step.status in (TO_SEND, SENT)
 
 
 def apply_provider_notice(notice: dict, now: datetime, uow) -> dict:
@@ -452,6 +663,13 @@ def get_order(actor: Actor, order_id: str, uow) -> Order:
     order = uow.orders.get(order_id)
     if order is None or not (actor.is_operator or actor.org_id in (order.customer_id, order.supplier_id)):
         raise BillingNotFound(f"Order {order_id} was not found.")
+    return _as_seen_by(actor, order)
+
+
+def _as_seen_by(actor: Actor, order: Order) -> Order:
+    """The parties see what the operator did to their order, not which of its people did it."""
+    if not actor.is_operator:
+        order.operator_actions = [{k: v for k, v in a.items() if k != "by"} for a in order.operator_actions]
     return order
 
 
@@ -475,27 +693,73 @@ def export_orders(actor: Actor, query: dict, uow) -> list[dict]:
 def list_orders(actor: Actor, query: dict, uow) -> tuple[list[Order], int]:
     filters = {k: query.get(k) for k in ("customer_id", "supplier_id", "status")}
     filters.update(order_scope(actor))
-    return uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
-                           sort=query["sort"], limit=query["limit"], offset=query["offset"])
+    orders, total = uow.orders.list(**filters, day_from=query.get("day_from"), day_to=query.get("day_to"),
+                                    sort=query["sort"], limit=query["limit"], offset=query["offset"])
+    return [_as_seen_by(actor, o) for o in orders], total
 
 
 # --- staged payments (BIL-12) ---------------------------------------------------------------
 
 
-def create_staged_contract(actor: Actor, body: dict, now: datetime, uow) -> StagedContract:
+def project_known(data: dict, uow) -> None:
+    """project_svc's project_created / node_reached: billing's read model of who the project's
+    vendor, customer and provider are (idempotent; no event is claimed for it)."""
+    if data.get("vendor_id") and data.get("customer_id"):
+        uow.contracts.remember_project(data["project_id"], data["vendor_id"], data["customer_id"],
+                                       data.get("provider_id"))
+
+
+def create_staged_contract(actor: Actor, body: dict, now: datetime, uow,
+                           supported: tuple[str, ...] = currencies.DEFAULT_SUPPORTED) -> StagedContract:
+    """BIL-12: the project's vendor proposes the stages; the project and its customer are what
+    project_svc's events said, never what the request claims. Another vendor's project answers as
+    a missing one (ORG-7). The proposal binds nothing until the customer accepts it."""
     supplier_id = _supplier_org(actor)
+    if not actor.has_role(VENDOR_ADMIN):
+        raise NotAllowed("只有项目所属厂商的管理员可以发起分期合同 / Only the project's vendor admin may propose "
+                         "a staged contract.")
+    currencies.check_supported(body["currency"], supported)
+    project = uow.contracts.project(body["project_id"])
+    if project is None or project["vendor_id"] != supplier_id:
+        raise BillingNotFound(f"项目 {body['project_id']} 不存在 / Project {body['project_id']} was not found.",
+                              {"project_id": ["not found"]})
+    if body.get("customer_id") not in (None, project["customer_id"]):
+        raise BadInput("客户与项目的客户不一致 / customer_id is not the project's customer.",
+                       {"customer_id": ["not the project's customer"]})
     contract = StagedContract(
-        id=str(uuid.uuid4()), project_id=body["project_id"], customer_id=body["customer_id"],
+        id=str(uuid.uuid4()), project_id=project["project_id"], customer_id=project["customer_id"],
         supplier_id=supplier_id, currency=body["currency"], terms_days=body["terms_days"],
         overdue_period_days=body["overdue_period_days"],
         stages=[Stage(s["key"], s["name"], positive_amount(s["amount"]), s["milestone_node_key"])
                 for s in body["stages"]])
     contract.reached, contract.accepted = uow.contracts.progress(contract.project_id)
     uow.contracts.add(contract)
-    _stages_fell_due(contract, contract.evaluate(now), uow)
+    _notify(uow, [{"org_id": contract.customer_id}], "billing staged contract proposed",
+            {"contract_id": contract.id, "project_id": contract.project_id, "amount": contract.total,
+             "currency": contract.currency, "stages": len(contract.stages)},
+            f"staged-contract-proposed:{contract.id}")
+    uow.commit()
+    return contract
+
+
+def decide_staged_contract(actor: Actor, contract_id: str, accept: bool, now: datetime, uow) -> StagedContract:
+    """BIL-12: the project's customer accepts (the stages whose milestones passed fall due now)
+    or declines (nothing ever falls due). Only once."""
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None or actor.org_id != contract.customer_id:
+        raise BillingNotFound(f"分期合同 {contract_id} 不存在 / Contract {contract_id} was not found.")
+    customer_org(actor)
+    _stages_fell_due(contract, contract.decide(accept, actor.user_id, now), uow)
     uow.contracts.save(contract)
     uow.commit()
     return contract
+
+
+def list_staged_contracts(actor: Actor, query: dict, uow) -> tuple[list[StagedContract], int]:
+    scope = {} if actor.is_operator else (
+        {"customer_id": actor.org_id} if actor.org_kind == CUSTOMER else {"supplier_id": actor.org_id})
+    return uow.contracts.list(status=query.get("status"), project_id=query.get("project_id"),
+                              limit=query["limit"], offset=query["offset"], **scope)
 
 
 def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
@@ -505,6 +769,7 @@ def node_reached(event: dict, data: dict, now: datetime, uow) -> None:
     the project has staged contracts whose stages it may make due: nearly every project has none,
     and their events cost no processed_events row. The contracts are locked before the
     claim, so two deliveries of one event still meet on the claim's key one after the other."""
+    project_known(data, uow)
     uow.contracts.record_progress(data["project_id"], data["node_key"], data["node_index"])
     contracts = uow.contracts.of_project(data["project_id"])
     if contracts and not uow.claim_event(event, "billing.node_reached"):
@@ -579,9 +844,10 @@ def collect_stage(actor: Actor, contract_id: str, stage_key: str, now: datetime,
 
 
 def _stage_accounts(contract: StagedContract) -> list[Account]:
-    return [Account(money.customer_account(contract.customer_id), contract.currency),
-            Account(money.CLEARING, contract.currency, floor=0),
-            Account(money.supplier_account(contract.supplier_id), contract.currency)]
+    ccy = contract.currency
+    return [Account(money.customer_account(contract.customer_id, ccy), ccy),
+            Account(money.clearing(ccy), ccy, floor=0),
+            Account(money.supplier_account(contract.supplier_id, ccy), ccy)]
 
 
 def next_stage_payment(contract_id: str, uow) -> tuple[PaymentRequest, bool] | None:
@@ -608,8 +874,13 @@ def record_stage_payment(contract_id: str, key: str, succeeded: bool, provider_r
         raise BillingNotFound(f"Contract {contract_id} was not found.")
     found = contract.step(key)
     ledger = uow.ledger.load([a.id for a in _stage_accounts(contract)], [key],
-                             lock=chain.floored_debits(found[1].kind if found else None, ""))
+                             lock=chain.floored_debits(found[1].kind if found else None, "", contract.currency))
+    settles_now = found is not None and _open(found[1])
     outcome = contract.answer(key, succeeded, now, provider_ref)
+    if settles_now:
+        finance.money_moved(uow, found[1], succeeded, customer_id=contract.customer_id,
+                            supplier_id=contract.supplier_id, currency=contract.currency, contract_id=contract.id,
+                            stage_key=found[0].key)
     for transfer_key, postings in outcome.transfers:
         ledger.transfer(transfer_key, postings, contract.currency, now, memo=f"contract {contract.id}")
     uow.ledger.save(ledger)

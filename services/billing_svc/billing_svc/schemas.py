@@ -1,18 +1,32 @@
 """Marshmallow schemas of billing_svc's RPC payloads (the internal contract)."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from billing_svc.domain import currencies
 from billing_svc.domain.catalogue import SUBSCRIPTION_STATUSES
 from billing_svc.domain.orders import ORDER_STATUSES
+from billing_svc.domain.stages import CONTRACT_STATUSES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$")
-CURRENCY = validate.Regexp(r"^[A-Z]{3}$")
+
+
+def _iso_4217(value: str) -> None:
+    if not currencies.is_iso_4217(value):
+        raise ValidationError("不是 ISO 4217 货币代码 / Not an ISO 4217 currency code.")
+
+
+# BIL-13: the pattern documents the shape; Babel's list decides ("ABC" is three capitals, no currency)
+CURRENCY = [validate.Regexp(r"^[A-Z]{3}$", error="不是 ISO 4217 货币代码 / Not an ISO 4217 currency code."),
+            _iso_4217]
+
+
+MAX_MONEY = 10**15     # minor units; far above any real amount, far below the columns' bigint
 
 
 class Money(fields.Integer):
-    """Integer minor units: 12.5 and "12" are refused, not rounded."""
+    """Integer minor units from 1 to MAX_MONEY: 12.5 and "12" are refused, not rounded."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", validate.Range(min=1))
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_MONEY))
         super().__init__(strict=True, **kwargs)
 
 
@@ -134,7 +148,7 @@ class SubscriptionPageSchema(ProductPageSchema):
 
 
 class CreditLimitSchema(Schema):
-    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0),
+    limit = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(min=0, max=MAX_MONEY),
                            metadata={"description": "minor units; null: unlimited"})
     currency = fields.String(load_default="CNY", validate=CURRENCY)
 
@@ -163,7 +177,18 @@ class StepSchema(Schema):
     key = fields.String()
     kind = fields.String()
     amount = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"description": "to_send | sent | succeeded | failed | stuck (stopped after "
+                                                    "its retry budget: the operator retries, fails or voids it) "
+                                                    "| voided"})
+    attempts = fields.Integer(metadata={"description": "tries without a final answer"})
+
+
+class OperatorActionSchema(Schema):
+    key = fields.String()
+    action = fields.String()
+    by = fields.String()
+    at = fields.String()
+    note = fields.String()
 
 
 class RefundSchema(Schema):
@@ -193,6 +218,9 @@ class OrderSchema(Schema):
     refunded = fields.Integer()
     steps = fields.List(fields.Nested(StepSchema))
     refunds = fields.List(fields.Nested(RefundSchema))
+    fulfil_attempts = fields.Integer(metadata={"description": "calls to the supplier without a usable answer"})
+    operator_actions = fields.List(fields.Nested(OperatorActionSchema), metadata={
+        "description": "the operator's retries, fails and voids of its steps (the audit trail)"})
 
 
 class PlacedOrderSchema(Schema):
@@ -211,6 +239,28 @@ class OrderQuerySchema(PageQuerySchema):
 
 class OrderPageSchema(ProductPageSchema):
     items = fields.List(fields.Nested(OrderSchema))
+
+
+class StepActionSchema(Schema):
+    step_key = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "a payment step's key (e.g. payout:<order>:9), or fulfil:<order> for an order waiting "
+                       "for its supplier", "example": "payout:ord-1:9"})
+    action = fields.String(required=True, validate=validate.OneOf(("retry", "fail", "void")))
+
+
+class StuckOrderQuerySchema(PageQuerySchema):
+    pass
+
+
+class SupplierOrderSchema(Schema):
+    """What a supplier's fulfilment system is sent: the order as the supplier needs it, never the
+    customer's integration details (its callback URL, its idempotency key)."""
+
+    order_id = fields.String(attribute="id")
+    customer_id = fields.String()
+    product_code = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
 
 
 class SupplierResultSchema(Schema):
@@ -258,15 +308,24 @@ class StatementLineSchema(Schema):
     refunded = fields.Integer()
 
 
-class StatementSchema(Schema):
-    day = fields.Date()
-    lines = fields.List(fields.Nested(StatementLineSchema))
+class StatementTotalSchema(Schema):
+    """BIL-13: the sums of one currency (money of two currencies is never added)."""
+    currency = fields.String(metadata={"example": "CNY"})
     orders = fields.Integer()
     succeeded = fields.Integer()
-    amount = fields.Integer(metadata={"description": "sum of succeeded orders"})
+    amount = fields.Integer(metadata={"description": "sum of succeeded orders, minor units of `currency`"})
     paid = fields.Integer()
     paid_out = fields.Integer()
     refunded = fields.Integer()
+
+
+class StatementSchema(Schema):
+    day = fields.Date()
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    orders = fields.Integer(metadata={"description": "orders of the day, every currency"})
+    succeeded = fields.Integer()
+    totals = fields.List(fields.Nested(StatementTotalSchema), metadata={
+        "description": "one row per currency, sorted by code"})
 
 
 class SupplierReportLineSchema(Schema):
@@ -282,6 +341,9 @@ class ReconcileSchema(Schema):
 
 
 class MismatchSchema(Schema):
+    id = fields.String(metadata={"description": "the stored mismatch (resolve it at "
+                                               "/billing/reconciliation-mismatches/{id}/resolve)"})
+    status = fields.String(metadata={"description": "open | resolved (a mismatch found again keeps its resolution)"})
     source = fields.String(metadata={"description": "provider | supplier"})
     reference = fields.String(metadata={"description": "payment key or order id"})
     problem = fields.String()
@@ -307,8 +369,9 @@ class NewStageSchema(Schema):
 
 
 class NewStagedContractSchema(Schema):
-    project_id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+    project_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    customer_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "optional: the project's customer is known from the project; another id is refused"})
     currency = fields.String(load_default="CNY", validate=CURRENCY)
     terms_days = fields.Integer(load_default=10, validate=validate.Range(min=0, max=365))
     overdue_period_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=365))
@@ -338,6 +401,10 @@ class StageSchema(Schema):
 
 class StagedContractSchema(Schema):
     id = fields.String()
+    status = fields.String(validate=validate.OneOf(CONTRACT_STATUSES), metadata={
+        "description": "proposed (by the vendor) | accepted | declined (by the customer): only an accepted "
+                       "contract's stages fall due, alert or are paid"})
+    decided_at = fields.AwareDateTime(allow_none=True)
     project_id = fields.String()
     customer_id = fields.String()
     supplier_id = fields.String()
@@ -346,3 +413,110 @@ class StagedContractSchema(Schema):
     overdue_period_days = fields.Integer()
     total = fields.Integer()
     stages = fields.List(fields.Nested(StageSchema))
+
+
+class StagedContractQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(CONTRACT_STATUSES), load_default=None)
+    project_id = fields.String(load_default=None)
+
+
+class StagedContractPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(StagedContractSchema))
+
+
+# --- the ledger for finance (BIL-14) and stored reconciliation mismatches (BIL-11) ------------------
+
+ACCOUNT_KINDS = ("credit", "credit_line", "customer", "clearing", "supplier")
+TRANSFER_KINDS = ("posted", "pending", "post_pending", "void_pending")
+
+
+class LedgerAccountQuerySchema(PageQuerySchema):
+    currency = fields.String(load_default=None, validate=CURRENCY)
+    kind = fields.String(load_default=None, validate=validate.OneOf(ACCOUNT_KINDS))
+
+
+class LedgerAccountSchema(Schema):
+    account_id = fields.String(metadata={"example": "supplier:0b6f…:USD"})
+    kind = fields.String(validate=validate.OneOf(ACCOUNT_KINDS), metadata={
+        "description": "credit (a customer's credit at a supplier), credit_line (the supplier's side), customer "
+                       "(the customer's payment account), clearing (the platform's), supplier (the supplier's)"})
+    currency = fields.String()
+    customer_id = fields.String(allow_none=True)
+    supplier_id = fields.String(allow_none=True)
+    balance = fields.Integer(metadata={"description": "posted, minor units of `currency`"})
+    pending = fields.Integer(metadata={"description": "reserved by holds not settled yet"})
+    floor = fields.Integer(allow_none=True, metadata={"description": "lowest balance - pending allowed; null: none"})
+    available = fields.Integer(allow_none=True)
+
+
+class LedgerAccountPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(LedgerAccountSchema))
+
+
+class LedgerTransactionQuerySchema(PageQuerySchema):
+    account_id = fields.String(load_default=None, validate=validate.Length(min=1, max=120))
+    currency = fields.String(load_default=None, validate=CURRENCY)
+    kind = fields.String(load_default=None, validate=validate.OneOf(TRANSFER_KINDS))
+    from_ = fields.AwareDateTime(load_default=None, data_key="from", attribute="from",
+                                 metadata={"description": "at or after this instant"})
+    to = fields.AwareDateTime(load_default=None, metadata={"description": "before this instant"})
+
+
+class PostingSchema(Schema):
+    account_id = fields.String()
+    amount = fields.Integer(metadata={"description": "negative: taken from the account; positive: added"})
+
+
+class LedgerTransactionSchema(Schema):
+    id = fields.String()
+    key = fields.String(metadata={"description": "the idempotency key: one transfer per key"})
+    kind = fields.String(validate=validate.OneOf(TRANSFER_KINDS), metadata={
+        "description": "posted (moved now), pending (a hold reserves), post_pending (the hold took effect), "
+                       "void_pending (the hold was released; no postings)"})
+    currency = fields.String()
+    at = fields.AwareDateTime()
+    memo = fields.String()
+    pending_id = fields.String(allow_none=True)
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class LedgerTransactionPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(LedgerTransactionSchema))
+
+
+class LedgerBalanceQuerySchema(Schema):
+    account_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    at = fields.AwareDateTime(load_default=None, metadata={"description": "the instant (default: now)"})
+
+
+class LedgerBalanceSchema(Schema):
+    account_id = fields.String()
+    currency = fields.String()
+    at = fields.AwareDateTime()
+    balance = fields.Integer(metadata={"description": "posted balance as of `at`"})
+
+
+MISMATCH_STATUSES = ("open", "resolved")
+
+
+class MismatchQuerySchema(PageQuerySchema):
+    day = fields.Date(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(MISMATCH_STATUSES))
+    source = fields.String(load_default=None, validate=validate.OneOf(("provider", "supplier")))
+
+
+class StoredMismatchSchema(MismatchSchema):
+    day = fields.Date()
+    found_at = fields.AwareDateTime()
+    resolution = fields.String(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+
+
+class StoredMismatchPageSchema(ProductPageSchema):
+    items = fields.List(fields.Nested(StoredMismatchSchema))
+
+
+class ResolveMismatchSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
+        "description": "what was found and done (e.g. 供应商报表漏单，已补录)", "example": "供应商报表漏单，已补录"})

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import logging
 
-from billing_svc import handlers
+from billing_svc import finance, handlers
 from billing_svc.adapters.callbacks import sync_callback_endpoint
-from billing_svc.adapters.dependencies import Outside
+from billing_svc.adapters.dependencies import Outside, SupportedCurrencies
+from billing_svc.adapters.finance import FinanceRepository
 from billing_svc.adapters.outside import Answer, OutsideUnavailable
 from billing_svc.adapters.repository import (
     CustomerRepository,
@@ -21,7 +22,7 @@ from billing_svc.adapters.repository import (
 )
 from billing_svc.domain import notices, statements
 from billing_svc.domain.orders import PaymentRequest
-from billing_svc.exceptions import BadInput
+from billing_svc.exceptions import BadInput, WrongState
 from billing_svc.schemas import (
     AgreementsSchema,
     CreditAccountListSchema,
@@ -30,6 +31,13 @@ from billing_svc.schemas import (
     CustomerSettingsSchema,
     DecisionSchema,
     FulfilmentUrlSchema,
+    LedgerAccountPageSchema,
+    LedgerAccountQuerySchema,
+    LedgerBalanceQuerySchema,
+    LedgerBalanceSchema,
+    LedgerTransactionPageSchema,
+    LedgerTransactionQuerySchema,
+    MismatchQuerySchema,
     NewProductSchema,
     NewRefundSchema,
     NewStagedContractSchema,
@@ -46,15 +54,23 @@ from billing_svc.schemas import (
     ProviderNoticeSchema,
     ReconcileSchema,
     ReconciliationSchema,
+    ResolveMismatchSchema,
+    StagedContractPageSchema,
+    StagedContractQuerySchema,
     StagedContractSchema,
     StatementLineSchema,
     StatementQuerySchema,
     StatementSchema,
+    StepActionSchema,
+    StoredMismatchPageSchema,
+    StoredMismatchSchema,
+    StuckOrderQuerySchema,
     SubscribeSchema,
     SubscriptionListSchema,
     SubscriptionPageSchema,
     SubscriptionQuerySchema,
     SubscriptionSchema,
+    SupplierOrderSchema,
     SupplierReportLineSchema,
     SupplierResultSchema,
 )
@@ -83,9 +99,11 @@ class BillingService(PlatformService):
         "customers": CustomerRepository, "suppliers": SupplierRepository, "products": ProductRepository,
         "subscriptions": SubscriptionRepository, "routing": RoutingRepository, "price_locks": PriceLockRepository,
         "orders": OrderRepository, "ledger": LedgerRepository, "contracts": StagedContractRepository,
+        "finance": FinanceRepository,
     })
     caller = Caller()
     outside = Outside()
+    currencies = SupportedCurrencies()
     notify = ServiceRpc("notify")     # the customer's callback URL is a notify webhook endpoint (BIL-9)
 
     # --- customers and the operator (BIL-2, BIL-8, BIL-9, BIL-10) ---------------------------
@@ -141,7 +159,8 @@ class BillingService(PlatformService):
     def publish_product(self, payload: dict) -> dict:
         body = load(NewProductSchema(), payload)
         with self.db.unit_of_work() as uow:
-            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow))
+            return ProductSchema().dump(handlers.publish_product(require_actor(self.caller), body, uow,
+                                                                         self.currencies))
 
     @rpc
     def update_product(self, product_id: str, payload: dict) -> dict:
@@ -190,7 +209,7 @@ class BillingService(PlatformService):
         body = load(CreditLimitSchema(), payload)
         with self.db.unit_of_work() as uow:
             return handlers.set_credit_limit(require_actor(self.caller), customer_id, body["limit"],
-                                             body["currency"], uow)
+                                             body["currency"], uow, self.currencies)
 
     @rpc
     def credit_accounts(self) -> dict:
@@ -205,7 +224,7 @@ class BillingService(PlatformService):
         when the credit is insufficient; otherwise fulfilment runs from a durable deadline."""
         body = load(PlaceOrderSchema(), payload)
         with self.db.unit_of_work() as uow:
-            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow)
+            order, created = handlers.place_order(require_actor(self.caller), body, utcnow(), uow, self.currencies)
         return PlacedOrderSchema().dump({"order": order, "created": created})
 
     @rpc
@@ -271,32 +290,92 @@ class BillingService(PlatformService):
 
     @on_deadline("billing_fulfil")
     def fulfil(self, order_id: str, payload: dict) -> None:
-        """Ask the supplier's system; a failure to reach it is retried by the deadline."""
+        """Ask the supplier's system. No usable answer (no URL, a 5xx, a time-out) is asked again
+        after a back-off until the budget is spent, then the order fails and its credit is
+        released; an order still ``processing`` at its fulfilment deadline fails the same way."""
+        policy = self.outside.policy
         with self.db.unit_of_work() as uow:
-            request = handlers.fulfilment_request(order_id, uow)
-        if request is None:
+            found = handlers.fulfilment_request(order_id, utcnow(), uow, policy)
+        if found is None:
             return
-        answer = self.outside.suppliers.fulfil(request[1], request[0])
-        if answer.final:
+        order, url = found
+        try:
+            if not url:
+                raise OutsideUnavailable("供应商未配置履约地址（no fulfilment URL configured）")
+            answer = self.outside.suppliers.fulfil(url, SupplierOrderSchema().dump(order))
+        except OutsideUnavailable as err:
+            log.warning("supplier %s did not answer for order %s: %s", order.supplier_id, order_id, err)
             with self.db.unit_of_work() as uow:
+                handlers.fulfilment_unanswered(order_id, str(err), utcnow(), uow, policy)
+            return
+        with self.db.unit_of_work() as uow:
+            if answer.final:
                 handlers.record_fulfilment(order_id, answer.status == "succeeded", answer.reason, answer.reference,
                                            utcnow(), uow)
+            else:
+                handlers.fulfilment_processing(order_id, utcnow(), uow, policy)
 
     @on_deadline("billing_pay")
     def pay(self, order_id: str, payload: dict) -> None:
         """The order's next payment step at the provider (BIL-6). A step without an answer is
         queried; only a step the provider never received is sent (again, with the same key)."""
+        policy = self.outside.policy
         with self.db.unit_of_work() as uow:
-            found = handlers.next_payment(order_id, uow)
+            found = handlers.next_payment(order_id, uow, utcnow())
         if found is None:
             return
-        request, answer = found[0], self._ask_provider(*found)
+        request = found[0]
+        try:
+            answer = self._ask_provider(*found)
+        except ServiceUnavailable as err:
+            # unknown outcome: the step stays 'sent', asked again after a back-off until its budget is spent
+            log.warning("payment step %s: %s", request.key, err)
+            with self.db.unit_of_work() as uow:
+                handlers.payment_unanswered(order_id, request.key, utcnow(), uow, policy)
+            return
         with self.db.unit_of_work() as uow:
             if answer.final:
                 handlers.record_payment(order_id, request.key, answer.status == "succeeded", answer.reference,
-                                        utcnow(), uow)
+                                        utcnow(), uow, policy)
             else:
-                handlers.payment_in_progress("billing_pay", order_id, utcnow(), PROCESSING_RECHECK_SECONDS, uow)
+                handlers.payment_unanswered(order_id, request.key, utcnow(), uow, policy, processing=True)
+
+    # --- the operator's hand on stuck steps (BIL-6) -------------------------------------------------
+
+    @rpc
+    def stuck_orders(self, filters: dict) -> dict:
+        """The operator's list: orders with a payment step stopped after its retry budget, or
+        waiting for a supplier that does not answer. Returns OrderPageSchema."""
+        query = load(StuckOrderQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.stuck_orders(require_actor(self.caller), query, uow)
+        return OrderPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def resolve_step(self, order_id: str, payload: dict) -> dict:
+        """payload: StepActionSchema (step_key, action retry | fail | void); the operator only.
+        Failing or voiding a step that went out asks the provider first: its own final answer, if
+        it has one, settles the step instead (never paid twice, never lost). Returns OrderSchema
+        with ``changed`` (false: a repeated click, nothing changed)."""
+        body = load(StepActionSchema(), payload)
+        actor = require_actor(self.caller)
+        key, action = body["step_key"], body["action"]
+        with self.db.unit_of_work() as uow:
+            to_ask = handlers.step_to_resolve(actor, order_id, key, action, uow)
+        known = None
+        if to_ask is not None:
+            try:
+                answer = self.outside.provider.query(to_ask)
+            except OutsideUnavailable as err:
+                raise ServiceUnavailable(f"The payment provider cannot say what became of {key}: {err}") from err
+            if answer is not None and not answer.final:
+                raise WrongState(f"The payment provider is still executing {key}; it cannot be {action}ed now.",
+                                 {"action": ["the provider is still executing this step"]})
+            known = None if answer is None else answer.status == "succeeded"
+        with self.db.unit_of_work() as uow:
+            order, changed = handlers.resolve_step(actor, order_id, key, action, utcnow(), uow,
+                                                   self.outside.policy, known)
+        return {**OrderSchema().dump(order), "changed": changed}
 
     @on_deadline("billing_stage_pay")
     def pay_stage_step(self, contract_id: str, payload: dict) -> None:
@@ -358,7 +437,46 @@ class BillingService(PlatformService):
                 log.warning("supplier %s: its order report for %s is not usable: %s", supplier_id, day, err)
                 sources[supplier_id] = statements.UNAVAILABLE
         with self.db.unit_of_work() as uow:
-            return ReconciliationSchema().dump(handlers.reconcile(day, settlement, reports, uow, sources))
+            result = handlers.reconcile(day, settlement, reports, uow, sources)
+            return ReconciliationSchema().dump(finance.store_reconciliation(result, utcnow(), uow))
+
+    @rpc
+    def list_mismatches(self, filters: dict) -> dict:
+        """Stored reconciliation mismatches with their resolution (operator)."""
+        query = load(MismatchQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_mismatches(require_actor(self.caller), query, uow)
+        return StoredMismatchPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def resolve_mismatch(self, mismatch_id: str, payload: dict) -> dict:
+        body = load(ResolveMismatchSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StoredMismatchSchema().dump(finance.resolve_mismatch(require_actor(self.caller), mismatch_id,
+                                                                        body["resolution"], utcnow(), uow))
+
+    # --- the ledger for finance (BIL-14) ----------------------------------------------------------
+
+    @rpc
+    def ledger_accounts(self, filters: dict) -> dict:
+        query = load(LedgerAccountQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_accounts(require_actor(self.caller), query, uow)
+        return LedgerAccountPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def ledger_transactions(self, filters: dict) -> dict:
+        query = load(LedgerTransactionQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = finance.list_transactions(require_actor(self.caller), query, uow)
+        return LedgerTransactionPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def ledger_balance(self, filters: dict) -> dict:
+        query = load(LedgerBalanceQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            return LedgerBalanceSchema().dump(finance.balance_at(require_actor(self.caller), query["account_id"],
+                                                                 query["at"] or utcnow(), uow))
 
     # --- staged payments (BIL-12) -----------------------------------------------------------------
 
@@ -367,7 +485,30 @@ class BillingService(PlatformService):
         body = load(NewStagedContractSchema(), payload)
         with self.db.unit_of_work() as uow:
             return StagedContractSchema().dump(handlers.create_staged_contract(require_actor(self.caller), body,
-                                                                               utcnow(), uow))
+                                                                               utcnow(), uow, self.currencies))
+
+    @rpc
+    def decide_staged_contract(self, contract_id: str, payload: dict) -> dict:
+        """The customer accepts or declines a proposed contract; accepting emits payment_stage_due for
+        the stages whose milestones already passed."""
+        body = load(DecisionSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return StagedContractSchema().dump(handlers.decide_staged_contract(
+                require_actor(self.caller), contract_id, body["approve"], utcnow(), uow))
+
+    @rpc
+    def list_staged_contracts(self, filters: dict) -> dict:
+        query = load(StagedContractQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.list_staged_contracts(require_actor(self.caller), query, uow)
+        return StagedContractPageSchema().dump(_page(items, total, query))
+
+    @on_event("project", "project_created")
+    def handle_project_created(self, event: dict) -> None:
+        """Billing's read model of the project's vendor and customer (who may propose and accept)."""
+        with self.db.unit_of_work() as uow:
+            handlers.project_known(load_data(event), uow)
+            uow.commit()
 
     @rpc
     def get_staged_contract(self, contract_id: str) -> dict:

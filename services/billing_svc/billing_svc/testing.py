@@ -161,9 +161,10 @@ class FakeSupplier(_Server):
     It serves its daily order report at ``/reports?day=`` (``report_changes`` plants mismatches:
     order id → fields to report differently, or None to leave the order out)."""
 
-    def __init__(self, answer: str = "succeeded"):
+    def __init__(self, answer: str = "succeeded", status: int = 200):
         super().__init__()
         self.answer = answer
+        self.status = status                      # 500: the system is broken (its order is not taken)
         self.received: list[dict] = []
         self.report_changes: dict[str, dict | None] = {}
         self.report_extra: list[dict] = []
@@ -175,6 +176,9 @@ class FakeSupplier(_Server):
 
     def post(self, path: str, body: dict, headers: dict):
         with self.lock:
+            if self.status >= 500:
+                self.received.append({"refused": body})
+                return self.status, {"error": "internal"}
             self.received.append({**body, "day": time.strftime("%Y-%m-%d", time.gmtime())})
         return 200, {"status": self.answer, "reference": f"sup-{body['order_id'][:8]}",
                      "reason": "out of stock" if self.answer == "failed" else ""}

@@ -271,7 +271,11 @@ def set_product_providers(actor: Actor | None, cmd: dict, uow: Uow) -> list[dict
     if not vendor_id:
         raise VendorNotNamed()
     product = uow.dispatch.product(cmd["product_id"])
-    events = product.configure(vendor_id, cmd["providers"], by_operator=by_operator)
+    # the operator's relation names organisations as dispatch knows them from identity's events (a
+    # vendor only tunes the providers it has; a system call names organisations it just created)
+    isvs = uow.dispatch.isv_orgs({vendor_id, *(p["provider_id"] for p in cmd["providers"])}) \
+        if actor is not None and by_operator else None
+    events = product.configure(vendor_id, cmd["providers"], by_operator=by_operator, isvs=isvs)
     uow.dispatch.save_product(product)
     _emit(uow, events)
     _wake(uow, PROVIDER_LEVEL, product.product_id)

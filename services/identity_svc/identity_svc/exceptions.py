@@ -76,3 +76,14 @@ class TooManyFailedLogins(RateLimited):
     def __init__(self, message: str, retry_after_seconds: int):
         super().__init__(message, {"retry_after": [str(retry_after_seconds)]})
         self.retry_after_seconds = retry_after_seconds
+
+
+class ApiKeyNotFound(NotVisible):
+    def __init__(self, key_id: str):
+        super().__init__(f"API key {key_id} was not found.")
+
+
+class BadApiKey(SignInRefused):
+    # one message for a malformed key, an unknown id and a wrong secret
+    def __init__(self, message: str = "The API key is not valid."):
+        super().__init__(message)

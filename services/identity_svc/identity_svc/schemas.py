@@ -8,6 +8,7 @@ service; a password hash is in none of them.
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from platform_contracts.roles import ORG_KINDS, ROLES
+from platform_kit.clock import utcnow
 from platform_kit.workcal import DayKind
 
 LOGIN_NAME = validate.Regexp(
@@ -171,6 +172,31 @@ class SetCalendarDaySchema(CalendarDayRefSchema):
     kind = fields.String(required=True, validate=validate.OneOf(DAY_KINDS))
     name = fields.String(load_default="", validate=validate.Length(max=100),
                          metadata={"description": "the holiday's name, e.g. National Day"})
+
+
+class CreateApiKeySchema(Strict):
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK],
+                         metadata={"description": "the system that uses it; names it in the audit log",
+                                   "example": "金蝶 ERP"})
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1, max=len(ROLES)),
+                        metadata={"description": "roles you hold yourself; the key may do what they allow"})
+    expires_in_days = fields.Integer(load_default=365, validate=validate.Range(min=1, max=730))
+    rate_limit_per_minute = fields.Integer(load_default=None, allow_none=True,
+                                           validate=validate.Range(min=1, max=100_000),
+                                           metadata={"description": "requests a minute; default: the gateway's"})
+
+
+class ApiKeyFilterSchema(Strict):
+    org_id = fields.String(load_default=None, validate=validate.Length(max=36),
+                           metadata={"description": "platform operator only; others always see their own"})
+    state = fields.String(load_default=None, validate=validate.OneOf(("active", "revoked", "expired")))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class AuthenticateApiKeySchema(Strict):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class AuditFilterSchema(Strict):
@@ -355,12 +381,65 @@ class CalendarOverrideSchema(Schema):
     updated_at = fields.AwareDateTime()
 
 
+class ApiKeySchema(Schema):
+    id = fields.String()
+    org_id = fields.String()
+    name = fields.String()
+    display_name = fields.String(metadata={"description": "how the audit log and other lists name it"})
+    prefix = fields.String(metadata={"description": "the start of the key, to tell keys apart; never the secret",
+                                     "example": "dpk_1f0c9a2b"})
+    roles = fields.List(fields.String())
+    state = fields.Method("_state", metadata={"enum": ["active", "revoked", "expired"]})
+    rate_limit_per_minute = fields.Integer(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    revoked_by = fields.String(allow_none=True)
+    last_used_at = fields.AwareDateTime(allow_none=True, metadata={"description": "to the minute"})
+
+    def _state(self, key) -> str:
+        return key.state(utcnow())
+
+
+class ApiKeyPageSchema(Schema):
+    items = fields.List(fields.Nested(ApiKeySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class CreatedApiKeySchema(Schema):
+    api_key = fields.Nested(ApiKeySchema)
+    key = fields.String(metadata={"description": "send it as `X-Api-Key`. Shown this once: only a keyed hash "
+                                                 "is stored, nobody can show it again",
+                                  "example": "dpk_1f0c9a2b3c4d5e6f708192a3b4c5d6e7_Xq3...43 characters"})
+
+
+class KeyActorSchema(Schema):
+    user_id = fields.String()
+    org_id = fields.String()
+    org_kind = fields.String()
+    roles = fields.List(fields.String())
+
+
+class AuthenticatedApiKeySchema(Schema):
+    actor = fields.Nested(KeyActorSchema)
+    key_id = fields.Function(lambda r: r["key"].id)
+    created_at = fields.Function(lambda r: r["key"].created_at.isoformat())
+    valid_until = fields.AwareDateTime()
+    rate_limit_per_minute = fields.Function(lambda r: r["key"].rate_limit_per_minute)
+
+
 class AuditEntrySchema(Schema):
     id = fields.String()
     at = fields.AwareDateTime()
     action = fields.String()
     actor_user_id = fields.String(allow_none=True)
     actor_org_id = fields.String(allow_none=True)
+    actor_name = fields.String(allow_none=True, metadata={"description": "the user's display name, or an API "
+                                                                         "key's name as a service account"})
+    actor_kind = fields.String(allow_none=True, metadata={"enum": ["user", "api_key"]})
     org_id = fields.String(allow_none=True)
     subject_type = fields.String(allow_none=True)
     subject_id = fields.String(allow_none=True)

@@ -6,6 +6,7 @@ gateway, carried in the context data); payloads never say who is calling.
 """
 from identity_svc import handlers
 from identity_svc.adapters.repository import (
+    ApiKeyRepository,
     AuditRepository,
     CalendarRepository,
     DepartmentRepository,
@@ -15,9 +16,14 @@ from identity_svc.adapters.repository import (
 )
 from identity_svc.adapters.sessions import SessionStore
 from identity_svc.schemas import (
+    ApiKeyFilterSchema,
+    ApiKeyPageSchema,
+    ApiKeySchema,
     AssignRolesSchema,
     AuditFilterSchema,
     AuditPageSchema,
+    AuthenticateApiKeySchema,
+    AuthenticatedApiKeySchema,
     BootstrapResultSchema,
     BootstrapSchema,
     CalendarDayRefSchema,
@@ -25,6 +31,8 @@ from identity_svc.schemas import (
     CalendarSchema,
     CalendarYearSchema,
     ChangePasswordSchema,
+    CreateApiKeySchema,
+    CreatedApiKeySchema,
     CreateDepartmentSchema,
     CreatedOrganisationSchema,
     CreateOrganisationSchema,
@@ -54,6 +62,8 @@ from identity_svc.schemas import (
     UserWithPasswordSchema,
 )
 from platform_kit.auth import Caller, require_actor
+from platform_kit.consumer import on_event
+from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import rpc
 from platform_kit.scheduling import periodic
@@ -62,7 +72,7 @@ from platform_kit.validation import load
 
 REPOSITORIES = {"organisations": OrganisationRepository, "users": UserRepository,
                 "departments": DepartmentRepository, "signins": SignInRepository,
-                "calendar": CalendarRepository, "audit": AuditRepository}
+                "calendar": CalendarRepository, "audit": AuditRepository, "api_keys": ApiKeyRepository}
 
 
 # built once: display_names runs beside every read of a project, the platform's busiest read
@@ -227,6 +237,41 @@ class IdentityService(PlatformService):
         require_actor(self.caller)
         return RoleSchema(many=True).dump(handlers.users.list_roles(query))
 
+    # ------------------------------------------------------------------ integrator keys (GW-6)
+
+    @rpc
+    def create_api_key(self, payload: dict) -> dict:
+        """payload: CreateApiKeySchema; a key of the caller's organisation (its admins). Returns
+        CreatedApiKeySchema with the clear key, shown this once."""
+        cmd = load(CreateApiKeySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            key, clear = handlers.api_keys.create_api_key(self.caller, cmd, uow, self.sessions)
+        return CreatedApiKeySchema().dump({"api_key": key, "key": clear})
+
+    @rpc
+    def list_api_keys(self, filters: dict | None = None) -> dict:
+        """filters: ApiKeyFilterSchema. Returns ApiKeyPageSchema, newest first; never a secret."""
+        query = load(ApiKeyFilterSchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.api_keys.list_api_keys(self.caller, query, uow)
+        return ApiKeyPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
+                                        "offset": query["offset"]})
+
+    @rpc
+    def revoke_api_key(self, key_id: str) -> dict:
+        """The key stops working at once (a revocation mark the gateway reads). Returns ApiKeySchema."""
+        with self.db.unit_of_work() as uow:
+            return ApiKeySchema().dump(handlers.api_keys.revoke_api_key(self.caller, key_id, uow, self.sessions))
+
+    @rpc
+    def authenticate_api_key(self, key: str) -> dict:
+        """For the gateway: the service account a clear key acts as (AuthenticatedApiKeySchema), or
+        Unauthenticated. Records the key's last use (to the minute)."""
+        cmd = load(AuthenticateApiKeySchema(), {"key": key})
+        with self.db.unit_of_work() as uow:
+            result = handlers.api_keys.authenticate_api_key(cmd, uow, self.sessions)
+        return AuthenticatedApiKeySchema().dump(result)
+
     # ------------------------------------------------------------------ departments
 
     @rpc
@@ -330,6 +375,12 @@ class IdentityService(PlatformService):
             return CalendarCoverageSchema().dump(calendar_import.coverage(self.caller, uow))
 
     # ------------------------------------------------------------------ audit
+
+    @on_event("billing", "payment_step_resolved")
+    def handle_payment_step_resolved(self, event: dict) -> None:
+        """BIL-6: the operator's retry, fail or void of a stuck money step, into the audit log."""
+        with self.db.unit_of_work() as uow:
+            handlers.audit.billing_step_resolved(event, load_data(event), uow)
 
     @rpc
     def audit_log(self, filters: dict | None = None) -> dict:

@@ -10,7 +10,7 @@ from platform_contracts.actor import Actor
 from platform_contracts.roles import PROVIDER_ADMIN
 from platform_kit.clock import utcnow
 from platform_kit.workcal import DEFAULT_TIME_ZONE
-from project_svc.domain.access import Scope, can_see, scope_of, sees_notes, who_for
+from project_svc.domain.access import Scope, can_see, record_visible, scope_of, sees_notes, who_for
 from project_svc.domain.files import content_problem
 from project_svc.domain.model import Events, Project
 from project_svc.domain.requirements import require_uploaded_files, validate_requirements
@@ -221,9 +221,10 @@ def _view(project: Project, actor: Actor, records: list[dict], files: list[dict]
     view = {**vars(project), "current_node": project.current_node, "nodes": project.steps}
     side, operator = project.current_operator()
     view.update(current_side=side, current_operator_id=operator, participants=sorted(project.participants))
+    records = [r for r in records if record_visible(actor, project, r)]
     view["messages"] = [r for r in records if r["kind"] == "message"]
-    view["notes"] = [r for r in records if r["kind"] == "note"] if sees_notes(actor, project) else []
-    view["files"] = files
+    view["notes"] = [r for r in records if r["kind"] == "note"]
+    view["files"] = [f for f in files if record_visible(actor, project, f)]
     return view
 
 
@@ -251,7 +252,8 @@ def add_record(project_id: str, kind: str, body: str, actor: Actor, uow, now: da
         raise NotYourTurn("Notes are written by the vendor and the provider side only.", {"body": ["not allowed"]})
     project.require_open()
     record = uow.records.add_record(id=str(uuid.uuid4()), project_id=project.id, kind=kind,
-                                    author_id=actor.user_id, node_key=project.current_node["key"], body=body,
+                                    author_id=actor.user_id, author_org_id=actor.org_id,
+                                    node_key=project.current_node["key"], body=body,
                                     at=now or utcnow())
     uow.commit()
     return record
@@ -261,7 +263,7 @@ def list_records(project_id: str, kind: str, actor: Actor, uow) -> list[dict]:
     project = visible_project(project_id, actor, uow)
     if kind == "note" and not sees_notes(actor, project):
         raise ProjectNotFound(f"Project {project_id} has no notes for you.")
-    return uow.records.records(project.id, (kind,))
+    return [r for r in uow.records.records(project.id, (kind,)) if record_visible(actor, project, r)]
 
 
 def check_upload(project_id: str, node_key: str, name: str, content_type: str, size: int, actor: Actor,
@@ -299,15 +301,21 @@ def record_upload(project: Project, node_key: str, name: str, stored, actor: Act
                   now: datetime | None = None) -> dict:
     file = uow.records.add_file(id=stored.key.rsplit("/", 1)[-1], project_id=project.id, node_key=node_key,
                                 name=name, content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                                storage_key=stored.key, uploaded_by=actor.user_id, at=now or utcnow())
+                                storage_key=stored.key, uploaded_by=actor.user_id, author_org_id=actor.org_id,
+                                at=now or utcnow())
     uow.commit()
     return file
 
 
+def list_files(project_id: str, actor: Actor, uow) -> list[dict]:
+    project = visible_project(project_id, actor, uow)
+    return [f for f in uow.records.files(project.id) if record_visible(actor, project, f)]
+
+
 def file_of(project_id: str, file_id: str, actor: Actor, uow) -> dict:
-    visible_project(project_id, actor, uow)
+    project = visible_project(project_id, actor, uow)
     file = uow.records.file(project_id, file_id)
-    if file is None:
+    if file is None or not record_visible(actor, project, file):
         raise ProjectNotFound(f"File {file_id} was not found.")
     return file
 

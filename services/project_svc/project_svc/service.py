@@ -165,8 +165,7 @@ class ProjectService(PlatformService):
     def list_files(self, project_id: str) -> list:
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
-            handlers.visible_project(project_id, actor, uow)
-            return ProjectFileSchema(many=True).dump(uow.records.files(project_id))
+            return ProjectFileSchema(many=True).dump(handlers.list_files(project_id, actor, uow))
 
     @rpc
     def download_file(self, project_id: str, file_id: str) -> dict:

@@ -41,3 +41,7 @@ class PartyNotNamed(Unprocessable):
 
 class ServiceHoursRefused(Unprocessable):
     """Start and end together: before each other, covering 09:00-18:00 (TKT-2); no schema states it."""
+
+
+class ReplyRequired(Unprocessable):
+    """TKT-5: the customer must have been answered (a public reply) before the ticket waits on them."""

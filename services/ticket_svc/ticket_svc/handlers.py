@@ -7,24 +7,34 @@ events, notification requests and durable deadlines, and commit once.
 from __future__ import annotations
 
 import functools
+import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import SUPPORT_AGENT
+from platform_kit.clock import utcnow
 from platform_kit.workcal import CalendarDay, ServiceHours, WorkCalendar, default_calendar
-from ticket_svc.domain import reports
+from ticket_svc.domain import attachments as attachment_rules
+from ticket_svc.domain import canned, reports
 from ticket_svc.domain.access import AGENT_ROLES, OBSERVER, Scope, scope_of, side_of
 from ticket_svc.domain.assignment import choose_agent
 from ticket_svc.domain.complaints import DEFAULT_ABUSIVE_WORDS
+from ticket_svc.domain.entitlement import Entitlement, entitled_tier
+from ticket_svc.domain.mail import InboundMail, MailAttachment
 from ticket_svc.domain.model import (
     AGENT,
     CUSTOMER,
+    PLATFORM,
     REPLY_KIND,
+    VENDOR,
     Alert,
     Clock,
     Ticket,
 )
+from ticket_svc.domain.sla import TimerName
 from ticket_svc.exceptions import (
     AttachmentTooLarge,
     ConfirmationRequired,
@@ -39,8 +49,13 @@ from ticket_svc.exceptions import (
 
 WARNING, BREACH, AUTO_RULE = "ticket_sla_warning", "ticket_sla_breach", "ticket_auto_rule"
 RESCHEDULE = "ticket_reschedule"   # one provider's share of a calendar change
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = attachment_rules.MAX_BYTES
 REMINDER_CHANNELS = ["email", "sms"]   # TKT-6: the 2nd-working-day reminder goes by e-mail and SMS
+# TKT-6 as above; TKT-10: an agent's public reply goes to the customer by e-mail (its subject carries
+# the ticket number, which threads the customer's answer back into the ticket)
+CHANNELS = {"feedback_reminder": REMINDER_CHANNELS, "agent_reply": ["email"]}
+TICKET_NUMBER = re.compile(r"^T-\d{4}-\d{6,}$")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def new_id() -> str:
@@ -118,9 +133,9 @@ def notify(ticket: Ticket, alerts: list[Alert], uow) -> None:
             continue
         uow.emit("ticket_notification_requested", {
             "receivers": receivers, "message_template": alert.template,
-            "variables": {**alert.variables, "kind": alert.kind}, "urgent": alert.urgent,
-            "dedupe_key": alert.dedupe_key, "link": f"/tickets/{ticket.id}",
-            "channels": REMINDER_CHANNELS if alert.kind == "feedback_reminder" else None,
+            "variables": {**alert.variables, "kind": alert.kind, "ticket_number": ticket.number or ticket.id},
+            "urgent": alert.urgent, "dedupe_key": alert.dedupe_key, "link": f"/tickets/{ticket.id}",
+            "channels": CHANNELS.get(alert.kind),
         })
 
 
@@ -131,9 +146,18 @@ def _status_event(ticket: Ticket, before: str, side: str, uow) -> None:
                                            "to_status": ticket.status, "side": side})
 
 
+def _breach_events(ticket: Ticket, alerts: list[Alert], uow) -> None:
+    """A breach, whether a deadline found it or a late reply did, is one ticket_sla_breached."""
+    for alert in alerts:
+        if alert.kind == "sla_breach":
+            uow.emit("ticket_sla_breached", {"ticket_id": ticket.id, "provider_id": ticket.provider_id,
+                                             "assignee_id": ticket.assignee_id, "timer": alert.variables["timer"]})
+
+
 def _save(ticket: Ticket, clock: Clock, alerts: list[Alert], uow) -> None:
     uow.tickets.save(ticket)
     sync_deadlines(ticket, clock, uow)
+    _breach_events(ticket, alerts, uow)
     notify(ticket, alerts, uow)
 
 
@@ -152,10 +176,14 @@ def open_ticket(cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
         customer_org, customer_user = actor.org_id, actor.user_id
     provider_id, vendor_id, subject = _route(cmd, customer_org, uow)
     clock = clock_for(provider_id, uow)
+    # TKT-8: the tier is the contract's; what the customer chose is a request an agent decides on
+    tier = entitled_tier(uow.settings.entitlements(provider_id), customer_org, subject.get("product_id"))
     ticket, alerts = Ticket.open(
-        id=new_id(), message_id=new_id(), customer_org_id=customer_org, customer_user_id=customer_user,
+        id=new_id(), message_id=new_id(), number=uow.tickets.next_number(now.astimezone(SHANGHAI).year),
+        customer_org_id=customer_org, customer_user_id=customer_user,
         provider_id=provider_id, vendor_id=vendor_id, title=cmd["title"], description=cmd["description"],
-        category=cmd["category"], tier=cmd.get("tier"), now=now, clock=clock, complaint=cmd.get("complaint", False),
+        category=cmd["category"], tier=tier, requested_tier=cmd.get("tier"), now=now, clock=clock,
+        complaint=cmd.get("complaint", False),
         product_id=subject.get("product_id"), order_id=subject.get("order_id"), project_id=subject.get("project_id"),
     )
     agent = choose_agent(uow.people.agent_loads(provider_id))
@@ -194,6 +222,9 @@ def _route(cmd: dict, customer_org: str, uow) -> tuple[str, str | None, dict]:
 # ---- reading ---------------------------------------------------------------------------------
 
 def load_visible(ticket_id: str, actor: Actor, uow, *, for_update: bool = False) -> tuple[Ticket, str]:
+    """By id, or by the readable number people quote (T-2026-000123)."""
+    if TICKET_NUMBER.match(ticket_id or ""):
+        ticket_id = uow.tickets.id_of_number(ticket_id) or ticket_id
     ticket = uow.tickets.get(ticket_id, for_update=for_update)
     side = side_of(actor, ticket) if ticket is not None else None
     if side is None:
@@ -207,7 +238,8 @@ def get_ticket(ticket_id: str, actor: Actor, uow) -> dict:
 
 
 SUMMARY_FIELDS = (
-    "id", "title", "category", "business_stopping", "tier", "status", "customer_org_id", "customer_user_id",
+    "id", "number", "title", "category", "business_stopping", "tier", "requested_tier", "status", "customer_org_id",
+    "customer_user_id",
     "provider_id", "vendor_id", "order_id", "project_id", "product_id", "assignee_id", "escalated", "complaint",
     "suspected", "breached", "priority_rank", "rating", "first_response_seconds", "resolution_seconds", "opened_at",
     "updated_at", "resolved_at", "closed_at")
@@ -217,7 +249,7 @@ def summary(ticket: Ticket, dues: dict[str, datetime], side: str | None) -> dict
     """A list row: the ticket's fields and, for every side but the customer's (TKT-7), its timers as
     they stand (due instant, paused, met, breached) and the nearest due instant (the console counts down)."""
     data = {name: getattr(ticket, name) for name in SUMMARY_FIELDS}
-    states = ticket.timer_states(dues) if side in (AGENT, OBSERVER) else []
+    states = ticket.timer_states(dues) if side in (AGENT, OBSERVER, PLATFORM, VENDOR) else []
     data["timers"] = states
     data["next_due_at"] = min((s.due_at for s in states if s.due_at is not None), default=None)
     return data
@@ -240,6 +272,13 @@ def view(ticket: Ticket, side: str, uow) -> dict:
                 "used_seconds": int(timer.used.total_seconds()), "due_at": timer.due_at(clock.calendar, hours),
                 "met_at": timer.met_at, "breached_at": timer.breached_at})
     data["next_due_at"] = min((x["due_at"] for x in data["timers"] if x["due_at"] is not None), default=None)
+    # seed 001 section 8: never more than 4 service hours without an answer; the customer sees when
+    # the answer is due (the keep-in-loop target), not the provider's other timers
+    reply = ticket.timers.get(TimerName.REPLY)
+    data["reply_expected_by"] = None
+    if reply is not None and ticket.is_open and reply.running:
+        clock = clock_for(ticket.provider_id, uow)
+        data["reply_expected_by"] = reply.due_at(clock.calendar, ticket.hours(clock))
     return data
 
 
@@ -260,63 +299,124 @@ def escalations(query: dict, actor: Actor, uow) -> tuple[list[dict], int]:
 
 # ---- conversation ----------------------------------------------------------------------------
 
-def _check_attachments(attachments: list[dict]) -> None:
-    for index, item in enumerate(attachments):
-        if item.get("size", 0) > MAX_ATTACHMENT_BYTES:
-            raise AttachmentTooLarge(f"{item.get('name', 'An attachment')} is larger than 20 MB.",
-                                     {"attachments": {str(index): ["larger than 20 MB"]}})
-
-
-def check_upload(ticket_id: str, name: str, size: int, actor: Actor, uow) -> Ticket:
-    """The caller may write to the ticket and the file is within the limit (TKT-7)."""
-    _check_attachments([{"name": name, "size": size}])
+def check_upload(ticket_id: str, name: str, content_type: str, size: int, head: bytes, actor: Actor,
+                 uow) -> Ticket:
+    """The caller may write to the ticket and the file is of a type and size it takes (TKT-7)."""
+    refused = attachment_rules.refusal(name, content_type, size, head)
+    if refused:
+        error = AttachmentTooLarge if "larger" in str(refused) else ValidationFailed
+        raise error(f"{name}: {next(iter(refused.values()))[0]}.", refused)
     ticket, side = load_visible(ticket_id, actor, uow)
-    if side not in (CUSTOMER, AGENT) or not ticket.is_open:
+    if side not in (CUSTOMER, AGENT, PLATFORM) or not ticket.is_open:
         raise NotYourTicket("You cannot add files to this ticket.")
     return ticket
 
 
-def _check_keys(ticket_id: str, attachments: list[dict]) -> None:
-    """An attachment's key must be a file uploaded to this very ticket."""
-    for index, item in enumerate(attachments):
-        key = item.get("key")
-        if key is not None and not key.startswith(f"tickets/{ticket_id}/"):
-            raise UnknownSubject("An attachment was not uploaded to this ticket.",
-                                   {"attachments": {str(index): ["not uploaded to this ticket"]}})
+def record_upload(ticket: Ticket, key: str, name: str, size: int, content_type: str, actor: Actor, uow,
+                  now: datetime) -> dict:
+    upload = {"key": key, "ticket_id": ticket.id, "name": name, "size": size, "content_type": content_type,
+              "uploaded_by": actor.user_id, "uploaded_at": now, "message_id": None}
+    uow.tickets.add_upload(upload)
+    uow.commit()
+    return _attachment(upload)
+
+
+def _attachment(upload: dict) -> dict:
+    return {"id": attachment_rules.parse_key(upload["key"])[1], "key": upload["key"], "name": upload["name"],
+            "size": upload["size"], "content_type": upload["content_type"]}
+
+
+def _resolve_attachments(ticket_id: str, refs: list[dict], actor: Actor, uow) -> list[dict]:
+    """The files a message attaches, as the platform recorded them when they were uploaded: a key
+    the platform made for this ticket, uploaded by the writer, not attached to another message."""
+    out = []
+    for index, ref in enumerate(refs):
+        key = ref.get("key") or ""
+        upload = uow.tickets.upload(key) if attachment_rules.parse_key(key) else None
+        if upload is None or upload["ticket_id"] != ticket_id or upload["uploaded_by"] != actor.user_id:
+            raise UnknownSubject("An attachment was not uploaded to this ticket by you.",
+                                 {"attachments": {str(index): {"key": ["not a file you uploaded to this ticket"]}}})
+        if upload["message_id"] is not None:
+            raise UnknownSubject("An attachment is attached to another message already.",
+                                 {"attachments": {str(index): {"key": ["attached already"]}}})
+        out.append(_attachment(upload))
+    return out
+
+
+def attachment_to_download(ticket_id: str, attachment_id: str, actor: Actor, uow) -> dict:
+    """TKT-7: whoever may see the message may download its files; a customer never those of an
+    internal note or a held reply. Anything else answers not found, alike."""
+    ticket, side = load_visible(ticket_id, actor, uow)
+    for message in ticket.visible_messages(side):
+        for item in message.attachments:
+            if item.get("id") == attachment_id:
+                return item
+    raise TicketNotFound(f"Attachment {attachment_id} was not found.")
 
 
 def post_message(ticket_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
     """A reply or an internal note (TKT-7). Customers only reply; agents reply or note."""
-    attachments = cmd.get("attachments") or []
-    _check_attachments(attachments)
-    _check_keys(ticket_id, attachments)
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    attachments = _resolve_attachments(ticket.id, cmd.get("attachments") or [], actor, uow)
+    message_id = new_id()
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status
     if side == CUSTOMER:
         if cmd.get("kind", REPLY_KIND) != REPLY_KIND:
             raise NotYourTicket("Customers post replies; internal notes are for the provider's agents.")
-        alerts = ticket.customer_message(new_id(), actor.user_id, cmd["body"], now, clock,
+        alerts = ticket.customer_message(message_id, actor.user_id, cmd["body"], now, clock,
                                          uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS, attachments)
+    elif side == PLATFORM:
+        alerts = ticket.platform_message(message_id, actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now,
+                                         attachments)
     elif side == AGENT:
-        ticket.agent_message(new_id(), actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
-                             plan=cmd.get("plan", False), attachments=attachments)
-        alerts = []
+        alerts = ticket.agent_message(message_id, actor.user_id, cmd["body"], cmd.get("kind", REPLY_KIND), now, clock,
+                                      plan=cmd.get("plan", False), attachments=attachments,
+                                      abusive_words=uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS)
     else:
         raise NotYourTicket("The platform's support answers a ticket once it is escalated to it.")
+    for item in attachments:
+        uow.tickets.attach_upload(item["key"], message_id)
     _status_event(ticket, before, side, uow)
     _save(ticket, clock, alerts, uow)
     uow.commit()
     return ticket
 
 
-def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+def review_reply(ticket_id: str, message_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> Ticket:
+    """Seed 001 section 4: the provider's admin (the lead) releases an agent's held reply, perhaps
+    reworded, or rejects it."""
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin reviews held replies.")
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
-    if side == OBSERVER:
-        raise NotYourTicket("The platform's support changes a ticket once it is escalated to it.")
+    if side != AGENT:
+        raise TicketNotFound(f"Ticket {ticket_id} was not found.")
+    clock = clock_for(ticket.provider_id, uow)
+    alerts = ticket.review_reply(message_id, cmd["release"], actor.user_id, now, clock, body=cmd.get("body"),
+                                 plan=cmd.get("plan", False))
+    _save(ticket, clock, alerts, uow)
+    uow.commit()
+    return ticket
+
+
+def change_status(ticket_id: str, to: str, note: str, actor: Actor, uow, now: datetime,
+                  reply: str | None = None, plan: bool = False) -> Ticket:
+    """``reply``: an agent's public reply sent with the change, in the same transaction (awaiting
+    feedback or confirmation needs one since the customer's last message)."""
+    ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
+    if side in (OBSERVER, VENDOR):
+        raise NotYourTicket("The platform's support changes a ticket once it is escalated to it; a vendor reads.")
+    if side == PLATFORM:
+        side = AGENT        # on an escalated ticket the platform moves it as the provider's agents do
     clock = clock_for(ticket.provider_id, uow)
     before = ticket.status
-    alerts = ticket.change_status(to, side, actor.user_id, now, clock, note)
+    alerts: list[Alert] = []
+    if reply and reply.strip():
+        if side != AGENT:
+            raise ValidationFailed("Customers write a message instead.", {"reply": ["only for agents"]})
+        alerts += ticket.agent_message(new_id(), actor.user_id, reply.strip(), REPLY_KIND, now, clock, plan=plan,
+                                       abusive_words=uow.settings.abusive_words() or DEFAULT_ABUSIVE_WORDS)
+    alerts += ticket.change_status(to, side, actor.user_id, now, clock, note)
     _status_event(ticket, before, side, uow)
     _save(ticket, clock, alerts, uow)
     uow.commit()
@@ -461,6 +561,17 @@ def _handed_over(ticket: Ticket, target: str, note: str, on_duty: bool) -> Alert
                  f"ticket:{ticket.id}:transfer:{len(ticket.log)}")
 
 
+def hand_back(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
+    """TKT-3: the platform's support returns an escalated ticket to the provider."""
+    if not actor.is_operator:
+        raise NotYourTicket("Only the platform's support hands an escalation back.")
+    ticket, _ = load_visible(ticket_id, actor, uow, for_update=True)
+    alerts = ticket.hand_back(note, actor.user_id, new_id(), now)
+    _save(ticket, clock_for(ticket.provider_id, uow), alerts, uow)
+    uow.commit()
+    return ticket
+
+
 def escalate(ticket_id: str, note: str, actor: Actor, uow, now: datetime) -> Ticket:
     _require_agent(actor)
     ticket, side = load_visible(ticket_id, actor, uow, for_update=True)
@@ -484,10 +595,8 @@ def timer_fired(stage: str, payload: dict, uow, now: datetime) -> None:
     alerts = ticket.timer_fired(payload["timer"], stage, payload["cycle"], now, clock)
     if not alerts:
         return
-    if stage == "breach":
-        uow.emit("ticket_sla_breached", {"ticket_id": ticket.id, "provider_id": ticket.provider_id,
-                                         "assignee_id": ticket.assignee_id, "timer": payload["timer"]})
     uow.tickets.save(ticket)
+    _breach_events(ticket, alerts, uow)
     notify(ticket, alerts, uow)
     uow.commit()
 
@@ -624,11 +733,116 @@ def provider_assigned(event: dict, data: dict, uow) -> None:
     uow.commit()
 
 
+# ---- e-mail intake (TKT-10) -------------------------------------------------------------------
+
+def mail_received(mail: InboundMail, uow, now: datetime, store: Callable[[str, MailAttachment], str]) -> str:
+    """A customer's e-mail to the intake: a reply threaded into its ticket by the number, or a new
+    ticket about the order it names (or the customer's only order). Automatic mail and loops are
+    ignored, and so is mail from an address no active customer has. ``store(ticket_id,
+    attachment)`` puts a file in the platform's storage and answers its key. Returns what happened
+    (for the intake's log)."""
+    if mail.automatic:
+        return f"ignored: {mail.automatic}"
+    user = uow.people.user_by_email(mail.sender)
+    if user is None or "customer" not in user["roles"]:
+        return "ignored: unknown sender"
+    actor = Actor(user["user_id"], user["org_id"], "customer", tuple(user["roles"]))
+    ticket = None
+    if mail.number:
+        ticket_id = uow.tickets.id_of_number(mail.number)
+        ticket = uow.tickets.get(ticket_id) if ticket_id else None
+        if ticket is None or side_of(actor, ticket) != CUSTOMER:
+            return f"ignored: {mail.number} is not a ticket of the sender"
+        if ticket.status == "closed":
+            ticket = None            # a closed ticket takes no more messages: the mail opens a new one
+    body = mail.body or "（邮件正文为空，见附件）"
+    if ticket is None:
+        orders = uow.subjects.orders_of(user["org_id"])
+        named = [o for o in orders if o in f"{mail.subject}\n{mail.body}"]
+        order = named[0] if named else (orders[0] if len(orders) == 1 else None)
+        if order is None:
+            return "ignored: no order named and the customer has several or none"
+        ticket = open_ticket({"title": mail.title, "description": body, "category": "question", "order_id": order},
+                             actor, uow, now)
+        if not mail.attachments:
+            return f"opened {ticket.number}"
+        body, outcome = "（邮件附件）", f"opened {ticket.number}"
+    else:
+        outcome = f"replied {ticket.number}"
+    refs = []
+    for item in mail.attachments:
+        try:
+            check_upload(ticket.id, item.name, item.content_type, len(item.content), item.content[:16], actor, uow)
+        except (ValidationFailed, NotYourTicket):
+            continue                 # a file the ticket does not take is left out, the mail is kept
+        refs.append(record_upload(ticket, store(ticket.id, item), item.name, len(item.content),
+                                  item.content_type, actor, uow, now))
+    post_message(ticket.id, {"body": body, "attachments": refs}, actor, uow, now)
+    return outcome
+
+
+# ---- service contracts (TKT-8) ---------------------------------------------------------------
+
+def _require_provider_admin(actor: Actor) -> None:
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin sets its customers' service tiers.")
+
+
+def entitlements(actor: Actor, uow) -> list[dict]:
+    _require_provider_admin(actor)
+    return [vars(c) for c in uow.settings.entitlements(actor.org_id)]
+
+
+def set_entitlement(cmd: dict, actor: Actor, uow) -> dict:
+    """The provider's contract tier for a product, a customer, or a customer on a product; tier
+    null removes it. Applies to tickets opened from now on (open ones are re-prioritised by hand)."""
+    _require_provider_admin(actor)
+    customer, product = cmd.get("customer_org_id"), cmd.get("product_id")
+    if not customer and not product:
+        raise ValidationFailed("Name the customer, the product or both.",
+                               {"customer_org_id": ["customer_org_id, product_id or both"]})
+    if cmd.get("tier") is None:
+        uow.settings.remove_entitlement(actor.org_id, customer, product)
+        uow.commit()
+        return {"provider_id": actor.org_id, "customer_org_id": customer, "product_id": product, "tier": None}
+    contract = Entitlement(actor.org_id, customer or None, product or None, cmd["tier"])
+    uow.settings.set_entitlement(contract)
+    uow.commit()
+    return vars(contract)
+
+
 # ---- canned replies, word list, reports --------------------------------------------------------
 
-def canned_replies(actor: Actor, uow) -> list[dict]:
+def canned_replies(actor: Actor, uow, ticket_id: str | None = None) -> list[dict]:
+    """TKT-7: the guide's samples (unless the provider has its own under the key), then the
+    provider's own; with ``ticket_id`` the variables are filled in for that ticket."""
     _require_agent(actor)
-    return uow.settings.canned_replies(actor.org_id)
+    replies = uow.settings.canned_replies(actor.org_id)
+    if not ticket_id:
+        return replies
+    ticket, _ = load_visible(ticket_id, actor, uow)
+    customer = uow.people.user(ticket.customer_user_id) or {}
+    agent = uow.people.user(actor.user_id) or {}
+    values = {"ticket_number": ticket.number, "title": ticket.title, "customer_name": customer.get("display_name"),
+              "agent_name": agent.get("display_name")}
+    return [{**reply, "body": canned.render(reply["body"], values)} for reply in replies]
+
+
+def update_canned_reply(reply_id: str, cmd: dict, actor: Actor, uow) -> dict:
+    _require_agent(actor)
+    reply = uow.settings.update_canned_reply(reply_id, actor.org_id, cmd["key"], cmd["body"])
+    if reply is None:
+        raise TicketNotFound(f"Canned reply {reply_id} was not found (the guide's samples are replaced by adding "
+                             "one under the same key).")
+    uow.commit()
+    return reply
+
+
+def delete_canned_reply(reply_id: str, actor: Actor, uow) -> None:
+    _require_agent(actor)
+    if not uow.settings.delete_canned_reply(reply_id, actor.org_id):
+        raise TicketNotFound(f"Canned reply {reply_id} was not found.")
+    uow.commit()
 
 
 def add_canned_reply(cmd: dict, actor: Actor, uow) -> dict:
@@ -667,7 +881,7 @@ def report(query: dict, actor: Actor, uow) -> dict:
         raise NotYourTicket("Reports are for the provider's admin and the platform operator.")
     rows = uow.tickets.figures(provider_id, query["opened_from"], query["opened_to"])
     return {"provider_id": provider_id, "opened_from": query["opened_from"], "opened_to": query["opened_to"],
-            **reports.report(rows)}
+            **reports.report(rows, now=utcnow())}
 
 
 
@@ -676,5 +890,22 @@ def view_for(ticket: Ticket, actor: Actor, uow) -> dict:
 
 
 def duty_roster(actor: Actor, uow) -> list[dict]:
+    """TKT-2: every active support agent of the provider, on duty or not (not only those who once
+    went on duty), so that a lead sees who could take the queue."""
     _require_agent(actor)
-    return uow.people.duty_of(actor.org_id)
+    duty = {d["user_id"]: d for d in uow.people.duty_of(actor.org_id)}
+    return [duty.get(agent["user_id"], {"user_id": agent["user_id"], "on_duty": False, "since": None})
+            for agent in uow.people.agents_of(actor.org_id)]
+
+
+def set_agent_duty(user_id: str, cmd: dict, actor: Actor, uow, now: datetime) -> dict:
+    """TKT-2, seed 001 section 3: the lead (the provider's admin) puts an agent on or off duty. On:
+    the unassigned queue is handed out. Off: the agent's open tickets go back to the queue (to the
+    other on-duty agents, else unassigned), as the agent's own return to the queue does."""
+    if actor.is_operator or not actor.has_role("provider_admin"):
+        raise NotYourTicket("Only the provider's admin sets other agents' duty.")
+    _require_colleague(user_id, actor.org_id, uow)
+    agent = Actor(user_id, actor.org_id, "isv", (SUPPORT_AGENT,))
+    if cmd["on_duty"]:
+        return go_on_duty(agent, uow, now)
+    return go_off_duty({"return_to_queue": True}, agent, uow, now)

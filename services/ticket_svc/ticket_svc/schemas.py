@@ -10,7 +10,19 @@ SORTS = ("priority", "-priority", "opened_at", "-opened_at", "updated_at", "-upd
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # as handlers.MAX_ATTACHMENT_BYTES
 
 
+class AttachmentRefSchema(Schema):
+    """An attachment of a message being written: the key its upload answered. What the file is
+    (name, size, type) is what the platform recorded at the upload; sent fields are ignored."""
+    key = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                        metadata={"description": "the `key` the upload answered"})
+    id = fields.String(load_default=None, allow_none=True)
+    name = fields.String(load_default=None, allow_none=True)
+    size = fields.Integer(load_default=None, allow_none=True)
+    content_type = fields.String(load_default=None, allow_none=True)
+
+
 class AttachmentSchema(Schema):
+    id = fields.String(metadata={"description": "download it at /tickets/{id}/attachments/{this id}"})
     key = fields.String(load_default=None, allow_none=True, metadata={"description": "storage key of an upload"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "error.png"})
     size = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ATTACHMENT_BYTES),
@@ -19,7 +31,7 @@ class AttachmentSchema(Schema):
 
 
 class AttachmentUploadSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "报错截图.png"})
     content_type = fields.String(load_default="application/octet-stream", validate=validate.Length(max=100))
     content_base64 = fields.String(required=True)
 
@@ -33,7 +45,9 @@ class OpenTicketSchema(Schema):
         "description": "site_down, server_down, software_unusable and resources_expiring are business-stopping "
                        "(TKT-4): sorted first, resolved the same day", "example": "site_down"})
     tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(TIERS)), metadata={
-        "description": "professional-service severity P0..P3 (TKT-8); none for ordinary after-sales"})
+        "description": "the professional-service severity P0..P3 you ask for (TKT-8). The ticket gets the tier "
+                       "of your service contract with the provider; a higher one is a request that an agent "
+                       "grants (`requested_tier` until then)"})
     order_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
                              metadata={"example": "ORD-20261121-0001"})
     project_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
@@ -51,13 +65,28 @@ class MessageCreateSchema(Schema):
         "description": "reply: the customer sees it; note: internal, agents only (TKT-7)"})
     plan = fields.Boolean(load_default=False, metadata={
         "description": "this reply tells the customer the plan and expected time (the 30-minute target, TKT-5)"})
-    attachments = fields.List(fields.Nested(AttachmentSchema), load_default=list,
+    attachments = fields.List(fields.Nested(AttachmentRefSchema), load_default=list,
                               validate=validate.Length(max=10))
 
 
 class StatusChangeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={"example": "awaiting_feedback"})
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    reply = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000), metadata={
+        "description": "An agent's public reply sent with the change (awaiting feedback or confirmation needs one "
+                       "since the customer's last message)",
+        "example": "您好，请您提供报错截图以便我们进一步核实问题，谢谢！"})
+    plan = fields.Boolean(load_default=False, metadata={"description": "the reply states the plan (TKT-5)"})
+
+
+class ReviewReplySchema(Schema):
+    release = fields.Boolean(required=True, metadata={
+        "description": "true: send it to the customer (meets the reply targets now); "
+                       "false: keep it as an internal note"})
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20000), metadata={
+        "description": "the reply reworded by the lead before it is sent",
+        "example": "您好，请参考文档第 3 节，谢谢！"})
+    plan = fields.Boolean(load_default=False)
 
 
 class TransferSchema(Schema):
@@ -109,6 +138,19 @@ class OffDutySchema(Schema):
             raise ValidationError("a handover needs a note (TKT-3)", "note")
 
 
+class EntitlementSchema(Schema):
+    customer_org_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
+                                    metadata={"description": "the customer; none: every customer of the product"})
+    product_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                               metadata={"description": "the product; none: every product of the customer"})
+    tier = fields.String(required=True, allow_none=True, validate=validate.OneOf(tuple(TIERS)), metadata={
+        "description": "P0..P3; null removes the contract", "example": "P1"})
+
+
+class EntitlementOutSchema(EntitlementSchema):
+    provider_id = fields.String()
+
+
 class ServiceHoursSchema(Schema):
     start = fields.Time(required=True, metadata={"example": "08:00:00"})
     end = fields.Time(required=True, metadata={"description": "00:00 means midnight (24:00)",
@@ -138,6 +180,10 @@ class TicketFilterSchema(Schema):
     assignee_id = fields.String(load_default=None)
     customer_org_id = fields.String(load_default=None)
     provider_id = fields.String(load_default=None)
+    order_id = fields.String(load_default=None, validate=validate.Length(max=64),
+                             metadata={"description": "the tickets about this order"})
+    number = fields.String(load_default=None, validate=validate.Length(max=20),
+                           metadata={"description": "the readable ticket number", "example": "T-2026-000123"})
     opened_from = fields.AwareDateTime(load_default=None)
     opened_to = fields.AwareDateTime(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={
@@ -167,6 +213,10 @@ class MessageSchema(Schema):
     attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
+class AttachmentContentSchema(AttachmentSchema):
+    content_base64 = fields.String()
+
+
 class TimerSchema(Schema):
     name = fields.String()
     target_seconds = fields.Integer(allow_none=True)
@@ -194,10 +244,15 @@ class TimerStateSchema(Schema):
 
 class TicketSummarySchema(Schema):
     id = fields.String()
+    number = fields.String(allow_none=True, metadata={
+        "description": "the readable ticket number people quote (and e-mail subjects carry)",
+        "example": "T-2026-000123"})
     title = fields.String()
     category = fields.String()
     business_stopping = fields.Boolean()
     tier = fields.String(allow_none=True)
+    requested_tier = fields.String(allow_none=True, metadata={
+        "description": "a higher tier the customer asked for, until an agent grants or declines it"})
     status = fields.String()
     customer_org_id = fields.String()
     customer_user_id = fields.String()
@@ -229,7 +284,10 @@ class TicketSchema(TicketSummarySchema):
     complaint_note = fields.String()
     rating_comment = fields.String()
     waiting_since = fields.AwareDateTime(allow_none=True)
-    your_side = fields.String(metadata={"description": "customer, agent or observer"})
+    your_side = fields.String(metadata={"description": "customer, agent, platform, vendor or observer"})
+    reply_expected_by = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the provider's answer to the customer's last message is due (4 service hours, "
+                       "seed 001 section 8); null when nothing awaits an answer. Everyone sees it"})
     timers = fields.List(fields.Nested(TimerSchema), metadata={"description": "agents only"})
     messages = fields.List(fields.Nested(MessageSchema), metadata={"description": "customers see replies only"})
     log = fields.List(fields.Nested(LogEntrySchema), metadata={"description": "agents only"})
@@ -242,6 +300,10 @@ class TicketPageSchema(Schema):
     offset = fields.Integer()
 
 
+class AgentDutySchema(Schema):
+    on_duty = fields.Boolean(required=True, metadata={"example": True})
+
+
 class DutySchema(Schema):
     user_id = fields.String()
     on_duty = fields.Boolean()
@@ -252,7 +314,7 @@ class DutySchema(Schema):
 class RosterEntrySchema(Schema):
     user_id = fields.String()
     on_duty = fields.Boolean()
-    since = fields.AwareDateTime()
+    since = fields.AwareDateTime(allow_none=True, metadata={"description": "null: never on duty"})
 
 
 class CannedReplySchema(Schema):
@@ -260,6 +322,11 @@ class CannedReplySchema(Schema):
     provider_id = fields.String(dump_only=True, allow_none=True)
     key = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={"example": "received"})
     body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CannedReplyQuerySchema(Schema):
+    ticket_id = fields.String(load_default=None, validate=validate.Length(max=36), metadata={
+        "description": "fill in {{ticket_number}}, {{title}}, {{customer_name}}, {{agent_name}} for this ticket"})
 
 
 class WordListSchema(Schema):
@@ -272,16 +339,23 @@ class FiguresSchema(Schema):
     backlog = fields.Integer()
     first_response_median = fields.Float(allow_none=True, metadata={"description": "service seconds"})
     first_response_p90 = fields.Float(allow_none=True)
+    first_response_p95 = fields.Float(allow_none=True)
     resolution_median = fields.Float(allow_none=True)
     resolution_p90 = fields.Float(allow_none=True)
+    resolution_p95 = fields.Float(allow_none=True)
     breaches = fields.Integer()
     breached_tickets = fields.Integer()
+    sla_achievement = fields.Float(allow_none=True, metadata={
+        "description": "percent of the tickets with no service-level target breached"})
+    backlog_age_median_seconds = fields.Float(allow_none=True, metadata={"description": "open tickets' median age"})
+    backlog_oldest_seconds = fields.Float(allow_none=True)
     satisfaction = fields.Float(allow_none=True, metadata={"description": "average rating 1..5"})
     ratings = fields.Integer()
 
 
 class AgentFiguresSchema(FiguresSchema):
     agent_id = fields.String()
+    agent_name = fields.String(allow_none=True, metadata={"description": "filled in by the gateway"})
 
 
 class ReportSchema(Schema):

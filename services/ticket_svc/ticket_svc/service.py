@@ -23,12 +23,17 @@ from ticket_svc.adapters.repository import (
     SubjectRepository,
     TicketRepository,
 )
+from ticket_svc.domain.attachments import make_key
 from ticket_svc.schemas import (
+    AgentDutySchema,
+    AttachmentContentSchema,
     AttachmentSchema,
     AttachmentUploadSchema,
     CannedReplySchema,
     ComplainSchema,
     DutySchema,
+    EntitlementOutSchema,
+    EntitlementSchema,
     ExportFilterSchema,
     MessageCreateSchema,
     NoteSchema,
@@ -38,6 +43,7 @@ from ticket_svc.schemas import (
     RateSchema,
     ReportQuerySchema,
     ReportSchema,
+    ReviewReplySchema,
     RosterEntrySchema,
     ServiceHoursOutSchema,
     ServiceHoursSchema,
@@ -114,19 +120,41 @@ class TicketService(PlatformService):
 
     @rpc
     def upload_attachment(self, ticket_id: str, payload: dict) -> dict:
-        """payload: AttachmentUploadSchema (content base64, at most 20 MB). Stored under the ticket;
-        returns AttachmentSchema to send in a message's ``attachments``."""
+        """payload: AttachmentUploadSchema (content base64, at most 20 MB, images, PDF, text, archives,
+        Office). Stored under a key the platform makes; returns AttachmentSchema, whose ``key`` a
+        message's ``attachments`` names."""
         cmd = load(AttachmentUploadSchema(), payload)
         try:
             content = base64.b64decode(cmd["content_base64"], validate=True)
         except (binascii.Error, ValueError):
             raise ValidationFailed("The file content is not base64.", {"content_base64": ["not base64"]}) from None
         actor = require_actor(self.caller)
+        content_type = cmd["content_type"].split(";")[0].strip().lower()
         with self.db.unit_of_work() as uow:
-            ticket = handlers.check_upload(ticket_id, cmd["name"], len(content), actor, uow)
-        stored = self.storage.put(f"tickets/{ticket.id}/{uuid.uuid4()}", io.BytesIO(content), cmd["content_type"])
-        return AttachmentSchema().dump({"key": stored.key, "name": cmd["name"], "size": stored.size,
-                                        "content_type": stored.content_type})
+            ticket = handlers.check_upload(ticket_id, cmd["name"], content_type, len(content), content[:16], actor,
+                                           uow)
+        stored = self.storage.put(make_key(ticket.id, uuid.uuid4().hex), io.BytesIO(content), content_type)
+        with self.db.unit_of_work() as uow:
+            return AttachmentSchema().dump(handlers.record_upload(ticket, stored.key, cmd["name"], stored.size,
+                                                                  content_type, actor, uow, utcnow()))
+
+    @rpc
+    def download_attachment(self, ticket_id: str, attachment_id: str) -> dict:
+        """The file of a message the caller may see (TKT-7). Returns AttachmentContentSchema."""
+        with self.db.unit_of_work() as uow:
+            item = handlers.attachment_to_download(ticket_id, attachment_id, require_actor(self.caller), uow)
+        with self.storage.open(item["key"]) as handle:
+            content = handle.read()
+        return AttachmentContentSchema().dump({**item, "content_base64": base64.b64encode(content).decode()})
+
+    @rpc
+    def review_reply(self, ticket_id: str, message_id: str, payload: dict) -> dict:
+        """payload: ReviewReplySchema. The provider's admin releases or rejects an agent's reply held for
+        its words (seed 001 section 4). Emits notification requests (and ticket_sla_breached if late)."""
+        cmd = load(ReviewReplySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            ticket = handlers.review_reply(ticket_id, message_id, cmd, require_actor(self.caller), uow, utcnow())
+            return self._ticket(ticket, uow)
 
     @rpc
     def change_status(self, ticket_id: str, payload: dict) -> dict:
@@ -134,7 +162,7 @@ class TicketService(PlatformService):
         cmd = load(StatusChangeSchema(), payload)
         with self.db.unit_of_work() as uow:
             ticket = handlers.change_status(ticket_id, cmd["status"], cmd["note"], require_actor(self.caller), uow,
-                                            utcnow())
+                                            utcnow(), reply=cmd.get("reply"), plan=cmd["plan"])
             return self._ticket(ticket, uow)
 
     @rpc
@@ -175,6 +203,14 @@ class TicketService(PlatformService):
                                 uow)
 
     @rpc
+    def hand_back(self, ticket_id: str, payload: dict) -> dict:
+        """payload: NoteSchema. The platform's support returns an escalation to the provider (TKT-3)."""
+        cmd = load(NoteSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return self._ticket(handlers.hand_back(ticket_id, cmd["note"], require_actor(self.caller), uow, utcnow()),
+                                uow)
+
+    @rpc
     def go_on_duty(self) -> dict:
         """TKT-2: the caller's provider's unassigned tickets are handed out at once."""
         with self.db.unit_of_work() as uow:
@@ -188,6 +224,13 @@ class TicketService(PlatformService):
             return DutySchema().dump(handlers.go_off_duty(cmd, require_actor(self.caller), uow, utcnow()))
 
     @rpc
+    def set_agent_duty(self, user_id: str, payload: dict) -> dict:
+        """payload: AgentDutySchema. The provider's admin puts an agent on or off duty (TKT-2)."""
+        cmd = load(AgentDutySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return DutySchema().dump(handlers.set_agent_duty(user_id, cmd, require_actor(self.caller), uow, utcnow()))
+
+    @rpc
     def duty_roster(self) -> list[dict]:
         with self.db.unit_of_work() as uow:
             return RosterEntrySchema(many=True).dump(handlers.duty_roster(require_actor(self.caller), uow))
@@ -196,6 +239,19 @@ class TicketService(PlatformService):
     def get_service_hours(self) -> dict:
         with self.db.unit_of_work() as uow:
             return ServiceHoursOutSchema().dump(handlers.get_service_hours(require_actor(self.caller), uow))
+
+    @rpc
+    def entitlements(self) -> list[dict]:
+        """The provider's service contracts' tiers (TKT-8). Returns EntitlementOutSchema rows."""
+        with self.db.unit_of_work() as uow:
+            return EntitlementOutSchema(many=True).dump(handlers.entitlements(require_actor(self.caller), uow))
+
+    @rpc
+    def set_entitlement(self, payload: dict) -> dict:
+        """payload: EntitlementSchema. Sets (or, tier null, removes) a contract tier (TKT-8)."""
+        cmd = load(EntitlementSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return EntitlementOutSchema().dump(handlers.set_entitlement(cmd, require_actor(self.caller), uow))
 
     @rpc
     def set_service_hours(self, payload: dict) -> dict:
@@ -207,9 +263,23 @@ class TicketService(PlatformService):
             return ServiceHoursOutSchema().dump(hours)
 
     @rpc
-    def canned_replies(self) -> list[dict]:
+    def canned_replies(self, ticket_id: str | None = None) -> list[dict]:
         with self.db.unit_of_work() as uow:
-            return CannedReplySchema(many=True).dump(handlers.canned_replies(require_actor(self.caller), uow))
+            return CannedReplySchema(many=True).dump(handlers.canned_replies(require_actor(self.caller), uow,
+                                                                             ticket_id=ticket_id))
+
+    @rpc
+    def update_canned_reply(self, reply_id: str, payload: dict) -> dict:
+        cmd = load(CannedReplySchema(), payload)
+        with self.db.unit_of_work() as uow:
+            return CannedReplySchema().dump(handlers.update_canned_reply(reply_id, cmd, require_actor(self.caller),
+                                                                         uow))
+
+    @rpc
+    def delete_canned_reply(self, reply_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            handlers.delete_canned_reply(reply_id, require_actor(self.caller), uow)
+        return {"id": reply_id, "deleted": True}
 
     @rpc
     def add_canned_reply(self, payload: dict) -> dict:

@@ -1,9 +1,21 @@
 """Tables of billing_svc (SQLAlchemy 2). Money columns are BigInteger minor units."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,7 +99,9 @@ class PriceLockRow(Base):
 
 class OrderRow(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),
+                      Index("ix_orders_stuck", "created_at",
+                            postgresql_where=text("""steps @> '[{"status": "stuck"}]'""")))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -105,6 +119,8 @@ class OrderRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     steps: Mapped[list] = mapped_column(JSONB)
     refunds: Mapped[list] = mapped_column(JSONB)
+    fulfil_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    operator_actions: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 
 class AccountRow(Base):
@@ -162,6 +178,20 @@ class StagedContractRow(Base):
     stages: Mapped[list] = mapped_column(JSONB)
     reached: Mapped[dict] = mapped_column(JSONB)
     accepted: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    status: Mapped[str] = mapped_column(String(10), server_default="proposed")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(36))
+
+
+class KnownProjectRow(Base):
+    """Billing's read model of delivery projects, from project_svc's events (never from a request):
+    who may propose a staged contract for which customer (BIL-12)."""
+    __tablename__ = "known_projects"
+
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    provider_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class ProjectProgressRow(Base):
@@ -171,3 +201,23 @@ class ProjectProgressRow(Base):
     project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     reached: Mapped[dict] = mapped_column(JSONB)
     accepted: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
+class MismatchRow(Base):
+    """BIL-11: a mismatch reconciliation found, kept with its resolution (which orders are flagged is
+    decided by the reconciliation rules; this only remembers what they found)."""
+    __tablename__ = "reconciliation_mismatches"
+    __table_args__ = (UniqueConstraint("day", "source", "reference", "problem"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(String(100))
+    ledger: Mapped[object | None] = mapped_column(JSONB)
+    theirs: Mapped[object | None] = mapped_column(JSONB)
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10), server_default="open", index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(36))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

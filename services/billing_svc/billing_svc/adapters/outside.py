@@ -27,11 +27,14 @@ class Answer:
 
 
 def _answer(response: requests.Response) -> Answer:
-    if response.status_code >= 500:
+    if response.status_code >= 400:
+        # a 4xx is no answer either: retried within the step's budget, then the operator decides
         raise OutsideUnavailable(f"{response.status_code} from {response.url}")
-    response.raise_for_status()
-    body = response.json()
-    status = body.get("status")
+    try:
+        body = response.json()
+    except ValueError as err:
+        raise OutsideUnavailable(f"no JSON answer from {response.url}") from err
+    status = body.get("status") if isinstance(body, dict) else None
     if status not in ("succeeded", "failed", "processing"):
         raise OutsideUnavailable(f"unexpected status {status!r} from {response.url}")
     return Answer(status, body.get("reference"), body.get("reason", ""))

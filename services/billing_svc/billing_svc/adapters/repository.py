@@ -17,6 +17,7 @@ from billing_svc.adapters.orm import (
     AccountRow,
     CustomerRow,
     HoldRow,
+    KnownProjectRow,
     OrderRow,
     PostingRow,
     PriceLockRow,
@@ -192,8 +193,12 @@ class PriceLockRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def current(self) -> PriceLock | None:
-        row = self.session.execute(select(PriceLockRow).order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
+    def in_force(self, now: datetime) -> PriceLock | None:
+        """BIL-8: the lock in force at ``now`` (the latest set, when several cover it); a lock
+        scheduled to start later leaves the current one in force."""
+        row = self.session.execute(
+            select(PriceLockRow).where(PriceLockRow.starts_at <= now, PriceLockRow.ends_at > now)
+            .order_by(PriceLockRow.id.desc()).limit(1)).scalar_one_or_none()
         return None if row is None else PriceLock(row.starts_at, row.ends_at)
 
     def set(self, lock: PriceLock, by: str) -> None:
@@ -230,6 +235,16 @@ class OrderRepository:
             setattr(row, name, value)
         self.session.flush()
 
+    def stuck(self, limit: int = 50, offset: int = 0) -> tuple[list[Order], int]:
+        """Orders with a step stopped for the operator, or still waiting for a supplier that did not
+        answer, oldest first (BIL-6)."""
+        query = select(OrderRow).where(
+            OrderRow.steps.contains([{"status": "stuck"}])
+            | ((OrderRow.status == "fulfilling") & (OrderRow.fulfil_attempts > 0)))
+        total = paging.total(self.session, query)
+        rows = self.session.execute(query.order_by(OrderRow.created_at, OrderRow.id).limit(limit).offset(offset))
+        return [self._to_domain(r) for r in rows.scalars()], total
+
     def failed_withholdings(self, customer_id: str) -> list[Order]:
         rows = self.session.execute(select(OrderRow).where(OrderRow.customer_id == customer_id,
                                                            OrderRow.status == "succeeded")).scalars()
@@ -262,7 +277,10 @@ class OrderRepository:
 
     @staticmethod
     def _to_domain(row: OrderRow) -> Order:
-        order = Order(**{f: getattr(row, f) for f in _fields(Order) if f not in ("steps", "refunds")})
+        order = Order(**{f: getattr(row, f) for f in _fields(Order)
+                         if f not in ("steps", "refunds", "operator_actions")})
+        # a copy: appending to the row's own list would change it unseen (no UPDATE is issued)
+        order.operator_actions = [dict(a) for a in row.operator_actions or []]
         order.steps = [PaymentStep(**s) for s in row.steps]
         order.refunds = [Refund(**{**r, "requested_at": datetime.fromisoformat(r["requested_at"])})
                          for r in row.refunds]
@@ -376,6 +394,18 @@ class StagedContractRepository:
                                populate_existing=for_update)
         return None if row is None else self._to_domain(row)
 
+    def list(self, *, customer_id: str | None = None, supplier_id: str | None = None, status: str | None = None,
+             project_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[StagedContract], int]:
+        query = select(StagedContractRow)
+        for column, value in ((StagedContractRow.customer_id, customer_id),
+                              (StagedContractRow.supplier_id, supplier_id), (StagedContractRow.status, status),
+                              (StagedContractRow.project_id, project_id)):
+            if value is not None:
+                query = query.where(column == value)
+        total = paging.total(self.session, query)
+        rows = self.session.execute(query.order_by(StagedContractRow.id).limit(limit).offset(offset)).scalars()
+        return [self._to_domain(r) for r in rows], total
+
     def of_project(self, project_id: str) -> list[StagedContract]:
         rows = self.session.execute(select(StagedContractRow).where(StagedContractRow.project_id == project_id)
                                     .order_by(StagedContractRow.id).with_for_update()).scalars()
@@ -386,6 +416,20 @@ class StagedContractRepository:
         for name, value in self._to_row(contract).items():
             setattr(row, name, value)
         self.session.flush()
+
+    def project(self, project_id: str) -> dict | None:
+        """The project as project_svc's events described it: vendor, customer and provider ids."""
+        row = self.session.get(KnownProjectRow, project_id)
+        return None if row is None else {"project_id": row.project_id, "vendor_id": row.vendor_id,
+                                         "customer_id": row.customer_id, "provider_id": row.provider_id}
+
+    def remember_project(self, project_id: str, vendor_id: str, customer_id: str, provider_id: str | None) -> None:
+        """Idempotent; a later event's provider replaces the earlier one (a change of provider)."""
+        stmt = pg_insert(KnownProjectRow).values(project_id=project_id, vendor_id=vendor_id, customer_id=customer_id,
+                                                 provider_id=provider_id)
+        set_ = {"provider_id": stmt.excluded.provider_id} if provider_id else {}
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["project_id"], set_=set_) if set_
+                             else stmt.on_conflict_do_nothing())
 
     def progress(self, project_id: str) -> tuple[dict[str, int], list[str]]:
         """(nodes reached: key → index, confirm nodes passed) seen for the project so far."""

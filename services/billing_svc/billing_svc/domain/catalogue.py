@@ -67,6 +67,14 @@ class Subscription:
             raise WrongState(f"Subscription {self.id} is {self.status}, not awaiting a decision.")
         self.status, self.decided_at = (APPROVED if approve else REJECTED), at
 
+    def request_again(self, at: datetime) -> bool:
+        """A cancelled or rejected subscription can be asked for again: it awaits the supplier's
+        decision anew. False (nothing changes) for one requested, approved or paused."""
+        if self.status not in (REJECTED, CANCELLED):
+            return False
+        self.status, self.requested_at, self.decided_at = REQUESTED, at, None
+        return True
+
     def cancel(self, lock: PriceLock | None, now: datetime) -> None:
         check_unlocked(lock, now, "Cancelling a subscription")
         if self.status in (REJECTED, CANCELLED):

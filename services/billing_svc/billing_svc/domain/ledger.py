@@ -79,12 +79,17 @@ class Hold:
         return sum(p.amount for p in self.postings if p.amount > 0)
 
 
+MAX_AMOUNT = 10**15     # minor units: every amount that enters is at most this (the columns are bigint)
+
+
 def positive_amount(amount: object, name: str = "amount") -> int:
-    """Money is a positive integer of minor units; bool, float and text are refused."""
+    """Money is a positive integer of minor units up to MAX_AMOUNT; bool, float and text are refused."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise LedgerRuleBroken(f"{name} must be an integer number of minor units.", {name: ["not an integer"]})
     if amount <= 0:
         raise LedgerRuleBroken(f"{name} must be positive.", {name: ["must be positive"]})
+    if amount > MAX_AMOUNT:
+        raise LedgerRuleBroken(f"{name} must be at most {MAX_AMOUNT} minor units.", {name: [f"at most {MAX_AMOUNT}"]})
     return amount
 
 

@@ -6,6 +6,10 @@ accepted when the flow moves past that node, i.e. when project_svc reports a nod
 index is greater than the milestone's. Events may arrive in any order, so the contract remembers
 every node reached (key → index) and decides whenever it learns something new.
 
+A contract is *proposed* by the project's vendor and binds nothing until the project's customer
+accepts it (BIL-12): a proposed or declined contract's stages never fall due, alert or get charged.
+Progress seen while it was proposed counts when it is accepted.
+
 A due stage not paid within ``terms_days`` is overdue; the alert repeats once per
 ``overdue_period_days`` until it is paid.
 
@@ -37,6 +41,9 @@ from billing_svc.domain.orders import (
 from billing_svc.exceptions import BadInput, WrongState
 
 WAITING, DUE, PAID = "waiting", "due", "paid"
+PROPOSED, ACCEPTED, DECLINED = "proposed", "accepted", "declined"
+CONTRACT_STATUSES = (PROPOSED, ACCEPTED, DECLINED)
+STATUS_ZH = {PROPOSED: "待客户确认", ACCEPTED: "已被客户接受", DECLINED: "已被客户拒绝"}
 STAGE_KEY_PREFIX = "stage:"
 
 
@@ -83,6 +90,9 @@ class StagedContract:
     stages: list[Stage]
     reached: dict[str, int] = field(default_factory=dict)
     accepted: list[str] = field(default_factory=list)   # confirm nodes reported passed (node_completed)
+    status: str = PROPOSED
+    decided_at: datetime | None = None
+    decided_by: str | None = None
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -106,8 +116,20 @@ class StagedContract:
             self.accepted.append(node_key)
         return self.evaluate(at)
 
+    def decide(self, accept: bool, by: str, at: datetime) -> list[Stage]:
+        """The customer accepts or declines the proposal, once; returns the stages that fell due
+        at acceptance (their milestones were passed while it was proposed)."""
+        if self.status != PROPOSED:
+            raise WrongState(f"该分期合同{STATUS_ZH[self.status]}，不能再次处理 / The contract is already "
+                             f"{self.status}.", {"status": [self.status]})
+        self.status, self.decided_at, self.decided_by = (ACCEPTED if accept else DECLINED), at, by
+        return self.evaluate(at)
+
     def evaluate(self, at: datetime) -> list[Stage]:
-        """Stages whose milestone the flow has passed, by what is known now; returns those that fell due."""
+        """Stages whose milestone the flow has passed, by what is known now; returns those that fell due.
+        Nothing falls due before the customer accepted the contract."""
+        if self.status != ACCEPTED:
+            return []
         furthest = max(self.reached.values(), default=-1)
         fell_due = []
         for stage in self.stages:
@@ -130,6 +152,9 @@ class StagedContract:
         """Start withholding a due stage from the customer. A stage whose payment is already under
         way returns that step (asking twice withholds once)."""
         stage = self.stage(key)
+        if self.status != ACCEPTED:
+            raise WrongState(f"该分期合同{STATUS_ZH[self.status]}，客户接受前任何一期都不能扣款 / The contract is "
+                             f"{self.status}: only an accepted contract's stages are paid.", {"status": [self.status]})
         if stage.status != DUE:
             raise WrongState(f"Stage {key} is {stage.status}; only a due stage is paid.")
         open_step = stage.open_step()
@@ -156,7 +181,7 @@ class StagedContract:
         return None
 
     def request_for(self, step: PaymentStep) -> PaymentRequest:
-        c, s = money.customer_account(self.customer_id), money.supplier_account(self.supplier_id)
+        c, s = money.customer_party(self.customer_id), money.supplier_party(self.supplier_id)
         payer, payee = (c, "platform") if step.kind == WITHHOLD else ("platform", s)
         return PaymentRequest(step.key, step.kind, payer, payee, step.amount, self.currency, self.id)
 
@@ -179,14 +204,14 @@ class StagedContract:
         attempt = sum(1 for s in stage.steps if s.kind == step.kind)
         if step.kind == WITHHOLD:
             if succeeded:
-                outcome.transfers.append((key, money.withhold_postings(self.customer_id, step.amount)))
+                outcome.transfers.append((key, money.withhold_postings(self.customer_id, step.amount, self.currency)))
                 stage.status, stage.paid_at = PAID, at
                 stage.steps.append(PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:payout:1", PAYOUT,
                                                step.amount))
             else:
                 outcome.events.append(("stage_withholding_failed", {"stage_key": stage.key, "attempt": attempt}))
         elif succeeded:
-            outcome.transfers.append((key, money.payout_postings(self.supplier_id, step.amount)))
+            outcome.transfers.append((key, money.payout_postings(self.supplier_id, step.amount, self.currency)))
         else:
             # the money is in clearing: paying the supplier again under a new key is safe
             stage.steps.append(PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:payout:{attempt + 1}", PAYOUT,
@@ -196,7 +221,7 @@ class StagedContract:
     def overdue_alert(self, key: str, now: datetime) -> tuple[bool, datetime | None]:
         """Whether to alert now for this stage, and when to look again (None: never)."""
         stage = self.stage(key)
-        if stage.status != DUE or stage.due_at is None:
+        if self.status != ACCEPTED or stage.status != DUE or stage.due_at is None:
             return False, None
         if now < stage.due_at:
             return False, stage.due_at

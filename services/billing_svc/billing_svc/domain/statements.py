@@ -18,12 +18,23 @@ def order_lines(orders: list[Order]) -> list[dict]:
              "paid_out": o.paid_out, "refunded": o.refunded} for o in orders]
 
 
+def totals(orders: list[Order]) -> list[dict]:
+    """BIL-13: one row of sums per currency, never a sum across currencies."""
+    rows = []
+    for currency in sorted({o.currency for o in orders}):
+        mine = [o for o in orders if o.currency == currency]
+        done = [o for o in mine if o.status == SUCCEEDED]
+        rows.append({"currency": currency, "orders": len(mine), "succeeded": len(done),
+                     "amount": sum(o.amount for o in done), "paid": sum(o.paid for o in mine),
+                     "paid_out": sum(o.paid_out for o in mine), "refunded": sum(o.refunded for o in mine)})
+    return rows
+
+
 def statement(day: date, orders: list[Order]) -> dict:
-    lines = order_lines(orders)
+    """The day's orders and their sums per currency (``totals``); the counts are of all orders."""
     done = [o for o in orders if o.status == SUCCEEDED]
-    return {"day": day, "lines": lines, "orders": len(orders), "succeeded": len(done),
-            "amount": sum(o.amount for o in done), "paid": sum(o.paid for o in orders),
-            "paid_out": sum(o.paid_out for o in orders), "refunded": sum(o.refunded for o in orders)}
+    return {"day": day, "lines": order_lines(orders), "orders": len(orders), "succeeded": len(done),
+            "totals": totals(orders)}
 
 
 def reconcile(transfers: list[Transfer], settlement: list[dict], orders: list[Order],
@@ -52,10 +63,12 @@ def reconcile(transfers: list[Transfer], settlement: list[dict], orders: list[Or
         if supplier_id not in supplier_reports:
             mismatches.append({"source": "supplier", "reference": supplier_id,
                                "problem": "report unavailable" if source == UNAVAILABLE else "no report",
-                               "ledger": sum(1 for o in orders if o.supplier_id == supplier_id), "theirs": None})
+                               "ledger": sum(1 for o in orders if o.supplier_id == supplier_id and o.reached_supplier),
+                               "theirs": None})
     for supplier_id, report in sorted(supplier_reports.items()):
         reported = {line["order_id"]: line for line in report}
-        mine = {o.id for o in orders if o.supplier_id == supplier_id}
+        # an order refused for credit never reached its supplier: its report cannot have it
+        mine = {o.id for o in orders if o.supplier_id == supplier_id and o.reached_supplier}
         for order_id in sorted(mine | set(reported)):
             checked += 1
             order, line = by_id.get(order_id), reported.get(order_id)

@@ -42,8 +42,8 @@ class Locks:
     def __init__(self, lock):
         self.lock = lock
 
-    def current(self):
-        return self.lock
+    def in_force(self, now):
+        return self.lock if self.lock is not None and self.lock.active(now) else None
 
 
 def catalogue(lock=None, notice_email="ops@example.com"):

@@ -33,32 +33,32 @@ def ledger_for(limit):
 def test_BIL6_a_transfer_that_does_not_sum_to_zero_or_is_not_integer_is_refused():
     ledger = ledger_for(None)
     with pytest.raises(LedgerRuleBroken):
-        ledger.transfer("k", (Posting("customer:c", -5), Posting("clearing", 4)), "CNY", NOW)
+        ledger.transfer("k", (Posting("customer:c:CNY", -5), Posting("clearing:CNY", 4)), "CNY", NOW)
     with pytest.raises(LedgerRuleBroken):
-        two_legs("customer:c", "clearing", 2.5)
+        two_legs("customer:c:CNY", "clearing:CNY", 2.5)
     with pytest.raises(LedgerRuleBroken):
-        two_legs("customer:c", "clearing", -3)
+        two_legs("customer:c:CNY", "clearing:CNY", -3)
     assert ledger.new_transfers == []
 
 
 def test_BIL6_the_same_key_gives_the_same_transfer_and_another_effect_under_it_is_refused():
     ledger = ledger_for(None)
-    first = ledger.transfer("k", two_legs("customer:c", "clearing", 5), "CNY", NOW)
-    assert ledger.transfer("k", two_legs("customer:c", "clearing", 5), "CNY", NOW) is first
+    first = ledger.transfer("k", two_legs("customer:c:CNY", "clearing:CNY", 5), "CNY", NOW)
+    assert ledger.transfer("k", two_legs("customer:c:CNY", "clearing:CNY", 5), "CNY", NOW) is first
     with pytest.raises(IdempotencyConflict):
-        ledger.transfer("k", two_legs("customer:c", "clearing", 6), "CNY", NOW)
-    assert ledger.accounts["clearing"].balance == 5
+        ledger.transfer("k", two_legs("customer:c:CNY", "clearing:CNY", 6), "CNY", NOW)
+    assert ledger.accounts["clearing:CNY"].balance == 5
 
 
 def test_BIL5_a_hold_beyond_the_credit_limit_fails_and_a_voided_hold_gives_the_credit_back():
     ledger = ledger_for(100)
     order = Order("o1", "c", "s", "p", "CODE", 80, "CNY", "k1", NOW)
     chain.place_hold(ledger, order, NOW)
-    assert ledger.accounts["credit:c:s"].available == 20
+    assert ledger.accounts["credit:c:s:CNY"].available == 20
     with pytest.raises(InsufficientCredit):
         chain.place_hold(ledger, Order("o2", "c", "s", "p", "CODE", 21, "CNY", "k2", NOW), NOW)
     chain.settle_fulfilment(ledger, order, False, NOW, "supplier failed")
-    assert ledger.accounts["credit:c:s"].available == 100
+    assert ledger.accounts["credit:c:s:CNY"].available == 100
 
 
 def test_BIL6_a_paid_order_is_paid_out_and_refunded_at_most_what_was_paid():
@@ -67,15 +67,15 @@ def test_BIL6_a_paid_order_is_paid_out_and_refunded_at_most_what_was_paid():
     chain.place_hold(ledger, order, NOW)
     chain.settle_fulfilment(ledger, order, True, NOW)
     chain.settle_step(ledger, order, "withhold:o1:1", True, NOW)
-    assert ledger.accounts["credit:c:s"].available == 100      # paid: credit given back
+    assert ledger.accounts["credit:c:s:CNY"].available == 100      # paid: credit given back
     chain.settle_step(ledger, order, "payout:o1:1", True, NOW)
-    assert ledger.accounts["supplier:s"].balance == 80 and ledger.accounts["clearing"].balance == 0
+    assert ledger.accounts["supplier:s:CNY"].balance == 80 and ledger.accounts["clearing:CNY"].balance == 0
     with pytest.raises(RefundTooLarge):
         order.start_refund("r1", 81, "", NOW)
     order.start_refund("r1", 30, "", NOW)
     chain.settle_step(ledger, order, "refund:r1:collect", True, NOW)
     chain.settle_step(ledger, order, "refund:r1:return:1", True, NOW)
-    assert ledger.accounts["customer:c"].balance == -50 and ledger.accounts["supplier:s"].balance == 50
+    assert ledger.accounts["customer:c:CNY"].balance == -50 and ledger.accounts["supplier:s:CNY"].balance == 50
     with pytest.raises(RefundTooLarge):
         order.start_refund("r2", 51, "", NOW)
 
@@ -119,7 +119,8 @@ def test_BIL4_round_robin_takes_each_supplier_in_turn():
 
 def test_BIL12_a_stage_falls_due_when_the_flow_passes_its_milestone_and_alerts_once_per_period():
     contract = StagedContract("k", "prj", "c", "s", "CNY", terms_days=5, overdue_period_days=7, stages=[
-        Stage("first", "首期款", 3000, "confirm-start"), Stage("final", "尾款", 7000, "confirm-final")])
+        Stage("first", "首期款", 3000, "confirm-start"), Stage("final", "尾款", 7000, "confirm-final")],
+        status="accepted")
     assert contract.node_reached("confirm-start", 2, NOW) == []          # reaching the confirm node is not passing it
     due = contract.node_reached("build", 3, NOW)
     assert [s.key for s in due] == ["first"] and due[0].status == DUE
@@ -135,7 +136,7 @@ def test_BIL12_a_stage_falls_due_when_the_flow_passes_its_milestone_and_alerts_o
 
 def test_BIL12_paying_a_stage_withholds_then_pays_out_as_balanced_transfers_once_per_key():
     contract = StagedContract("k", "prj", "c", "s", "CNY", terms_days=5, overdue_period_days=7, stages=[
-        Stage("first", "首期款", 3000, "confirm-start")])
+        Stage("first", "首期款", 3000, "confirm-start")], status="accepted")
     with pytest.raises(WrongState):
         contract.collect("first")                                   # not due yet
     contract.milestone_passed("confirm-start", NOW)
@@ -182,10 +183,71 @@ def test_BIL11_reconciliation_lists_every_mismatch_with_the_suppliers_reports_an
 
 def test_BIL5_BIL6_only_accounts_whose_floor_a_step_checks_are_locked_before_it():
     order = Order("o", "c", "s", "p", "CODE", 100, "CNY", "k", NOW)
-    assert chain.hold_locks(order) == ["credit:c:s"]
+    assert chain.hold_locks(order) == ["credit:c:s:CNY"]
     order.fulfilled(NOW)
     withhold = order.next_step().key
     assert chain.step_locks(order, withhold) == [], "money into clearing needs no lock taken first"
     order.answer(withhold, True)
-    assert chain.step_locks(order, order.next_step().key) == ["clearing"], "a payout checks clearing's floor"
+    assert chain.step_locks(order, order.next_step().key) == ["clearing:CNY"], "a payout checks clearing's floor"
     assert set(chain.step_locks(order, withhold)) <= set(chain.step_accounts(order, withhold))
+
+
+def test_BIL11_an_order_refused_for_credit_is_not_missing_from_its_suppliers_report():
+    from billing_svc.domain import statements
+
+    ledger = Ledger()
+    for account in money.order_accounts("c", "s1", "CNY", 100):
+        ledger.accounts[account.id] = account
+    sent = Order("o-sent", "c", "s1", "p", "CODE", 100, "CNY", "k1", NOW)
+    chain.place_hold(ledger, sent, NOW)
+    refused = Order("o-refused", "c", "s1", "p", "CODE", 100, "CNY", "k2", NOW)
+    with pytest.raises(InsufficientCredit):
+        chain.place_hold(ledger, refused, NOW)
+    refused.failed(NOW, "insufficient credit")
+    chain.settle_fulfilment(ledger, sent, True, NOW)
+    checked, mismatches = statements.reconcile([], [], [sent, refused],
+                                               {"s1": [{"order_id": "o-sent", "status": "succeeded", "amount": 100}]},
+                                               {"s1": "fetched"})
+    assert (checked, mismatches) == (1, []), "the refused order never reached the supplier"
+
+
+@pytest.mark.parametrize("schema, body, field", [
+    ("NewProductSchema", {"code": "C", "name": "n", "face_value": 3000, "price": 2**62, "currency": "CNY"}, "price"),
+    ("NewProductSchema", {"code": "C", "name": "n", "face_value": 10**15 + 1, "price": 1, "currency": "CNY"},
+     "face_value"),
+    ("ProductChangeSchema", {"price": 2**62}, "price"),
+    ("NewRefundSchema", {"amount": 2**62}, "amount"),
+    ("CreditLimitSchema", {"limit": 2**62}, "limit"),
+    ("NewStageSchema", {"key": "k", "name": "n", "amount": 2**62, "milestone_node_key": "m"}, "amount"),
+])
+def test_BIL6_money_above_10_to_the_15_minor_units_is_refused_naming_the_field(schema, body, field):
+    from billing_svc import schemas
+    from platform_kit.errors import ValidationFailed
+    from platform_kit.validation import load
+
+    with pytest.raises(ValidationFailed) as refused:
+        load(getattr(schemas, schema)(), body)
+    assert list(refused.value.fields) == [field]
+    at_most = {**body, field: 10**15}
+    assert load(getattr(schemas, schema)(), at_most)[field] == 10**15
+
+
+def test_BIL6_the_ledger_refuses_an_amount_above_10_to_the_15_minor_units():
+    from billing_svc.domain.ledger import positive_amount
+
+    assert positive_amount(10**15) == 10**15
+    with pytest.raises(LedgerRuleBroken) as refused:
+        positive_amount(2**62)
+    assert refused.value.fields == {"amount": ["at most 1000000000000000"]}
+
+
+def test_BIL3_a_cancelled_or_rejected_subscription_can_be_requested_again():
+    from billing_svc.domain.catalogue import APPROVED, CANCELLED, REJECTED, REQUESTED, Subscription
+
+    for status in (REJECTED, CANCELLED):
+        subscription = Subscription("sub", "c", "s", "p", "CODE", status, NOW, decided_at=NOW)
+        assert subscription.request_again(NOW + timedelta(days=1))
+        assert (subscription.status, subscription.requested_at, subscription.decided_at) == (
+            REQUESTED, NOW + timedelta(days=1), None)
+    approved = Subscription("sub", "c", "s", "p", "CODE", APPROVED, NOW)
+    assert not approved.request_again(NOW) and approved.status == APPROVED

@@ -11,10 +11,10 @@ import pytest
 from billing_svc import handlers
 from billing_svc.domain.ledger import Ledger
 from billing_svc.domain.parties import Customer
-from billing_svc.exceptions import BillingNotFound, NotOnboarded
+from billing_svc.exceptions import BadInput, BillingNotFound, NotAllowed, NotOnboarded, WrongState
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER as CUSTOMER_KIND
-from platform_contracts.roles import CUSTOMER_ROLE, ISV, VENDOR_ADMIN
+from platform_contracts.roles import CUSTOMER_ROLE, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.testing import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -24,7 +24,15 @@ CUSTOMER = Actor("u-cust", "org-cust", CUSTOMER_KIND, (CUSTOMER_ROLE,))
 
 class FakeContracts:
     def __init__(self):
-        self.contracts, self.reached, self.passed = {}, {}, {}
+        self.contracts, self.reached, self.passed, self.projects = {}, {}, {}, {}
+
+    def project(self, project_id):
+        return copy.deepcopy(self.projects.get(project_id))
+
+    def remember_project(self, project_id, vendor_id, customer_id, provider_id):
+        known = self.projects.setdefault(project_id, {"project_id": project_id, "vendor_id": vendor_id,
+                                                      "customer_id": customer_id, "provider_id": provider_id})
+        known["provider_id"] = provider_id or known["provider_id"]
 
     def add(self, contract):
         self.contracts[contract.id] = copy.deepcopy(contract)
@@ -91,18 +99,36 @@ def billing_uow(*customers):
                           customers=FakeCustomers(*customers))
 
 
+def overdue_alerts(uow):
+    return [e for e in uow.events_of("billing_notification_requested")
+            if e["message_template"] == "billing payment overdue"]
+
+
 def node_reached(uow, project_id, key, index, at=NOW):
     event = {"event_id": str(uuid.uuid4())}
     handlers.node_reached(event, {"project_id": project_id, "node_key": key, "node_index": index}, at, uow)
     return event
 
 
-def new_contract(uow, project_id):
-    return handlers.create_staged_contract(SUPPLIER, {
-        "project_id": project_id, "customer_id": "org-cust", "currency": "CNY", "terms_days": 5,
+def project_created(uow, project_id, vendor_id="org-sup", customer_id="org-cust"):
+    handlers.project_known({"project_id": project_id, "vendor_id": vendor_id, "customer_id": customer_id}, uow)
+
+
+def propose(uow, project_id, actor=SUPPLIER, **body):
+    return handlers.create_staged_contract(actor, {
+        "project_id": project_id, "currency": "CNY", "terms_days": 5,
         "overdue_period_days": 7, "stages": [
             {"key": "first", "name": "首期款", "amount": 30000, "milestone_node_key": "confirm-kickoff"},
-            {"key": "final", "name": "尾款", "amount": 70000, "milestone_node_key": "confirm-acceptance"}]}, NOW, uow)
+            {"key": "final", "name": "尾款", "amount": 70000, "milestone_node_key": "confirm-acceptance"}],
+        **body}, NOW, uow)
+
+
+def new_contract(uow, project_id):
+    """Proposed by the project's vendor and accepted by its customer."""
+    if uow.contracts.project(project_id) is None:
+        project_created(uow, project_id)
+    contract = propose(uow, project_id)
+    return handlers.decide_staged_contract(CUSTOMER, contract.id, True, NOW, uow)
 
 
 def test_BIL12_a_stage_falls_due_once_when_the_flow_passes_its_confirm_node():
@@ -136,7 +162,7 @@ def test_BIL12_an_unpaid_stage_is_alerted_once_per_overdue_period_until_paid():
     handlers.stage_overdue(contract.id, "first", due_at + timedelta(hours=1), uow)
     handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=2), uow)    # same period: no repeat
     handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=8), uow)
-    alerts = uow.events_of("billing_notification_requested")
+    alerts = overdue_alerts(uow)
     assert [a["message_template"] for a in alerts] == ["billing payment overdue"] * 2
     assert len({a["dedupe_key"] for a in alerts}) == 2 and all(a["urgent"] for a in alerts)
     handlers.collect_stage(CUSTOMER, contract.id, "first", due_at + timedelta(days=9), uow)
@@ -144,7 +170,7 @@ def test_BIL12_an_unpaid_stage_is_alerted_once_per_overdue_period_until_paid():
     handlers.record_stage_payment(contract.id, request.key, True, "pay-1", due_at + timedelta(days=9), uow)
     assert ("billing_stage_overdue", f"{contract.id}:first") not in uow.deadlines
     handlers.stage_overdue(contract.id, "first", due_at + timedelta(days=30), uow)
-    assert len(uow.events_of("billing_notification_requested")) == 2
+    assert len(overdue_alerts(uow)) == 2
 
 
 def test_BIL12_paying_a_stage_is_a_withholding_and_a_payout_on_the_ledger_with_one_effect_per_key():
@@ -170,7 +196,7 @@ def test_BIL12_paying_a_stage_is_a_withholding_and_a_payout_on_the_ledger_with_o
     assert set(ledger.transfers) == {request.key, payout.key}
     assert all(sum(p.amount for p in t.postings) == 0 for t in ledger.transfers.values())
     balances = {a.id: a.balance for a in ledger.accounts.values()}
-    assert balances == {"customer:org-cust": -30000, "clearing": 0, "supplier:org-sup": 30000}
+    assert balances == {"customer:org-cust:CNY": -30000, "clearing:CNY": 0, "supplier:org-sup:CNY": 30000}
     stage = uow.contracts.get(contract.id).stage("first")
     assert (stage.status, stage.payment, stage.paid, stage.paid_out) == ("paid", "paid_out", 30000, 30000)
 
@@ -254,4 +280,81 @@ def test_BIL6_BIL12_a_provider_notice_is_applied_once_per_notice_id_and_once_per
     other = {**notice, "notice_id": str(uuid.uuid4())}                               # a second notice, same key
     assert handlers.apply_provider_notice(other, NOW, uow)["applied"] is True
     assert list(uow.ledger.transfers) == [request.key], "one transfer for the key"
-    assert uow.ledger.accounts["customer:org-cust"].balance == -30000
+    assert uow.ledger.accounts["customer:org-cust:CNY"].balance == -30000
+
+
+def test_BIL12_a_stranger_cannot_propose_a_contract_for_another_vendors_project_nor_for_an_unknown_one():
+    uow = FakeUnitOfWork("billing", contracts=FakeContracts())
+    project_created(uow, "prj-theirs", vendor_id="org-vendor")
+    for project_id in ("prj-theirs", "prj-does-not-exist"):
+        with pytest.raises(BillingNotFound):
+            propose(uow, project_id)
+    provider_admin = Actor("u-p", "org-vendor", ISV, (PROVIDER_ADMIN,))
+    with pytest.raises(NotAllowed):
+        propose(uow, "prj-theirs", actor=provider_admin)
+    vendor = Actor("u-v", "org-vendor", ISV, (VENDOR_ADMIN,))
+    with pytest.raises(BadInput):
+        propose(uow, "prj-theirs", actor=vendor, customer_id="org-someone-else")
+    assert uow.contracts.contracts == {}
+    contract = propose(uow, "prj-theirs", actor=vendor)
+    assert (contract.customer_id, contract.supplier_id, contract.status) == ("org-cust", "org-vendor", "proposed")
+    assert [[r["org_id"] for r in e["receivers"]] for e in uow.events_of("billing_notification_requested")] == [
+        ["org-cust"]], "the customer is told of the proposal"
+
+
+def test_BIL12_a_proposed_contract_binds_nothing_until_the_customer_accepts_it():
+    uow = billing_uow(onboarded())
+    project_created(uow, "prj-10")
+    contract = propose(uow, "prj-10")
+    node_reached(uow, "prj-10", "confirm-kickoff", 2)
+    node_reached(uow, "prj-10", "build", 3)
+    assert uow.events_of("payment_stage_due") == []
+    assert uow.contracts.get(contract.id).stage("first").status == "waiting"
+    with pytest.raises(WrongState):
+        handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    handlers.stage_overdue(contract.id, "first", NOW + timedelta(days=30), uow)
+    assert [e for e in uow.events_of("billing_notification_requested")
+            if e["message_template"] == "billing payment overdue"] == []
+    with pytest.raises(BillingNotFound):        # only the project's customer decides
+        handlers.decide_staged_contract(Actor("u-x", "org-other", CUSTOMER_KIND, (CUSTOMER_ROLE,)), contract.id,
+                                        True, NOW, uow)
+    with pytest.raises(BillingNotFound):
+        handlers.decide_staged_contract(SUPPLIER, contract.id, True, NOW, uow)
+    accepted = handlers.decide_staged_contract(CUSTOMER, contract.id, True, NOW, uow)
+    assert accepted.status == "accepted"
+    assert [d["stage_key"] for d in uow.events_of("payment_stage_due")] == ["first"], "passed while proposed"
+    with pytest.raises(WrongState):
+        handlers.decide_staged_contract(CUSTOMER, contract.id, False, NOW, uow)
+
+
+def test_BIL12_a_declined_contract_never_falls_due():
+    uow = billing_uow(onboarded())
+    project_created(uow, "prj-11")
+    contract = propose(uow, "prj-11")
+    assert handlers.decide_staged_contract(CUSTOMER, contract.id, False, NOW, uow).status == "declined"
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": "prj-11", "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    assert uow.events_of("payment_stage_due") == []
+    with pytest.raises(WrongState):
+        handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+
+
+def test_BIL14_every_money_movement_of_a_stage_is_an_event_once():
+    uow = billing_uow(onboarded())
+    contract = new_contract(uow, "prj-12")
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": "prj-12", "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    failed, _ = handlers.next_stage_payment(contract.id, uow)
+    handlers.record_stage_payment(contract.id, failed.key, False, None, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    withhold, _ = handlers.next_stage_payment(contract.id, uow)
+    for _ in range(2):                  # the reply and the provider's notice: one movement
+        handlers.record_stage_payment(contract.id, withhold.key, True, "pay-1", NOW, uow)
+    payout, _ = handlers.next_stage_payment(contract.id, uow)
+    handlers.record_stage_payment(contract.id, payout.key, True, "pay-2", NOW, uow)
+    moved = [(e["movement_id"], e["amount"], e["currency"]) for t in ("withholding_failed", "withholding_succeeded",
+                                                                      "payout_paid") for e in uow.events_of(t)]
+    assert moved == [(failed.key, 30000, "CNY"), (withhold.key, 30000, "CNY"), (payout.key, 30000, "CNY")]
+    assert uow.events_of("payout_paid")[0]["contract_id"] == contract.id
+    assert uow.events_of("withholding_succeeded")[0]["provider_reference"] == "pay-1"

@@ -273,6 +273,13 @@ class DispatchRepository:
         held = self._held_by(rows)
         return {r.user_id: self._employee_of(r, held.get(r.user_id, 0)) for r in rows}
 
+    def isv_orgs(self, org_ids: Iterable[str]) -> set[str]:
+        """Those of ``org_ids`` that are ISVs as identity's events told: dispatch keeps every ISV
+        user (an ISV has at least its main account), never a customer organisation's."""
+        ids = sorted(set(org_ids))
+        return set(self.session.execute(select(EmployeeRow.org_id).where(EmployeeRow.org_id.in_(ids))
+                                        .distinct()).scalars()) if ids else set()
+
     def employee(self, user_id: str, *, lock: bool = True) -> Employee | None:
         return self.employees([user_id], lock=lock).get(user_id)
 

@@ -16,7 +16,7 @@ even a faulty code path cannot push a count past its limit (DSP-8).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,6 +62,9 @@ def _lowered(held: int, limit: int) -> int:
 
 # --- providers of a product ----------------------------------------------------------------------
 
+UNKNOWN_ISV = "没有这个服务商（ISV）组织 / no such ISV organisation (a missing or a customer organisation)"
+
+
 @dataclass
 class ProviderLink:
     provider_id: str
@@ -88,15 +91,23 @@ class ProductProviders:
         return ("saturation_changed", {"product_id": self.product_id, "provider_id": link.provider_id,
                                        "vendor_id": self.vendor_id, "held": link.held, "max_held": link.max_held})
 
-    def configure(self, vendor_id: str, entries: Sequence[dict], *, by_operator: bool) -> list[Event]:
+    def configure(self, vendor_id: str, entries: Sequence[dict], *, by_operator: bool,
+                  isvs: Collection[str] | None = None) -> list[Event]:
         """DSP-1: the platform operator sets which providers deliver; the vendor sets weights and maxima.
 
         A maximum may go below what is held: nothing is taken away, nothing new is given until
-        the provider is below it again.
+        the provider is below it again. ``isvs``: the organisations among those named that dispatch
+        knows as ISVs (from identity's events); a new provider, or a vendor, that is not one (missing,
+        or a customer organisation) is refused, else its purchases would go to nobody who can operate
+        them. None: a trusted system call (demo, bench) that names organisations it just created.
         """
         problems: dict[str, list[str]] = {}
         seen: set[str] = set()
+        if isvs is not None and self.vendor_id is None and vendor_id not in isvs:
+            problems["vendor_id"] = [UNKNOWN_ISV]
         for n, entry in enumerate(entries):
+            if isvs is not None and entry["provider_id"] not in self.links and entry["provider_id"] not in isvs:
+                problems[f"providers[{n}].provider_id"] = [UNKNOWN_ISV]
             if not MIN_MAX_HELD <= entry["max_held"] <= MAX_HELD_LIMIT:
                 problems[f"providers[{n}].max_held"] = [f"must be between {MIN_MAX_HELD} and {MAX_HELD_LIMIT}"]
             if not 1 <= entry["weight"] <= MAX_WEIGHT:

@@ -109,6 +109,9 @@ class FakeDispatchRepository:
     def employees(self, user_ids: Iterable[str], *, lock: bool = True) -> dict[str, Employee]:
         return {u: self._derive(self.staff[u]) for u in sorted(set(user_ids)) if u in self.staff}
 
+    def isv_orgs(self, org_ids: Iterable[str]) -> set[str]:
+        return {e.org_id for e in self.staff.values()} & set(org_ids)
+
     def employee(self, user_id: str, *, lock: bool = True) -> Employee | None:
         return self._derive(self.staff[user_id]) if user_id in self.staff else None
 

@@ -5,7 +5,7 @@ import pytest
 
 from dispatch_svc import handlers
 from dispatch_svc.domain.model import EmployeeHold, ProjectDispatch
-from dispatch_svc.exceptions import VendorNotNamed
+from dispatch_svc.exceptions import InvalidProviderSettings, VendorNotNamed
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER_MANAGER, DESIGNER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.exceptions import Forbidden, NotFound
@@ -243,3 +243,29 @@ def test_DSP4_a_self_served_provider_whose_main_account_dispatch_does_not_know_i
     _self_served(uow, "p1")
     assert [e["project_id"] for e in uow.events_of("provider_assigned")] == ["p1"]
     assert not uow.events_of("employee_queued")
+
+
+def test_DSP1_a_person_relates_only_organisations_dispatch_knows_as_isvs_as_providers(uow, repo):
+    """A missing organisation, or a customer one (identity never tells dispatch of its users as
+    employees), named as a provider or a vendor is refused with the field named; nothing is kept."""
+    operator = Actor("op", "platform", "operator", ("platform_operator",))
+    handlers.user_changed(_event("user_created", _user("v-admin", (VENDOR_ADMIN,), org_id="vendor")),
+                          _user("v-admin", (VENDOR_ADMIN,), org_id="vendor"), uow)
+    handlers.user_changed(_event("user_created", _user("p-admin", (PROVIDER_ADMIN,), org_id="prov")),
+                          _user("p-admin", (PROVIDER_ADMIN,), org_id="prov"), uow)
+    customer = {**_user("c-admin", org_id="cust"), "org_kind": "customer"}
+    handlers.user_changed(_event("user_created", customer), customer, uow)
+    for bad in ("nobody", "cust"):
+        with pytest.raises(InvalidProviderSettings) as refused:
+            handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+                {"provider_id": "prov", "weight": 1, "max_held": 5},
+                {"provider_id": bad, "weight": 1, "max_held": 5}]}, uow)
+        assert set(refused.value.fields) == {"providers[1].provider_id"}
+    with pytest.raises(InvalidProviderSettings) as refused:
+        handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "cust", "providers": [
+            {"provider_id": "prov", "weight": 1, "max_held": 5}]}, uow)
+    assert set(refused.value.fields) == {"vendor_id"}
+    assert "prod" not in repo.products
+    handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "prov", "weight": 1, "max_held": 5}]}, uow)
+    assert set(repo.products["prod"].links) == {"prov"}

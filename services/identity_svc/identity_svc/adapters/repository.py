@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from identity_svc.adapters import orm
+from identity_svc.domain.api_keys import ApiKey, display_name
 from identity_svc.domain.audit import AuditEntry
 from identity_svc.domain.calendar import CalendarOverride
 from identity_svc.domain.departments import Department, DepartmentTree
@@ -299,6 +300,59 @@ class CalendarRepository:
     def all(self) -> list[CalendarOverride]:
         rows = self.session.execute(select(orm.CalendarOverride).order_by(orm.CalendarOverride.day)).scalars()
         return [self._to_domain(r) for r in rows]
+
+
+# --------------------------------------------------------------------------- integrator keys
+
+_KEY_FIELDS = ("id", "org_id", "name", "roles", "secret_hash", "hash_kid", "created_by", "created_at", "expires_at",
+               "rate_limit_per_minute", "revoked_at", "revoked_by", "last_used_at")
+_KEY_NAMES = select(orm.ApiKey.id, orm.ApiKey.name).where(orm.ApiKey.id == any_(_IDS))
+
+
+class ApiKeyRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: orm.ApiKey) -> ApiKey:
+        return ApiKey(**{**{f: getattr(row, f) for f in _KEY_FIELDS}, "roles": list(row.roles)})
+
+    def get(self, key_id: str, *, for_update: bool = False) -> ApiKey | None:
+        row = self.session.get(orm.ApiKey, key_id, with_for_update=for_update) if key_id else None
+        return self._to_domain(row) if row else None
+
+    def add(self, key: ApiKey) -> None:
+        self.session.add(orm.ApiKey(**{f: getattr(key, f) for f in _KEY_FIELDS}))
+        self.session.flush()
+
+    def save(self, key: ApiKey) -> None:
+        row = self.session.get(orm.ApiKey, key.id)
+        for f in _KEY_FIELDS:
+            setattr(row, f, getattr(key, f))
+        self.session.flush()
+
+    def names(self, key_ids: Iterable[str]) -> dict[str, str]:
+        """id -> display name of the keys among ``key_ids``."""
+        ids = sorted({i for i in key_ids if i})
+        if not ids:
+            return {}
+        rows = self.session.execute(_KEY_NAMES, {"ids": ids}).all()
+        return {key_id: display_name(name) for key_id, name in rows}
+
+    def list(self, *, org_id: str, state: str | None, now: datetime, limit: int,
+             offset: int) -> tuple[list[ApiKey], int]:
+        """Newest first."""
+        query = select(orm.ApiKey).where(orm.ApiKey.org_id == org_id)
+        at = for_sql(now)
+        if state == "revoked":
+            query = query.where(orm.ApiKey.revoked_at.is_not(None))
+        elif state == "expired":
+            query = query.where(orm.ApiKey.revoked_at.is_(None), orm.ApiKey.expires_at <= at)
+        elif state == "active":
+            query = query.where(orm.ApiKey.revoked_at.is_(None), orm.ApiKey.expires_at > at)
+        rows = self.session.execute(query.order_by(orm.ApiKey.created_at.desc(), orm.ApiKey.id)
+                                    .limit(limit).offset(offset)).scalars()
+        return [self._to_domain(r) for r in rows], _count(self.session, query)
 
 
 # --------------------------------------------------------------------------- audit

@@ -7,6 +7,8 @@ in-memory fakes instead).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -92,6 +94,34 @@ class RedisFailureCounters:
         self.redis.delete(*keys)
 
 
+class HmacKeyHasher:
+    """Integrator keys' secrets hashed with HMAC-SHA256 under a key derived from the token secret.
+
+    Each server secret (``JWT_SECRET``, then the ones in ``JWT_PREVIOUS_SECRETS``) yields its own
+    hashing key, named by the secret's key id, so a rotation of the token secret does not lock
+    keys out: a key hashed under a previous secret still opens, and is hashed again under the
+    current one at its next use. A random 256-bit secret needs no slow hash; the keyed hash means
+    a copy of the database alone cannot even test a guess."""
+
+    LABEL = b"delivery-platform/integrator-key/v1"
+
+    def __init__(self, keyring: auth.Keyring):
+        self.keyring = keyring
+
+    def _key(self, secret: str) -> bytes:
+        return hmac.new(secret.encode(), self.LABEL, hashlib.sha256).digest()
+
+    def digest(self, secret: str) -> tuple[str, str]:
+        return self.keyring.kid, hmac.new(self._key(self.keyring.current), secret.encode(), hashlib.sha256).hexdigest()
+
+    def verify(self, secret: str, kid: str, digest: str) -> bool:
+        server_secret = self.keyring.secret_for(kid)
+        if server_secret is None:
+            return False
+        expected = hmac.new(self._key(server_secret), secret.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, digest)
+
+
 class SessionStore(DependencyProvider):
     def setup(self) -> None:
         self.keyring = auth.Keyring.from_config(config)
@@ -110,4 +140,5 @@ class SessionStore(DependencyProvider):
     def get_dependency(self, worker_ctx) -> Sessions:
         namespace = redis_key_prefix()
         return Sessions(JwtAccessTokens(self.keyring), RedisRevocations(auth.Revocations(self.redis, namespace)),
-                        RedisFailureCounters(self.redis, f"{namespace}:identity:login_failures"))
+                        RedisFailureCounters(self.redis, f"{namespace}:identity:login_failures"),
+                        HmacKeyHasher(self.keyring))

@@ -8,7 +8,7 @@ Forbidden.
 from __future__ import annotations
 
 from identity_svc.domain.organisations import Organisation
-from identity_svc.domain.roles import is_isv_admin
+from identity_svc.domain.roles import is_customer_admin, is_isv_admin
 from identity_svc.domain.users import CONTACT_FIELDS, User
 from identity_svc.exceptions import NotAllowedNow, NotPermitted, OrganisationNotFound, SignInRefused, UserNotFound
 from platform_contracts.actor import Actor
@@ -26,8 +26,13 @@ def is_operator(actor: Actor) -> bool:
 
 
 def is_admin(actor: Actor) -> bool:
-    """ISV admins manage their ISV; platform operators manage the operator organisation."""
-    return is_isv_admin(actor.org_kind, actor.roles) or is_operator(actor)
+    """ISV admins manage their ISV, customer admins their customer organisation, platform
+    operators the operator organisation. An integrator key is never an admin, whatever roles it
+    carries: a key that could make users or keys would outlive its own revocation through them."""
+    if actor.api_key:
+        return False
+    return (is_isv_admin(actor.org_kind, actor.roles) or is_customer_admin(actor.org_kind, actor.roles)
+            or is_operator(actor))
 
 
 def require_operator(actor: Actor | None) -> Actor:
@@ -42,11 +47,15 @@ def manages_org(actor: Actor, org_id: str) -> bool:
 
 
 def require_org_admin(actor: Actor | None) -> Actor:
-    """An admin acting on their own organisation (ISV admin, or operator in the operator org)."""
+    """An admin acting on their own organisation (ISV or customer admin, or operator in the operator org)."""
     actor = require_actor(actor)
     if not is_admin(actor):
+        if actor.api_key:
+            raise NotPermitted("An API key cannot manage users or API keys; an administrator signs in for that.",
+                               {"X-Api-Key": ["sign in as an administrator instead"]})
         raise NotPermitted("Only an administrator of your organisation may do this.",
-                           {"roles": ["needs one of: vendor_admin, provider_admin, platform_operator"]})
+                           {"roles": ["needs one of: vendor_admin, provider_admin, customer_admin, "
+                                      "platform_operator"]})
     return actor
 
 

@@ -14,6 +14,8 @@ ACTIONS = (
     "organisation_created", "user_created", "user_updated", "user_deactivated", "user_reactivated",
     "roles_changed", "department_changed",
     "calendar_day_set", "calendar_day_removed",
+    "billing_step_resolved",      # BIL-6: the operator retried, failed or voided a stuck money step (billing_svc)
+    "api_key_created", "api_key_revoked",
 )
 
 
@@ -30,6 +32,9 @@ class AuditEntry:
     details: dict = field(default_factory=dict)
     id: int | None = None
     at: datetime | None = None
+    # filled when read: who the actor is by name, a person ("user") or an integrator key ("api_key")
+    actor_name: str | None = None
+    actor_kind: str | None = None
 
 
 def entry(action: str, *, actor: Actor | None = None, actor_user_id: str | None = None,

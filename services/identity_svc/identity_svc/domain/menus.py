@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from platform_contracts.roles import (
+    CUSTOMER_ADMIN,
     CUSTOMER_MANAGER,
     CUSTOMER_ROLE,
     DESIGNER,
@@ -60,6 +61,7 @@ MENU_TREE: tuple[Menu, ...] = (
     Menu("settings", "Settings", "系统设置", "/settings", (
         _leaf("settings.profile", "Personal information", "个人信息"),
         _leaf("settings.users", "Users", "用户管理"),
+        _leaf("settings.api_keys", "API keys", "API 密钥"),
         _leaf("settings.roles", "Roles", "角色管理"),
         _leaf("settings.holidays", "Holidays", "节假日设置"),
         _leaf("settings.message_templates", "Message templates", "消息模板设置"),
@@ -96,14 +98,14 @@ MENUS_BY_ROLE: dict[str, tuple[str, ...]] = {
     # 2.1.1 厂商主账号
     VENDOR_ADMIN: ("products.catalogue", "projects.manage", "projects.queue", "projects.dashboard",
                    "templates.flows", "settings.profile", "settings.users", "settings.roles",
-                   "settings.holidays", "settings.message_templates", "purchased.services"),
+                   "settings.holidays", "settings.message_templates", "purchased.services", "settings.api_keys"),
     # 2.1.2 厂商项目经理
     VENDOR_PROJECT_MANAGER: ("products.catalogue", "projects.manage", "projects.queue", "projects.dashboard",
                              "settings.profile", "purchased.services"),
     # 2.2.1 服务商主账号
     PROVIDER_ADMIN: ("projects.manage", "projects.mine", "projects.claim", "projects.queue", "projects.dashboard",
                      "settings.profile", "settings.users", "settings.capacity", "purchased.services",
-                     "tickets.manage", *_BILLING),
+                     "tickets.manage", "settings.api_keys", *_BILLING),
     # 2.2.2 服务商员工: claiming orders is the customer manager's job (2.2.2.2, DSP-7)
     CUSTOMER_MANAGER: (*_PROVIDER_EMPLOYEE, "projects.claim"),
     DESIGNER: _PROVIDER_EMPLOYEE,
@@ -111,10 +113,12 @@ MENUS_BY_ROLE: dict[str, tuple[str, ...]] = {
     SERVICE_STAFF: _PROVIDER_EMPLOYEE,
     SUPPORT_AGENT: (*_PROVIDER_EMPLOYEE, "tickets.mine"),
     CUSTOMER_ROLE: ("projects.mine", "tickets.mine", "settings.profile", *_BILLING),
+    # the customer's main account manages its organisation's users and integrator keys (GW-6)
+    CUSTOMER_ADMIN: ("settings.profile", "settings.users", "settings.api_keys"),
     PLATFORM_OPERATOR: ("operations.organisations", "operations.provider_relations", "templates.public",
                         "templates.approvals", "templates.requirement_forms", "settings.profile",
                         "settings.roles", "settings.holidays", "settings.message_templates",
-                        "settings.audit_log", *_BILLING),
+                        "settings.audit_log", "settings.api_keys", *_BILLING),
 }
 
 

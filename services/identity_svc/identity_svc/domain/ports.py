@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from identity_svc.domain.api_keys import KeyHasher
 from identity_svc.domain.login_limits import Counter
 from identity_svc.domain.signin import AccessGrant
 from platform_contracts.actor import Actor
@@ -64,3 +65,4 @@ class Sessions:
     tokens: AccessTokens
     revocations: Revocations
     failures: FailureCounters
+    key_hasher: KeyHasher

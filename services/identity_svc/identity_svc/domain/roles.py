@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from identity_svc.exceptions import NotAllowedNow
 from platform_contracts.roles import (
     CUSTOMER,
+    CUSTOMER_ADMIN,
     CUSTOMER_MANAGER,
     CUSTOMER_ROLE,
     DESIGNER,
@@ -59,12 +60,15 @@ ROLE_CATALOGUE: tuple[Role, ...] = (
     Role(SUPPORT_AGENT, ISV, "Support agent", "客服人员", "Answers after-sales tickets while on duty."),
     Role(CUSTOMER_ROLE, CUSTOMER, "Customer", "客户",
          "Bought a product: submits requirements, confirms delivery, rates, opens tickets."),
+    Role(CUSTOMER_ADMIN, CUSTOMER, "Customer admin", "客户管理员",
+         "The customer's main account: manages the organisation's users and integrator keys.",
+         main_account_only=True),
 )
 ROLES_BY_KEY = {role.key: role for role in ROLE_CATALOGUE}
 
 # what the main account of each kind of organisation holds from the start
 MAIN_ACCOUNT_ROLES = {OPERATOR: (PLATFORM_OPERATOR,), ISV: (VENDOR_ADMIN, PROVIDER_ADMIN),
-                      CUSTOMER: (CUSTOMER_ROLE,)}
+                      CUSTOMER: (CUSTOMER_ROLE, CUSTOMER_ADMIN)}
 ISV_ADMIN_ROLES = (VENDOR_ADMIN, PROVIDER_ADMIN)
 
 assert {r.key for r in ROLE_CATALOGUE} == {k for keys in ROLES_BY_ORG_KIND.values() for k in keys}
@@ -118,3 +122,7 @@ def check_roles(org_kind: str, wanted: Iterable[str], *, current: Iterable[str] 
 
 def is_isv_admin(org_kind: str, roles: Iterable[str]) -> bool:
     return org_kind == ISV and any(r in ISV_ADMIN_ROLES for r in roles)
+
+
+def is_customer_admin(org_kind: str, roles: Iterable[str]) -> bool:
+    return org_kind == CUSTOMER and CUSTOMER_ADMIN in roles

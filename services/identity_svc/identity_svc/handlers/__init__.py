@@ -6,6 +6,6 @@ entry, and ends with ``uow.commit()``. A refusal that must still leave a record 
 a reused refresh token) commits that record on purpose, then raises. Read-only use cases never
 commit.
 """
-from identity_svc.handlers import audit, calendar, departments, organisations, signin, users
+from identity_svc.handlers import api_keys, audit, calendar, departments, organisations, signin, users
 
-__all__ = ["audit", "calendar", "departments", "organisations", "signin", "users"]
+__all__ = ["api_keys", "audit", "calendar", "departments", "organisations", "signin", "users"]

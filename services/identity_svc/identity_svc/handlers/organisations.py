@@ -5,7 +5,7 @@ from identity_svc.domain import access, audit, departments, passwords
 from identity_svc.domain.organisations import OPERATOR_ORG_NAME, Organisation
 from identity_svc.domain.roles import MAIN_ACCOUNT_ROLES
 from identity_svc.domain.users import User
-from identity_svc.exceptions import Clash, InvalidValue
+from identity_svc.exceptions import Clash, InvalidValue, NotPermitted
 from identity_svc.handlers.shared import NewAccount, emit, ensure_login_free, new_id, open_account
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER, OPERATOR, PLATFORM_OPERATOR
@@ -80,7 +80,10 @@ def customer_directory(actor: Actor | None, filters: dict, uow) -> tuple[list[Or
     """Customer organisations whose name holds ``q``, for an ISV's admin naming the customers a
     product is shown to (BIL-3) and for the operator. Only customers, found by a part of their name
     (a search, not a listing), answered with their id and name (the schema drops the rest)."""
-    access.require_org_admin(actor)
+    actor = access.require_org_admin(actor)
+    if actor.org_kind == CUSTOMER:  # a customer's admin has no products to show to anyone
+        raise NotPermitted("Only an ISV's administrator or the operator may search customers.",
+                           {"roles": ["needs one of: vendor_admin, provider_admin, platform_operator"]})
     q = filters["q"].strip()
     if len(q) < 2:
         return [], 0

@@ -44,8 +44,10 @@ def display_names(actor: Actor | None, query: dict, uow) -> dict:
     provider and operator by name). Only names, only of the ids asked: the caller got those ids
     from rows the answering service had already limited to what the caller may see."""
     access.require_actor(actor)
-    return {"organisations": uow.organisations.names(query["org_ids"]),
-            "users": uow.users.names(query["user_ids"])}
+    users = uow.users.names(query["user_ids"])
+    # an integrator key acts as a service account: what it did is shown under its name (GW-6)
+    users.update(uow.api_keys.names(set(query["user_ids"]) - set(users)))
+    return {"organisations": uow.organisations.names(query["org_ids"]), "users": users}
 
 
 def list_users(actor: Actor | None, filters: dict, uow) -> tuple[list[User], int]:
@@ -140,6 +142,8 @@ def list_roles(filters: dict) -> list[Role]:
 def me(actor: Actor | None, uow) -> dict:
     """The caller as identity knows it now: user, organisation, roles, department and menus."""
     actor = access.require_actor(actor)
+    if actor.api_key:
+        return _me_as_key(actor, uow)
     user = uow.users.get(actor.user_id)
     if user is None or not user.active:
         raise SignInRefused("Your account is not active; sign in again.")
@@ -150,3 +154,17 @@ def me(actor: Actor | None, uow) -> dict:
         department = {"id": user.department_id, "name": chain[-1].name, "path": [d.name for d in chain]}
     return {"user": user, "organisation": org, "roles": [ROLES_BY_KEY[r] for r in user.roles if r in ROLES_BY_KEY],
             "department": department, "menus": menus.menus_for(user.roles)}
+
+
+def _me_as_key(actor: Actor, uow) -> dict:
+    """An integrator key asking who it is: its service account, shaped as a user without a login."""
+    key = uow.api_keys.get(actor.user_id)
+    if key is None:
+        raise SignInRefused("This API key is not valid.")
+    org = uow.organisations.get(key.org_id)
+    account = {"id": key.id, "org_id": key.org_id, "login_name": key.prefix, "display_name": key.display_name,
+               "phone": None, "email": None, "department_id": None, "roles": list(key.roles), "active": True,
+               "must_change_password": False, "last_login_at": key.last_used_at, "password_changed_at": None,
+               "created_at": key.created_at, "updated_at": key.revoked_at or key.created_at}
+    return {"user": account, "organisation": org,
+            "roles": [ROLES_BY_KEY[r] for r in key.roles if r in ROLES_BY_KEY], "department": None, "menus": []}

@@ -26,9 +26,9 @@ def test_ORG1_operator_creates_an_isv_with_its_main_account_and_root_department(
     assert tree["root"]["name"] == name and tree["root"]["user_count"] == 1
 
 
-def test_ORG1_a_customer_organisations_main_account_is_a_customer_without_department(rpc, new_isv):
+def test_ORG1_a_customer_organisations_main_account_is_a_customer_and_its_admin_without_department(rpc, new_isv):
     customer = new_isv("customer")
-    assert customer.admin["roles"] == ["customer"] and customer.admin["department_id"] is None
+    assert customer.admin["roles"] == ["customer", "customer_admin"] and customer.admin["department_id"] is None
     assert customer.org["root_department_id"] is None
 
 
@@ -179,9 +179,9 @@ def test_ORG2_the_main_account_may_take_work_roles_itself(rpc, isv):
 def test_ORG2_roles_are_listed_with_titles_and_filtered_by_name(rpc, isv, new_employee, actor_of):
     user, _ = new_employee(isv)
     roles = rpc(actor_of(user)).list_roles({})
-    assert len(roles) == 10 and {"key", "title", "title_zh", "org_kind"} <= set(roles[0])
+    assert len(roles) == 11 and {"key", "title", "title_zh", "org_kind"} <= set(roles[0])
     assert [r["key"] for r in rpc(isv.actor).list_roles({"q": "设计"})] == ["designer"]
-    assert [r["key"] for r in rpc(isv.actor).list_roles({"org_kind": "customer"})] == ["customer"]
+    assert [r["key"] for r in rpc(isv.actor).list_roles({"org_kind": "customer"})] == ["customer", "customer_admin"]
     with pytest.raises(Unauthenticated):
         rpc().list_roles({})
 

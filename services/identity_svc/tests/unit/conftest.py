@@ -8,6 +8,8 @@ an ISV with its admin and root department, and a customer organisation.
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import itertools
 import uuid
 from dataclasses import dataclass
@@ -171,6 +173,40 @@ class FakeAudit:
         return items, (str(items[-1].id) if len(found) > limit else None)
 
 
+class FakeApiKeys:
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, key_id, *, for_update=False):
+        return copy.deepcopy(self.rows.get(key_id))
+
+    def add(self, key):
+        self.rows[key.id] = copy.deepcopy(key)
+
+    save = add
+
+    def names(self, key_ids):
+        return {i: self.rows[i].display_name for i in key_ids if i in self.rows}
+
+    def list(self, *, org_id, state, now, limit, offset):
+        found = sorted((k for k in self.rows.values() if k.org_id == org_id and (not state or k.state(now) == state)),
+                       key=lambda k: k.created_at, reverse=True)
+        return copy.deepcopy(found[offset:offset + limit]), len(found)
+
+
+class FakeKeyHasher:
+    """A keyed hash under a server secret named ``kid`` (the adapter's HMAC is tested on its own)."""
+
+    def __init__(self, kid="k1"):
+        self.kid = kid
+
+    def digest(self, secret):
+        return self.kid, hmac.new(self.kid.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+    def verify(self, secret, kid, digest):
+        return hmac.compare_digest(hmac.new(kid.encode(), secret.encode(), hashlib.sha256).hexdigest(), digest)
+
+
 class FakeTokens:
     def __init__(self):
         self.issued: dict[str, tuple[Actor, AccessGrant, bool]] = {}
@@ -249,7 +285,8 @@ def fast_hashing(monkeypatch):
 @pytest.fixture
 def repositories(fast_hashing):
     return {"organisations": FakeOrganisations(), "users": FakeUsers(), "departments": FakeDepartments(),
-            "signins": FakeSignIns(), "calendar": FakeCalendar(), "audit": FakeAudit()}
+            "signins": FakeSignIns(), "calendar": FakeCalendar(), "audit": FakeAudit(),
+            "api_keys": FakeApiKeys()}
 
 
 @pytest.fixture
@@ -265,7 +302,7 @@ def uow(next_uow):
 
 @pytest.fixture
 def sessions():
-    return Sessions(FakeTokens(), FakeRevocations(), FakeFailureCounters())
+    return Sessions(FakeTokens(), FakeRevocations(), FakeFailureCounters(), FakeKeyHasher())
 
 
 @dataclass

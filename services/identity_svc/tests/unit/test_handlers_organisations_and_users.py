@@ -47,7 +47,7 @@ def test_ORG1_an_isv_comes_with_its_main_account_and_root_department_and_listene
 
 def test_ORG1_a_customer_has_no_department(world):
     assert world.customer.org.root_department_id is None and world.customer.admin.department_id is None
-    assert world.customer.admin.roles == ["customer"]
+    assert world.customer.admin.roles == ["customer", "customer_admin"]
 
 
 def test_ORG1_names_and_login_names_are_unique_ignoring_case(world, next_uow):

@@ -12,7 +12,8 @@ def test_ORG7_vendor_admin_sees_the_seed_menus_of_the_vendor_main_account():
         ("产品中心", ["产品中心"]),
         ("项目中心", ["项目管理", "排队情况", "数据看板"]),
         ("模板中心", ["服务流程模板"]),
-        ("系统设置", ["个人信息", "用户管理", "角色管理", "节假日设置", "消息模板设置"]),
+        # the seed's, and the organisation's integrator keys (GW-6)
+        ("系统设置", ["个人信息", "用户管理", "API 密钥", "角色管理", "节假日设置", "消息模板设置"]),
         ("已购服务", ["已购服务"]),
     ]
 
@@ -29,7 +30,7 @@ def test_ORG7_vendor_project_manager_sees_products_projects_profile_and_purchase
 def test_ORG7_provider_admin_sees_the_seed_menus_of_the_provider_main_account():
     assert titles(menus_for(["provider_admin"]))[:3] == [
         ("项目中心", ["项目管理", "我的项目", "订单认领", "排队情况", "数据看板"]),
-        ("系统设置", ["个人信息", "用户管理", "持单量设置"]),
+        ("系统设置", ["个人信息", "用户管理", "API 密钥", "持单量设置"]),
         ("已购服务", ["已购服务"]),
     ]
 
@@ -49,6 +50,12 @@ def test_ORG7_menus_of_several_roles_are_merged_once_each_in_seed_order():
         "projects.manage", "projects.mine", "projects.claim", "projects.queue", "projects.dashboard"]
     keys = [c["key"] for e in merged for c in e["children"]]
     assert len(keys) == len(set(keys))
+
+
+def test_ORG7_GW6_a_customers_main_account_manages_its_users_and_keys_its_other_users_do_not():
+    settings = dict(titles(menus_for(["customer", "customer_admin"])))["系统设置"]
+    assert settings == ["个人信息", "用户管理", "API 密钥"]
+    assert dict(titles(menus_for(["customer"])))["系统设置"] == ["个人信息"]
 
 
 def test_ORG7_entries_have_key_title_path_and_children():

@@ -119,7 +119,7 @@ def _v(name: str, sample: str, type_: str = "string") -> Variable:
 
 
 _RECEIVER = _v("receiver_name", "张三")
-_T = [_RECEIVER, _v("ticket_id", "tk-88"), _v("title", "服务器无法登录")]
+_T = [_RECEIVER, _v("ticket_id", "tk-88"), _v("ticket_number", "T-2026-000123"), _v("title", "服务器无法登录")]
 _PRODUCT = [_RECEIVER, _v("product_code", "FLOW-10G"), _v("product_name", "10G 流量包"), _v("price", "1200", "number"),
             _v("currency", "CNY"), _v("supplier_id", "org-supplier")]
 
@@ -127,25 +127,39 @@ _PRODUCT = [_RECEIVER, _v("product_code", "FLOW-10G"), _v("product_name", "10G �
 def _service_event_templates() -> list[MessageTemplate]:
     """The names ticket_svc and billing_svc request in their notification events (NotificationRequest)."""
     return [
-        _template("ticket.feedback_reminder", "工单待反馈提醒（TKT-6）", _T, "【工单】{{ ticket_id }} 等待您的反馈",
+        _template("ticket.feedback_reminder", "工单待反馈提醒（TKT-6）", _T, "【工单】{{ ticket_number }} 等待您的反馈",
                   "{{ receiver_name }}：工单「{{ title }}」正在等待您的反馈，请登录查看。", "customer"),
-        _template("ticket.awaiting_confirmation", "工单转为待确认（TKT-6）", _T, "【工单】{{ ticket_id }} 待确认",
+        _template("ticket.awaiting_confirmation", "工单转为待确认（TKT-6）", _T, "【工单】{{ ticket_number }} 待确认",
                   "{{ receiver_name }}：工单「{{ title }}」已处理，7个工作日未收到反馈，已转为待确认。", "customer"),
         _template("ticket.sla_warning", "工单服务时限预警（TKT-5）", [*_T, _v("timer", "first_response")],
-                  "【工单】{{ ticket_id }} 即将超时", "{{ receiver_name }}：工单「{{ title }}」的 {{ timer }} 时限即将到期。"),
+                  "【工单】{{ ticket_number }} 即将超时", "{{ receiver_name }}：工单「{{ title }}」的 {{ timer }} 时限即将到期。"),
         _template("ticket.sla_breach", "工单服务时限超时（TKT-5）", [*_T, _v("timer", "first_response")],
-                  "【工单】{{ ticket_id }} 已超时", "{{ receiver_name }}：工单「{{ title }}」的 {{ timer }} 时限已超时，请尽快处理。"),
+                  "【工单】{{ ticket_number }} 已超时", "{{ receiver_name }}：工单「{{ title }}」的 {{ timer }} 时限已超时，请尽快处理。"),
         _template("ticket.suspected_complaint", "疑似投诉（TKT-4）", [*_T, _v("reason", "要求电话联系")],
-                  "【工单】{{ ticket_id }} 疑似投诉", "{{ receiver_name }}：工单「{{ title }}」疑似投诉：{{ reason }}。",
+                  "【工单】{{ ticket_number }} 疑似投诉", "{{ receiver_name }}：工单「{{ title }}」疑似投诉：{{ reason }}。",
                   "provider_admin"),
-        _template("ticket.complaint", "客户投诉（TKT-4）", _T, "【工单】{{ ticket_id }} 客户投诉",
+        _template("ticket.complaint", "客户投诉（TKT-4）", _T, "【工单】{{ ticket_number }} 客户投诉",
                   "{{ receiver_name }}：客户对工单「{{ title }}」发起了投诉，请优先处理。", "provider_admin"),
-        _template("ticket.secret_masked", "敏感信息已隐藏（TKT-9）", _T, "【工单】{{ ticket_id }} 请修改密码",
+        _template("ticket.secret_masked", "敏感信息已隐藏（TKT-9）", _T, "【工单】{{ ticket_number }} 请修改密码",
                   "{{ receiver_name }}：您在工单「{{ title }}」中发送的密码等敏感信息已隐藏，处理完成后请尽快修改。", "customer"),
         _template("ticket.escalated", "工单升级到平台（TKT-3）", [*_T, _v("note", "客户环境需要平台排查")],
-                  "【工单】{{ ticket_id }} 已升级", "{{ receiver_name }}：工单「{{ title }}」已升级到平台支持：{{ note }}"),
+                  "【工单】{{ ticket_number }} 已升级", "{{ receiver_name }}：工单「{{ title }}」已升级到平台支持：{{ note }}"),
         _template("ticket.transferred", "工单转交（TKT-3）", [*_T, _v("note", "已确认为网络问题")],
-                  "【工单】{{ ticket_id }} 转交给您", "{{ receiver_name }}：工单「{{ title }}」已转交给您：{{ note }}"),
+                  "【工单】{{ ticket_number }} 转交给您", "{{ receiver_name }}：工单「{{ title }}」已转交给您：{{ note }}"),
+        _template("ticket.reply", "客服回复（TKT-10，邮件）", [*_T, _v("body", "您好，问题已处理，请您核实。"),
+                                                          _v("attachments", "0", "number")],
+                  "【工单】{{ ticket_number }} {{ title }}",
+                  "{{ receiver_name }}：您的工单「{{ title }}」（{{ ticket_number }}）有新的回复：\n\n{{ body }}\n\n"
+                  "直接回复本邮件即可继续沟通（请保留主题中的工单号）。", "customer"),
+        _template("ticket.tier_requested", "客户申请更高服务等级（TKT-8）", [*_T, _v("tier", "P0")],
+                  "【工单】{{ ticket_number }} 申请 {{ tier }} 服务等级",
+                  "{{ receiver_name }}：客户在工单「{{ title }}」中申请 {{ tier }} 服务等级，高于其服务合同，请确认是否授予。",
+                  "provider_admin"),
+        _template("ticket.reply_held", "客服回复待审核（TKT-4）", _T, "【工单】{{ ticket_number }} 有回复待审核",
+                  "{{ receiver_name }}：工单「{{ title }}」中客服的一条回复含有不当用语，已暂停发送，请审核后放行或退回。",
+                  "provider_admin"),
+        _template("ticket.reply_rejected", "客服回复被退回（TKT-4）", _T, "【工单】{{ ticket_number }} 您的回复被退回",
+                  "{{ receiver_name }}：您在工单「{{ title }}」中的回复未通过审核，未发送给客户，请重新回复。"),
         _template("calendar next year unknown – notify operator", "下一年节假日未配置（ORG-6）",
                   [_RECEIVER, _v("year", "2027", "number"), _v("alert", "2027 的节假日与调休尚未配置")],
                   "【日历】{{ year }} 年节假日尚未配置",
@@ -172,12 +186,30 @@ def _service_event_templates() -> list[MessageTemplate]:
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("due_at", "2026-11-30T00:00:00+00:00")],
                   "【回款警报】合同 {{ contract_id }} {{ stage }} 已逾期",
                   "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）应于 {{ due_at }} 支付，已逾期。"),
+        _template("billing staged contract proposed", "分期合同待确认（BIL-12）",
+                  [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("amount", "120000", "number"),
+                   _v("currency", "CNY"), _v("stages", "3", "number")],
+                  "【分期合同】项目 {{ project_id }} 的分期付款待您确认",
+                  "{{ receiver_name }}：厂商为项目 {{ project_id }} 提出分期合同 {{ contract_id }}，共 {{ stages }} 期，"
+                  "合计 {{ amount }}（{{ currency }} 分）。您接受之前不会扣款，请在“分期合同”中接受或拒绝。", "customer"),
         _template("billing stage withholding failed", "分期款代扣失败（BIL-12）",
                   [_RECEIVER, _v("contract_id", "ct-1"), _v("project_id", "prj-2f9c"), _v("stage", "首付款"),
                    _v("amount", "120000", "number"), _v("currency", "CNY"), _v("attempt", "1", "number")],
                   "【回款警报】合同 {{ contract_id }} {{ stage }} 代扣失败",
                   "{{ receiver_name }}：合同 {{ contract_id }} 的 {{ stage }}（{{ amount }} {{ currency }} 分）第 {{ attempt }} 次代扣失败，"
                   "请确认企业付款账户余额后重新发起支付。"),
+        _template("billing payment step stuck", "支付步骤已停止重试，待运营处理（BIL-6）",
+                  [_RECEIVER, _v("order_id", "ord-1001"), _v("step", "代付给供应商"), _v("step_key", "payout:ord-1001:9"),
+                   _v("amount", "2850", "number"), _v("currency", "CNY")],
+                  "【资金告警】订单 {{ order_id }} 的{{ step }}已停止重试",
+                  "{{ receiver_name }}：订单 {{ order_id }} 的{{ step }}（{{ amount }} {{ currency }} 分）多次尝试仍未成功，"
+                  "已停止自动重试，等待平台运营人员处理（重试、判定失败或作废）。"),
+        _template("billing order not fulfilled", "订单未履约，已失败并释放额度（BIL-5, BIL-6）",
+                  [_RECEIVER, _v("order_id", "ord-1001"), _v("product_code", "FLOW-10G"), _v("amount", "2850", "number"),
+                   _v("currency", "CNY"), _v("attempts", "8", "number"), _v("reason", "供应商系统无应答")],
+                  "【订单失败】订单 {{ order_id }} 未在期限内履约",
+                  "{{ receiver_name }}：订单 {{ order_id }}（{{ product_code }}，{{ amount }} {{ currency }} 分）"
+                  "在 {{ attempts }} 次尝试后仍未由供应商履约，订单已失败，客户额度已释放。原因：{{ reason }}"),
     ]
 
 

@@ -33,6 +33,10 @@ PARTY_FIELDS = ("org_id", "vendor_id", "customer_id", "provider_id", "supplier_i
 # never leaves the platform: who operates a node inside a provider, raw template variables, flow settings
 INTERNAL_FIELDS = frozenset({"operator_user_id", "settings", "variables", "nodes", "admin_user_id",
                              "department_id", "receivers"})
+# a customer's integration details (BIL-9): its own, never shown to another party of the event
+# (a supplier's webhook for an order result sees the order, not where or under which key the
+# customer's system follows it)
+CUSTOMER_ONLY_FIELDS = frozenset({"callback_url", "idempotency_key"})
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ def visible_payload(org_id: str, data: dict) -> dict | None:
     """What organisation ``org_id`` may see of an event, or None when it is not a party (ORG-7)."""
     if not any(data.get(f) == org_id for f in PARTY_FIELDS):
         return None
-    return {k: v for k, v in data.items() if k not in INTERNAL_FIELDS}
+    hidden = INTERNAL_FIELDS if data.get("customer_id") == org_id else INTERNAL_FIELDS | CUSTOMER_ONLY_FIELDS
+    return {k: v for k, v in data.items() if k not in hidden}
 
 
 @dataclass

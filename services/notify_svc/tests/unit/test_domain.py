@@ -200,3 +200,11 @@ def test_GW5_an_endpoint_failing_for_a_day_is_disabled_and_a_delivery_stops_retr
     assert hook.status == wh.FAILED
     hook.replay(NOW)
     assert hook.status == wh.PENDING
+
+
+def test_BIL9_a_suppliers_webhook_never_carries_the_customers_callback_url_or_idempotency_key():
+    result = {"order_id": "o", "customer_id": "c", "supplier_id": "s", "callback_url": "https://erp.example.com/cb",
+              "idempotency_key": "erp-order-1", "amount": 2850, "status": "succeeded"}
+    assert wh.visible_payload("s", result) == {"order_id": "o", "customer_id": "c", "supplier_id": "s",
+                                               "amount": 2850, "status": "succeeded"}
+    assert wh.visible_payload("c", result) == result

@@ -188,6 +188,8 @@ class RecordRow(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
     kind: Mapped[str] = mapped_column(String(10))
     author_id: Mapped[str] = mapped_column(String(36))
+    # the author's organisation: a former provider's notes stay its own (domain.access.record_visible)
+    author_org_id: Mapped[str | None] = mapped_column(String(36))
     node_key: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -207,6 +209,7 @@ class FileRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str] = mapped_column(String(36))
+    author_org_id: Mapped[str | None] = mapped_column(String(36))  # the uploader's organisation
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -25,13 +25,15 @@ select {_COLUMNS},
   (select coalesce(array_agg(pp.user_id), '{{}}') from project_participants pp where pp.project_id = p.id)
     as participants,
   (select coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind, 'author_id', r.author_id,
-                                              'node_key', r.node_key, 'body', r.body, 'at', r.at)
+                                              'author_org_id', r.author_org_id, 'node_key', r.node_key,
+                                              'body', r.body, 'at', r.at)
                             order by r.at, r.id), '[]')
      from project_records r where r.project_id = p.id) as records,
   (select coalesce(json_agg(json_build_object('id', f.id, 'project_id', f.project_id, 'node_key', f.node_key,
                                               'name', f.name, 'content_type', f.content_type, 'size', f.size,
                                               'sha256', f.sha256, 'storage_key', f.storage_key,
-                                              'uploaded_by', f.uploaded_by, 'at', f.at) order by f.at, f.id),
+                                              'uploaded_by', f.uploaded_by, 'author_org_id', f.author_org_id,
+                                              'at', f.at) order by f.at, f.id),
                    '[]') from project_files f where f.project_id = p.id) as files
 from projects p where p.id = :project_id
 """)  # noqa: S608 - the column names are the repository's constants, the id a bound parameter

@@ -270,8 +270,7 @@ class ProjectRepository:
                                                        (ProjectRow.customer_id, scope.customer_of))
                 if value is not None]
         if scope.operator_user is not None:
-            seen.append(ProjectRow.id.in_(select(ParticipantRow.project_id)
-                                          .where(ParticipantRow.user_id == scope.operator_user)))
+            seen.append(_employee_capacity(scope))
         return seen
 
     def _visible(self, query, scope: Scope):
@@ -382,9 +381,7 @@ class ProjectRepository:
                 counts.update(self._status_counts(column == value, *covered))
             covered.append(column.is_distinct_from(value))
         if scope.operator_user is not None:
-            mine = ProjectRow.id.in_(select(ParticipantRow.project_id)
-                                     .where(ParticipantRow.user_id == scope.operator_user))
-            counts.update(self._status_counts(mine, *covered))
+            counts.update(self._status_counts(_employee_capacity(scope), *covered))
         return dict(counts)
 
     def recount_tabs(self) -> None:
@@ -469,6 +466,14 @@ class ProjectRepository:
                                     .order_by(SaturationRow.product_id, SaturationRow.provider_id)).all()
         return [{"product_id": s.product_id, "product_name": name or "", "product_code": code or "",
                  "provider_id": s.provider_id, "held": s.held, "max_held": s.max_held} for s, name, code in rows]
+
+
+def _employee_capacity(scope: Scope):
+    """``access.admits``'s employee capacity in SQL: a project the employee operates or handled
+    (its participant rows hold both), while the employee's organisation delivers it."""
+    return and_(ProjectRow.provider_id == scope.operator_org,
+                ProjectRow.id.in_(select(ParticipantRow.project_id)
+                                  .where(ParticipantRow.user_id == scope.operator_user)))
 
 
 def _count_rows(project_id: str, before: tuple | None, after: tuple | None) -> list[dict]:
@@ -671,8 +676,8 @@ class RecordRepository:
 
     @staticmethod
     def _record(row: RecordRow) -> dict:
-        return {"id": row.id, "kind": row.kind, "author_id": row.author_id, "node_key": row.node_key,
-                "body": row.body, "at": row.at}
+        return {"id": row.id, "kind": row.kind, "author_id": row.author_id, "author_org_id": row.author_org_id,
+                "node_key": row.node_key, "body": row.body, "at": row.at}
 
     def add_file(self, **values: Any) -> dict:
         row = FileRow(**values)
@@ -692,7 +697,7 @@ class RecordRepository:
     @staticmethod
     def _file(row: FileRow) -> dict:
         return {c: getattr(row, c) for c in ("id", "project_id", "node_key", "name", "content_type", "size",
-                                             "sha256", "storage_key", "uploaded_by", "at")}
+                                             "sha256", "storage_key", "uploaded_by", "author_org_id", "at")}
 
 
 class SaturationRepository:

@@ -95,10 +95,17 @@ class FakeRecords:
         return values
 
     def records(self, project_id, kinds):
-        return [r for r in self.items if r["project_id"] == project_id and r["kind"] in kinds]
+        return [r for r in self.items if r["project_id"] == project_id and r.get("kind") in kinds]
 
     def files(self, project_id):
-        return []
+        return [r for r in self.items if r["project_id"] == project_id and "kind" not in r]
+
+    def add_file(self, **values):
+        self.items.append(values)
+        return values
+
+    def file(self, project_id, file_id):
+        return next((f for f in self.files(project_id) if f["id"] == file_id), None)
 
 
 class FakeReads:
@@ -327,3 +334,54 @@ def test_PRJ1_the_buyers_answer_for_a_new_project_reads_no_records_and_a_repeat_
                                                     "customer_id": "cust-org"}, uow, NOW)
     assert not created
     assert handlers.purchase_view(again, created, BUYER, uow) == handlers.project_view(again, BUYER, uow)
+
+
+NEW_PROVIDER = Actor("new-admin", "new-prov-org", ISV, (PROVIDER_ADMIN,))
+
+
+def changed_provider(uow, project_id):
+    """The vendor moves the project from prov-org to new-prov-org (PRJ-5)."""
+    handlers.act(project_id, "change_provider", {"note": "slow"}, VENDOR, uow)
+    handlers.provider_assigned({"event_id": str(uuid.uuid4())}, {"project_id": project_id,
+                               "provider_id": "new-prov-org", "node_key": "assign", "round": 2}, uow)
+
+
+def test_ORG7_PRJ5_a_former_providers_employee_and_admin_see_nothing_of_the_project_after_a_change():
+    from project_svc.domain.access import admits, can_see, scope_of
+
+    uow = new_uow()
+    project_id = purchased(uow)
+    engineer = Actor("eng-1", "prov-org", ISV, ("engineer",))
+    uow.projects.saved[project_id].participants.add("eng-1")  # it handled a node
+    assert can_see(engineer, uow.projects.saved[project_id])
+    changed_provider(uow, project_id)
+    project = uow.projects.saved[project_id]
+    assert "eng-1" in project.participants  # the log still names it, the rule does not admit it
+    for former in (engineer, PROVIDER):
+        assert not can_see(former, project) and not admits(scope_of(former), project)
+        with pytest.raises(ProjectNotFound):
+            handlers.get_project(project_id, former, uow)
+    assert can_see(NEW_PROVIDER, project) and can_see(VENDOR, project) and can_see(BUYER, project)
+
+
+def test_PRJ5_PRJ7_the_new_provider_reads_neither_the_former_providers_notes_nor_its_files():
+    uow = new_uow()
+    project_id = purchased(uow)
+    handlers.add_record(project_id, "note", "old provider's own", PROVIDER, uow)
+    handlers.add_record(project_id, "note", "the vendor's", VENDOR, uow)
+    uow.records.add_file(id="f-old", project_id=project_id, node_key="work", name="old.pdf", uploaded_by="prov-admin",
+                         author_org_id="prov-org")
+    uow.records.add_file(id="f-cust", project_id=project_id, node_key="req", name="needs.pdf", uploaded_by="cust-user",
+                         author_org_id="cust-org")
+    changed_provider(uow, project_id)
+    view = handlers.get_project(project_id, NEW_PROVIDER, uow)
+    assert [n["body"] for n in view["notes"]] == ["the vendor's"]
+    assert [f["id"] for f in view["files"]] == ["f-cust"]
+    assert [n["body"] for n in handlers.list_records(project_id, "note", NEW_PROVIDER, uow)] == ["the vendor's"]
+    assert [f["id"] for f in handlers.list_files(project_id, NEW_PROVIDER, uow)] == ["f-cust"]
+    with pytest.raises(ProjectNotFound):
+        handlers.file_of(project_id, "f-old", NEW_PROVIDER, uow)
+    # the vendor and the operator keep everything; the customer keeps the files delivered to it
+    assert len(handlers.get_project(project_id, VENDOR, uow)["notes"]) == 2
+    assert {f["id"] for f in handlers.get_project(project_id, BUYER, uow)["files"]} == {"f-old", "f-cust"}
+    assert handlers.file_of(project_id, "f-old", BUYER, uow)["name"] == "old.pdf"

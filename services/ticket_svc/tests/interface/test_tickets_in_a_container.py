@@ -1,9 +1,13 @@
 """ticket_svc in a nameko container with the real database and broker: assignment with agents
 coming on and off duty, transfer, the 2/7/3 auto rules on a controllable clock, a breach alerted
 once with two replicas, and bad input that changes nothing."""
-import pytest
+import json
+from datetime import datetime, timedelta
 
-from platform_kit.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+import pytest
+from sqlalchemy import text
+
+from platform_kit.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from ticket_svc.service import TicketService
 
 
@@ -49,7 +53,8 @@ def test_TKT6_reminder_confirmation_and_automatic_resolution_on_a_controllable_c
     w = world()
     rpc(w["a1"]).go_on_duty()
     ticket = open_ticket(rpc, w)
-    rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图"})
+    rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图",
+                                              "reply": "您好，请您提供报错截图以便我们进一步核实问题，谢谢！"})
     reminded = {"variables": {"kind": "feedback_reminder", "ticket_id": ticket["id"]}}
     assert fast_forward("ticket_auto_rule", ticket["id"])
     wait_until(lambda: outbox("ticket_notification_requested", **reminded), message="the 2nd-day reminder")
@@ -85,6 +90,110 @@ def test_TKT5_a_breach_is_alerted_once_with_two_replicas_running(
     seen = rpc(w["admin"]).get_ticket(tickets[0]["id"])
     assert [e["action"] for e in seen["log"]].count("sla_breached") == 1 and len(seen["messages"]) == 1
     assert tickets[0]["id"] in [t["id"] for t in rpc(w["admin"]).list_tickets({"q": "提示 500"})["items"]]
+
+
+def test_TKT5_a_late_reply_is_a_breach_while_the_deadline_worker_is_held_back(rpc, world, db, outbox, deadline_exists):
+    w = world()
+    rpc(w["admin"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P0"})
+    ticket = open_ticket(rpc, w)                     # P0 by contract: 15 minutes, 7x24, whatever the wall clock
+    with pytest.raises(Unprocessable):               # no reply: the timers cannot be stopped
+        rpc(w["a1"]).change_status(ticket["id"], {"status": "awaiting_feedback"})
+    # the ticket has been waiting 20 minutes; its breach deadline (still 15 minutes ahead in the
+    # table) stands for a worker that has not got to it
+    with db.begin() as conn:
+        timers = conn.execute(text("select timers from tickets where id = :id"), {"id": ticket["id"]}).scalar_one()
+        for timer in timers.values():
+            if timer["running_since"]:
+                since = datetime.fromisoformat(timer["running_since"]) - timedelta(minutes=20)
+                timer["running_since"] = since.isoformat()
+        conn.execute(text("update tickets set timers = cast(:t as jsonb) where id = :id"),
+                     {"t": json.dumps(timers), "id": ticket["id"]})
+    assert deadline_exists("ticket_sla_breach", f"{ticket['id']}:first_response")
+    rpc(w["a1"]).post_message(ticket["id"], {"body": "您好！您的问题已收到，我们尽快安排看下，请耐心等待！"})
+    assert len(outbox("ticket_sla_breached", ticket_id=ticket["id"], timer="first_response")) == 1
+    seen = rpc(w["admin"]).get_ticket(ticket["id"])
+    assert "first_response" in seen["breached"]
+    assert next(t for t in seen["timers"] if t["name"] == "first_response")["breached_at"] is not None
+    assert not deadline_exists("ticket_sla_breach", f"{ticket['id']}:first_response")
+
+
+def test_TKT4_a_held_abusive_reply_is_stored_unseen_and_released_by_the_lead(rpc, world, outbox):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    held = rpc(w["a1"]).post_message(ticket["id"], {"body": "白痴问题，自己看文档"})
+    message_id = held["messages"][-1]["id"]
+    assert held["messages"][-1]["kind"] == "held"
+    assert [m["kind"] for m in rpc(w["customer"]).get_ticket(ticket["id"])["messages"]] == ["reply"]
+    assert outbox("ticket_notification_requested", variables={"kind": "reply_held", "ticket_id": ticket["id"]})
+    released = rpc(w["admin"]).review_reply(ticket["id"], message_id, {"release": True, "body": "您好，请参考文档。"})
+    assert released["first_response_seconds"] is not None
+    seen = rpc(w["customer"]).get_ticket(ticket["id"])["messages"]
+    assert [m["body"] for m in seen][-1] == "您好，请参考文档。"
+
+
+def test_TKT8_the_contract_sets_the_tier_a_customers_p0_is_a_request_an_agent_grants(rpc, world):
+    w = world()
+    asked = open_ticket(rpc, w, tier="P0")
+    assert asked["tier"] is None and asked["requested_tier"] == "P0"
+    with pytest.raises(Forbidden):
+        rpc(w["a1"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P1"})
+    rpc(w["admin"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P1"})
+    assert rpc(w["admin"]).entitlements() == [{"provider_id": w["provider"], "customer_org_id": w["customer"].org_id,
+                                               "product_id": None, "tier": "P1"}]
+    assert open_ticket(rpc, w)["tier"] == "P1"
+    granted = rpc(w["a1"]).reprioritise(asked["id"], {"tier": "P0"})
+    assert granted["tier"] == "P0" and granted["requested_tier"] is None
+    assert rpc(w["admin"]).list_tickets({})["items"][0]["id"] == asked["id"]     # P0 sorts first
+
+
+def test_TKT1_tickets_are_listed_by_order_and_by_number(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    assert [t["id"] for t in rpc(w["customer"]).list_tickets({"order_id": w["order_id"]})["items"]] == [ticket["id"]]
+    assert rpc(w["customer"]).list_tickets({"order_id": "ORD-none"})["total"] == 0
+    assert [t["id"] for t in rpc(w["admin"]).list_tickets({"number": ticket["number"]})["items"]] == [ticket["id"]]
+
+
+def test_ORG7_TKT3_the_vendor_reads_its_products_tickets_and_the_platform_hands_an_escalation_back(rpc, world):
+    from platform_contracts.actor import Actor
+    w = world()
+    vendor = Actor("v-" + w["provider"], w["provider"].replace("prov-", "ven-"), "isv", ("vendor_admin",))
+    operator = Actor("op-" + w["provider"], "platform-" + w["provider"], "operator", ("platform_operator",))
+    ticket = open_ticket(rpc, w)
+    rpc(w["a1"]).post_message(ticket["id"], {"body": "内部：查负载均衡", "kind": "note"})
+    seen = rpc(vendor).list_tickets({})
+    assert [t["id"] for t in seen["items"]] == [ticket["id"]]
+    assert [m["kind"] for m in rpc(vendor).get_ticket(ticket["id"])["messages"]] == ["reply"]
+    with pytest.raises(Forbidden):
+        rpc(vendor).post_message(ticket["id"], {"body": "厂商"})
+    rpc(w["a1"]).escalate(ticket["id"], {"note": "需要平台开通权限"})
+    answered = rpc(operator).post_message(ticket["id"], {"body": "您好，平台已开通权限。"})
+    assert answered["messages"][-1]["side"] == "platform" and answered["first_response_seconds"] is None
+    back = rpc(operator).hand_back(ticket["id"], {"note": "已开通，请继续跟进"})
+    assert back["escalated"] is False
+
+
+def test_TKT2_the_lead_sees_every_agent_and_puts_one_on_duty(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    roster = rpc(w["admin"]).duty_roster()
+    assert {(r["user_id"], r["on_duty"]) for r in roster} == {(w["a1"].user_id, False), (w["a2"].user_id, False)}
+    assert rpc(w["admin"]).set_agent_duty(w["a2"].user_id, {"on_duty": True})["assigned"] == [ticket["id"]]
+    with pytest.raises(Forbidden):
+        rpc(w["a1"]).set_agent_duty(w["a2"].user_id, {"on_duty": False})
+
+
+def test_TKT7_canned_replies_are_edited_deleted_and_filled_in_per_ticket(rpc, world):
+    w = world()
+    ticket = open_ticket(rpc, w)
+    own = rpc(w["a1"]).add_canned_reply({"key": "received", "body": "您好，{{ticket_number}} 已收到"})
+    rpc(w["a2"]).update_canned_reply(own["id"], {"key": "received", "body": "您好，{{ticket_number}} 处理中"})
+    filled = rpc(w["a1"]).canned_replies(ticket["id"])
+    assert [r["body"] for r in filled if r["key"] == "received"] == [f"您好，{ticket['number']} 处理中"]
+    with pytest.raises(NotFound):
+        rpc(w["rival"]).delete_canned_reply(own["id"])
+    rpc(w["a1"]).delete_canned_reply(own["id"])
+    assert all(r["id"] != own["id"] for r in rpc(w["a1"]).canned_replies())
 
 
 def test_ORG7_bad_input_answers_4xx_and_changes_nothing(rpc, world):
@@ -134,6 +243,21 @@ def test_TKT7_an_uploaded_file_is_attached_to_a_reply_and_a_file_of_another_tick
         rpc(w["rival"]).upload_attachment(ticket["id"], {"name": "x", "content_base64": content})
     after = rpc(w["customer"]).post_message(ticket["id"], {"body": "见附件", "attachments": [file]})
     assert after["messages"][-1]["attachments"][0]["name"] == "error.log"
+    got = rpc(w["a1"]).download_attachment(ticket["id"], file["id"])
+    assert base64.b64decode(got["content_base64"]).decode() == "错误日志 line 1\n"
+    assert got["content_type"] == "text/plain"
+    # an agent's note's file: the agent downloads it, the customer is told it does not exist
+    note_file = rpc(w["a1"]).upload_attachment(ticket["id"], {"name": "内部排查.txt", "content_type": "text/plain",
+                                                              "content_base64": content})
+    rpc(w["a1"]).post_message(ticket["id"], {"body": "内部", "kind": "note", "attachments": [note_file]})
+    assert rpc(w["a1"]).download_attachment(ticket["id"], note_file["id"])["name"] == "内部排查.txt"
+    with pytest.raises(NotFound):
+        rpc(w["customer"]).download_attachment(ticket["id"], note_file["id"])
+    with pytest.raises(ValidationFailed):
+        rpc(w["customer"]).post_message(ticket["id"], {"body": "x", "attachments": [{"name": "a", "size": 1}]})
+    with pytest.raises(Unprocessable):
+        rpc(w["customer"]).post_message(ticket["id"], {"body": "x", "attachments": [
+            {"key": f"tickets/{ticket['id']}/../../etc/passwd"}]})
 
 
 def test_ORG6_TKT5_a_holiday_entered_moves_the_deadlines_it_reaches_and_leaves_the_rest(rpc, world, deliver, db,
@@ -146,7 +270,8 @@ def test_ORG6_TKT5_a_holiday_entered_moves_the_deadlines_it_reaches_and_leaves_t
 
     w = world()
     office = open_ticket(rpc, w)                          # 15 minutes in Mon-Fri 09:00-18:00
-    round_the_clock = open_ticket(rpc, w, tier="P0")      # 15 minutes 7x24
+    rpc(w["admin"]).set_entitlement({"customer_org_id": w["customer"].org_id, "tier": "P0"})
+    round_the_clock = open_ticket(rpc, w)                 # 15 minutes 7x24 by contract
 
     def due(ticket_id: str):
         with db.connect() as conn:
@@ -200,8 +325,11 @@ def test_TKT5_list_rows_carry_the_timers_the_ticket_shows_read_in_the_lists_stat
     assert {t["name"]: t["due_at"] for t in row["timers"]} == {t["name"]: t["due_at"] for t in detail["timers"]}
     assert row["next_due_at"] == detail["next_due_at"] == min(t["due_at"] for t in detail["timers"] if t["due_at"])
     assert not any(t["paused"] for t in row["timers"])
-    rpc(w["admin"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图"})
+    rpc(w["admin"]).change_status(ticket["id"], {"status": "awaiting_feedback", "note": "请提供截图",
+                                                 "reply": "您好，请您提供截图，谢谢！"})
     waiting = next(r for r in rpc(w["admin"]).list_tickets({})["items"] if r["id"] == ticket["id"])
-    assert waiting["next_due_at"] is None and {t["name"] for t in waiting["timers"] if t["paused"]}
+    # the plan is still owed: only it counts down while the customer is asked
+    assert [t["name"] for t in waiting["timers"] if t["due_at"]] == ["plan"]
+    assert waiting["next_due_at"] == next(t["due_at"] for t in waiting["timers"] if t["name"] == "plan")
     mine = rpc(w["customer"]).list_tickets({})["items"]
     assert [(r["timers"], r["next_due_at"]) for r in mine if r["id"] == ticket["id"]] == [([], None)]

@@ -13,6 +13,15 @@ from ticket_svc.domain.reports import TicketFigures
 class FakeTickets:
     def __init__(self):
         self.rows = {}
+        self.uploads = {}
+        self.numbers = 0
+
+    def next_number(self, year):
+        self.numbers += 1
+        return f"T-{year}-{self.numbers:06d}"
+
+    def id_of_number(self, number):
+        return next((t.id for t in self.rows.values() if t.number == number), None)
 
     def add(self, ticket):
         self.rows[ticket.id] = copy.deepcopy(ticket)
@@ -26,13 +35,23 @@ class FakeTickets:
 
     def list(self, *, scope, escalated=None, status=None, limit=50, offset=0, dues_kind=None, **_):
         items = [t for t in self.rows.values()
-                 if (scope.everything or t.provider_id == scope.provider_of or t.customer_org_id == scope.customer_of)
+                 if (scope.everything or t.provider_id == scope.provider_of or t.customer_org_id == scope.customer_of
+                     or (scope.vendor_of is not None and t.vendor_id == scope.vendor_of))
                  and (escalated is None or t.escalated == escalated) and (status is None or t.status == status)]
         # the due instants of the ticket's deadlines of that kind, as the unit of work committed them
         scheduled = self.uow.deadlines if dues_kind else {}
         return [(copy.deepcopy(t), {key.split(":", 1)[1]: due for (kind, key), (due, _) in scheduled.items()
                                     if kind == dues_kind and key.startswith(f"{t.id}:")})
                 for t in items[offset:offset + limit]], len(items)
+
+    def add_upload(self, upload):
+        self.uploads[upload["key"]] = dict(upload)
+
+    def upload(self, key):
+        return self.uploads.get(key)
+
+    def attach_upload(self, key, message_id):
+        self.uploads[key]["message_id"] = message_id
 
     def unassigned(self, provider_id):
         return sorted((copy.deepcopy(t) for t in self.rows.values()
@@ -58,7 +77,7 @@ class FakeTickets:
 
     def figures(self, provider_id, opened_from, opened_to):
         return [TicketFigures(t.assignee_id, t.status in OPEN_STATUSES, t.first_response_seconds,
-                              t.resolution_seconds, len(t.breached), t.rating)
+                              t.resolution_seconds, len(t.breached), t.rating, t.opened_at)
                 for t in self.rows.values() if t.provider_id == provider_id]
 
 
@@ -76,6 +95,10 @@ class FakePeople:
     def user(self, user_id):
         return self.users.get(user_id)
 
+    def user_by_email(self, email):
+        return next((u for u in self.users.values() if (u.get("email") or "").lower() == email.lower()
+                     and u["active"]), None)
+
     def operator_org_ids(self):
         return [o for o, row in self.orgs.items() if row["kind"] == "operator"]
 
@@ -85,6 +108,14 @@ class FakePeople:
     def is_on_duty(self, user_id):
         return self.duty.get(user_id, (None, False, None))[1]
 
+    def duty_of(self, provider_id):
+        return [{"user_id": u, "on_duty": on, "since": since} for u, (org, on, since) in sorted(self.duty.items())
+                if org == provider_id]
+
+    def agents_of(self, provider_id):
+        return sorted((u for u in self.users.values() if u["org_id"] == provider_id and u["active"]
+                       and "support_agent" in u["roles"]), key=lambda u: u["user_id"])
+
     def agent_loads(self, provider_id):
         return [AgentLoad(u, on, since, self.tickets.open_count(u))
                 for u, (org, on, since) in self.duty.items() if org == provider_id]
@@ -93,6 +124,9 @@ class FakePeople:
 class FakeSubjects:
     def __init__(self):
         self.projects = {}
+
+    def orders_of(self, customer_id):
+        return sorted(p["order_id"] for p in self.projects.values() if p["customer_id"] == customer_id)
 
     def upsert_project(self, project_id, order_id, product_id, vendor_id, customer_id):
         self.projects.setdefault(project_id, {"project_id": project_id, "order_id": order_id, "product_id": product_id,
@@ -115,6 +149,7 @@ class FakeSubjects:
 class FakeSettings:
     def __init__(self):
         self.days, self.hours, self.words, self.canned = {}, {}, [], []
+        self.contracts = {}
 
     def calendar_overrides(self):
         return list(self.days.values())
@@ -137,12 +172,35 @@ class FakeSettings:
     def set_abusive_words(self, words):
         self.words = list(words)
 
+    def entitlements(self, provider_id):
+        return [c for c in self.contracts.values() if c.provider_id == provider_id]
+
+    def set_entitlement(self, contract):
+        self.contracts[(contract.provider_id, contract.customer_org_id, contract.product_id)] = contract
+
+    def remove_entitlement(self, provider_id, customer_org_id, product_id):
+        self.contracts.pop((provider_id, customer_org_id, product_id), None)
+
     def canned_replies(self, provider_id):
-        return [{"id": key, "provider_id": None, "key": key, "body": body} for key, body in DEFAULT_CANNED_REPLIES] + [
-            r for r in self.canned if r["provider_id"] == provider_id]
+        own = [r for r in self.canned if r["provider_id"] == provider_id]
+        mine = {r["key"] for r in own}
+        return [{"id": key, "provider_id": None, "key": key, "body": body} for key, body in DEFAULT_CANNED_REPLIES
+                if key not in mine] + own
 
     def add_canned_reply(self, reply):
         self.canned.append(reply)
+
+    def update_canned_reply(self, reply_id, provider_id, key, body):
+        for reply in self.canned:
+            if reply["id"] == reply_id and reply["provider_id"] == provider_id:
+                reply.update(key=key, body=body)
+                return dict(reply)
+        return None
+
+    def delete_canned_reply(self, reply_id, provider_id):
+        before = len(self.canned)
+        self.canned = [r for r in self.canned if not (r["id"] == reply_id and r["provider_id"] == provider_id)]
+        return len(self.canned) < before
 
 
 def fake_uow() -> FakeUnitOfWork:

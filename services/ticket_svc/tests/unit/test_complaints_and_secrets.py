@@ -73,3 +73,28 @@ def test_TKT9_secrets_are_masked(text, secret):
 
 def test_TKT9_ordinary_text_is_untouched():
     assert mask_secrets("忘记密码页面打不开") == ("忘记密码页面打不开", False)
+
+
+@pytest.mark.parametrize("text,secret", [
+    ("密码Abc@123456", "Abc@123456"), ("登录密码 Abc12345", "Abc12345"), ("root/Passw0rd!2026", "Passw0rd!2026"),
+    ("mysql -uroot -pS3cretPwd!", "S3cretPwd!"), ("sshpass -p 'MyP@ss'", "MyP@ss"),
+    ("postgresql://app:SuperS3cret@db", "SuperS3cret"),
+])
+def test_TKT9_the_forms_customers_really_paste_are_masked(text, secret):
+    masked, found = mask_secrets(text)
+    assert found and secret not in masked
+
+
+def test_TKT9_bypass_and_cryptography_are_not_secrets():
+    assert mask_secrets("bypass = enabled") == ("bypass = enabled", False)
+    assert mask_secrets("密码学课程") == ("密码学课程", False)
+
+
+@pytest.mark.parametrize("body", ["请打我手机 13800138000", "请致电我", "麻烦回电"])
+def test_TKT4_phone_calls_asked_in_other_words_are_suspected_complaints(body):
+    assert PHONE_CALL in detect(msg(body), [])
+
+
+@pytest.mark.parametrize("body", ["JVM 垃圾回收太频繁", "rubbish bin icon missing"])
+def test_TKT4_garbage_collection_and_the_rubbish_bin_are_not_abuse(body):
+    assert detect(msg(body), []) == []

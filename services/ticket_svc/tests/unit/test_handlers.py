@@ -14,6 +14,7 @@ from ticket_svc.exceptions import (
     NoteRequired,
     NotYourTicket,
     PartyNotNamed,
+    ReplyRequired,
     ServiceHoursRefused,
     TicketNotFound,
     TransitionNotAllowed,
@@ -125,6 +126,97 @@ def test_TKT3_escalation_reaches_the_operators_queue():
     assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"org_id": "platform"}]
 
 
+def test_TKT2_the_roster_lists_every_agent_and_the_lead_sets_their_duty():
+    uow = world()
+    roster = handlers.duty_roster(ADMIN, uow)
+    assert [(r["user_id"], r["on_duty"]) for r in roster] == [("a1", False), ("a2", False)]
+    ticket = open_(uow)
+    with pytest.raises(NotYourTicket):
+        handlers.set_agent_duty("a2", {"on_duty": True}, A1, uow, MON_10)
+    with pytest.raises(ValidationFailed):
+        handlers.set_agent_duty("r1", {"on_duty": True}, ADMIN, uow, MON_10)     # another provider's agent
+    on = handlers.set_agent_duty("a1", {"on_duty": True}, ADMIN, uow, MON_10)
+    assert on["on_duty"] and on["assigned"] == [ticket.id]
+    handlers.set_agent_duty("a2", {"on_duty": True}, ADMIN, uow, MON_10)
+    off = handlers.set_agent_duty("a1", {"on_duty": False}, ADMIN, uow, MON_10 + timedelta(hours=1))
+    assert off["handed_over"] == [ticket.id] and uow.tickets.rows[ticket.id].assignee_id == "a2"
+    assert [(r["user_id"], r["on_duty"]) for r in handlers.duty_roster(A1, uow)] == [("a1", False), ("a2", True)]
+
+
+def test_TKT7_canned_replies_are_edited_per_provider_override_the_guides_and_fill_in_variables():
+    uow = world()
+    ticket = open_(uow)
+    body = "您好 {{customer_name}}，工单 {{ticket_number}} 已收到。"
+    own = handlers.add_canned_reply({"key": "received", "body": body}, A1, uow)
+    keys = [r["key"] for r in handlers.canned_replies(A1, uow)]
+    assert keys.count("received") == 1                       # the provider's own replaces the guide's sample
+    edited = handlers.update_canned_reply(own["id"], {"key": "received", "body": "您好，{{ticket_number}} 正在处理"},
+                                          A2, uow)
+    assert edited["body"] == "您好，{{ticket_number}} 正在处理"
+    with pytest.raises(TicketNotFound):
+        handlers.update_canned_reply(own["id"], {"key": "x", "body": "y"}, RIVAL, uow)
+    rendered = handlers.canned_replies(A1, uow, ticket_id=ticket.id)
+    assert next(r for r in rendered if r["key"] == "received")["body"] == f"您好，{ticket.number} 正在处理"
+    handlers.delete_canned_reply(own["id"], A1, uow)
+    assert "{{" not in next(r for r in handlers.canned_replies(A1, uow) if r["key"] == "received")["body"]
+
+
+def test_TKT5_the_customer_sees_when_a_reply_is_due_within_the_4_service_hours():
+    uow = world()
+    ticket = open_(uow)
+    seen = handlers.get_ticket(ticket.id, CUSTOMER, uow)
+    assert seen["reply_expected_by"].astimezone(SH) == MON_10 + timedelta(hours=4) and seen["timers"] == []
+    handlers.post_message(ticket.id, {"body": "您好，已收到"}, A1, uow, MON_10 + timedelta(minutes=5))
+    assert handlers.get_ticket(ticket.id, CUSTOMER, uow)["reply_expected_by"] is None
+
+
+def test_TKT3_the_operators_reply_reaches_the_customer_but_does_not_count_as_the_providers():
+    uow = world()
+    ticket = open_(uow)
+    handlers.escalate(ticket.id, "需要平台开通接口权限", A1, uow, MON_10)
+    handlers.post_message(ticket.id, {"body": "您好，平台已开通接口权限。"}, OPERATOR, uow,
+                          MON_10 + timedelta(minutes=5))
+    stored = uow.tickets.rows[ticket.id]
+    assert stored.messages[-1].side == "platform"
+    assert handlers.get_ticket(ticket.id, CUSTOMER, uow)["messages"][-1].body == "您好，平台已开通接口权限。"
+    assert stored.first_response_seconds is None and stored.timers["first_response"].active
+
+
+def test_TKT3_the_operator_hands_an_escalation_back_to_the_provider_with_a_note():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow)
+    with pytest.raises(TransitionNotAllowed):
+        handlers.hand_back(ticket.id, "不需要平台处理", OPERATOR, uow, MON_10)
+    handlers.escalate(ticket.id, "需要平台开通接口权限", A1, uow, MON_10)
+    with pytest.raises(NotYourTicket):
+        handlers.hand_back(ticket.id, "x", A1, uow, MON_10)
+    with pytest.raises(NoteRequired):
+        handlers.hand_back(ticket.id, " ", OPERATOR, uow, MON_10)
+    handlers.hand_back(ticket.id, "权限已开通，请继续跟进", OPERATOR, uow, MON_10 + timedelta(minutes=9))
+    stored = uow.tickets.rows[ticket.id]
+    assert not stored.escalated and stored.messages[-1].kind == "note" and stored.log[-1].action == "handed_back"
+    assert who(uow.events_of("ticket_notification_requested")[-1]) == [{"user_id": "a1"}]
+    assert handlers.escalations({}, OPERATOR, uow)[1] == 0
+
+
+def test_ORG7_a_vendor_sees_its_products_tickets_handled_by_providers_read_only_without_notes():
+    uow = world()
+    vendor = Actor("v1", "ven", "isv", ("vendor_admin",))
+    ticket = open_(uow)
+    handlers.post_message(ticket.id, {"body": "内部：查负载均衡", "kind": "note"}, A1, uow, MON_10)
+    items, total = handlers.list_tickets({}, vendor, uow)
+    assert total == 1 and items[0]["id"] == ticket.id and items[0]["timers"]
+    seen = handlers.get_ticket(ticket.id, vendor, uow)
+    assert seen["your_side"] == "vendor" and all(m.kind == "reply" for m in seen["messages"])
+    with pytest.raises(NotYourTicket):
+        handlers.post_message(ticket.id, {"body": "我是厂商"}, vendor, uow, MON_10)
+    with pytest.raises(NotYourTicket):
+        handlers.change_status(ticket.id, "closed", "", vendor, uow, MON_10)
+    other_vendor = Actor("v2", "other-ven", "isv", ("vendor_admin",))
+    assert handlers.list_tickets({}, other_vendor, uow)[1] == 0
+
+
 def test_ORG7_another_providers_agent_cannot_reply_and_nothing_changes():
     uow = world()
     ticket = open_(uow)
@@ -145,8 +237,70 @@ def test_TKT7_an_oversized_attachment_is_refused():
     uow = world()
     ticket = open_(uow)
     with pytest.raises(AttachmentTooLarge):
-        handlers.post_message(ticket.id, {"body": "日志", "attachments": [{"name": "a.log", "size": 30 << 20}]},
-                              CUSTOMER, uow, MON_10)
+        handlers.check_upload(ticket.id, "a.log", "text/plain", 30 << 20, b"log", CUSTOMER, uow)
+
+
+@pytest.mark.parametrize("name,content_type,head", [
+    ("page.html", "text/html", b"<html>"), ("logo.svg", "image/svg+xml", b"<svg"),
+    ("run.exe", "application/octet-stream", b"MZ"),
+    ("photo.png", "image/png", b"<script>alert(1)"), ("empty.txt", "text/plain", b""),
+])
+def test_TKT7_pages_scripts_programs_false_images_and_empty_files_are_refused(name, content_type, head):
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(ValidationFailed):
+        handlers.check_upload(ticket.id, name, content_type, len(head), head, CUSTOMER, uow)
+
+
+def _upload(uow, ticket, actor, name="报错截图.png", attachment_id="a" * 32):
+    key = f"tickets/{ticket.id}/{attachment_id}"
+    return handlers.record_upload(ticket, key, name, 10, "image/png", actor, uow, MON_10)
+
+
+@pytest.mark.parametrize("ref", [
+    {"name": "a.log", "size": 10},                                    # no key at all
+    {"key": "tickets/{id}/../../etc/passwd"},                        # a key the platform never made
+    {"key": "tickets/{id}/" + "b" * 32},                             # well-formed, never uploaded
+])
+def test_TKT7_a_message_attaches_only_files_the_platform_stored_for_it(ref):
+    uow = world()
+    ticket = open_(uow)
+    ref = {k: v.replace("{id}", ticket.id) if isinstance(v, str) else v for k, v in ref.items()}
+    with pytest.raises((UnknownSubject, ValidationFailed)):
+        handlers.post_message(ticket.id, {"body": "见附件", "attachments": [ref]}, CUSTOMER, uow, MON_10)
+    assert len(uow.tickets.rows[ticket.id].messages) == 1
+
+
+def test_TKT7_another_writer_or_ticket_cannot_attach_an_upload_and_it_attaches_once():
+    uow = world()
+    ticket, other = open_(uow), open_(uow)
+    file = _upload(uow, ticket, CUSTOMER)
+    with pytest.raises(UnknownSubject):
+        handlers.post_message(other.id, {"body": "见附件", "attachments": [file]}, CUSTOMER, uow, MON_10)
+    with pytest.raises(UnknownSubject):
+        handlers.post_message(ticket.id, {"body": "见附件", "attachments": [file]}, A1, uow, MON_10)
+    sent = handlers.post_message(ticket.id, {"body": "见附件", "attachments": [{"key": file["key"], "size": 1}]},
+                                 CUSTOMER, uow, MON_10)
+    assert sent.messages[-1].attachments == [file]          # what was recorded, not what was sent
+    with pytest.raises(UnknownSubject):
+        handlers.post_message(ticket.id, {"body": "再发一次", "attachments": [file]}, CUSTOMER, uow, MON_10)
+
+
+def test_TKT7_a_customer_downloads_replies_files_but_never_an_internal_notes():
+    uow = world()
+    ticket = open_(uow)
+    handlers.go_on_duty(A1, uow, MON_10)
+    mine = _upload(uow, ticket, CUSTOMER)
+    handlers.post_message(ticket.id, {"body": "截图", "attachments": [mine]}, CUSTOMER, uow, MON_10)
+    inner = _upload(uow, ticket, A1, "内部排查.txt", "c" * 32)
+    handlers.post_message(ticket.id, {"body": "内部", "kind": "note", "attachments": [inner]}, A1, uow, MON_10)
+    assert handlers.attachment_to_download(ticket.id, mine["id"], A1, uow)["name"] == "报错截图.png"
+    assert handlers.attachment_to_download(ticket.id, inner["id"], A1, uow)["key"] == inner["key"]
+    assert handlers.attachment_to_download(ticket.id, mine["id"], CUSTOMER, uow)["name"] == "报错截图.png"
+    with pytest.raises(TicketNotFound):
+        handlers.attachment_to_download(ticket.id, inner["id"], CUSTOMER, uow)
+    with pytest.raises(TicketNotFound):
+        handlers.attachment_to_download(ticket.id, mine["id"], OTHER_CUSTOMER, uow)
 
 
 def test_TKT5_opening_schedules_warning_and_breach_deadlines_and_a_reply_cancels_them():
@@ -183,12 +337,92 @@ def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_ag
     assert breached.breached_at is not None and breached.due_at is None
     assert row(ADMIN)["next_due_at"].astimezone(SH) == MON_10 + timedelta(minutes=30)     # the plan's
 
-    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=20))
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=20),
+                           reply="您好，请您提供报错截图，谢谢！")
     waiting = timers(A1)
-    assert waiting["plan"].paused and waiting["plan"].due_at is None
-    assert row(A1)["next_due_at"] is None
+    assert waiting["reply"].met_at is not None and waiting["reply"].due_at is None
+    # awaiting feedback stops the customer-facing clocks, never the plan owed to the customer
+    assert not waiting["plan"].paused
+    assert row(A1)["next_due_at"].astimezone(SH) == MON_10 + timedelta(minutes=30)
     # the operator observes the same row as the provider's agents do
     assert {s.name for s in timers(OPERATOR).values() if s.paused} == {s.name for s in waiting.values() if s.paused}
+
+
+def test_TKT5_a_late_reply_is_a_breach_event_and_alert_though_the_deadline_worker_is_behind():
+    uow = world()
+    ticket = open_(uow)
+    # no deadline fired: the worker is held back; the agent answers at minute 20 of 15
+    handlers.post_message(ticket.id, {"body": "您好！您的问题已收到"}, A1, uow, MON_10 + timedelta(minutes=20))
+    assert [e["timer"] for e in uow.events_of("ticket_sla_breached")] == ["first_response"]
+    assert uow.tickets.rows[ticket.id].breached == ["first_response"]
+    alerts = [n for n in uow.events_of("ticket_notification_requested") if n["variables"]["kind"] == "sla_breach"]
+    assert len(alerts) == 1 and alerts[0]["urgent"]
+    # the worker catching up later adds nothing
+    handlers.timer_fired("breach", {"ticket_id": ticket.id, "timer": "first_response", "cycle": 1}, uow,
+                         MON_10 + timedelta(minutes=21))
+    assert len(uow.events_of("ticket_sla_breached")) == 1
+
+
+def test_TKT5_awaiting_feedback_without_a_reply_is_refused_and_a_reply_sent_with_it_is_accepted():
+    uow = world()
+    ticket = open_(uow)
+    with pytest.raises(ReplyRequired):
+        handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=1))
+    assert ("ticket_sla_breach", f"{ticket.id}:first_response") in uow.deadlines
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10 + timedelta(minutes=2),
+                           reply="您好，请您提供 XX 以便我们进一步核实问题，谢谢！")
+    stored = uow.tickets.rows[ticket.id]
+    assert stored.status == AWAITING_FEEDBACK and stored.first_response_seconds == 120
+    assert [m.body for m in stored.visible_messages("customer")][-1].startswith("您好，请您提供")
+
+
+def test_TKT4_an_abusive_agent_reply_is_held_the_lead_is_alerted_and_only_the_lead_releases_it():
+    uow = world()
+    ticket = open_(uow)
+    held = handlers.post_message(ticket.id, {"body": "自己看文档，白痴"}, A1, uow, MON_10 + timedelta(minutes=2))
+    message_id = held.messages[-1].id
+    alert = [n for n in uow.events_of("ticket_notification_requested") if n["variables"]["kind"] == "reply_held"]
+    assert who(alert[0]) == [{"org_id": "prov", "role": "provider_admin"}]
+    assert handlers.get_ticket(ticket.id, CUSTOMER, uow)["messages"][-1].body == "登录后台时报错 500"
+    with pytest.raises(NotYourTicket):
+        handlers.review_reply(ticket.id, message_id, {"release": True}, A1, uow, MON_10 + timedelta(minutes=3))
+    handlers.review_reply(ticket.id, message_id, {"release": True, "body": "您好，请参考文档第 3 节。"}, ADMIN, uow,
+                          MON_10 + timedelta(minutes=5))
+    seen = handlers.get_ticket(ticket.id, CUSTOMER, uow)
+    assert seen["messages"][-1].body == "您好，请参考文档第 3 节。" and seen["first_response_seconds"] == 300
+
+
+def test_TKT8_a_customer_choosing_P0_gets_its_contracts_tier_and_a_request_an_agent_grants():
+    uow = world()
+    handlers.go_on_duty(A1, uow, MON_10)
+    ticket = open_(uow, tier="P0")
+    assert ticket.tier is None and ticket.requested_tier == "P0"
+    # no 7x24 resolution target by the customer's own choice
+    assert ("ticket_sla_breach", f"{ticket.id}:resolution") not in uow.deadlines
+    asked = [n for n in uow.events_of("ticket_notification_requested") if n["variables"]["kind"] == "tier_requested"]
+    assert who(asked[0]) == [{"user_id": "a1"}, {"org_id": "prov", "role": "provider_admin"}]
+    handlers.reprioritise(ticket.id, {"tier": "P0"}, A1, uow, MON_10 + timedelta(minutes=2))
+    granted = uow.tickets.rows[ticket.id]
+    assert granted.tier == "P0" and granted.requested_tier is None
+    assert [e.action for e in granted.log][-2:] == ["tier_granted", "reprioritised"]
+
+
+def test_TKT8_the_most_specific_contract_gives_the_tier_and_only_the_providers_admin_sets_it():
+    uow = world()
+    with pytest.raises(NotYourTicket):
+        handlers.set_entitlement({"product_id": "prod", "tier": "P1"}, A1, uow)
+    with pytest.raises(ValidationFailed):
+        handlers.set_entitlement({"tier": "P1"}, ADMIN, uow)
+    handlers.set_entitlement({"product_id": "prod", "tier": "P2"}, ADMIN, uow)
+    assert open_(uow).tier == "P2"
+    handlers.set_entitlement({"customer_org_id": "cust", "tier": "P1"}, ADMIN, uow)
+    assert open_(uow).tier == "P1"
+    handlers.set_entitlement({"customer_org_id": "cust", "product_id": "prod", "tier": "P3"}, ADMIN, uow)
+    assert open_(uow, tier="P3").tier == "P3" and open_(uow).requested_tier is None
+    handlers.set_entitlement({"customer_org_id": "cust", "product_id": "prod", "tier": None}, ADMIN, uow)
+    assert open_(uow).tier == "P1"
+    assert {(c["customer_org_id"], c["product_id"], c["tier"]) for c in handlers.entitlements(ADMIN, uow)} == {
+        (None, "prod", "P2"), ("cust", None, "P1")}
 
 
 def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_twice():
@@ -204,7 +438,7 @@ def test_TKT5_a_breach_is_recorded_and_alerted_once_even_if_the_deadline_fires_t
 def test_TKT6_the_auto_rules_remind_move_and_confirm():
     uow = world()
     ticket = open_(uow)
-    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10)
+    handlers.change_status(ticket.id, AWAITING_FEEDBACK, "", A1, uow, MON_10, reply="您好，请您提供截图")
     for expected in ("remind", "to_confirmation", "confirm"):
         due, payload = uow.deadlines[("ticket_auto_rule", ticket.id)]
         assert payload["rule"] == expected
@@ -271,11 +505,24 @@ def test_TKT5_report_gives_medians_and_percentiles_per_agent():
     assert result["total"]["first_response_median"] == 240 and result["agents"][0]["agent_id"] == "a1"
 
 
+def test_TKT5_report_gives_p95_sla_achievement_and_the_backlogs_age():
+    from ticket_svc.domain import reports
+    rows = [reports.TicketFigures("a1", False, 60 * i, 3600, 0, 5, MON_10) for i in range(1, 20)]
+    rows.append(reports.TicketFigures("a1", True, 1200, None, 2, None, MON_10 - timedelta(days=2)))
+    rows.append(reports.TicketFigures("a2", True, None, None, 0, None, MON_10 - timedelta(hours=5)))
+    result = reports.report(rows, now=MON_10)
+    total = result["total"]
+    assert total["first_response_p95"] == 19 * 60 and total["sla_achievement"] == round(100 * 20 / 21, 1)
+    assert total["backlog"] == 2 and total["backlog_oldest_seconds"] == 2 * 86400
+    assert total["backlog_age_median_seconds"] == (2 * 86400 + 5 * 3600) / 2
+    assert [a["agent_id"] for a in result["agents"]] == ["a1", "a2"]
+
+
 def test_ORG6_a_calendar_change_far_ahead_leaves_minute_scale_deadlines_alone_but_moves_the_auto_rules():
     uow = world()
     ticket = open_(uow)
     waiting = open_(uow)
-    handlers.change_status(waiting.id, AWAITING_FEEDBACK, "", A1, uow, MON_10)
+    handlers.change_status(waiting.id, AWAITING_FEEDBACK, "", A1, uow, MON_10, reply="您好，请您提供截图")
     breach_key = ("ticket_sla_breach", f"{ticket.id}:first_response")
     before = uow.deadlines[breach_key]
     remind_before = uow.deadlines[("ticket_auto_rule", waiting.id)][0]
@@ -318,7 +565,8 @@ def test_TKT3_handing_over_to_an_off_duty_colleague_needs_confirmation_and_tells
 def test_TKT8_an_agent_reprioritises_and_the_deadlines_move_but_a_customer_may_not():
     uow = world()
     handlers.go_on_duty(A1, uow, MON_10)
-    ticket = open_(uow, tier="P3")
+    handlers.set_entitlement({"customer_org_id": "cust", "tier": "P3"}, ADMIN, uow)
+    ticket = open_(uow)
     key = ("ticket_sla_breach", f"{ticket.id}:first_response")
     assert uow.deadlines[key][0] == MON_10 + timedelta(hours=4)
     with pytest.raises(NotYourTicket):

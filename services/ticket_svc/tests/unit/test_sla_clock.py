@@ -86,3 +86,26 @@ def test_TKT4_business_stopping_wants_a_same_day_resolution():
     # opened after hours: the whole next service day
     assert same_day_target(CAL, OFFICE, at(2026, 11, 20, 19, 0)) == timedelta(hours=9)
     assert datetime(2026, 1, 1, tzinfo=UTC)  # aware times only
+
+
+def test_TKT4_a_P0_server_down_at_2350_is_not_due_at_midnight_but_by_the_end_of_the_next_day():
+    always = hours_for("P0", OFFICE)
+    opened = at(2026, 11, 23, 23, 50)
+    target = same_day_target(CAL, always, opened, timedelta(minutes=15))
+    assert opened + target == at(2026, 11, 25, 0, 0)
+
+
+def test_TKT4_a_same_day_target_at_1755_is_not_five_minutes_but_runs_to_the_next_service_days_close():
+    target = same_day_target(CAL, OFFICE, at(2026, 11, 23, 17, 55))
+    assert target == timedelta(hours=9, minutes=5)          # Monday's 5 minutes and all of Tuesday
+    timer = Timer(TimerName.SAME_DAY, target)
+    timer.start(at(2026, 11, 23, 17, 55))
+    assert timer.due_at(CAL, OFFICE).astimezone(SH) == at(2026, 11, 24, 18, 0)
+
+
+def test_TKT4_a_same_day_target_always_leaves_working_time_after_the_first_response():
+    # opened 16:30: the first response is due 16:45 and 1 h 15 min is left: too little, tomorrow's close
+    assert same_day_target(CAL, OFFICE, at(2026, 11, 23, 16, 30)) == timedelta(hours=10, minutes=30)
+    # opened 15:30 with a 1-hour response target (P1 on office hours would not apply; a P2's is 2 h)
+    assert same_day_target(CAL, OFFICE, at(2026, 11, 23, 15, 30), timedelta(hours=2)) == timedelta(hours=11, minutes=30)
+    assert same_day_target(CAL, OFFICE, at(2026, 11, 23, 13, 0), timedelta(hours=2)) == timedelta(hours=5)

@@ -28,6 +28,8 @@ class TicketRow(Base):
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(40))
     tier: Mapped[str | None] = mapped_column(String(2))
+    requested_tier: Mapped[str | None] = mapped_column(String(2))
+    number: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     status: Mapped[str] = mapped_column(String(30), index=True)
     assignee_id: Mapped[str | None] = mapped_column(String(36), index=True)
     escalated: Mapped[bool] = mapped_column(Boolean)
@@ -94,6 +96,7 @@ class UserRow(Base):
     org_id: Mapped[str] = mapped_column(String(36), index=True)
     org_kind: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200), index=True)
     roles: Mapped[list] = mapped_column(JSONB)
     active: Mapped[bool] = mapped_column(Boolean)
 
@@ -145,6 +148,34 @@ class CalendarDayRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100))
+
+
+class UploadRow(Base):
+    """A file uploaded to a ticket: what the platform measured and whom it came from (TKT-7); a
+    message attaches it by its key, once."""
+
+    __tablename__ = "ticket_uploads"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    uploaded_by: Mapped[str] = mapped_column(String(36))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class EntitlementRow(Base):
+    """A provider's service contract tier for a product, a customer, or a customer on a product
+    (TKT-8); '' stands for "every" so that the key is unique and upserted."""
+
+    __tablename__ = "ticket_entitlements"
+
+    provider_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_org_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(2))
 
 
 class AbusiveWordRow(Base):

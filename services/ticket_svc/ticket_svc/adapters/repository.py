@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, aliased
 
@@ -17,23 +17,27 @@ from ticket_svc.adapters.orm import (
     AgentDutyRow,
     CalendarDayRow,
     CannedReplyRow,
+    EntitlementRow,
     LogRow,
     MessageRow,
     OrganisationRow,
     ServiceHoursRow,
     SubjectRow,
     TicketRow,
+    UploadRow,
     UserRow,
 )
 from ticket_svc.domain.access import Scope
 from ticket_svc.domain.assignment import AgentLoad
 from ticket_svc.domain.canned import DEFAULT_CANNED_REPLIES
+from ticket_svc.domain.entitlement import Entitlement
 from ticket_svc.domain.model import BUSINESS_STOPPING, CUSTOMER, OPEN_STATUSES, REPLY_KIND, LogEntry, Message, Ticket
 from ticket_svc.domain.reports import TicketFigures
 from ticket_svc.domain.sla import Timer, TimerName
 
 _SCALARS = ("customer_org_id", "customer_user_id", "provider_id", "vendor_id", "product_id", "order_id",
-            "project_id", "title", "category", "tier", "status", "assignee_id", "escalated", "complaint",
+            "project_id", "number", "title", "category", "tier", "requested_tier", "status", "assignee_id", "escalated",
+            "complaint",
             "complaint_note", "waiting_since", "waiting_round", "reminded", "rating", "rating_comment",
             "first_response_seconds", "resolution_seconds", "resolved_at", "closed_at", "opened_at")
 _SEARCH_LIMIT = 20_000
@@ -79,6 +83,14 @@ class TicketRepository:
         self._saved[ticket.id] = (0, 0)
         self.save(ticket)
 
+    def next_number(self, year: int) -> str:
+        """A readable ticket number, T-<year>-<six digits or more>, from one sequence."""
+        seq = self.session.execute(text("select nextval('ticket_number_seq')")).scalar_one()
+        return f"T-{year}-{seq:06d}"
+
+    def id_of_number(self, number: str) -> str | None:
+        return self.session.execute(select(TicketRow.id).where(TicketRow.number == number)).scalar_one_or_none()
+
     def get(self, ticket_id: str, *, for_update: bool = False, conversation: bool = True) -> Ticket | None:
         """``conversation=False``: without its messages and log (a fired deadline needs neither, and
         reading them was a quarter of a replica's time firing); what it adds to the log is saved,
@@ -112,11 +124,30 @@ class TicketRepository:
             self.session.add(MessageRow(id=message.id, ticket_id=ticket.id, seq=seq, author_id=message.author_id,
                                         side=message.side, kind=message.kind, body=message.body, at=message.at,
                                         attachments=message.attachments))
+        for message in ticket.messages[:messages_saved]:
+            if message.id in ticket.edited:
+                self.session.execute(update(MessageRow).where(MessageRow.id == message.id)
+                                     .values(kind=message.kind, body=message.body, at=message.at))
+        ticket.edited.clear()
         for entry in ticket.log[log_saved:]:
             self.session.add(LogRow(ticket_id=ticket.id, at=entry.at, action=entry.action, actor=entry.actor,
                                     detail=entry.detail))
         self._saved[ticket.id] = (len(ticket.messages), len(ticket.log))
         self.session.flush()
+
+    # ---- uploads (TKT-7) ---------------------------------------------------------------------
+
+    def add_upload(self, upload: dict) -> None:
+        self.session.add(UploadRow(**upload))
+        self.session.flush()
+
+    def upload(self, key: str) -> dict | None:
+        row = self.session.get(UploadRow, key)
+        return None if row is None else {c: getattr(row, c) for c in (
+            "key", "ticket_id", "name", "size", "content_type", "uploaded_by", "uploaded_at", "message_id")}
+
+    def attach_upload(self, key: str, message_id: str) -> None:
+        self.session.execute(update(UploadRow).where(UploadRow.key == key).values(message_id=message_id))
 
     def _load(self, row: TicketRow, *, full: bool) -> Ticket:
         ticket = Ticket(id=row.id, **{name: getattr(row, name) for name in _SCALARS},
@@ -139,7 +170,8 @@ class TicketRepository:
              category: str | None = None, business_stopping: bool | None = None, complaint: bool | None = None,
              suspected: bool | None = None, breached: bool | None = None,
              assignee_id: str | None = None, customer_org_id: str | None = None, provider_id: str | None = None,
-             escalated: bool | None = None, unassigned: bool | None = None, opened_from: datetime | None = None,
+             order_id: str | None = None, number: str | None = None, escalated: bool | None = None,
+             unassigned: bool | None = None, opened_from: datetime | None = None,
              opened_to: datetime | None = None, q: str | None = None, sort: str = "priority", limit: int = 50,
              offset: int = 0, dues_kind: str | None = None) -> tuple[list[tuple[Ticket, dict[str, datetime]]], int]:
         """A page of tickets (without their conversation), each with the due instants of its
@@ -148,7 +180,8 @@ class TicketRepository:
         query = select(TicketRow)
         if not scope.everything:
             visible = [c == v for c, v in ((TicketRow.provider_id, scope.provider_of),
-                                           (TicketRow.customer_org_id, scope.customer_of)) if v is not None]
+                                           (TicketRow.customer_org_id, scope.customer_of),
+                                           (TicketRow.vendor_id, scope.vendor_of)) if v is not None]
             query = query.where(or_(*visible)) if visible else query.where(false())
         if business_stopping is not None:
             stopping = TicketRow.category.in_(BUSINESS_STOPPING)
@@ -156,7 +189,8 @@ class TicketRepository:
         for column, value in ((TicketRow.status, status), (TicketRow.tier, tier), (TicketRow.category, category),
                               (TicketRow.complaint, complaint),
                               (TicketRow.assignee_id, assignee_id), (TicketRow.customer_org_id, customer_org_id),
-                              (TicketRow.provider_id, provider_id), (TicketRow.escalated, escalated)):
+                              (TicketRow.provider_id, provider_id), (TicketRow.escalated, escalated),
+                              (TicketRow.order_id, order_id), (TicketRow.number, number)):
             if value is not None:
                 query = query.where(column == value)
         if suspected is not None:
@@ -245,12 +279,12 @@ class TicketRepository:
     def figures(self, provider_id: str, opened_from: datetime, opened_to: datetime) -> list[TicketFigures]:
         rows = self.session.execute(
             select(TicketRow.assignee_id, TicketRow.status, TicketRow.first_response_seconds,
-                   TicketRow.resolution_seconds, TicketRow.breach_count, TicketRow.rating)
+                   TicketRow.resolution_seconds, TicketRow.breach_count, TicketRow.rating, TicketRow.opened_at)
             .where(TicketRow.provider_id == provider_id, TicketRow.opened_at >= for_sql(opened_from),
                    TicketRow.opened_at < for_sql(opened_to))
         ).all()
         return [TicketFigures(r.assignee_id, r.status in OPEN_STATUSES, r.first_response_seconds,
-                              r.resolution_seconds, r.breach_count, r.rating) for r in rows]
+                              r.resolution_seconds, r.breach_count, r.rating, r.opened_at) for r in rows]
 
 
 class PeopleRepository:
@@ -261,7 +295,8 @@ class PeopleRepository:
 
     def upsert_user(self, data: dict) -> None:
         values = {"user_id": data["user_id"], "org_id": data["org_id"], "org_kind": data["org_kind"],
-                  "display_name": data["display_name"], "roles": list(data["roles"]), "active": data["active"]}
+                  "display_name": data["display_name"], "roles": list(data["roles"]), "active": data["active"],
+                  "email": (data.get("email") or "").strip().lower() or None}
         stmt = pg_insert(UserRow).values(**values)
         self.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
         if not data["active"] or "support_agent" not in data["roles"]:
@@ -277,6 +312,12 @@ class PeopleRepository:
         row = self.session.get(UserRow, user_id)
         return None if row is None else {"user_id": row.user_id, "org_id": row.org_id, "roles": list(row.roles),
                                          "active": row.active, "display_name": row.display_name}
+
+    def user_by_email(self, email: str) -> dict | None:
+        """The active user with this e-mail address (TKT-10: who wrote to the intake)."""
+        row = self.session.execute(select(UserRow).where(UserRow.email == email.strip().lower(),
+                                                         UserRow.active.is_(True)).limit(1)).scalar_one_or_none()
+        return None if row is None else self.user(row.user_id)
 
     def operator_org_ids(self) -> list[str]:
         return list(self.session.execute(select(OrganisationRow.org_id).where(OrganisationRow.kind == "operator"))
@@ -305,6 +346,12 @@ class PeopleRepository:
                 TicketRow.assignee_id.in_([d.user_id for d in duty]), TicketRow.status.in_(OPEN_STATUSES))
             .group_by(TicketRow.assignee_id)).all())
         return [AgentLoad(d.user_id, d.on_duty, d.since, counts.get(d.user_id, 0)) for d in duty]
+
+    def agents_of(self, provider_id: str) -> list[dict]:
+        rows = self.session.execute(select(UserRow).where(UserRow.org_id == provider_id, UserRow.active.is_(True),
+                                                          UserRow.roles.contains(["support_agent"]))
+                                    .order_by(UserRow.user_id)).scalars()
+        return [self.user(r.user_id) for r in rows]
 
     def duty_of(self, provider_id: str) -> list[dict]:
         rows = self.session.execute(select(AgentDutyRow).where(AgentDutyRow.provider_id == provider_id)
@@ -343,6 +390,11 @@ class SubjectRepository:
     def by_order(self, order_id: str) -> dict | None:
         return self._dict(self.session.execute(select(SubjectRow).where(SubjectRow.order_id == order_id))
                           .scalar_one_or_none())
+
+    def orders_of(self, customer_id: str) -> list[str]:
+        return list(self.session.execute(select(SubjectRow.order_id).where(SubjectRow.customer_id == customer_id,
+                                                                           SubjectRow.order_id.is_not(None))
+                                         .order_by(SubjectRow.order_id)).scalars())
 
     def vendor_of_product(self, product_id: str) -> str | None:
         return self.session.execute(select(SubjectRow.vendor_id).where(SubjectRow.product_id == product_id,
@@ -385,13 +437,44 @@ class SettingsRepository:
             self.session.execute(pg_insert(AbusiveWordRow).values([{"word": w} for w in words])
                                  .on_conflict_do_nothing())
 
+    def entitlements(self, provider_id: str) -> list[Entitlement]:
+        rows = self.session.execute(select(EntitlementRow).where(EntitlementRow.provider_id == provider_id)
+                                    .order_by(EntitlementRow.customer_org_id, EntitlementRow.product_id)).scalars()
+        return [Entitlement(r.provider_id, r.customer_org_id or None, r.product_id or None, r.tier) for r in rows]
+
+    def set_entitlement(self, contract: Entitlement) -> None:
+        key = {"provider_id": contract.provider_id, "customer_org_id": contract.customer_org_id or "",
+               "product_id": contract.product_id or ""}
+        stmt = pg_insert(EntitlementRow).values(**key, tier=contract.tier)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"tier": contract.tier}))
+
+    def remove_entitlement(self, provider_id: str, customer_org_id: str | None, product_id: str | None) -> None:
+        self.session.execute(delete(EntitlementRow).where(EntitlementRow.provider_id == provider_id,
+                                                          EntitlementRow.customer_org_id == (customer_org_id or ""),
+                                                          EntitlementRow.product_id == (product_id or "")))
+
     def canned_replies(self, provider_id: str) -> list[dict]:
         own = self.session.execute(select(CannedReplyRow).where(CannedReplyRow.provider_id == provider_id)
                                    .order_by(CannedReplyRow.created_at)).scalars()
+        mine = [{"id": r.id, "provider_id": r.provider_id, "key": r.key, "body": r.body} for r in own]
+        keys = {r["key"] for r in mine}
+        # a provider's own reply under a guide sample's key replaces that sample
         defaults = [{"id": f"default-{key}", "provider_id": None, "key": key, "body": body}
-                    for key, body in DEFAULT_CANNED_REPLIES]
-        return defaults + [{"id": r.id, "provider_id": r.provider_id, "key": r.key, "body": r.body} for r in own]
+                    for key, body in DEFAULT_CANNED_REPLIES if key not in keys]
+        return defaults + mine
 
     def add_canned_reply(self, reply: dict) -> None:
         self.session.add(CannedReplyRow(**reply))
         self.session.flush()
+
+    def update_canned_reply(self, reply_id: str, provider_id: str, key: str, body: str) -> dict | None:
+        row = self.session.get(CannedReplyRow, reply_id)
+        if row is None or row.provider_id != provider_id:
+            return None
+        row.key, row.body = key, body
+        self.session.flush()
+        return {"id": row.id, "provider_id": row.provider_id, "key": row.key, "body": row.body}
+
+    def delete_canned_reply(self, reply_id: str, provider_id: str) -> bool:
+        return bool(self.session.execute(delete(CannedReplyRow).where(
+            CannedReplyRow.id == reply_id, CannedReplyRow.provider_id == provider_id)).rowcount)

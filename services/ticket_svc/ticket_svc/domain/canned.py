@@ -1,4 +1,17 @@
-"""Canned replies every provider starts with: the reply samples of seed 001 (TKT-7)."""
+"""Canned replies every provider starts with: the reply samples of seed 001 (TKT-7), and the
+variables a provider's own replies may use. Pure."""
+from __future__ import annotations
+
+import re
+
+VARIABLES = ("ticket_number", "title", "customer_name", "agent_name")
+_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def render(body: str, values: dict[str, str | None]) -> str:
+    """``{{ticket_number}}`` and the like filled in; an unknown or empty variable stays as written."""
+    return _VARIABLE.sub(lambda m: values.get(m.group(1)) or m.group(0), body)
+
 
 DEFAULT_CANNED_REPLIES = (
     ("received", "您好！您的问题已收到，我们尽快安排看下，请耐心等待！"),

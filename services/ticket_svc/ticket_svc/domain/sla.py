@@ -60,15 +60,32 @@ def hours_for(tier: str | None, provider_hours: ServiceHours) -> ServiceHours:
     return provider_hours
 
 
-def same_day_target(calendar: WorkCalendar, hours: ServiceHours, opened_at: datetime) -> timedelta:
-    """Business-stopping tickets want a same-day resolution (TKT-4): the service time left in
-    the service day the ticket falls on (the next service day when opened after hours)."""
-    effective = calendar.add_service_time(opened_at, timedelta(microseconds=1), hours) - timedelta(microseconds=1)
+# a same-day target leaves at least this much service time after the first response is due:
+# less is no day to solve a stopped business in, and the target runs to the next service day's close
+SAME_DAY_WORK = timedelta(hours=2)
+
+
+def _close_of(calendar: WorkCalendar, hours: ServiceHours, moment: datetime) -> datetime:
+    """The close of the service day ``moment`` falls in (the next one when it falls outside)."""
+    effective = calendar.add_service_time(moment, timedelta(microseconds=1), hours) - timedelta(microseconds=1)
     local = effective.astimezone(calendar.tz)
     midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=calendar.tz)
-    close = (midnight + hours.closes).astimezone(UTC)
-    left = calendar.working_time_between(effective, close, hours=hours)
-    return left if left > timedelta(0) else hours.length
+    return (midnight + hours.closes).astimezone(UTC)
+
+
+def same_day_target(calendar: WorkCalendar, hours: ServiceHours, opened_at: datetime,
+                    response: timedelta = FIRST_RESPONSE) -> timedelta:
+    """Business-stopping tickets want a same-day resolution (TKT-4): the service time to the close
+    of the service day in which the first response is due, when at least ``SAME_DAY_WORK`` of it
+    is left after that response; otherwise to the close of the next service day.
+
+    So a ticket opened late (17:55 on office hours, 23:50 on a 7x24 clock) is not due minutes
+    later, before the provider even owes a first response."""
+    respond_by = calendar.add_service_time(opened_at, response, hours)
+    close = _close_of(calendar, hours, respond_by)
+    if calendar.working_time_between(respond_by, close, hours=hours) < SAME_DAY_WORK:
+        close = _close_of(calendar, hours, close + timedelta(microseconds=1))
+    return calendar.working_time_between(opened_at, close, hours=hours)
 
 
 @dataclass
