@@ -3,13 +3,13 @@ and one generated search text indexed by trigrams, so ``q`` finds projects by or
 and customer name, by prefix or anywhere inside, at a million projects
 
 Revision ID: 8e1a4c7b2d90
-Revises: f4b68bd002ff
+Revises: 3a9e5c71b2d4
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '8e1a4c7b2d90'
-down_revision = 'f4b68bd002ff'
+down_revision = '3a9e5c71b2d4'
 
 SEARCH_TEXT = "lower(order_id || ' ' || product_code || ' ' || product_name || ' ' || customer_name)"
 
