@@ -14,6 +14,8 @@ repository calls the routes make:
   the last 30 days), a deep page by cursor (the keyset walk from the middle of the tab) and the
   same depth by offset for comparison;
 - an export of a vendor's in-progress tab (rows per second, streamed in keyset batches);
+- search (``q``): a prefix or part of the order id, part of a customer's or product's name, rare
+  and common, for the operator (every row) and a vendor's tab (goal: p95 at most 100 ms at 1M);
 - the vendor, big vendor and provider dashboards (PRJ-11): the day's first view in a process
   (everything read) and the next ones (the figures settled at 00:00 kept for the day).
 """
@@ -40,7 +42,8 @@ from project_svc.domain.access import Scope
 FILL = """
 INSERT INTO projects (id, order_id, product_id, vendor_id, customer_id, provider_id, template_id, template_version,
                       nodes, current_index, status, round, created_at, updated_at, product_code, current_node_key,
-                      current_node_name, current_node_kind, current_side, late_side, completed_at)
+                      current_node_name, current_node_kind, current_side, late_side, completed_at,
+                      product_name, customer_name)
 SELECT md5(g::text)::uuid::text, 'ORD-' || g, 'prod-' || (g % 50),
        CASE WHEN g % 10 = 5 THEN 'vendor-big' ELSE 'vendor-' || (g % 100) END, 'cust-' || (g % 10000),
        'prov-' || (g % 300), 'tpl', 1, '[]'::jsonb, 1,
@@ -48,7 +51,11 @@ SELECT md5(g::text)::uuid::text, 'ORD-' || g, 'prod-' || (g % 50),
               'queued'])[1 + g % 8],
        1, now() - (g % 400) * interval '1 day' - (g % 86400) * interval '1 second', now(), 'P' || (g % 50),
        'work', 'Work', 'generic', 'provider', CASE WHEN g % 13 = 0 THEN 'provider' END,
-       CASE WHEN g % 8 IN (3, 4) THEN now() - (g % 400) * interval '1 day' + interval '3 days' END
+       CASE WHEN g % 8 IN (3, 4) THEN now() - (g % 400) * interval '1 day' + interval '3 days' END,
+       (ARRAY['ERP 安装交付', 'CRM 部署', '数据迁移服务', 'OA 实施', '安全巡检'])[1 + g % 5] || ' ' || (g % 50),
+       (ARRAY['杭州', '上海', '北京', '深圳', '成都', '武汉', '南京', '西安'])[1 + (g % 10000) % 8]
+         || (ARRAY['云帆', '海纳', '星河', '启明', '远景', '聚力'])[1 + (g % 10000) / 8 % 6] || '科技有限公司 '
+         || (g % 10000)
 FROM generate_series(1, :rows) AS g
 """
 
@@ -109,6 +116,13 @@ def bench(url: str, rows: int, runs: int, keep: bool = False) -> None:
                 **tab, "created_from": today - timedelta(days=30)}),
             "operator: deep page by cursor": lambda: repo.page(everything, {**tab, "cursor": deep}),
             "operator: page 200 by offset": lambda: repo.page(everything, {**tab, "offset": 10_000}),
+            # search (q): trigram GIN index on the generated search text
+            "search: order id prefix": lambda: repo.page(everything, {"q": f"ORD-{rows // 2}", "limit": 50}),
+            "search: part of the order id": lambda: repo.page(everything, {"q": f"{rows // 3}", "limit": 50}),
+            "search: customer name (rare)": lambda: repo.page(everything, {"q": "西安云帆科技有限公司 7", "limit": 50}),
+            "search: customer name part": lambda: repo.page(everything, {"q": "云帆科技", "limit": 50}),
+            "search: product name (common)": lambda: repo.page(everything, {"q": "数据迁移", "limit": 50}),
+            "search: vendor, product and tab": lambda: repo.page(vendor, {**tab, "q": "crm 部署 1"}),
         }
         for name, fn in cases.items():
             p50, p95 = timed(fn, runs)

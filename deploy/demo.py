@@ -191,8 +191,9 @@ def _load_flow_templates(rpc_uri: str, org_ids: dict[str, str]) -> dict[str, str
             own.template.update_template(template["id"], {"name": VENDOR_FLOW_NAME, "nodes": template["nodes"]})
         if template.get("approved_version") is None:
             if template.get("status") in (None, "draft"):
-                own.template.publish_template(template["id"])
-            op.template.approve_version(template["id"], 1)
+                template = own.template.publish_template(template["id"])  # a first publish is approved
+            if template.get("approved_version") is None:
+                op.template.approve_version(template["id"], 1)
         for product in FLOW_PRODUCTS:
             own.template.save_product(product)
     return {"vendor_flow": template["id"], **{p["product_id"]: p["template_id"] for p in FLOW_PRODUCTS}}

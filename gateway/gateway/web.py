@@ -36,7 +36,7 @@ import eventlet
 from eventlet import wsgi
 from eventlet.event import Event
 from eventlet.support import get_errno
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields
 from nameko import config
 from nameko.containers import ContainerBeingKilled
 from nameko.rpc import Client
@@ -579,6 +579,9 @@ def read_json(request: Request, schema: Schema):
                              max_values=limits.max_json_values, pause=_yield_now)
         if not isinstance(payload, dict):
             raise ValidationFailed("The body must be a JSON object.", {"_body": ["expected an object"]})
+        wrong = wrong_json_types(schema, payload)
+        if wrong:
+            raise ValidationFailed("Some fields have the wrong type.", wrong)
         loaded = _load(schema, payload)
         check_tree(loaded, max_depth=limits.max_json_depth + 8, pause=_yield_now)
         return loaded
@@ -586,6 +589,48 @@ def read_json(request: Request, schema: Schema):
         raise ValidationFailed(refused.message, refused.fields) from None
     except ValidationError as err:
         raise ValidationFailed("Some fields are not valid.", flatten_messages(err.messages)) from None
+
+
+def _json_type_problem(field, value) -> str | None:
+    """What is wrong with a JSON value for a number or boolean field: the OpenAPI document is the
+    contract, so "3" is not an integer and "yes" not a boolean (marshmallow would coerce both)."""
+    if value is None:
+        return None
+    if isinstance(field, fields.Boolean):
+        return None if isinstance(value, bool) else "Not a valid boolean: send true or false."
+    if isinstance(field, fields.Integer):
+        return None if isinstance(value, int) and not isinstance(value, bool) else \
+            "Not a valid integer: send a JSON number without quotes."
+    if isinstance(field, fields.Number):
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else \
+            "Not a valid number: send a JSON number without quotes."
+    return None
+
+
+def wrong_json_types(schema: Schema, payload, path: str = "") -> dict[str, list[str]]:
+    """Every number or boolean field of a request body (nested objects and lists too) sent as
+    another JSON type, by its path; the rest is the schema's to judge."""
+    found: dict[str, list[str]] = {}
+    if not isinstance(payload, dict):
+        return found
+
+    def check(field, value, at: str) -> None:
+        problem = _json_type_problem(field, value)
+        if problem:
+            found[at] = [problem]
+        elif isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+            items = value if field.many and isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                found.update(wrong_json_types(field.schema, item, f"{at}[{i}]" if field.many else at))
+        elif isinstance(field, fields.List) and isinstance(value, list):
+            for i, item in enumerate(value):
+                check(field.inner, item, f"{at}[{i}]")
+
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if key in payload:
+            check(field, payload[key], f"{path}.{key}" if path else key)
+    return found
 
 
 def _load(schema: Schema, payload: dict):

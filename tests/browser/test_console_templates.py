@@ -95,17 +95,25 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
                                                       "message_template": "confirm timeout – notify node operator"}]
     vendor.screenshot("flow-designer-problem-on-node")
 
-    # the vendor chooses the form on the node: the problem goes; submitting sends it for approval
+    # the vendor chooses the form on the node: the problem goes; the first publish is approved at
+    # once (TPL-1 asks approval for edits of a published template only)
     page.click("[data-node=submit_requirements_1]")
     vendor.choose("[data-testid=setting-form]", "form-general")
     page.wait_for_selector("[data-node=submit_requirements_1][data-has-error=false]")
+    page.click("[data-testid=publish]")
+    page.wait_for_selector("[data-testid=template-status] >> text=Approved")
+    assert template_of(e2e, isv["headers"], template_id)["approved_version"] == 1
+
+    # an edit of the published template goes to the operator
+    page.click("[data-node=confirm_1]")
+    page.fill("#node-name", "验收")
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=template-status] >> text=Pending approval")
     assert template_of(e2e, isv["headers"], template_id)["status"] == "pending_approval"
     assert page.is_disabled("#template-name"), "a version awaiting approval is not edited"
     vendor.screenshot("flow-designer-submitted")
 
-    # the operator rejects version 1 with a reason, which the vendor reads in the versions
+    # the operator rejects version 2 with a reason, which the vendor reads in the versions
     operator = console("operator")
     operator.wait_signed_in()
     operator.open("/templates.approvals")
@@ -118,7 +126,7 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
     operator.page.wait_for_selector("[data-testid=approval-drawer]", state="detached")
     operator.page.wait_for_selector(f"[data-template='{template_id}']", state="detached")  # left the queue
     rejected = template_of(e2e, isv["headers"], template_id)
-    first = next(v for v in rejected["versions"] if v["version"] == 1)
+    first = next(v for v in rejected["versions"] if v["version"] == 2)
     assert rejected["status"] == "rejected" and first["reason"] == "Name the provider's acceptance step."
 
     page.reload()
@@ -128,7 +136,7 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
     page.fill("#node-name", "服务商验收")
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=template-status] >> text=Pending approval")
-    assert template_of(e2e, isv["headers"], template_id)["latest_version"] == 2
+    assert template_of(e2e, isv["headers"], template_id)["latest_version"] == 3
 
     operator.page.reload()
     operator.page.click(f"[data-template='{template_id}']")
@@ -136,10 +144,10 @@ def test_TPL1_TPL11_a_vendor_designs_a_flow_sees_the_problem_on_its_node_fixes_i
     # approving with a note (optional): the vendor reads it in the versions as it read the rejection's
     operator.page.fill("[data-testid=approval-note]", "Approved: keep the acceptance step named.")
     operator.page.click("[data-testid=approve]")
-    wait_until(lambda: template_of(e2e, isv["headers"], template_id)["approved_version"] == 2, timeout=15,
-               message="the operator approved version 2")
+    wait_until(lambda: template_of(e2e, isv["headers"], template_id)["approved_version"] == 3, timeout=15,
+               message="the operator approved version 3")
     operator.page.wait_for_selector(f"[data-template='{template_id}']", state="detached")
-    second = next(v for v in template_of(e2e, isv["headers"], template_id)["versions"] if v["version"] == 2)
+    second = next(v for v in template_of(e2e, isv["headers"], template_id)["versions"] if v["version"] == 3)
     assert second["status"] == "approved" and second["reason"] == "Approved: keep the acceptance step named."
 
     # the vendor binds a product to the approved template, then reads version 1 back, read only

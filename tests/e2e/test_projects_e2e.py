@@ -98,6 +98,10 @@ def test_seed_3_1_self_service_from_purchase_to_rating_with_files_messages_notes
     refused = http.post(f"{base}/files", headers={**provider, "Content-Type": "application/x-msdownload"},
                         params={"node_key": "design", "name": "tool.exe"}, data=b"MZ")
     assert refused.status_code == 400 and "content_type" in refused.json()["fields"]
+    disguised = http.post(f"{base}/files", headers={**provider, "Content-Type": "application/pdf"},
+                          params={"node_key": "design", "name": "设计稿.pdf"}, data=b"MZ\x90\x00 a program")
+    assert disguised.status_code == 400 and "program" in disguised.json()["fields"]["content_type"][0], \
+        "a program declared as a PDF is judged by its bytes (PRJ-7)"
     uploaded = http.post(f"{base}/files", headers={**provider, "Content-Type": "application/pdf"},
                          params={"node_key": "design", "name": "设计稿v1.pdf"}, data=b"%PDF-1.4 v1")
     assert uploaded.status_code == 201, uploaded.text

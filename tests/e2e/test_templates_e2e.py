@@ -47,17 +47,13 @@ def test_TPL2_TPL1_TPL12_a_vendor_adapts_a_public_flow_gets_it_approved_and_bind
     confirm = next(n for n in saved.json()["template"]["nodes"] if n["key"] == "install_check")
     assert confirm["settings"]["timeout_days"] == 1.5 and confirm["settings"]["button_label"] == "确认"
 
-    published = api(e2e, http, "POST", f"/api/v1/service-templates/{template['id']}/publish")
-    assert published.status_code == 200 and published.json()["status"] == "pending_approval", published.text
     refused = api(e2e, http, "POST", "/api/v1/products", json={
         "product_id": f"prod-{uuid.uuid4().hex[:8]}", "code": "X", "name": "X", "template_id": template["id"]})
     assert refused.status_code == 422, "no approved version yet"
-
-    queue = api(e2e, http, "GET", "/api/v1/service-templates", who="operator", params={"status": "pending_approval"})
-    assert template["id"] in [t["id"] for t in queue.json()["items"]]
-    approved = api(e2e, http, "POST", f"/api/v1/service-templates/{template['id']}/versions/1/approve",
-                   who="operator")
-    assert approved.status_code == 200 and approved.json()["approved_version"] == 1, approved.text
+    # TPL-1: only edits of a published template wait for the operator; the first publish is approved
+    published = api(e2e, http, "POST", f"/api/v1/service-templates/{template['id']}/publish")
+    assert published.status_code == 200 and published.json()["status"] == "approved", published.text
+    assert published.json()["approved_version"] == 1
 
     product_id, code = f"prod-{uuid.uuid4().hex[:8]}", f"ERP-{uuid.uuid4().hex[:6].upper()}"
     created = api(e2e, http, "POST", "/api/v1/products", json={"product_id": product_id, "code": code,
@@ -138,3 +134,45 @@ def test_TPL12_the_product_centre_shows_the_demo_products_with_their_provider_co
     assert "prod-site-design" in ids(provider_status="not_configured")
     operator_view = api(e2e, http, "GET", "/api/v1/products", who="operator", params={"template_name": "部门外包"})
     assert "prod-outsourced" in {p["product_id"] for p in operator_view.json()["items"]}
+
+
+def test_TPL11_one_answer_names_every_problem_of_a_draft_by_path_and_node_name(e2e, http):
+    """A vendor fixing five errors does not meet four more: malformed data, broken rules and unfinished
+    parts come back together, each filed by its path and saying the node's name."""
+    nodes = copy.deepcopy(api(e2e, http, "GET", "/api/v1/service-templates/tpl-public-self-service").json()["nodes"])
+    nodes[0]["kind"] = "assign_providr"                        # malformed: unknown kind (and not first)
+    confirm = next(n for n in nodes if n["kind"] == "confirm")
+    confirm["settings"]["timeout_days"] = "three"              # malformed: not a number
+    requirements = next(n for n in nodes if n["kind"] == "submit_requirements")
+    requirements["settings"]["form_template_id"] = None        # unfinished: no form
+    nodes[-1]["key"] = nodes[1]["key"]                         # a rule: duplicate key
+    answer = api(e2e, http, "POST", "/api/v1/service-templates", json={"name": "Five problems", "nodes": nodes})
+    assert answer.status_code == 400, answer.text
+    fields = answer.json()["fields"]
+    at = {id(n): f"nodes[{i}]" for i, n in enumerate(nodes)}
+    assert {"nodes[0].kind", f"{at[id(confirm)]}.settings.timeout_days",
+            f"{at[id(requirements)]}.settings.form_template_id", f"nodes[{len(nodes) - 1}].key"} <= set(fields)
+    assert fields[f"{at[id(confirm)]}.settings.timeout_days"][0].startswith(f"「{confirm['name']}」")
+
+
+def test_TPL1_the_vendor_reads_the_operators_rejection_of_its_edit_in_the_inbox(e2e, http):
+    isv = e2e.new_organisation("isv")
+    vendor = isv["headers"]
+    nodes = api(e2e, http, "GET", "/api/v1/service-templates/tpl-public-self-service").json()["nodes"]
+    name = f"自服务 {uuid.uuid4().hex[:6]}"
+    template = api(e2e, http, "POST", "/api/v1/service-templates", headers=vendor,
+                   json={"name": name, "nodes": nodes}).json()["template"]
+    path = f"/api/v1/service-templates/{template['id']}"
+    published = api(e2e, http, "POST", f"{path}/publish", headers=vendor)
+    assert published.json()["status"] == "approved", "a first publish needs no approval (TPL-1)"
+    assert api(e2e, http, "PUT", path, headers=vendor, json={"name": name, "nodes": nodes}).status_code == 200
+    assert api(e2e, http, "POST", f"{path}/publish", headers=vendor).json()["status"] == "pending_approval"
+    rejected = api(e2e, http, "POST", f"{path}/versions/2/reject", who="operator", json={"reason": "请写明验收步骤"})
+    assert rejected.status_code == 200, rejected.text
+
+    def told():
+        items = api(e2e, http, "GET", "/api/v1/inbox", headers=vendor).json()["items"]
+        return [m for m in items if name in m["title"]]
+
+    message = wait_until(lambda: told(), timeout=20, message="notify to tell the vendor")[0]
+    assert "第 2 版被驳回" in message["title"] and "请写明验收步骤" in message["body"]

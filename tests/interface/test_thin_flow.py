@@ -40,6 +40,10 @@ def _product(rpc, providers=()) -> tuple[str, str]:
     rpc.template.bind_product({"product_id": product_id, "vendor_id": vendor_id, "product_code": "C",
                                "product_name": "N", "template_id": template["template_id"]})
     if providers:
+        # the operator relates organisations dispatch knows as ISVs (from identity's user events)
+        rpc.dispatch.sync_users([{"user_id": f"admin-{org}", "org_id": org, "org_kind": "isv",
+                                  "roles": ["vendor_admin", "provider_admin"]}
+                                 for org in (vendor_id, *(p["provider_id"] for p in providers))])
         rpc.dispatch.set_product_providers({"product_id": product_id, "vendor_id": vendor_id,
                                             "providers": list(providers)})
     # project_svc keeps the bound flow from template_svc's event (no RPC per purchase)

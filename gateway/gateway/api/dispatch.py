@@ -109,6 +109,8 @@ class OperatorBody(Schema):
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     node_key = fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "the assign-order node whose operator changes; the latest when left out"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000),
+                         metadata={"description": "why: kept in the project's flow log", "example": "休假一周"})
 
 
 class OperatorChange(Schema):

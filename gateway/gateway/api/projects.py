@@ -77,6 +77,10 @@ class ProjectReasonBody(internal.ProjectReasonSchema):
     pass
 
 
+class ProjectRequiredNoteBody(internal.ProjectRequiredNoteSchema):
+    pass
+
+
 class ProjectRatingBody(internal.ProjectRateSchema):
     """1 to 5 and a comment, once, after completion (PRJ-9)."""
 

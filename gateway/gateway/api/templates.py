@@ -76,9 +76,11 @@ class TypedNode(fields.Raw):
         super().__init__(metadata={"oneOf": _node_variants()}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        # the template service loads the node against this same schema and answers its errors
+        # together with every rule the flow breaks besides (TPL-11): one answer, not two passes
         if not isinstance(value, dict):
             raise ValidationError("Not a valid node object.")
-        return FlowNode().load(value)
+        return value
 
 EXAMPLE_FLOW = [
     {"key": "assign_provider", "kind": "assign_provider", "name": "分配服务商", "settings": {}, "reminders": []},

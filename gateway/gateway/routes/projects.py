@@ -159,11 +159,12 @@ class ProjectRoutes:
         return self._act(request, project_id, "reject", api.ProjectRejectBody())
 
     @route("POST", "/api/v1/projects/<project_id>/pause", summary="Pause the project (clock frozen)",
-           tags=("projects",), body=api.ProjectNoteBody, response=api.Project, roles=(PROVIDER_ADMIN,),
+           tags=("projects",), body=api.ProjectRequiredNoteBody, response=api.Project, roles=(PROVIDER_ADMIN,),
            errors=(403, 404, 422))
     def pause(self, request, project_id):
-        """PRJ-8, provider admin. The current node's clock stops with the working time it had left."""
-        return self._act(request, project_id, "pause", api.ProjectNoteBody())
+        """PRJ-8, provider admin, with a note saying why (kept in the log). The current node's clock
+        stops with the working time it had left."""
+        return self._act(request, project_id, "pause", api.ProjectRequiredNoteBody())
 
     @route("POST", "/api/v1/projects/<project_id>/resume", summary="Resume a paused project",
            tags=("projects",), body=api.ProjectNoteBody, response=api.Project, roles=(PROVIDER_ADMIN,),
@@ -179,11 +180,12 @@ class ProjectRoutes:
         return self._act(request, project_id, "cancel", api.ProjectReasonBody())
 
     @route("POST", "/api/v1/projects/<project_id>/change-provider", summary="Change the provider (flow restarts)",
-           tags=("projects",), body=api.ProjectNoteBody, response=api.Project, roles=VENDORS, errors=(403, 404, 422))
+           tags=("projects",), body=api.ProjectRequiredNoteBody, response=api.Project, roles=VENDORS,
+           errors=(403, 404, 422))
     def change_provider(self, request, project_id):
         """PRJ-5, the vendor, while open and when the product has several providers: the flow restarts
-        at assign provider in a new round with the note; the earlier log stays readable."""
-        return self._act(request, project_id, "change_provider", api.ProjectNoteBody())
+        at assign provider in a new round with the note (required); the earlier log stays readable."""
+        return self._act(request, project_id, "change_provider", api.ProjectRequiredNoteBody())
 
     @route("POST", "/api/v1/projects/<project_id>/rating", summary="Rate the completed service",
            tags=("projects",), body=api.ProjectRatingBody, response=api.Project, errors=(403, 404, 422))

@@ -38,9 +38,13 @@ class EmployeeAssigned(Schema):
     user_id = fields.String(required=True, metadata={"description": "the node's operator from now on"})
     role = fields.String(required=True)
     rule = fields.String(required=True, validate=validate.OneOf(
-        ("least_loaded", "department_first", "manual", "provider_admin")), metadata={
+        ("least_loaded", "department_first", "manual", "provider_admin", "reassigned")), metadata={
         "description": "least_loaded (DSP-5), department_first (DSP-6), manual: changed by the provider "
-                       "admin (PRJ-6), provider_admin: the flow has no assign-order node"})
+                       "admin (PRJ-6), provider_admin: the flow has no assign-order node, reassigned: "
+                       "the operator was deactivated and dispatch chose another by the same rule"})
+    by = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "manual: the provider admin who changed the operator (null: dispatch chose)"})
+    note = fields.String(load_default="", metadata={"description": "manual: the provider admin's note"})
 
 
 class EmployeeQueued(Schema):

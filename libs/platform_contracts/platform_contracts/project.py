@@ -32,6 +32,9 @@ class NodeReached(Schema):
     settings = fields.Dict(load_default=dict, metadata={
         "description": "the node's settings from the frozen flow (platform_contracts.nodes), e.g. "
                        "`rule` of an assign-order node"})
+    self_served = fields.Boolean(load_default=False, metadata={
+        "description": "the flow has neither an assign-order nor a claim node: the provider's main "
+                       "account delivers and holds the project against its own capacity"})
 
 
 class ProjectClosed(Schema):

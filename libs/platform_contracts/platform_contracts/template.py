@@ -31,14 +31,20 @@ class TemplateVersionChanged(Schema):
     template_name = fields.String(load_default="")
     status = fields.String(required=True, metadata={"description": "pending_approval, approved or rejected"})
     reason = fields.String(load_default=None, allow_none=True,
-                           metadata={"description": "why the operator rejected it (rejections only)"})
+                           metadata={"description": "the operator's words: why it was rejected, or the "
+                                                    "optional note with an approval"})
+    by_operator = fields.Boolean(load_default=True, metadata={
+        "description": "false when the version was approved at its first publish (TPL-1), with no "
+                       "decision of the operator; notify_svc tells the vendor of the operator's decisions"})
 
 
 register("template_version_submitted", source="template", schema=TemplateVersionChanged,
          description="A template version was published by its owner and awaits the platform operator's "
                      "approval (TPL-1); a public template is approved in the same transaction.")
 register("template_version_approved", source="template", schema=TemplateVersionChanged,
-         description="The operator approved a template version (TPL-1): it is now the version the template's "
-                     "products use (each such product also gets product_template_bound).")
+         description="A template version was approved (TPL-1): by the operator, or at once at a template's "
+                     "first publish; it is now the version the template's products use (each such product "
+                     "also gets product_template_bound). notify_svc tells the vendor of the operator's decision.")
 register("template_version_rejected", source="template", schema=TemplateVersionChanged,
-         description="The operator rejected a template version with a reason (TPL-1); the vendor edits it again.")
+         description="The operator rejected a template version with a reason (TPL-1); the vendor edits it again. "
+                     "notify_svc tells the vendor, with the reason.")

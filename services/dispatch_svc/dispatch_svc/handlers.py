@@ -15,6 +15,7 @@ from typing import Any
 from dispatch_svc.domain.model import (
     EMPLOYEE_LEVEL,
     PROVIDER_LEVEL,
+    SELF_SERVED,
     Employee,
     Event,
     ProjectDispatch,
@@ -32,6 +33,7 @@ from platform_kit.clock import utcnow
 from platform_kit.exceptions import Forbidden
 
 RETRY_KIND = "retry_queue"
+REASSIGN_KIND = "reassign_operator"
 Uow = Any  # platform_kit.db.UnitOfWork or platform_kit.testing.FakeUnitOfWork, with ``dispatch``
 
 
@@ -58,9 +60,8 @@ def node_reached(event: dict, data: dict, uow: Uow, rng: random.Random | None = 
     project = uow.dispatch.project_for(data)
     now = utcnow()
     if kind == ASSIGN_PROVIDER:
-        product = uow.dispatch.product(project.product_id)
-        events = project.assign_provider(data["node_key"], data["round"], product, rng, now)
-        uow.dispatch.save_product(product)
+        events = _assign_provider(project, data["node_key"], data["round"], bool(data.get("self_served")),
+                                  uow, rng, now)
     elif kind == CLAIM_ORDER:
         project.adopt_provider(data.get("provider_id"), data["round"])
         project.await_claim(data["node_key"], data["round"])
@@ -74,6 +75,23 @@ def node_reached(event: dict, data: dict, uow: Uow, rng: random.Random | None = 
     uow.dispatch.save_project(project)
     _emit(uow, events)
     uow.commit()
+
+
+def _assign_provider(project: ProjectDispatch, node_key: str, round_: int, self_served: bool, uow: Uow,
+                     rng: random.Random | None, now: datetime) -> list[Event]:
+    """DSP-1/2/3; in a self-served flow the chosen provider's main account holds the project too."""
+    product = uow.dispatch.product(project.product_id)
+    loaded: list = []
+
+    def staff_of(provider_id: str) -> list[Employee]:
+        staff = uow.dispatch.employees_of(provider_id)
+        loaded.extend(staff)
+        return staff
+
+    events = project.assign_provider(node_key, round_, product, rng, now, staff_of if self_served else None)
+    uow.dispatch.save_product(product)
+    uow.dispatch.save_employees(loaded)
+    return events
 
 
 def _assign_employee(project: ProjectDispatch, node_key: str, round_: int, role: str, rule: str, uow: Uow,
@@ -109,10 +127,9 @@ def retry_queue(uow: Uow, *, level: str | None = None, key: str | None = None, v
             uow.commit()  # let go of the lock: someone else moved it
             continue
         now = utcnow()
-        if waiting.level == PROVIDER_LEVEL:
-            product = uow.dispatch.product(project.product_id)
-            events = project.assign_provider(waiting.node_key, waiting.round, product, rng, now)
-            uow.dispatch.save_product(product)
+        if waiting.level == PROVIDER_LEVEL or waiting.rule == SELF_SERVED:
+            events = _assign_provider(project, waiting.node_key, waiting.round, waiting.rule == SELF_SERVED,
+                                      uow, rng, now)
         else:
             events = _assign_employee(project, waiting.node_key, waiting.round, waiting.role or "",
                                       waiting.rule or PROVIDER_FIRST, uow, rng, now)
@@ -216,7 +233,9 @@ def change_operator(actor: Actor | None, cmd: dict, uow: Uow) -> dict:
     if new is None or new.org_id != project.provider_id:
         raise EmployeeNotFound(f"Employee {cmd['user_id']} was not found.", {"user_id": ["no such employee"]})
     old = involved.get(hold.user_id) if hold else None
-    event = project.change_operator(new, old, cmd.get("node_key"))
+    event_type, data = project.change_operator(new, old, cmd.get("node_key"))
+    event = (event_type, {**data, "by": actor.user_id if actor is not None else None,
+                          "note": (cmd.get("note") or "").strip()})
     uow.dispatch.save_employees(involved.values())
     uow.dispatch.save_project(project)
     _emit(uow, [event])
@@ -297,17 +316,42 @@ def user_changed(event: dict, data: dict, uow: Uow) -> None:
 
 
 def learn_users(snapshots: Iterable[dict], uow: Uow) -> int:
-    """Apply user snapshots (events, or a backfill); a user gaining a role wakes the employee queue."""
+    """Apply user snapshots (events, or a backfill); a user gaining a role wakes the employee queue,
+    a deactivated user holding projects has them handed on (``reassign_due``)."""
     count = 0
     for snapshot in snapshots:
         if snapshot["org_kind"] != ISV:
             continue
-        employee = uow.dispatch.employee(snapshot["user_id"]) or Employee(snapshot["user_id"], snapshot["org_id"])
+        employee = uow.dispatch.employee(snapshot["user_id"]) or Employee.first_seen(snapshot)
+        was_active = employee.active
         if employee.learn(snapshot):
             _wake(uow, EMPLOYEE_LEVEL, employee.org_id)
+        if was_active and not employee.active and employee.held:
+            uow.schedule(REASSIGN_KIND, employee.user_id, utcnow(), {"user_id": employee.user_id})
         uow.dispatch.save_employees([employee])
         count += 1
     return count
+
+
+def reassign_due(key: str, payload: dict, uow: Uow, rng: random.Random | None = None) -> int:
+    """A deactivated employee's open projects go to another employee of the same role by the
+    dispatch rule (DSP-5/6), one transaction each; those nobody can take stay with it for the
+    provider admin to change by hand (PRJ-6). Returns how many were handed on."""
+    moved = 0
+    for project_id in uow.dispatch.projects_held_by(payload["user_id"]):
+        project = uow.dispatch.project(project_id)
+        if project is None or project.provider_id is None:
+            uow.commit()
+            continue
+        staff = uow.dispatch.employees_of(project.provider_id)
+        departments = uow.dispatch.departments_of(project.provider_id) if project.claim_department_id else {}
+        events = project.reassign_from(payload["user_id"], staff, departments, rng)
+        uow.dispatch.save_employees(staff)
+        uow.dispatch.save_project(project)
+        _emit(uow, events)
+        uow.commit()
+        moved += len(events)
+    return moved
 
 
 def sync_users(snapshots: list[dict], uow: Uow) -> int:

@@ -157,6 +157,12 @@ class DispatchService(PlatformService):
         with self.db.unit_of_work() as uow:
             handlers.retry_due(key, payload, uow)
 
+    @on_deadline(handlers.REASSIGN_KIND)
+    def reassign_due(self, key: str, payload: dict) -> None:
+        """An employee holding projects was deactivated: hand its nodes on by the dispatch rule."""
+        with self.db.unit_of_work() as uow:
+            handlers.reassign_due(key, payload, uow)
+
     # --- claims and operators ------------------------------------------------------------------
 
     @rpc

@@ -324,6 +324,28 @@ def provider_assigned(event: dict, data: dict, uow) -> None:
     uow.commit()
 
 
+def template_version_decided(event: dict, data: dict, uow) -> None:
+    """TPL-1: the vendor reads the operator's decision on its template version, with the
+    operator's note or reason (in-site message to the vendor organisation). Approvals at a first
+    publish and public templates (no vendor) are nobody's news."""
+    if data.get("owner_id") is None or not data.get("by_operator", True):
+        return
+    if not uow.claim_event(event, "notify.template_version_decided"):
+        return
+    name, number, words = data.get("template_name") or data["template_id"], data["template_version"], \
+        (data.get("reason") or "").strip()
+    if event["event_type"] == "template_version_approved":
+        title = f"服务流程模板「{name}」第 {number} 版已审核通过"
+        body = title + (f"。平台运营的备注：{words}" if words else "。新项目将使用此版本。")
+    else:
+        title = f"服务流程模板「{name}」第 {number} 版被驳回"
+        body = title + (f"。驳回原因：{words}" if words else "。") + " 请修改后重新发布。"
+    uow.inbox.add_if_new(InboxEntry(
+        recipient_id=data["owner_id"], recipient_kind="organisation", title=title, body=body,
+        link=f"/templates/{data['template_id']}", source_id=event["event_id"]))
+    uow.commit()
+
+
 def inbox(actor: Actor, query: dict, uow) -> dict:
     items, total, unread = uow.inbox.page(readable_by(actor), unread_only=query["unread_only"],
                                           limit=query["limit"], offset=query["offset"])

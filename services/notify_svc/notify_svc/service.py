@@ -138,6 +138,18 @@ class NotifyService(PlatformService):
         with self.db.unit_of_work() as uow:
             handlers.provider_assigned(event, load_data(event), uow)
 
+    @on_event("template", "template_version_approved")
+    def handle_template_version_approved(self, event: dict) -> None:
+        """Tells the vendor its template version was approved, with the operator's note (TPL-1)."""
+        with self.db.unit_of_work() as uow:
+            handlers.template_version_decided(event, load_data(event), uow)
+
+    @on_event("template", "template_version_rejected")
+    def handle_template_version_rejected(self, event: dict) -> None:
+        """Tells the vendor its template version was rejected, with the operator's reason (TPL-1)."""
+        with self.db.unit_of_work() as uow:
+            handlers.template_version_decided(event, load_data(event), uow)
+
     @on_event("project", "reminder_due")
     def handle_reminder_due(self, event: dict) -> None:
         """Fans a node's reminder out to its receivers on their channels (TPL-10, NTF-3)."""

@@ -1,5 +1,5 @@
 """project_svc's refusals, each a subclass of the platform class a caller sees (pure Python)."""
-from platform_kit.exceptions import Forbidden, NotFound, Unprocessable, ValidationFailed
+from platform_kit.exceptions import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 
 
 class ProjectNotFound(NotFound):
@@ -60,3 +60,7 @@ class CustomerNotNamed(Unprocessable):
 
     def __init__(self):
         super().__init__("The marketplace names the customer.", {"customer_id": ["required for the marketplace"]})
+
+
+class OrderIdConflict(Conflict):
+    """The order id names a project of another product or customer: one order, one purchase."""

@@ -11,9 +11,17 @@ from platform_contracts.roles import PROVIDER_ADMIN
 from platform_kit.clock import utcnow
 from platform_kit.workcal import DEFAULT_TIME_ZONE
 from project_svc.domain.access import Scope, can_see, record_visible, scope_of, sees_notes, who_for
+from project_svc.domain.files import content_problem
 from project_svc.domain.model import Events, Project
-from project_svc.domain.requirements import validate_requirements
-from project_svc.exceptions import CustomerNotNamed, FileRejected, NotYourTurn, ProjectNotFound, UnknownProduct
+from project_svc.domain.requirements import require_uploaded_files, validate_requirements
+from project_svc.exceptions import (
+    CustomerNotNamed,
+    FileRejected,
+    NotYourTurn,
+    OrderIdConflict,
+    ProjectNotFound,
+    UnknownProduct,
+)
 
 NODE_TIMEOUT = "project.node_timeout"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -32,6 +40,14 @@ def product_template_bound(event: dict, data: dict, uow) -> None:
     if not uow.claim_event(event, "project.product_template_bound"):
         return
     uow.products.upsert(data)
+    uow.commit()
+
+
+def organisation_created(event: dict, data: dict, uow) -> None:
+    """Keep organisation names: a purchase records its customer's name, for search."""
+    if not uow.claim_event(event, "project.organisation_created"):
+        return
+    uow.organisations.upsert(data["org_id"], data["name"])
     uow.commit()
 
 
@@ -81,7 +97,15 @@ def create_from_purchase(purchase: dict, uow, now: datetime | None = None) -> tu
     )
     events = project.start(now, uow.calendar.calendar())
     if not uow.projects.add_if_new(project):
-        return uow.projects.by_order(purchase["order_id"]), False
+        existing = uow.projects.by_order(purchase["order_id"])
+        clashes = [name for name in ("product_id", "customer_id") if getattr(existing, name) != purchase[name]]
+        if clashes:
+            # answering with the first project would show one buyer's project to another
+            raise OrderIdConflict(f"Order {purchase['order_id']} was bought already, of another "
+                                  f"{' and '.join(n.removesuffix('_id') for n in clashes)}.",
+                                  {"order_id": [f"already used with another {n.removesuffix('_id')}"
+                                                for n in clashes]})
+        return existing, False
     _apply(project, [("project_created", {
         "project_id": project.id, "order_id": project.order_id, "product_id": project.product_id,
         "vendor_id": project.vendor_id, "customer_id": project.customer_id,
@@ -122,7 +146,8 @@ def provider_queued(event: dict, data: dict, uow) -> None:
 
 def employee_assigned(event: dict, data: dict, uow) -> None:
     _on_dispatch_reply(event, "employee_assigned", data["project_id"], uow, lambda p, now, cal: p.employee_assigned(
-        data["user_id"], data["role"], data["node_key"], data["round"], now, cal))
+        data["user_id"], data["role"], data["node_key"], data["round"], now, cal, by=data.get("by"),
+        note=data.get("note") or ""))
 
 
 def employee_queued(event: dict, data: dict, uow) -> None:
@@ -164,8 +189,12 @@ def act(project_id: str, action: str, command: dict, actor: Actor, uow, now: dat
     who, cal, due = who_for(actor, project), uow.calendar.calendar(), project.due_at
     node_key, note = command.get("node_key", ""), command.get("note") or command.get("reason") or ""
     if action == "submit_requirements":
-        events = project.submit_requirements(who, node_key, command.get("data") or {}, now, cal,
-                                             validate_requirements)
+        def validate(form: dict, data: dict) -> dict:
+            cleaned = validate_requirements(form, data)
+            uploaded = {f["id"] for f in uow.records.files(project.id)}
+            return require_uploaded_files(form, cleaned, uploaded)
+
+        events = project.submit_requirements(who, node_key, command.get("data") or {}, now, cal, validate)
     elif action == "confirm":
         events = project.confirm(who, node_key, now, cal, note)
     elif action == "reject":
@@ -243,8 +272,9 @@ def list_records(project_id: str, kind: str, actor: Actor, uow) -> list[dict]:
 
 
 def check_upload(project_id: str, node_key: str, name: str, content_type: str, size: int, actor: Actor,
-                 uow) -> Project:
-    """PRJ-7: files at the current node, by its operator, when the node takes uploads."""
+                 uow, head: bytes | None = None) -> Project:
+    """PRJ-7: files at the current node, by its operator, when the node takes uploads; ``head``
+    (the first bytes) must be a file of the declared type."""
     project = visible_project(project_id, actor, uow)
     project.require_open()
     node = project.current_node
@@ -261,6 +291,8 @@ def check_upload(project_id: str, node_key: str, name: str, content_type: str, s
         errors["file"] = [f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB"]
     if content_type not in ALLOWED_TYPES:
         errors["content_type"] = [f"{content_type} is not an allowed file type"]
+    elif head is not None and size > 0 and (problem := content_problem(content_type, head)):
+        errors["content_type"] = [problem]
     if not name or "/" in name or "\\" in name or len(name) > 255:
         errors["name"] = ["a plain file name of at most 255 characters"]
     if errors:

@@ -1,7 +1,7 @@
 """Marshmallow schemas of every RPC payload of project_svc (the internal contract)."""
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from project_svc.domain.listing import SORT_CHOICES
 from project_svc.domain.model import STATUSES
@@ -11,10 +11,16 @@ NOTE = fields.String(load_default="", validate=validate.Length(max=2000))
 TIME_ZONES = tuple(sorted(available_timezones()))
 
 
+def _not_blank(value: str) -> None:
+    # str.strip() knows Unicode spaces too (the ideographic space of a Chinese keyboard)
+    if not value.strip():
+        raise ValidationError("The order id cannot be blank.")
+
+
 class PurchaseSchema(Schema):
     """A marketplace purchase (the order that becomes a project)."""
 
-    order_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
+    order_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), _not_blank],
                              metadata={"description": "the marketplace order id; one project per order",
                                        "example": "ORD-20261121-0001"})
     product_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
@@ -110,6 +116,10 @@ class PurchaseResultSchema(Schema):
 class ProjectFilterSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES), load_default=None,
                            metadata={"description": "the tab"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "search: a prefix or any part of the order id, product code or name, or customer "
+                       "name, case-insensitive (3 characters or more use the trigram index)",
+        "example": "ERP"})
     order_id = fields.String(load_default=None)
     customer_id = fields.String(load_default=None)
     product_id = fields.String(load_default=None)
@@ -171,6 +181,16 @@ class RejectSchema(Schema):
 
 class ProjectNoteSchema(Schema):
     note = NOTE
+
+
+def _said(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Say why: the note is kept in the project's log.")
+
+
+class ProjectRequiredNoteSchema(Schema):
+    """Pause and change of provider: the reason is part of the project's record."""
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _said])
 
 
 class ProjectReasonSchema(Schema):

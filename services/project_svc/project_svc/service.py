@@ -17,11 +17,13 @@ from project_svc import handlers
 from project_svc.adapters.reads import ProjectReads
 from project_svc.adapters.repository import (
     CalendarRepository,
+    OrganisationNameRepository,
     ProductFlowRepository,
     ProjectRepository,
     RecordRepository,
     SaturationRepository,
 )
+from project_svc.domain.files import SNIFF_BYTES
 from project_svc.exceptions import FileRejected, ProjectNotFound
 from project_svc.schemas import (
     DashboardQuerySchema,
@@ -36,6 +38,7 @@ from project_svc.schemas import (
     ProjectReasonSchema,
     ProjectRecordBodySchema,
     ProjectRecordSchema,
+    ProjectRequiredNoteSchema,
     ProjectSchema,
     ProjectSummarySchema,
     PurchaseResultSchema,
@@ -46,8 +49,8 @@ from project_svc.schemas import (
 )
 
 ACTIONS = {"submit_requirements": SubmitRequirementsSchema, "confirm": NodeActionSchema, "reject": RejectSchema,
-           "pause": ProjectNoteSchema, "resume": ProjectNoteSchema, "cancel": ProjectReasonSchema,
-           "change_provider": ProjectNoteSchema,
+           "pause": ProjectRequiredNoteSchema, "resume": ProjectNoteSchema, "cancel": ProjectReasonSchema,
+           "change_provider": ProjectRequiredNoteSchema,
            "rate": ProjectRateSchema}
 
 
@@ -62,7 +65,8 @@ class ProjectService(PlatformService):
     name = "project"
     db = Database("PROJECT_DATABASE_URL", repositories={
         "projects": ProjectRepository, "products": ProductFlowRepository, "calendar": CalendarRepository,
-        "records": RecordRepository, "saturation": SaturationRepository, "reads": ProjectReads})
+        "records": RecordRepository, "saturation": SaturationRepository, "reads": ProjectReads,
+        "organisations": OrganisationNameRepository})
     caller = Caller()
     operation = Operation()
     storage = FileStorage()
@@ -153,7 +157,8 @@ class ProjectService(PlatformService):
         actor = require_actor(self.caller)
         with self.db.unit_of_work() as uow:
             project = handlers.check_upload(project_id, command["node_key"], command["name"],
-                                            command["content_type"], len(content), actor, uow)
+                                            command["content_type"], len(content), actor, uow,
+                                            head=content[:SNIFF_BYTES])
             stored = self.storage.put(f"projects/{project.id}/{uuid.uuid4()}", io.BytesIO(content),
                                       command["content_type"])
             file = handlers.record_upload(project, command["node_key"], command["name"], stored, actor, uow)
@@ -195,6 +200,12 @@ class ProjectService(PlatformService):
     def handle_product_template_bound(self, event: dict) -> None:
         with self.db.unit_of_work() as uow:
             handlers.product_template_bound(event, load_data(event), uow)
+
+    @on_event("identity", "organisation_created")
+    def handle_organisation_created(self, event: dict) -> None:
+        """Keeps the organisation's name: purchases record their customer's name for search."""
+        with self.db.unit_of_work() as uow:
+            handlers.organisation_created(event, load_data(event), uow)
 
     @on_event("identity", "calendar_changed")
     def handle_calendar_changed(self, event: dict) -> None:

@@ -17,6 +17,7 @@ from template_svc.domain.model import (
     Product,
     Template,
     check_draft,
+    refuse_malformed,
     require_editor,
 )
 from template_svc.exceptions import (
@@ -62,6 +63,12 @@ def _require_author(actor: Actor) -> None:
     """Vendor project managers read templates and products; vendor admins and the operator change them."""
     if not (actor.is_operator or actor.has_role(VENDOR_ADMIN)):
         raise NotYours("Only a vendor admin or the platform operator changes templates and products.")
+
+
+def refuse_malformed_draft(readable: list[dict], raw_nodes, schema_fields: dict[str, list[str]], uow) -> None:
+    """The draft failed the request schema: refuse it with every other problem of its flow too
+    (``readable``: its nodes as far as they can be read)."""
+    refuse_malformed(readable, raw_nodes, schema_fields, catalogue(uow))
 
 
 def create_template(cmd: dict, actor: Actor, uow) -> tuple[Template, list[Violation]]:

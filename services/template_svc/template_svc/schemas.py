@@ -198,6 +198,34 @@ def load_flow(schema: Schema, payload) -> dict:
         raise ValidationFailed("Some fields are not valid.", flatten_errors(messages)) from None
 
 
+def lenient_nodes(raw, path: str = "nodes") -> list[dict]:
+    """The nodes of a payload that failed the schema, as far as they can be read: every node keeps
+    its place (so paths stay true), an unknown kind becomes None, a setting that does not load is
+    left out. The rules of the flow then run on this, so one answer names every problem (TPL-11)."""
+    out: list[dict] = []
+    for i, node in enumerate(raw if isinstance(raw, list) else []):
+        at = f"{path}[{i}]"
+        node = node if isinstance(node, dict) else {}
+        kind = node.get("kind") if node.get("kind") in N.NODE_KINDS else None
+        raw_settings = node.get("settings") if isinstance(node.get("settings"), dict) else {}
+        settings: dict = {}
+        if kind is not None:
+            try:
+                settings = SETTINGS[kind]().load(raw_settings, unknown=EXCLUDE)
+            except ValidationError as err:
+                settings = err.valid_data if isinstance(err.valid_data, dict) else {}
+        key = node.get("key")
+        reminders = node.get("reminders") if isinstance(node.get("reminders"), list) else []
+        out.append({
+            "key": key if isinstance(key, str) and key else f"?{at}",
+            "kind": kind, "name": node.get("name") if isinstance(node.get("name"), str) else "",
+            "settings": settings,
+            "reminders": [r if isinstance(r, dict) else {} for r in reminders],
+            "children": lenient_nodes(node.get("children"), f"{at}.children"),
+        })
+    return out
+
+
 class ViolationSchema(Schema):
     path = fields.String(metadata={"example": "nodes[3].settings.role"})
     message = fields.String(metadata={"example": "Choose the role the order is dispatched to."})

@@ -7,6 +7,7 @@ from platform_kit.consumer import on_event
 from platform_kit.contracts import load_data
 from platform_kit.db import Database
 from platform_kit.errors import rpc
+from platform_kit.exceptions import ValidationFailed
 from platform_kit.service import PlatformService
 from platform_kit.validation import load
 from template_svc import handlers
@@ -39,6 +40,7 @@ from template_svc.schemas import (
     TemplatePageSchema,
     TemplateSchema,
     VersionSchema,
+    lenient_nodes,
     load_flow,
 )
 
@@ -67,7 +69,7 @@ class TemplateService(PlatformService):
     @rpc
     def save_new_template(self, payload: dict) -> dict:
         """TemplateDraftSchema -> SavedTemplateSchema: a new draft with the warnings of TPL-11."""
-        cmd = load_flow(TemplateDraftSchema(), payload)
+        cmd = self._draft(payload)
         with self.db.unit_of_work() as uow:
             template, warnings = handlers.create_template(cmd, require_actor(self.caller), uow)
         return SavedTemplateSchema().dump({"template": template, "warnings": warnings})
@@ -75,10 +77,21 @@ class TemplateService(PlatformService):
     @rpc
     def update_template(self, template_id: str, payload: dict) -> dict:
         """Save the draft (a frozen template opens version n+1). Returns SavedTemplateSchema."""
-        cmd = load_flow(TemplateDraftSchema(), payload)
+        cmd = self._draft(payload)
         with self.db.unit_of_work() as uow:
             template, warnings = handlers.update_template(template_id, cmd, require_actor(self.caller), uow)
         return SavedTemplateSchema().dump({"template": template, "warnings": warnings})
+
+    def _draft(self, payload) -> dict:
+        """The draft's command; a malformed one is refused with its schema errors and every rule
+        its flow breaks besides, in one answer (TPL-11)."""
+        try:
+            return load_flow(TemplateDraftSchema(), payload)
+        except ValidationFailed as err:
+            raw = payload.get("nodes") if isinstance(payload, dict) else None
+            with self.db.unit_of_work() as uow:
+                handlers.refuse_malformed_draft(lenient_nodes(raw), raw, err.fields or {}, uow)
+            raise
 
     @rpc
     def copy_template(self, template_id: str) -> dict:

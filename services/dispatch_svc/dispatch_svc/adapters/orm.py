@@ -82,6 +82,8 @@ class DispatchProject(Base):
     """What dispatch did for one project: provider, claim, round; its employee holds are rows below."""
 
     __tablename__ = "dispatch_projects"
+    __table_args__ = (Index("ix_dispatch_projects_open_by_provider", "product_id", "provider_id",
+                            postgresql_where=text("not closed")),)
 
     project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(64), unique=True)

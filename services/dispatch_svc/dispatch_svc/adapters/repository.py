@@ -1,5 +1,9 @@
 """Loads, locks and saves dispatch's aggregates; the only place that knows its tables.
 
+Held counts are derived from the projects themselves each time an aggregate is loaded (open
+projects of a product by provider; unreleased holds of an employee), so they cannot drift from
+what is really held; the ``held`` columns keep the last saved value for the CHECK constraints.
+
 Locking (DSP-8): every loader that hands out an aggregate for a change takes ``FOR UPDATE`` on its
 rows, in a fixed order inside each kind (providers by id, employees by user id), so concurrent
 dispatches in any number of replicas serialise on the rows they touch and never deadlock.
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -41,6 +45,11 @@ _QUEUE_SORTS = {"enqueued_at": QueuedProject.enqueued_at, "project_id": QueuedPr
                 "product_id": QueuedProject.product_id, "reason": QueuedProject.reason}
 _EMPLOYEE_SORTS = {"user_id": EmployeeRow.user_id, "display_name": EmployeeRow.display_name,
                    "capacity": EmployeeRow.capacity, "held": EmployeeRow.held}
+
+
+def _derived(held: int, limit: int, kept_over: int) -> tuple[int, int]:
+    """(held, kept_over) from the real count: a count found above the limit is kept, not taken away."""
+    return held, (held if held > limit else min(kept_over, held))
 
 
 class DispatchRepository:
@@ -175,13 +184,24 @@ class DispatchRepository:
 
     # --- providers of a product ----------------------------------------------------------------
 
+    def open_by_provider(self, product_id: str) -> dict[str, int]:
+        """Open projects of a product by the provider delivering them (the vendor itself included)."""
+        return dict(self.session.execute(
+            select(DispatchProject.provider_id, func.count()).where(
+                DispatchProject.product_id == product_id, DispatchProject.closed.is_(False),
+                DispatchProject.provider_id.is_not(None)).group_by(DispatchProject.provider_id)).all())
+
     def product(self, product_id: str, *, lock: bool = True) -> ProductProviders:
         query = select(ProductProvider).where(ProductProvider.product_id == product_id) \
             .order_by(ProductProvider.provider_id).execution_options(populate_existing=True)
         rows = self.session.execute(query.with_for_update() if lock else query).scalars().all()
         self._providers[product_id] = {r.provider_id: r for r in rows}
+        # counted after the lock is taken, so concurrent dispatches see each other's projects
+        counts = self.open_by_provider(product_id)
         return ProductProviders(product_id, rows[0].vendor_id if rows else None, {
-            r.provider_id: ProviderLink(r.provider_id, r.weight, r.max_held, r.held, r.kept_over) for r in rows})
+            r.provider_id: ProviderLink(r.provider_id, r.weight, r.max_held,
+                                        *_derived(counts.get(r.provider_id, 0), r.max_held, r.kept_over))
+            for r in rows}, open_by_provider=counts)
 
     def save_product(self, product: ProductProviders) -> None:
         rows = self._providers.setdefault(product.product_id, {})
@@ -202,21 +222,46 @@ class DispatchRepository:
             query = query.where(or_(ProductProvider.vendor_id == org_id, ProductProvider.provider_id == org_id))
         if product_id is not None:
             query = query.where(ProductProvider.product_id == product_id)
+        held = select(func.count()).where(
+            DispatchProject.product_id == ProductProvider.product_id,
+            DispatchProject.provider_id == ProductProvider.provider_id,
+            DispatchProject.closed.is_(False)).correlate(ProductProvider).scalar_subquery()
         return [{"product_id": r.product_id, "provider_id": r.provider_id, "vendor_id": r.vendor_id,
-                 "held": r.held, "max_held": r.max_held} for r in self.session.execute(query).scalars()]
+                 "held": count, "max_held": r.max_held}
+                for r, count in self.session.execute(query.add_columns(held)).all()]
 
     # --- employees -----------------------------------------------------------------------------
 
-    def _employee_of(self, row: EmployeeRow) -> Employee:
+    def _employee_of(self, row: EmployeeRow, held: int | None = None) -> Employee:
         self._employees[row.user_id] = row
-        return Employee(user_id=row.user_id, roles=tuple(row.roles or ()),
-                        **{f: getattr(row, f) for f in _EMPLOYEE_FIELDS})
+        employee = Employee(user_id=row.user_id, roles=tuple(row.roles or ()),
+                            **{f: getattr(row, f) for f in _EMPLOYEE_FIELDS})
+        if held is not None:
+            employee.held, employee.kept_over = _derived(held, row.capacity, row.kept_over)
+        return employee
+
+    def _held_by(self, rows) -> dict[str, int]:
+        ids = [r.user_id for r in rows]
+        if not ids:
+            return {}
+        return dict(self.session.execute(
+            select(EmployeeHoldRow.user_id, func.count()).where(
+                EmployeeHoldRow.user_id.in_(ids), EmployeeHoldRow.released_at.is_(None))
+            .group_by(EmployeeHoldRow.user_id)).all())
 
     def employees_of(self, org_id: str, *, lock: bool = True) -> list[Employee]:
         query = select(EmployeeRow).where(EmployeeRow.org_id == org_id).order_by(EmployeeRow.user_id) \
             .execution_options(populate_existing=True)
         rows = self.session.execute(query.with_for_update() if lock else query).scalars().all()
-        return [self._employee_of(r) for r in rows]
+        held = self._held_by(rows)
+        return [self._employee_of(r, held.get(r.user_id, 0)) for r in rows]
+
+    def projects_held_by(self, user_id: str) -> list[str]:
+        """Open projects in which the user holds a node, oldest hold first."""
+        return list(self.session.execute(
+            select(EmployeeHoldRow.project_id).where(EmployeeHoldRow.user_id == user_id,
+                                                     EmployeeHoldRow.released_at.is_(None))
+            .group_by(EmployeeHoldRow.project_id).order_by(func.min(EmployeeHoldRow.id))).scalars())
 
     def employees(self, user_ids: Iterable[str], *, lock: bool = True) -> dict[str, Employee]:
         ids = sorted(set(user_ids))
@@ -225,7 +270,8 @@ class DispatchRepository:
         query = select(EmployeeRow).where(EmployeeRow.user_id.in_(ids)).order_by(EmployeeRow.user_id) \
             .execution_options(populate_existing=True)
         rows = self.session.execute(query.with_for_update() if lock else query).scalars().all()
-        return {r.user_id: self._employee_of(r) for r in rows}
+        held = self._held_by(rows)
+        return {r.user_id: self._employee_of(r, held.get(r.user_id, 0)) for r in rows}
 
     def isv_orgs(self, org_ids: Iterable[str]) -> set[str]:
         """Those of ``org_ids`` that are ISVs as identity's events told: dispatch keeps every ISV
@@ -271,8 +317,9 @@ class DispatchRepository:
             query = query.where(EmployeeRow.open == open)
         total = paging.total(self.session, query)
         order = paging.order_by(_EMPLOYEE_SORTS, sort, EmployeeRow.user_id)
-        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
-        return [self._employee_of(r) for r in rows], total
+        rows = self.session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars().all()
+        held = self._held_by(rows)
+        return [self._employee_of(r, held.get(r.user_id, 0)) for r in rows], total
 
     def departments_of(self, org_id: str) -> dict[str, str | None]:
         rows = self.session.execute(select(DepartmentRow.department_id, DepartmentRow.parent_id).where(

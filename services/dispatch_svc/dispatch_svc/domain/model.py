@@ -16,12 +16,13 @@ even a faulty code path cannot push a count past its limit (DSP-8).
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from dispatch_svc.domain.choice import (
     MAX_HELD_LIMIT,
+    NOBODY_WITH_ROLE,
     ProviderSlot,
     choose_employee,
     choose_provider,
@@ -39,7 +40,7 @@ from dispatch_svc.exceptions import (
     ProviderStillHolds,
 )
 from platform_contracts.nodes import DEPARTMENT_FIRST
-from platform_contracts.roles import CUSTOMER_MANAGER
+from platform_contracts.roles import CUSTOMER_MANAGER, PROVIDER_ADMIN
 
 Event = tuple[str, dict]
 
@@ -49,6 +50,9 @@ MAX_CAPACITY = 50
 DEFAULT_CAPACITY = 5
 NO_PROVIDER_CAPACITY = "every provider of the product is at its maximum of held orders"
 PROVIDER_LEVEL, EMPLOYEE_LEVEL = "provider", "employee"
+# a flow without assign-order (nor claim) node: the provider's main account delivers every
+# project itself and holds each one against its own capacity, like any employee (seed 3.1.3/3.1.5)
+SELF_SERVED = "self_served"
 
 
 def _lowered(held: int, limit: int) -> int:
@@ -79,6 +83,9 @@ class ProductProviders:
     product_id: str
     vendor_id: str | None = None
     links: dict[str, ProviderLink] = field(default_factory=dict)
+    # open projects of the product by the provider delivering them, whatever rule chose it (the
+    # vendor delivering itself included): a provider added later starts from what it really holds
+    open_by_provider: dict[str, int] = field(default_factory=dict)
 
     def saturation(self, link: ProviderLink) -> Event:
         return ("saturation_changed", {"product_id": self.product_id, "provider_id": link.provider_id,
@@ -130,7 +137,9 @@ class ProductProviders:
         for provider_id, entry in wanted.items():
             link = self.links.get(provider_id)
             if link is None:
-                link = self.links[provider_id] = ProviderLink(provider_id, entry["weight"], entry["max_held"])
+                held = self.open_by_provider.get(provider_id, 0)
+                link = self.links[provider_id] = ProviderLink(provider_id, entry["weight"], entry["max_held"], held,
+                                                              _lowered(held, entry["max_held"]))
                 events.append(self.saturation(link))
             elif (link.weight, link.max_held) != (entry["weight"], entry["max_held"]):
                 changed_max = link.max_held != entry["max_held"]
@@ -183,6 +192,13 @@ class Employee:
     open: bool = True
     held: int = 0
     kept_over: int = 0
+
+    @classmethod
+    def first_seen(cls, snapshot: dict) -> Employee:
+        """A user dispatch meets for the first time. The main account (the provider admin) delivers
+        self-served flows and starts at the largest capacity; its admin lowers it on the capacity page."""
+        capacity = MAX_CAPACITY if PROVIDER_ADMIN in snapshot.get("roles", ()) else DEFAULT_CAPACITY
+        return cls(snapshot["user_id"], snapshot["org_id"], capacity=capacity)
 
     def can_take(self, role: str) -> bool:
         return self.active and self.open and role in self.roles and self.held < self.capacity
@@ -278,8 +294,11 @@ class ProjectDispatch:
         return True
 
     def assign_provider(self, node_key: str, round_: int, product: ProductProviders, rng: random.Random | None,
-                        now: datetime) -> list[Event]:
-        """DSP-1/2/3: hold one order of a provider chosen by weight, or wait for capacity."""
+                        now: datetime, staff_of: Callable[[str], Sequence[Employee]] | None = None) -> list[Event]:
+        """DSP-1/2/3: hold one order of a provider chosen by weight, or wait for capacity.
+
+        ``staff_of`` (the employees of a provider) is given for a self-served flow: the chosen
+        provider's main account must then also have room, or the project waits for it."""
         if self._stale(round_) or self.provider_round == round_:
             return []
         self.round = round_
@@ -294,11 +313,18 @@ class ProjectDispatch:
         else:
             link = product.choose(rng, exclude=self.excluded_provider_id)
             if link is None:
-                news = self._wait(QueueEntry(PROVIDER_LEVEL, node_key, round_, NO_PROVIDER_CAPACITY, now))
+                news = self._wait(QueueEntry(PROVIDER_LEVEL, node_key, round_, NO_PROVIDER_CAPACITY, now,
+                                         rule=SELF_SERVED if staff_of is not None else None))
                 return early + ([("provider_queued", {"project_id": self.project_id, "product_id": self.product_id,
                                                       "node_key": node_key, "round": round_,
                                                       "reason": NO_PROVIDER_CAPACITY})] if news else [])
-            provider_id, rule, events = link.provider_id, "weighted", [*early, product.hold(link.provider_id)]
+            provider_id, rule, events = link.provider_id, "weighted", []
+        if staff_of is not None:
+            waits = self._hold_main_account(node_key, round_, provider_id, staff_of(provider_id), rng, now)
+            if waits is not None:
+                return early + waits
+        if rule == "weighted":
+            events = [*early, product.hold(provider_id)]
         self.provider_id, self.provider_round, self.provider_rule = provider_id, round_, rule
         self.provider_held = rule == "weighted"
         self.excluded_provider_id = None
@@ -306,6 +332,24 @@ class ProjectDispatch:
         return [("provider_assigned", {"project_id": self.project_id, "provider_id": provider_id,
                                        "product_id": self.product_id, "node_key": node_key, "round": round_,
                                        "rule": rule}), *events]
+
+    def _hold_main_account(self, node_key: str, round_: int, provider_id: str, staff: Sequence[Employee],
+                           rng: random.Random | None, now: datetime) -> list[Event] | None:
+        """Seed 3.1.5: past the main account's capacity (or with its switch closed) the project
+        queues, at employee level of that provider, until the main account has room. None: held,
+        or no main account known here (a provider dispatch has no copy of users for, e.g. restored
+        from before the copy existed: nothing to count against, the project is not held up)."""
+        employee, reason = choose_employee(staff, PROVIDER_ADMIN, rng)
+        if employee is None and reason == NOBODY_WITH_ROLE:
+            return None
+        if employee is None:
+            news = self._wait(QueueEntry(EMPLOYEE_LEVEL, node_key, round_, reason, now, provider_id=provider_id,
+                                         role=PROVIDER_ADMIN, rule=SELF_SERVED))
+            return [("employee_queued", {"project_id": self.project_id, "provider_id": provider_id,
+                                         "node_key": node_key, "round": round_, "reason": reason})] if news else []
+        employee.take()
+        self.holds.append(EmployeeHold(node_key, round_, employee.user_id, PROVIDER_ADMIN, SELF_SERVED))
+        return None
 
     def adopt_provider(self, provider_id: str | None, round_: int) -> None:
         """The provider as project_svc knows it, for a project whose provider dispatch did not choose
@@ -428,6 +472,34 @@ class ProjectDispatch:
             self.round = new_round
             self.claim_node_key = self.claim_round = self.claimed_by = self.claim_department_id = None
             self.claimed_at = None
+        return events
+
+    def reassign_from(self, user_id: str, staff: Sequence[Employee], departments: Mapping[str, str | None],
+                      rng: random.Random | None) -> list[Event]:
+        """The employee left (deactivated): each node it operates goes to another employee of the
+        role by the rule that chose it (least loaded, inside the claiming department first).
+        A hold nobody can take stays; the provider admin changes it by hand (PRJ-6)."""
+        if self.closed:
+            return []
+        leaving = next((e for e in staff if e.user_id == user_id), None)
+        others = [e for e in staff if e.user_id != user_id]
+        events: list[Event] = []
+        for hold in self.holds:
+            if hold.released or hold.user_id != user_id or hold.round != self.round or hold.rule == SELF_SERVED:
+                continue
+            inside = None
+            if hold.rule == "department_first" and self.claim_department_id:
+                inside = department_and_below(departments, self.claim_department_id)
+            employee, _ = choose_employee(others, hold.role, rng, inside)
+            if employee is None and inside is not None:
+                employee, _ = choose_employee(others, hold.role, rng)
+            if employee is None:
+                continue
+            if leaving is not None:
+                leaving.release()
+            employee.take()
+            hold.user_id, hold.rule = employee.user_id, "reassigned"
+            events.append(self._employee_assigned(hold.node_key, employee.user_id, hold.role, "reassigned"))
         return events
 
     def change_operator(self, new: Employee, old: Employee | None, node_key: str | None) -> Event:

@@ -72,7 +72,27 @@ class FakeDispatchRepository:
         return rows[offset:offset + limit], len(rows)
 
     def product(self, product_id: str, *, lock: bool = True) -> ProductProviders:
-        return copy.deepcopy(self.products.get(product_id)) or ProductProviders(product_id)
+        """Held counts derived from the projects, as the real repository does."""
+        product = copy.deepcopy(self.products.get(product_id)) or ProductProviders(product_id)
+        counts: dict[str, int] = {}
+        for p in self.projects.values():
+            if p.product_id == product_id and not p.closed and p.provider_id:
+                counts[p.provider_id] = counts.get(p.provider_id, 0) + 1
+        product.open_by_provider = counts
+        for link in product.links.values():
+            link.held = counts.get(link.provider_id, 0)
+            link.kept_over = link.held if link.held > link.max_held else min(link.kept_over, link.held)
+        return product
+
+    def _derive(self, e: Employee) -> Employee:
+        e = copy.deepcopy(e)
+        e.held = sum(1 for p in self.projects.values() for h in p.holds if h.user_id == e.user_id and not h.released)
+        e.kept_over = e.held if e.held > e.capacity else min(e.kept_over, e.held)
+        return e
+
+    def projects_held_by(self, user_id: str) -> list[str]:
+        return [p.project_id for p in self.projects.values()
+                if any(h.user_id == user_id and not h.released for h in p.holds)]
 
     def save_product(self, product: ProductProviders) -> None:
         self.products[product.product_id] = copy.deepcopy(product)
@@ -84,16 +104,16 @@ class FakeDispatchRepository:
                 if (org_id in (None, p.vendor_id, k.provider_id)) and product_id in (None, p.product_id)]
 
     def employees_of(self, org_id: str, *, lock: bool = True) -> list[Employee]:
-        return [copy.deepcopy(e) for _, e in sorted(self.staff.items()) if e.org_id == org_id]
+        return [self._derive(e) for _, e in sorted(self.staff.items()) if e.org_id == org_id]
 
     def employees(self, user_ids: Iterable[str], *, lock: bool = True) -> dict[str, Employee]:
-        return {u: copy.deepcopy(self.staff[u]) for u in sorted(set(user_ids)) if u in self.staff}
+        return {u: self._derive(self.staff[u]) for u in sorted(set(user_ids)) if u in self.staff}
 
     def isv_orgs(self, org_ids: Iterable[str]) -> set[str]:
         return {e.org_id for e in self.staff.values()} & set(org_ids)
 
     def employee(self, user_id: str, *, lock: bool = True) -> Employee | None:
-        return copy.deepcopy(self.staff.get(user_id))
+        return self._derive(self.staff[user_id]) if user_id in self.staff else None
 
     def save_employees(self, employees: Iterable[Employee]) -> None:
         for e in employees:

@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from dispatch_svc import handlers
+from dispatch_svc.domain.model import EmployeeHold, ProjectDispatch
 from dispatch_svc.exceptions import InvalidProviderSettings, VendorNotNamed
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER_MANAGER, DESIGNER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
@@ -60,7 +61,8 @@ def test_DSP3_a_full_product_queues_and_a_completed_project_wakes_the_queue(uow,
 def test_DSP5_assign_order_picks_the_least_loaded_employee_of_the_role(uow, repo):
     for user in (_user("e1"), _user("e2"), _user("e3", roles=("engineer",))):
         handlers.user_changed(_event("user_created", user), user, uow)
-    repo.staff["e1"].held = 2
+    repo.projects["p0"] = ProjectDispatch("p0", "o-p0", "prod", "vendor", "cust", provider_id="prov", holds=[
+        EmployeeHold(f"n{n}", 1, "e1", DESIGNER, "least_loaded") for n in range(2)])
     _reach(uow, "assign_order", provider_id="prov", settings={"role": DESIGNER, "rule": "provider_first"})
     assigned = uow.events_of("employee_assigned")
     assert [(a["user_id"], a["rule"]) for a in assigned] == [("e2", "least_loaded")]
@@ -168,6 +170,79 @@ def test_DSP1_the_operator_setting_providers_without_the_vendor_is_a_business_re
         handlers.set_product_providers(operator, {"product_id": "prod", "providers": [
             {"provider_id": "prov", "weight": 10, "max_held": 1}]}, uow)
     assert refused.value.status == 422 and "vendor_id" in refused.value.fields and not uow.events
+
+
+def _self_served(uow, project_id: str, round_: int = 1) -> None:
+    data = {**_reached("assign_provider", project_id=project_id, round_=round_), "self_served": True}
+    handlers.node_reached(_event("node_reached", data), data, uow)
+
+
+def _main_account(uow, org_id="vendor", user_id="main") -> Actor:
+    user = _user(user_id, roles=(VENDOR_ADMIN, PROVIDER_ADMIN), org_id=org_id)
+    handlers.user_changed(_event("user_created", user), user, uow)
+    return Actor(user_id, org_id, ISV, (VENDOR_ADMIN, PROVIDER_ADMIN))
+
+
+def test_DSP4_seed_3_1_5_the_main_account_of_a_self_served_product_queues_past_its_capacity(uow, repo):
+    main = _main_account(uow)
+    handlers.set_employee_settings(main, "main", {"capacity": 1}, uow)
+    for project_id in ("p1", "p2", "p3"):
+        _self_served(uow, project_id)
+    assert [e["project_id"] for e in uow.events_of("provider_assigned")] == ["p1"]
+    assert [e["project_id"] for e in uow.events_of("employee_queued")] == ["p2", "p3"]
+    assert repo.employee("main").held == 1
+    handlers.set_employee_settings(main, "main", {"capacity": 2}, uow)
+    payload = uow.deadlines[("retry_queue", "employee:vendor")][1]
+    assert handlers.retry_due("employee:vendor", payload, uow) == 1
+    assert [e["project_id"] for e in uow.events_of("provider_assigned")] == ["p1", "p2"]
+    handlers.project_closed(_event("project_completed", {"project_id": "p1"}), {"project_id": "p1"}, uow)
+    assert handlers.retry_due("employee:vendor", payload, uow) == 1
+    assert repo.employee("main").held == 2 and repo.projects["p3"].waiting is None
+
+
+def test_DSP4_a_closed_main_account_takes_no_self_served_project(uow, repo):
+    main = _main_account(uow)
+    handlers.set_employee_settings(main, "main", {"open": False}, uow)
+    _self_served(uow, "p1")
+    assert not uow.events_of("provider_assigned") and repo.employee("main").held == 0
+    assert uow.events_of("employee_queued")[0]["reason"] == "every employee with the role has switched off new work"
+
+
+def test_DSP1_held_counts_include_projects_the_vendor_delivered_itself_before_providers_were_added(uow, repo):
+    for project_id in ("p1", "p2", "p3"):
+        _reach(uow, "assign_provider", project_id=project_id)
+    assert {e["rule"] for e in uow.events_of("provider_assigned")} == {"vendor_self"}
+    handlers.set_product_providers(OPERATOR, {"product_id": "prod", "vendor_id": "vendor", "providers": [
+        {"provider_id": "vendor", "weight": 1, "max_held": 4}, {"provider_id": "other", "weight": 1, "max_held": 4}]},
+        uow)
+    rows = {r["provider_id"]: r["held"] for r in handlers.get_product_providers(OPERATOR, "prod", uow)}
+    assert rows == {"vendor": 3, "other": 0}
+    handlers.project_closed(_event("project_completed", {"project_id": "p1"}), {"project_id": "p1"}, uow)
+    assert repo.product("prod").links["vendor"].held == 2
+
+
+def test_DSP5_a_deactivated_employee_hands_its_projects_on_by_the_dispatch_rule(uow, repo):
+    for user in (_user("e1"), _user("e2")):
+        handlers.user_changed(_event("user_created", user), user, uow)
+    handlers.set_employee_settings(OPERATOR, "e2", {"open": False}, uow)
+    for project_id in ("p1", "p2"):
+        _reach(uow, "assign_order", project_id=project_id, provider_id="prov", settings={"role": DESIGNER})
+    assert repo.employee("e1").held == 2
+    handlers.set_employee_settings(OPERATOR, "e2", {"open": True}, uow)
+    gone = {**_user("e1", active=False), "changed": ["active"]}
+    handlers.user_changed(_event("user_updated", gone), gone, uow)
+    key, payload = "e1", uow.deadlines[("reassign_operator", "e1")][1]
+    assert handlers.reassign_due(key, payload, uow) == 2
+    handed = uow.events_of("employee_assigned")[-2:]
+    assert {(e["project_id"], e["user_id"], e["rule"]) for e in handed} == {
+        ("p1", "e2", "reassigned"), ("p2", "e2", "reassigned")}
+    assert repo.employee("e1").held == 0 and repo.employee("e2").held == 2
+
+
+def test_DSP4_a_self_served_provider_whose_main_account_dispatch_does_not_know_is_not_held_up(uow, repo):
+    _self_served(uow, "p1")
+    assert [e["project_id"] for e in uow.events_of("provider_assigned")] == ["p1"]
+    assert not uow.events_of("employee_queued")
 
 
 def test_DSP1_a_person_relates_only_organisations_dispatch_knows_as_isvs_as_providers(uow, repo):

@@ -296,3 +296,24 @@ def test_GW5_a_snapshot_answers_only_for_events_older_than_itself_less_a_clock_m
     assert not wanted.unwanted("a", NOW - timedelta(seconds=3)), "a subscribed type is never skipped"
     wanted.refresh(set(), NOW - timedelta(seconds=10))
     assert wanted.types == {"a"}, "an older snapshot never replaces a newer one"
+
+
+def _decided(event_type, reason=None, by_operator=True):
+    return event(event_type, {"template_id": "tpl-1", "template_version": 2, "owner_id": "org-vend",
+                              "template_name": "ERP 安装", "status": event_type.split("_")[-1], "reason": reason,
+                              "by_operator": by_operator}, source="template")
+
+
+def test_TPL1_the_vendor_reads_the_operators_decision_on_its_version_with_the_note():
+    uow = uow_with()
+    for e in (_decided("template_version_rejected", "请写明验收步骤"),
+              _decided("template_version_approved", "保留验收步骤"),
+              _decided("template_version_approved", by_operator=False)):
+        handlers.template_version_decided(e, e["data"], uow)
+        handlers.template_version_decided(e, e["data"], uow)  # a redelivery adds nothing
+    vendor_admin = Actor("u-vend", "org-vend", "isv", ("vendor_admin",))
+    items = handlers.inbox(vendor_admin, {"unread_only": False, "limit": 10, "offset": 0}, uow)["items"]
+    texts = sorted(m.title + " " + m.body for m in items)
+    assert len(texts) == 2, "an approval at the first publish is nobody's news"
+    assert any("「ERP 安装」第 2 版被驳回" in t and "驳回原因：请写明验收步骤" in t for t in texts)
+    assert any("「ERP 安装」第 2 版已审核通过" in t and "保留验收步骤" in t for t in texts)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -19,6 +20,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData()
+
+
+# what ``q`` searches: the order id (the number a person reads), product code and name, customer name
+SEARCH_TEXT = "lower(order_id || ' ' || product_code || ' ' || product_name || ' ' || customer_name)"
 
 
 class Base(DeclarativeBase):
@@ -64,6 +69,10 @@ class ProjectRow(Base):
     current_node_kind: Mapped[str] = mapped_column(String(32), server_default="")
     current_side: Mapped[str] = mapped_column(String(10), server_default="")
     current_operator_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # search (``q``): the customer's name when bought, and one text of what a person types to find a
+    # project, kept by PostgreSQL itself and indexed by trigrams (prefix and contains, any size)
+    customer_name: Mapped[str] = mapped_column(String(200), server_default="")
+    search_text: Mapped[str] = mapped_column(Text, Computed(SEARCH_TEXT, persisted=True))
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -94,7 +103,18 @@ class ProjectRow(Base):
         Index("ix_projects_late", "status", "created_at", postgresql_where=text("late_side IS NOT NULL")),
         *(Index(f"ix_projects_{owner}_late", f"{owner}_id", "status", "created_at",
                 postgresql_where=text("late_side IS NOT NULL")) for owner in ("vendor", "provider", "customer")),
+        Index("ix_projects_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
+
+
+class OrganisationNameRow(Base):
+    """Organisation names kept from identity's organisation_created: a purchase's customer name."""
+
+    __tablename__ = "organisation_names"
+
+    org_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class FlowLogRow(Base):

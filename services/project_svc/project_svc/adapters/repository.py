@@ -4,7 +4,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -37,6 +37,7 @@ from project_svc.adapters.orm import (
     CalendarVersionRow,
     FileRow,
     FlowLogRow,
+    OrganisationNameRow,
     ParticipantRow,
     ProductFlowRow,
     ProjectRow,
@@ -51,12 +52,19 @@ from project_svc.exceptions import CursorNotRecognised
 _FIELDS = ("id", "order_id", "product_id", "vendor_id", "customer_id", "template_id", "template_version",
            "nodes", "status", "current_index", "round", "provider_id", "product_code", "product_name",
            "operators", "claimed_by", "claim_department_id", "due_at", "remaining_seconds", "late_side",
-           "late_since", "submissions", "rating", "rating_comment", "created_at", "completed_at", "closed_reason")
+           "late_since", "submissions", "rating", "rating_comment", "created_at", "completed_at", "closed_reason",
+           "customer_name")
 _MUTABLE = tuple(f for f in _FIELDS if f not in ("id", "order_id", "product_id", "vendor_id", "customer_id",
-                                                  "template_id", "template_version", "nodes", "created_at"))
+                                                  "template_id", "template_version", "nodes", "created_at",
+                                                  "customer_name"))
 # the columns a list may sort on (keyset: the column, then id)
 SORTS = {"created_at": ProjectRow.created_at, "updated_at": ProjectRow.updated_at, "order_id": ProjectRow.order_id,
          "completed_at": ProjectRow.completed_at}
+# a nullable sort column's NULL (an open project's completed_at) as a value the keyset compares:
+# NULL in a row-value comparison is neither less nor greater, and the walk would stop at it. Sorted
+# last ascending and first descending, where PostgreSQL puts NULLs anyway.
+NULL_SORTS_AS = datetime(9999, 12, 31, tzinfo=UTC)
+NULLABLE_SORTS = frozenset({"completed_at"})
 # the list filters that narrow by a column's value (besides status, late, dates and "mine")
 COLUMN_FILTERS = (("order_id", ProjectRow.order_id), ("customer_id", ProjectRow.customer_id),
                   ("product_id", ProjectRow.product_id), ("product_code", ProjectRow.product_code),
@@ -66,6 +74,9 @@ COLUMN_FILTERS = (("order_id", ProjectRow.order_id), ("customer_id", ProjectRow.
 # a filtered list counts each tab up to this many rows and then says "at least" (counts_capped):
 # an exact count of a filter that matches most of a million projects costs a scan of them
 COUNT_CAP = 10_000
+# ... and a search (q) up to this many: a common word matches a fifth of the rows, and each match
+# counted is a row read; a person refines the words rather than reading thousands of hits
+SEARCH_COUNT_CAP = 1_000
 TAB_SHARDS = 16
 # a list row (PRJ-3): only these columns are read for lists and exports, never the flow or forms
 SUMMARY = tuple(getattr(ProjectRow, name) for name in (
@@ -153,6 +164,9 @@ class ProjectRepository:
         """Insert unless a project for the same order exists (PRJ-1, also under concurrent posts)."""
         values = {f: getattr(project, f) for f in _FIELDS if f != "created_at" or project.created_at}
         values.update(self._denormalised(project))
+        # the customer's name as kept from identity, in the same statement (no round trip more)
+        values["customer_name"] = func.coalesce(select(OrganisationNameRow.name).where(
+            OrganisationNameRow.org_id == project.customer_id).scalar_subquery(), project.customer_name)
         inserted = self.session.execute(
             pg_insert(_PROJECTS).values(**values).on_conflict_do_nothing(index_elements=["order_id"])
             .returning(_PROJECTS.c.version)).scalar_one_or_none()
@@ -273,6 +287,9 @@ class ProjectRepository:
         for name, column in COLUMN_FILTERS:
             if f.get(name):
                 query = query.where(column == f[name])
+        if f.get("q"):
+            # trigram GIN index: a prefix or any part of order id, product or customer name
+            query = query.where(ProjectRow.search_text.like(paging.like_pattern(f["q"].strip().lower())))
         if with_status and f.get("status"):
             query = query.where(ProjectRow.status == f["status"])
         if f.get("late") is not None:
@@ -301,12 +318,16 @@ class ProjectRepository:
         under the same filters."""
         sort = f.get("sort") or "-created_at"
         column = SORTS[sort.lstrip("-")]
+        nullable = sort.lstrip("-") in NULLABLE_SORTS
+        sort_key = func.coalesce(column, NULL_SORTS_AS) if nullable else column
         descending = sort.startswith("-")
         limit, offset = f.get("limit", 50), 0 if f.get("cursor") else f.get("offset") or 0
 
         def walk(query, sort_by, id_column):
             if f.get("cursor"):
                 value, last_id = _cursor(f["cursor"], column)
+                if value is None and nullable:
+                    value = NULL_SORTS_AS
                 key = tuple_(sort_by, id_column)
                 query = query.where(key < (value, last_id) if descending else key > (value, last_id))
             order = (sort_by.desc(), id_column.desc()) if descending else (sort_by.asc(), id_column.asc())
@@ -316,11 +337,11 @@ class ProjectRepository:
         if len(capacities) > 1:
             # one ordered walk per capacity on its own index, merged: an OR of them would have
             # PostgreSQL gather and sort every visible row of the tab before the first page
-            keys = union(*(walk(self._narrowed(select(column.label("sort_key"), ProjectRow.id).where(seen), f),
-                                column, ProjectRow.id).limit(offset + limit + 1) for seen in capacities)).subquery()
+            keys = union(*(walk(self._narrowed(select(sort_key.label("sort_key"), ProjectRow.id).where(seen), f),
+                                sort_key, ProjectRow.id).limit(offset + limit + 1) for seen in capacities)).subquery()
             query = walk(select(*SUMMARY).join(keys, keys.c.id == ProjectRow.id), keys.c.sort_key, keys.c.id)
         else:
-            query = walk(self._filtered(select(*SUMMARY), scope, f), column, ProjectRow.id)
+            query = walk(self._filtered(select(*SUMMARY), scope, f), sort_key, ProjectRow.id)
         rows = list(self.session.execute(query.limit(limit + 1).offset(offset or None)))
         more = len(rows) > limit
         rows = rows[:limit]
@@ -389,12 +410,13 @@ class ProjectRepository:
 
     def _capped_counts(self, scope: Scope, f: dict) -> tuple[dict[str, int], bool]:
         """Each tab counted under the filters up to COUNT_CAP (one statement); True when one reached it."""
+        cap = SEARCH_COUNT_CAP if f.get("q") else COUNT_CAP
         matching = self._filtered(select(ProjectRow.id), scope, f, with_status=False)
         per_tab = [select(func.count()).select_from(matching.where(ProjectRow.status == status)
-                                                    .limit(COUNT_CAP + 1).subquery()).scalar_subquery().label(status)
+                                                    .limit(cap + 1).subquery()).scalar_subquery().label(status)
                    for status in STATUSES]
         found = self.session.execute(select(*per_tab)).one()._asdict()
-        return {status: min(n, COUNT_CAP) for status, n in found.items()}, any(n > COUNT_CAP for n in found.values())
+        return {status: min(n, cap) for status, n in found.items()}, any(n > cap for n in found.values())
 
     def stream(self, scope: Scope, f: dict, batch: int = 1000) -> Iterator[dict]:
         """Every row of the tab under the filters, newest first, in keyset batches (exports)."""
@@ -538,7 +560,19 @@ def _owned_status(project) -> tuple:
 def _filters_beyond_scope(f: dict) -> bool:
     """Whether a list query filters beyond its caller's scope and the status tab."""
     return (any(f.get(name) for name, _ in COLUMN_FILTERS) or f.get("late") is not None
-            or bool(f.get("created_from") or f.get("created_to") or f.get("mine")))
+            or bool(f.get("created_from") or f.get("created_to") or f.get("mine") or f.get("q")))
+
+
+class OrganisationNameRepository:
+    """Organisation names kept from identity's events: a new project's customer name (for search)
+    is read from here inside its INSERT."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def upsert(self, org_id: str, name: str) -> None:
+        stmt = pg_insert(OrganisationNameRow).values(org_id=org_id, name=name)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["org_id"], set_={"name": stmt.excluded.name}))
 
 
 class ProductFlowRepository:

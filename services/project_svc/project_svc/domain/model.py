@@ -93,6 +93,7 @@ class Project:
     nodes: list[dict]
     product_code: str = ""
     product_name: str = ""
+    customer_name: str = ""   # as known when bought, for search
     status: str = IN_PROGRESS
     current_index: int = 0
     round: int = 1
@@ -154,6 +155,7 @@ class Project:
             "node_key": node["key"], "node_kind": node["kind"], "node_name": node["name"],
             "node_index": self.current_index, "role": flow.role_of(node), "round": self.round,
             "settings": flow.settings_of(node),
+            "self_served": not any(n["kind"] in (ASSIGN_ORDER, CLAIM_ORDER) for n in self.steps),
         }
 
     # ---- starting and dispatch's replies -----------------------------------------------------
@@ -192,9 +194,10 @@ class Project:
         return True
 
     def employee_assigned(self, user_id: str, role: str, node_key: str, round_: int, now: datetime,
-                          cal: WorkCalendar) -> Events:
+                          cal: WorkCalendar, by: str | None = None, note: str = "") -> Events:
         """The employee operates the role's nodes from now on; at the assign-order node the flow
-        moves on. A later assignment (change of operator, PRJ-6) only changes who operates."""
+        moves on. A later assignment (change of operator, PRJ-6) only changes who operates, logged
+        as whoever changed it (``by``, with its ``note``; dispatch when nobody did)."""
         if self.round != round_ or not self.is_open:
             return []
         previous = self.operators.get(role)
@@ -204,8 +207,9 @@ class Project:
             self.log.append(LogEntry(now, "operator_assigned", node_key, "dispatch", f"{role}: {user_id}", self.round))
             return self._pass(now, cal, by="dispatch", log=False)
         if previous != user_id:
-            self.log.append(LogEntry(now, "operator_changed", self.current_node["key"], "dispatch",
-                                     f"{role}: {previous or '-'} -> {user_id}", self.round))
+            change = f"{role}: {previous or '-'} -> {user_id}"
+            self.log.append(LogEntry(now, "operator_changed", self.current_node["key"], by or "dispatch",
+                                     f"{change} ({note})" if note else change, self.round))
         return []
 
     def order_claimed(self, user_id: str, department_id: str | None, node_key: str, round_: int,
@@ -285,6 +289,9 @@ class Project:
         self.log.append(LogEntry(now, "rejected", node_key, who.ref, reason, self.round))
         self._leave()
         self.current_index = target
+        # the step returned to is reached again, as every step passed to is
+        self.log.append(LogEntry(now, "node_reached", self.current_node["key"], who.ref, "returned by a reject",
+                                 self.round))
         return events + self._enter(now, cal)
 
     # ---- the clock ---------------------------------------------------------------------------

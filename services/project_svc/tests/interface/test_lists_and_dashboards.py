@@ -74,6 +74,46 @@ def test_PRJ10_keyset_pages_walk_every_row_once_in_order_with_tab_counts_and_fil
     assert [r["id"] for r in repo.stream(scope, {"status": "in_progress"}, batch=7)] == running
 
 
+@pytest.mark.parametrize("sort", ["completed_at", "-completed_at"])
+def test_PRJ10_keyset_pages_by_completion_walk_every_row_once_open_projects_included(session, sort):
+    """Open projects have no completed_at: NULL in the cursor's key used to end the walk early."""
+    vendor, provider = f"v-{uuid.uuid4().hex[:8]}", f"p-{uuid.uuid4().hex[:8]}"
+    ids = make(session, vendor, provider, 5)
+    ids += make(session, vendor, provider, 5, status="completed", completed=TODAY)
+    repo, scope = ProjectRepository(session), Scope(vendor_of=vendor)
+    page = repo.page(scope, {"sort": sort, "limit": 3})
+    seen = [row["id"] for row in page["items"]]
+    while page["next_cursor"]:
+        page = repo.page(scope, {"sort": sort, "limit": 3, "cursor": page["next_cursor"]})
+        seen += [row["id"] for row in page["items"]]
+    assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
+
+
+def test_PRJ10_q_finds_projects_by_prefix_or_part_of_order_id_product_and_customer_name(session):
+    vendor, tag = f"v-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:6]
+    repo = ProjectRepository(session)
+    found = []
+    for order_id, product, customer in ((f"ORD-{tag}-1", "ERP 安装", "杭州云帆科技"),
+                                        (f"ORD-{tag}-2", "CRM 部署", "上海海纳"),
+                                        (f"X-{tag}-3", "ERP 培训", "北京云帆")):
+        project = Project(id=str(uuid.uuid4()), order_id=order_id, product_id="prod", vendor_id=vendor,
+                          customer_id="c", template_id="t", template_version=1, nodes=NODES, product_name=product,
+                          customer_name=customer, created_at=TODAY, current_index=1)
+        repo.add_if_new(project)
+        found.append(project.id)
+    session.flush()
+    scope = Scope(vendor_of=vendor)
+
+    def ids(q):
+        return {r["id"] for r in repo.page(scope, {"q": q, "limit": 50})["items"]}
+
+    assert ids(f"ord-{tag}") == set(found[:2]), "prefix of the order id, any case"
+    assert ids(f"{tag}-3") == {found[2]}, "part of the order id"
+    assert ids("erp") == {found[0], found[2]} and ids("部署") == {found[1]}
+    assert ids("云帆") == {found[0], found[2]}, "part of the customer's name"
+    assert ids("100%") == set() and ids("_") == set(), "LIKE wildcards are plain characters"
+
+
 def exact_counts(session, scope: Scope) -> dict:
     repo = ProjectRepository(session)
     visible = repo._visible(select(ProjectRow.id), scope).whereclause

@@ -8,10 +8,18 @@ import pytest
 
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_kit.exceptions import ValidationFailed
 from platform_kit.testing import FakeUnitOfWork
 from platform_kit.workcal import default_calendar
 from project_svc import handlers
-from project_svc.exceptions import CustomerNotNamed, NotYourTurn, ProjectNotFound, RequirementsInvalid, UnknownProduct
+from project_svc.exceptions import (
+    CustomerNotNamed,
+    NotYourTurn,
+    OrderIdConflict,
+    ProjectNotFound,
+    RequirementsInvalid,
+    UnknownProduct,
+)
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 FORM = {"id": "f", "name": "Needs", "fields": [{"key": "site", "label": "Site", "type": "text", "required": True},
@@ -122,16 +130,22 @@ class FakeSaturation:
         return 2
 
 
+class FakeOrganisations(dict):
+    def upsert(self, org_id, name):
+        self[org_id] = name
+
+
 def new_uow():
     projects, records = FakeProjects(), FakeRecords()
     return FakeUnitOfWork("project", projects=projects, products=FakeProducts(), calendar=FakeCalendar(),
-                          records=records, saturation=FakeSaturation(), reads=FakeReads(projects, records))
+                          records=records, saturation=FakeSaturation(), reads=FakeReads(projects, records),
+                          organisations=FakeOrganisations())
 
 
-def bound(uow):
+def bound(uow, product_id="prod"):
     handlers.product_template_bound(
         {"event_id": str(uuid.uuid4())},
-        {"product_id": "prod", "vendor_id": "vendor-org", "product_code": "ERP", "product_name": "ERP install",
+        {"product_id": product_id, "vendor_id": "vendor-org", "product_code": "ERP", "product_name": "ERP install",
          "template_id": "t", "template_name": "T", "template_version": 3, "nodes": NODES}, uow)
 
 
@@ -155,6 +169,38 @@ def test_PRJ1_a_purchase_runs_on_the_bound_flow_kept_from_template_events_withou
     again, created = handlers.create_from_purchase({"order_id": "o1", "product_id": "prod",
                                                     "customer_id": "cust-org"}, uow, NOW)
     assert not created and again.id == project.id and uow.commits == 2
+
+
+def test_PRJ1_the_same_order_id_with_another_product_or_customer_is_a_conflict_naming_it():
+    uow = new_uow()
+    bound(uow)
+    bound(uow, "prod-2")
+    handlers.create_from_purchase({"order_id": "o1", "product_id": "prod", "customer_id": "cust-org"}, uow, NOW)
+    with pytest.raises(OrderIdConflict) as other_product:
+        handlers.create_from_purchase({"order_id": "o1", "product_id": "prod-2", "customer_id": "cust-org"}, uow, NOW)
+    assert other_product.value.status == 409 and other_product.value.fields == {
+        "order_id": ["already used with another product"]}
+    with pytest.raises(OrderIdConflict) as other_buyer:
+        handlers.create_from_purchase({"order_id": "o1", "product_id": "prod", "customer_id": "else"}, uow, NOW)
+    assert other_buyer.value.fields == {"order_id": ["already used with another customer"]}
+
+
+@pytest.mark.parametrize("blank", [" ", "\u3000", "\t \u3000"])
+def test_PRJ1_a_blank_order_id_is_refused_naming_the_field(blank):
+    from platform_kit.validation import load
+    from project_svc.schemas import PurchaseSchema
+    with pytest.raises(ValidationFailed) as refused:
+        load(PurchaseSchema(), {"order_id": blank, "product_id": "prod", "customer_id": "c"})
+    assert "order_id" in refused.value.fields
+
+
+@pytest.mark.parametrize("note", [None, "", "  \u3000"])
+def test_PRJ5_PRJ8_pause_and_change_of_provider_need_a_note(note):
+    from platform_kit.validation import load
+    from project_svc.schemas import ProjectRequiredNoteSchema
+    with pytest.raises(ValidationFailed) as refused:
+        load(ProjectRequiredNoteSchema(), {} if note is None else {"note": note})
+    assert "note" in refused.value.fields
 
 
 def test_PRJ1_a_purchase_of_a_product_without_a_bound_flow_is_refused_clearly():

@@ -189,7 +189,10 @@ def test_PRJ6_a_later_assignment_changes_the_operator_without_moving_the_flow():
     project = at_node("design")
     events = project.employee_assigned("designer-2", "designer", "dispatch", 1, NOW, CAL)
     assert events == [] and project.current_node["key"] == "design"
-    assert project.log[-1].action == "operator_changed"
+    assert project.log[-1].action == "operator_changed" and project.log[-1].actor == "dispatch"
+    project.employee_assigned("designer-3", "designer", "dispatch", 1, NOW, CAL, by="prov-admin", note="休假")
+    assert (project.log[-1].actor, project.log[-1].note) == ("prov-admin", "designer: designer-2 -> designer-3 (休假)")
+    project.employee_assigned("designer-2", "designer", "dispatch", 1, NOW, CAL)
     with pytest.raises(NotYourTurn):
         project.confirm(DESIGNER, "design", NOW, CAL)
     project.confirm(OTHER_EMPLOYEE, "design", NOW, CAL)
@@ -221,7 +224,11 @@ def test_TPL6_rejecting_a_confirm_node_returns_to_the_previous_work_node_with_it
     project = at_node("design_ok")
     events = project.reject(CUSTOMER, "design_ok", "colours are wrong", NOW, CAL)
     assert kinds(events) == ["reminder_due", "node_reached"] and events[0][1]["variables"]["reason"]
-    assert project.current_node["key"] == "design" and project.log[-1].note == "colours are wrong"
+    assert project.current_node["key"] == "design"
+    rejected, returned = project.log[-2:]
+    assert (rejected.action, rejected.node_key, rejected.note) == ("rejected", "design_ok", "colours are wrong")
+    assert (returned.action, returned.node_key, returned.actor) == ("node_reached", "design", CUSTOMER.ref), \
+        "the log says where the reject returned to"
 
 
 def test_TPL9_rejecting_completion_returns_to_the_step_just_before_not_past_it():

@@ -89,7 +89,8 @@ def _node_problems(at: str, node: dict, catalogue: Catalogue) -> list[Violation]
         found.append(Violation(f"{at}.children", "A container must hold at least one node."))
     if kind != N.CONTAINER and node.get("children"):
         found.append(Violation(f"{at}.children",
-                               f"Only a container holds nodes; a {KIND_WORDS[kind]} node cannot.", True))
+                               f"Only a container holds nodes; a {KIND_WORDS.get(kind, kind)} node cannot.",
+                               True))
     problem = _timeout_problem(s.get("timeout_days"))
     if problem:
         found.append(Violation(f"{at}.settings.timeout_days", problem, True))
@@ -99,6 +100,8 @@ def _node_problems(at: str, node: dict, catalogue: Catalogue) -> list[Violation]
         if name not in catalogue.message_templates:
             found.append(Violation(f"{rat}.message_template", f"There is no message template named '{name}'.", True))
         for j, receiver in enumerate(rule.get("receivers") or []):
+            if not isinstance(receiver, str):
+                continue  # the request schema names it
             role = receiver[5:] if receiver.startswith("role:") else None
             if role is None and receiver not in N.RECEIVERS:
                 found.append(Violation(f"{rat}.receivers[{j}]", f"Unknown receiver '{receiver}': use one of "
@@ -213,12 +216,38 @@ def _order(path: str) -> tuple:
     return tuple(parts)
 
 
-def as_fields(violations: list[Violation]) -> dict[str, list[str]]:
-    """Violations as the error ``fields`` of a refusal: path -> sentences."""
+def node_name_at(nodes: list[dict], path: str) -> str | None:
+    """The name of the node a path points into (``nodes[2].children[0].settings.role``)."""
+    node, current = None, nodes
+    for piece in path.split("."):
+        name, _, index = piece.partition("[")
+        index = index.rstrip("]")
+        if name not in ("nodes", "children") or not index.isdigit():
+            break
+        if not isinstance(current, list) or int(index) >= len(current) or not isinstance(current[int(index)], dict):
+            break
+        node = current[int(index)]
+        current = node.get("children")
+    name = node.get("name") if node else None
+    return name if isinstance(name, str) and name else None
+
+
+def as_fields(violations: list[Violation], nodes: list[dict] | None = None) -> dict[str, list[str]]:
+    """Violations as the error ``fields`` of a refusal: path (for programs) -> sentences, each
+    naming its node as the vendor named it (for people) when ``nodes`` is given."""
     out: dict[str, list[str]] = {}
     for v in violations:
-        out.setdefault(v.path, []).append(v.message)
+        name = node_name_at(nodes, v.path) if nodes is not None else None
+        out.setdefault(v.path, []).append(f"「{name}」{v.message}" if name else v.message)
     return out
+
+
+def merge_fields(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in parts:
+        for path, messages in part.items():
+            out.setdefault(path, []).extend(m for m in messages if m not in out.get(path, []))
+    return dict(sorted(out.items(), key=lambda item: _order(item[0])))
 
 
 def with_form_snapshots(nodes: list[dict], forms: dict[str, dict]) -> list[dict]:

@@ -18,11 +18,14 @@ from datetime import datetime
 from platform_contracts import forms as F
 from platform_contracts.actor import Actor
 from platform_contracts.roles import PLATFORM_OPERATOR, VENDOR_ADMIN
+from platform_kit.exceptions import ValidationFailed
 from template_svc.domain.flow import (
     Catalogue,
     Violation,
     as_fields,
     diff,
+    merge_fields,
+    node_name_at,
     validate_flow,
     with_form_snapshots,
 )
@@ -127,8 +130,10 @@ class Template:
         return self.latest
 
     def publish(self, catalogue: Catalogue, actor: Actor, now: datetime) -> list[Event]:
-        """Freeze the draft after the full check (TPL-11). A vendor's version then awaits the
-        operator; a public template (the operator's) is approved at once."""
+        """Freeze the draft after the full check (TPL-11). TPL-1 asks the operator's approval for
+        edits of a published template only: a template with no approved version yet (its first
+        publish) and a public template (the operator's) are approved at once; later versions of a
+        vendor's template await the operator."""
         draft = self.latest
         if draft.frozen:
             raise NothingToPublish(f"Version {draft.number} is already published ({draft.status}); "
@@ -136,14 +141,15 @@ class Template:
         violations = [v for v in validate_flow(draft.nodes, catalogue) if not v.advice]
         if violations:
             raise FlowInvalid(f"The flow cannot be published: {len(violations)} problem(s) to fix.",
-                              as_fields(violations))
+                              as_fields(violations, draft.nodes))
         draft.status, draft.submitted_at = PENDING, now
         events: list[Event] = [("template_version_submitted", self._event(draft))]
-        if self.public:
-            events += self.approve(draft.number, catalogue, actor, now)
+        if self.public or self.approved is None:
+            events += self.approve(draft.number, catalogue, actor, now, first_publish=True)
         return events
 
-    def approve(self, number: int, catalogue: Catalogue, actor: Actor, now: datetime, note: str = "") -> list[Event]:
+    def approve(self, number: int, catalogue: Catalogue, actor: Actor, now: datetime, note: str = "",
+                *, first_publish: bool = False) -> list[Event]:
         """The operator approves: the forms named by the flow are embedded as they are now (TPL-6)
         and this version becomes the one products use. ``note``: the operator's optional words to
         the vendor, kept where a rejection keeps its reason."""
@@ -156,7 +162,8 @@ class Template:
         version.nodes = with_form_snapshots(version.nodes, catalogue.forms)
         version.status, version.decided_at, version.decided_by = APPROVED, now, actor.user_id
         version.reason = note.strip() or None
-        return [("template_version_approved", self._event(version))]
+        return [("template_version_approved", {**self._event(version), "reason": version.reason,
+                                               "by_operator": actor.is_operator and not first_publish})]
 
     def reject(self, number: int, reason: str, actor: Actor, now: datetime) -> list[Event]:
         version = self.version(number)
@@ -171,12 +178,29 @@ class Template:
 
 
 def check_draft(nodes: list[dict], catalogue: Catalogue) -> list[Violation]:
-    """Save-time check: blocking violations refuse the save, the rest come back as warnings."""
+    """Save-time check: blocking violations refuse the save, the rest come back as warnings. A
+    refusal names everything publishing would refuse too, so the vendor fixes it all at once."""
     violations = validate_flow(nodes, catalogue)
     blocking = [v for v in violations if v.blocking]
     if blocking:
-        raise FlowInvalid(f"The flow cannot be saved: {len(blocking)} problem(s) to fix.", as_fields(blocking))
+        problems = [v for v in violations if not v.advice]
+        more = len(problems) - len(blocking)
+        raise FlowInvalid(f"The flow cannot be saved: {len(blocking)} problem(s) to fix"
+                          + (f" ({more} more before publishing)." if more else "."), as_fields(problems, nodes))
     return violations
+
+
+def refuse_malformed(nodes: list[dict], raw_nodes, schema_fields: dict[str, list[str]],
+                     catalogue: Catalogue) -> None:
+    """A payload that failed the request schema: its schema errors and every rule the flow breaks
+    besides (``nodes``: the payload's nodes as far as they can be read), in one refusal (TPL-11)."""
+    problems = [v for v in validate_flow(nodes, catalogue) if not v.advice]
+    raw = raw_nodes if isinstance(raw_nodes, list) else []
+    named = {path: [f"「{n}」{m}" if (n := node_name_at(raw, path)) else m for m in messages]
+             for path, messages in schema_fields.items()}
+    fields = merge_fields(named, as_fields(problems, raw))
+    raise ValidationFailed(f"Some fields are not valid: {sum(len(m) for m in fields.values())} problem(s) "
+                           "to fix.", fields)
 
 
 @dataclass

@@ -64,11 +64,8 @@ def test_TPL1_a_new_version_reaches_products_only_after_approval_and_running_pro
         saved = rpc.template.save_new_template({"name": "My flow", "nodes": flow()})
         assert saved["warnings"] == [] and saved["template"]["status"] == "draft"
         template_id = saved["template"]["id"]
-        assert rpc.template.publish_template(template_id)["status"] == "pending_approval"
-    with as_(OPERATOR_ACTOR) as op:
-        approved = op.template.approve_version(template_id, 1)
-        assert approved["approved_version"] == 1
-    with as_(owner) as rpc:
+        published = rpc.template.publish_template(template_id)
+        assert published["status"] == "approved" and published["approved_version"] == 1, "a first publish"
         rpc.template.save_product({"product_id": product_id, "code": "P-1", "name": "Install",
                                    "template_id": template_id})
         wait_until(lambda: rpc.project.knows_product(product_id), message="project_svc to cache the flow")
@@ -105,15 +102,17 @@ def test_TPL1_the_operator_rejects_a_version_with_a_reason(platform_config, runn
     with as_(owner) as rpc:
         template_id = rpc.template.save_new_template({"name": "Flow", "nodes": flow()})["template"]["id"]
         rpc.template.publish_template(template_id)
+        rpc.template.update_template(template_id, {"name": "Flow", "nodes": flow("Deliver v2")})
+        rpc.template.publish_template(template_id)
     with as_(OPERATOR_ACTOR) as op:
         queue = op.template.list_templates({"status": "pending_approval"})
         assert template_id in [t["id"] for t in queue["items"]]
-        rejected = op.template.reject_version(template_id, 1, {"reason": "Name the deliverable."})
-    assert rejected["versions"][0]["status"] == "rejected"
-    assert rejected["versions"][0]["reason"] == "Name the deliverable."
+        rejected = op.template.reject_version(template_id, 2, {"reason": "Name the deliverable."})
+    assert rejected["versions"][1]["status"] == "rejected"
+    assert rejected["versions"][1]["reason"] == "Name the deliverable."
     with as_(owner) as rpc:
         again = rpc.template.update_template(template_id, {"name": "Flow", "nodes": flow("Upload the report")})
-        assert again["template"]["latest_version"] == 2 and again["template"]["status"] == "draft"
+        assert again["template"]["latest_version"] == 3 and again["template"]["status"] == "draft"
 
 
 def test_TPL2_a_copy_of_a_public_template_is_independent_and_another_vendor_sees_nothing(

@@ -26,9 +26,7 @@ def vendor() -> Actor:
 
 def approved_template(uow, actor, nodes=None):
     template, _ = handlers.create_template({"name": "Flow", "nodes": nodes or valid_flow()}, actor, uow)
-    handlers.publish_template(template.id, actor, uow)
-    if not actor.is_operator:
-        handlers.approve_version(template.id, 1, OPERATOR_ACTOR, uow)
+    handlers.publish_template(template.id, actor, uow)  # a first publish is approved at once (TPL-1)
     return uow.templates.get(template.id)
 
 
@@ -67,21 +65,30 @@ def test_TPL11_publishing_an_incomplete_draft_lists_every_problem():
     assert uow.templates.get(template.id).latest.status == "draft"
 
 
-def test_TPL1_a_vendor_version_needs_the_operators_approval_before_products_use_it():
+def test_TPL1_a_first_publish_is_approved_at_once_and_products_use_it():
     uow, actor = fake_uow(), vendor()
     template, _ = handlers.create_template({"name": "Mine", "nodes": valid_flow()}, actor, uow)
-    handlers.publish_template(template.id, actor, uow)
-    assert uow.templates.get(template.id).latest.status == "pending_approval"
     with pytest.raises(NoApprovedVersion):
         bind(uow, actor, template.id)
-    with pytest.raises(NotYours):
-        handlers.approve_version(template.id, 1, actor, uow)
-    handlers.approve_version(template.id, 1, OPERATOR_ACTOR, uow)
+    handlers.publish_template(template.id, actor, uow)
+    assert uow.templates.get(template.id).latest.status == "approved"
     product = bind(uow, actor, template.id)
     bound = uow.events_of("product_template_bound")[-1]
     assert bound["template_version"] == 1 and bound["product_id"] == product.product_id
     assert bound["nodes"][1]["settings"]["form"]["id"] == "form-basic", "the form travels with the flow (TPL-6)"
     assert uow.event_types()[:2] == ["template_version_submitted", "template_version_approved"]
+
+
+def test_TPL1_an_edit_of_a_published_template_needs_the_operators_approval():
+    uow, actor = fake_uow(), vendor()
+    template = approved_template(uow, actor)
+    handlers.update_template(template.id, {"name": "v2", "nodes": valid_flow()}, actor, uow)
+    handlers.publish_template(template.id, actor, uow)
+    assert uow.templates.get(template.id).latest.status == "pending_approval"
+    with pytest.raises(NotYours):
+        handlers.approve_version(template.id, 2, actor, uow)
+    handlers.approve_version(template.id, 2, OPERATOR_ACTOR, uow)
+    assert uow.templates.get(template.id).approved.number == 2
 
 
 def test_TPL1_editing_a_published_template_opens_a_new_draft_and_products_switch_on_approval():
@@ -229,3 +236,28 @@ def test_TPL12_renaming_a_product_tells_listeners_and_saving_it_unchanged_does_n
     assert len(uow.events_of("product_template_bound")) == before
     handlers.save_product({**same, "name": "Renamed"}, actor, uow)
     assert uow.events_of("product_template_bound")[-1]["product_name"] == "Renamed"
+
+
+def test_TPL11_a_malformed_draft_is_refused_with_every_schema_and_rule_problem_in_one_answer():
+    """Five problems of three kinds (malformed data, broken rules, unfinished parts) in one answer,
+    each by its path for programs and its node's name for people."""
+    from platform_kit.exceptions import ValidationFailed
+    from template_svc.schemas import TemplateDraftSchema, lenient_nodes, load_flow
+
+    uow, flow = fake_uow(), valid_flow()
+    flow[0]["kind"] = "assign_providr"                           # schema: unknown kind (and so not first)
+    flow[1]["settings"]["form_template_id"] = None               # unfinished: no form
+    flow[2]["settings"]["role"] = "wizard"                       # rule: not a platform role
+    flow[3]["children"][1]["settings"]["timeout_days"] = "soon"  # schema: not a number
+    flow[3]["children"][1]["name"] = "客户验收"
+    flow[4]["key"] = "dispatch"                                  # rule: duplicate key
+    payload = {"name": "Flow", "nodes": flow}
+    with pytest.raises(ValidationFailed) as schema_only:
+        load_flow(TemplateDraftSchema(), payload)
+    with pytest.raises(ValidationFailed) as refused:
+        handlers.refuse_malformed_draft(lenient_nodes(flow), flow, schema_only.value.fields, uow)
+    fields = refused.value.fields
+    assert {"nodes[0].kind", "nodes[1].settings.form_template_id", "nodes[2].settings.role",
+            "nodes[3].children[1].settings.timeout_days", "nodes[4].key"} <= set(fields)
+    assert fields["nodes[3].children[1].settings.timeout_days"][0].startswith("「客户验收」")
+    assert len(fields["nodes[0].kind"]) == 2, "the unknown kind and 'the first node must be assign provider'"
