@@ -121,7 +121,8 @@ def banner(loaded: demo.Demo, peers: Addresses, port: int = 8000) -> str:
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
         f"Demo products: {', '.join(loaded.products)}",
         f"Demo projects (the customer's purchases): {', '.join(loaded.orders)}",
-        f"Ticket e-mail intake (SMTP): 127.0.0.1:{os.environ.get('TICKET_SMTP_PORT', '2525')} (customers write to it; replies thread by T-number)",
+        f"Ticket e-mail intake (SMTP): 127.0.0.1:{os.environ.get('TICKET_SMTP_PORT', '2525')} "
+        "(customers write to it; replies thread by T-number)",
         "",
         "Try it:",
         "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
