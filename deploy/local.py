@@ -7,6 +7,12 @@
 4. starts every service and the gateway as its own process (logs in var/log/);
 5. loads the demo data and prints how to use it, with the peers' pages;
 6. on Ctrl-C (or SIGTERM) stops everything within 10 seconds.
+
+A second copy (the README walk-through's test) moves it with the environment: ``PLATFORM_PORT_OFFSET``
+(added to every service's and the gateway's port, default 0), the peers' ``MAIL_WEB_PORT``,
+``MAIL_SMTP_PORT``, ``MESSAGING_PORT``, ``PAYMENT_PORT``, ``SUPPLIER_PORT``, ``TICKET_SMTP_PORT``
+(the ticket intake), ``PLATFORM_LOG_DIR`` (default var/log), and the usual ``AMQP_URI``,
+``<SERVICE>_DATABASE_URL``, ``REDIS_KEY_PREFIX``, ``JWT_SECRET``, ``PAYMENT_NOTICE_SECRET``.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from pathlib import Path
 from nameko.standalone.rpc import ClusterRpcClient
 
 from deploy import demo
+from peers.__main__ import DEFAULT_PORTS
 from peers.process import Addresses, PeersProcess, platform_settings
 from platform_kit.stack import Stack, default_specs, port_open
 
@@ -35,6 +42,17 @@ SERVERS = [
      "apt-get install redis-server"),
     ("RabbitMQ", 5672, "rabbitmq-server", "rabbitmq-server -detached", "apt-get install rabbitmq-server"),
 ]
+
+
+def log_dir() -> Path:
+    return Path(os.environ.get("PLATFORM_LOG_DIR") or ROOT / "var" / "log")
+
+
+def peer_addresses() -> Addresses:
+    """The peers' default ports, each overridable as ``python -m peers`` reads them."""
+    ports = {key: int(os.environ.get(key) or port) for key, port in DEFAULT_PORTS.items()}
+    return Addresses("127.0.0.1", ports["MAIL_WEB_PORT"], ports["MAIL_SMTP_PORT"], ports["MESSAGING_PORT"],
+                     ports["PAYMENT_PORT"], ports["SUPPLIER_PORT"])
 
 
 def say(text: str) -> None:
@@ -81,17 +99,17 @@ def jwt_secret() -> str:
 
 def start_mail_intake() -> subprocess.Popen:
     """ticket_svc's e-mail intake (TKT-10): an SMTP server on 127.0.0.1:2525, its own process."""
-    log = open(ROOT / "var" / "log" / "ticket_mail_intake.log", "ab")
+    log = open(log_dir() / "ticket_mail_intake.log", "ab")
     env = {**os.environ, "TICKET_SMTP_PORT": os.environ.get("TICKET_SMTP_PORT", "2525")}
     return subprocess.Popen([sys.executable, "-m", "ticket_svc.mail_intake"], env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def banner(loaded: demo.Demo, peers: Addresses) -> str:
+def banner(loaded: demo.Demo, peers: Addresses, port: int = 8000) -> str:
     width = max(len(login) for login, _, _ in loaded.logins)
     return "\n".join([
         "",
-        "The platform runs.  API: http://127.0.0.1:8000   API docs: /docs   manual: /manual/   console: /console/",
+        f"The platform runs.  API: http://127.0.0.1:{port}   API docs: /docs   manual: /manual/   console: /console/",
         "",
         "Local peers (what the platform sent; each page can make its peer fail):",
         f"  mailbox                     {peers.mailbox}   (SMTP {peers.host}:{peers.mail_smtp})",
@@ -103,16 +121,19 @@ def banner(loaded: demo.Demo, peers: Addresses) -> str:
         *[f"  {login.ljust(width)}  {password}   {who}" for login, password, who in loaded.logins],
         f"Demo products: {', '.join(loaded.products)}",
         f"Demo projects (the customer's purchases): {', '.join(loaded.orders)}",
-        "Ticket e-mail intake (SMTP): 127.0.0.1:2525 (customers write to it; replies thread by T-number)",
+        f"Ticket e-mail intake (SMTP): 127.0.0.1:{os.environ.get('TICKET_SMTP_PORT', '2525')} "
+        "(customers write to it; replies thread by T-number)",
         "",
         "Try it:",
-        "  TOKEN=$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'Content-Type: application/json' \\",
+        f"  TOKEN=$(curl -s -X POST http://127.0.0.1:{port}/api/v1/auth/login -H 'Content-Type: application/json' \\",
         f"          -d '{{\"login_name\": \"customer.admin\", \"password\": \"{demo.DEMO_PASSWORD}\"}}' \\",
         "          | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
-        "  curl -s -X POST http://127.0.0.1:8000/api/v1/purchases -H \"Authorization: Bearer $TOKEN\" \\",
+        f"  curl -s -X POST http://127.0.0.1:{port}/api/v1/purchases -H \"Authorization: Bearer $TOKEN\" \\",
         "       -H 'Content-Type: application/json' \\",
         "       -d '{\"order_id\": \"ORD-1\", \"product_id\": \"prod-erp-install\", \"customer_id\": \"me\"}'",
-        "  curl -s http://127.0.0.1:8000/api/v1/projects -H \"Authorization: Bearer $TOKEN\"",
+        f"  curl -s http://127.0.0.1:{port}/api/v1/projects -H \"Authorization: Bearer $TOKEN\"",
+        "The whole walk (subscription, order, payout, refund, statement, mailbox, SMS, a retry): the README's",
+        "section 上手走一遍 Walk-through, explained in docs/walkthrough.md.",
         "",
         "Press Ctrl-C to stop everything.",
     ])
@@ -127,10 +148,10 @@ def main() -> int:
         raise SystemExit(f"migrations failed:\n{migrated.stdout}{migrated.stderr}")
     secret = jwt_secret()
     notice_secret = local_secret("PAYMENT_NOTICE_SECRET")
-    specs = default_specs()
+    specs = default_specs(int(os.environ.get("PLATFORM_PORT_OFFSET") or 0))
     gateway = next(spec for spec in specs if spec.name == "gateway")
-    addresses = Addresses.defaults()
-    peers = PeersProcess(addresses, ROOT / "var" / "log" / "peers.log", notice_secret=notice_secret,
+    addresses = peer_addresses()
+    peers = PeersProcess(addresses, log_dir() / "peers.log", notice_secret=notice_secret,
                          notice_url=f"http://127.0.0.1:{gateway.port}/api/v1/billing/provider-notices")
     # every channel and outside client at the local peers: a deployment sets the same variables to its
     # real providers' URLs and credentials. The environment wins, so one real provider can be tried here.
@@ -141,7 +162,7 @@ def main() -> int:
     # a local run may send webhooks to receivers on this machine (refused in deployments by default)
     stack = Stack(specs, env={**env, "JWT_SECRET": secret, "ALLOW_PRIVATE_WEBHOOK_ADDRESSES": "true",
                               "PAYMENT_NOTICE_SECRET": notice_secret},
-                  log_dir=ROOT / "var" / "log")
+                  log_dir=log_dir())
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -160,7 +181,7 @@ def main() -> int:
         with ClusterRpcClient(uri=amqp_uri, timeout=30) as rpc:
             loaded = demo.load(rpc, amqp_uri, secret, supplier_url=addresses.supplier_url)
             loaded.orders = demo.load_projects(amqp_uri, loaded)
-        say(banner(loaded, addresses))
+        say(banner(loaded, addresses, gateway.port))
         while not stopping.is_set() and len(stack.running()) == len(stack.specs) and peers.running():
             stopping.wait(1)
         if not stopping.is_set():
