@@ -675,3 +675,9 @@ def test_BIL6_the_operator_sees_a_stuck_payout_and_retries_it_once_through_the_g
                        message="the operator's void in the audit log")
     assert [(a["subject_id"], a["details"]["action"]) for a in audit if a["subject_id"] == order_id] == [
         (order_id, "void")]
+    # a staged contract's stuck steps have the same list and actions, for the operator only
+    assert call(http, e2e, "GET", "/api/v1/billing/stuck-staged-contracts", op).status_code == 200
+    assert call(http, e2e, "GET", "/api/v1/billing/stuck-staged-contracts", s).status_code == 403
+    stage_path = f"/api/v1/billing/staged-contracts/{uuid.uuid4()}/steps/stage:x:first:payout:4"
+    assert call(http, e2e, "POST", f"{stage_path}/retry", s).status_code == 403
+    assert call(http, e2e, "POST", f"{stage_path}/retry", op).status_code == 404

@@ -228,6 +228,10 @@ class BillingStagedContractView(internal.StagedContractSchema):
     pass
 
 
+class BillingStageStepActionView(BillingStagedContractView):
+    changed = fields.Boolean(metadata={"description": "false: the same action was taken before (nothing changed)"})
+
+
 class BillingStagedContractQuery(internal.StagedContractQuerySchema):
     pass
 

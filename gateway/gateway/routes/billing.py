@@ -48,6 +48,7 @@ from gateway.api.billing import (
     BillingStagedContractPage,
     BillingStagedContractQuery,
     BillingStagedContractView,
+    BillingStageStepActionView,
     BillingStatementExportQuery,
     BillingStatementQuery,
     BillingStatementView,
@@ -454,6 +455,42 @@ class BillingRoutes:
     def billing_decline_staged_contract(self, request, contract_id):
         """BIL-12. Nothing of it ever falls due, alerts or is charged."""
         return json_response(self.services.billing.decide_staged_contract(contract_id, {"approve": False}))
+
+    @route("GET", "/api/v1/billing/stuck-staged-contracts", summary="Staged contracts with a stuck payment step "
+           "(operator)", tags=TAGS, query=BillingStuckOrderQuery, response=BillingStagedContractPage, roles=OPERATOR)
+    def billing_stuck_staged_contracts(self, request):
+        """A stage's withholding or payout that stopped after its retry budget or answer deadline
+        (`status` `stuck` in a stage's `steps`; docs/billing-operations.md)."""
+        query = BillingStuckOrderQuery().dump(read_query(request, BillingStuckOrderQuery()))
+        return json_response(self.services.billing.stuck_staged_contracts(query))
+
+    def _resolve_stage_step(self, contract_id: str, step_key: str, action: str):
+        return json_response(self.services.billing.resolve_stage_step(contract_id, {"step_key": step_key,
+                                                                                    "action": action}))
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/steps/<step_key>/retry",
+           summary="Retry a stuck stage payment step (operator)", tags=TAGS, response=BillingStageStepActionView,
+           roles=OPERATOR, errors=(404, 422))
+    def billing_retry_stage_step(self, request, contract_id, step_key):
+        """As for an order's step: a fresh retry budget; a step that went out is asked about first.
+        Recorded in the stage's `operator_actions`; a second click changes nothing."""
+        return self._resolve_stage_step(contract_id, step_key, "retry")
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/steps/<step_key>/fail",
+           summary="Fail a stuck stage payment step (operator)", tags=TAGS, response=BillingStageStepActionView,
+           roles=OPERATOR, errors=(404, 422))
+    def billing_fail_stage_step(self, request, contract_id, step_key):
+        """A withholding counts as failed (the stage stays due); a payout stays unpaid with its money
+        in clearing. The provider is asked first (503 when it cannot say, 422 while executing)."""
+        return self._resolve_stage_step(contract_id, step_key, "fail")
+
+    @route("POST", "/api/v1/billing/staged-contracts/<contract_id>/steps/<step_key>/void",
+           summary="Void a stuck stage payout (operator)", tags=TAGS, response=BillingStageStepActionView,
+           roles=OPERATOR, errors=(404, 422))
+    def billing_void_stage_step(self, request, contract_id, step_key):
+        """A payout is withdrawn and nothing moves (the money stays in clearing); a withholding is
+        failed instead (422). Asked about first and idempotent, as fail."""
+        return self._resolve_stage_step(contract_id, step_key, "void")
 
     @route("GET", "/api/v1/billing/staged-contracts/<contract_id>", summary="A staged contract", tags=TAGS,
            response=BillingStagedContractView, roles=(*VENDOR, *CUSTOMER, *OPERATOR), errors=(404,))

@@ -856,7 +856,7 @@ def _stage_accounts(contract: StagedContract) -> list[Account]:
             Account(money.supplier_account(contract.supplier_id, ccy), ccy)]
 
 
-def next_stage_payment(contract_id: str, uow) -> tuple[PaymentRequest, bool] | None:
+def next_stage_payment(contract_id: str, uow, now: datetime | None = None) -> tuple[PaymentRequest, bool] | None:
     """Like ``next_payment`` for a contract's stages: a step found ``sent`` is queried first."""
     contract = uow.contracts.get(contract_id, for_update=True)
     found = contract.next_step() if contract else None
@@ -865,26 +865,38 @@ def next_stage_payment(contract_id: str, uow) -> tuple[PaymentRequest, bool] | N
     step = found[1]
     must_query = step.status == SENT
     if not must_query:
-        contract.mark_sent(step.key)
+        contract.mark_sent(step.key, now)
         uow.contracts.save(contract)
         uow.commit()
     return contract.request_for(step), must_query
 
 
 def record_stage_payment(contract_id: str, key: str, succeeded: bool, provider_ref: str | None, now: datetime,
-                         uow) -> StagedContract:
+                         uow, policy: RetryPolicy = DEFAULT_POLICY) -> StagedContract:
     """The provider's final answer for a stage's step: one balanced transfer per key; a paid stage
-    stops its overdue alerts; a failed withholding tells both parties and leaves the stage due."""
+    stops its overdue alerts; a failed withholding tells both parties and leaves the stage due; a
+    refused payout goes again after a back-off, or stops (stuck, the operator and the supplier
+    told) when its budget is spent."""
     contract = uow.contracts.get(contract_id, for_update=True)
     if contract is None:
         raise BillingNotFound(f"Contract {contract_id} was not found.")
+    _settle_stage_step(contract, key, lambda: contract.answer(key, succeeded, now, provider_ref, policy), now, uow,
+                       policy)
+    uow.commit()
+    return contract
+
+
+def _settle_stage_step(contract: StagedContract, key: str, settle, now: datetime, uow, policy: RetryPolicy) -> None:
+    """Apply ``settle()`` (an answer or the operator's action) to a stage's step: its transfers,
+    money events, alerts and the next step, in the caller's transaction."""
     found = contract.step(key)
     ledger = uow.ledger.load([a.id for a in _stage_accounts(contract)], [key],
                              lock=chain.floored_debits(found[1].kind if found else None, "", contract.currency))
-    settles_now = found is not None and _open(found[1])
-    outcome = contract.answer(key, succeeded, now, provider_ref)
-    if settles_now:
-        finance.money_moved(uow, found[1], succeeded, customer_id=contract.customer_id,
+    # an open or stuck step answered now (a reply, a late notice, the operator's fail) moved money
+    settles_now = found is not None and found[1].status in (TO_SEND, SENT, "stuck")
+    outcome = settle()
+    if settles_now and found[1].status in ("succeeded", "failed"):
+        finance.money_moved(uow, found[1], found[1].status == "succeeded", customer_id=contract.customer_id,
                             supplier_id=contract.supplier_id, currency=contract.currency, contract_id=contract.id,
                             stage_key=found[0].key)
     for transfer_key, postings in outcome.transfers:
@@ -900,17 +912,109 @@ def record_stage_payment(contract_id: str, key: str, succeeded: bool, provider_r
                 {"contract_id": contract.id, "project_id": contract.project_id, "stage": stage.name,
                  "amount": stage.amount, "currency": contract.currency, "attempt": data["attempt"]},
                 f"stage-withholding-failed:{key}", urgent=True)
+    for step in outcome.stuck:
+        _alert_stage_stuck(contract, step, uow)
     if contract.next_step() is not None:
-        uow.schedule("billing_stage_pay", contract.id, now)
+        uow.schedule("billing_stage_pay", contract.id,
+                     now + policy.backoff(outcome.retry_after) if outcome.retry_after else now)
+    uow.contracts.save(contract)
+
+
+def _alert_stage_stuck(contract: StagedContract, step: PaymentStep, uow) -> None:
+    """A stage's step stopped for the operator: the operator who looks after the customer's money
+    is told, and the supplier for its payouts (the order's template, the contract in place of the
+    order)."""
+    stage = next(stage for stage in contract.stages if step in stage.steps)
+    customer = uow.customers.get(contract.customer_id) or Customer(contract.customer_id)
+    receivers = _operator_receivers(customer)
+    if step.kind != WITHHOLD:
+        receivers.append({"org_id": contract.supplier_id})
+    _notify(uow, receivers, "billing payment step stuck",
+            {"order_id": contract.id, "contract_id": contract.id,
+             "step": f"分期合同“{stage.name}”的{STEP_NAMES.get(step.kind, step.kind)}", "step_key": step.key,
+             "amount": step.amount, "currency": contract.currency},
+            f"step-stuck:{step.key}:{len(stage.operator_actions)}", urgent=True)
+
+
+def stage_payment_unanswered(contract_id: str, key: str, now: datetime, uow, policy: RetryPolicy = DEFAULT_POLICY,
+                             processing: bool = False) -> datetime | None:
+    """As ``payment_unanswered`` for a stage's step: asked again after a back-off, or stuck (the
+    operator told) when its budget or its answer deadline is spent. Returns when it is asked again."""
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None:
+        return None
+    again = contract.unanswered(key, now, policy, processing)
+    found = contract.step(key)
+    if again is not None:
+        uow.schedule("billing_stage_pay", contract.id, again)
+    elif found is not None and found[1].status == "stuck":
+        _alert_stage_stuck(contract, found[1], uow)
+        if contract.next_step() is not None:
+            uow.schedule("billing_stage_pay", contract.id, now)
     uow.contracts.save(contract)
     uow.commit()
-    return contract
+    return again
+
+
+def stuck_staged_contracts(actor: Actor, query: dict, uow) -> tuple[list[StagedContract], int]:
+    """Staged contracts with a payment step stopped for the operator (BIL-6, BIL-12)."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator sees stuck payment steps.")
+    return uow.contracts.stuck(limit=query["limit"], offset=query["offset"])
+
+
+def stage_step_to_resolve(actor: Actor, contract_id: str, key: str, action: str, uow) -> str | None:
+    """As ``step_to_resolve``: the stage's step to ask the provider about before failing or voiding."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    contract = uow.contracts.get(contract_id)
+    if contract is None:
+        raise BillingNotFound(f"Contract {contract_id} was not found.")
+    found = contract.step(key)
+    if action != "retry" and found is not None and found[1].status == "stuck" and found[1].was_sent:
+        return key
+    return None
+
+
+def resolve_stage_step(actor: Actor, contract_id: str, key: str, action: str, now: datetime, uow,
+                       policy: RetryPolicy = DEFAULT_POLICY, known: bool | None = None) -> tuple[StagedContract, bool]:
+    """retry | fail | void a stuck step of a stage, recorded in its stage's operator actions and
+    audited (``payment_step_resolved``). ``known``: the provider's own final answer, found when
+    asked first; it settles the step instead. A second click of the same action changes nothing."""
+    if not actor.is_operator:
+        raise NotAllowed("Only the platform operator may retry, fail or void a payment step.")
+    contract = uow.contracts.get(contract_id, for_update=True)
+    if contract is None:
+        raise BillingNotFound(f"Contract {contract_id} was not found.")
+    found = contract.step(key)
+    if known is not None and found is not None:
+        def settle():
+            outcome = contract.answer(key, known, now, policy=policy)
+            found[0].record_action(key, action, actor.user_id, now, note=(
+                f"the provider answered {'succeeded' if known else 'failed'}: applied its answer"))
+            return outcome
+    else:
+        def settle():
+            return contract.resolve_step(key, action, actor.user_id, now)
+        if found is not None and found[1].status != "stuck" and found[0].last_action(key) == action:
+            return contract, False
+    _settle_stage_step(contract, key, settle, now, uow, policy)
+    stage = contract.step(key)[0]
+    uow.emit("payment_step_resolved", {
+        "order_id": contract.id, "customer_id": contract.customer_id, "supplier_id": contract.supplier_id,
+        "step_key": key, "action": action, "note": stage.operator_actions[-1]["note"],
+        "operator_user_id": actor.user_id, "operator_org_id": actor.org_id})
+    uow.commit()
+    return contract, True
 
 
 def get_staged_contract(actor: Actor, contract_id: str, uow) -> StagedContract:
     contract = uow.contracts.get(contract_id)
     if contract is None or not (actor.is_operator or actor.org_id in (contract.customer_id, contract.supplier_id)):
         raise BillingNotFound(f"Contract {contract_id} was not found.")
+    if not actor.is_operator:      # the parties see what the operator did, not which of its people did it
+        for stage in contract.stages:
+            stage.operator_actions = [{k: v for k, v in a.items() if k != "by"} for a in stage.operator_actions]
     return contract
 
 

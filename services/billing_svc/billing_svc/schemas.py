@@ -393,10 +393,14 @@ class StageSchema(Schema):
     due_at = fields.AwareDateTime(allow_none=True)
     paid_at = fields.AwareDateTime(allow_none=True)
     alerts_sent = fields.Integer()
-    payment = fields.String(metadata={"description": "none | pending | failed | paid | paid_out (BIL-12: withheld "
-                                                     "from the customer, then paid out to the supplier)"})
+    payment = fields.String(metadata={"description": "none | pending | failed | stuck | paid | paid_out (BIL-12: "
+                                                     "withheld from the customer, then paid out to the supplier)"})
     paid = fields.Integer()
     paid_out = fields.Integer()
+    steps = fields.List(fields.Nested(StepSchema), metadata={
+        "description": "its payment steps at the provider; a `stuck` one waits for the operator"})
+    operator_actions = fields.List(fields.Nested(OperatorActionSchema), metadata={
+        "description": "the operator's retries, fails and voids of its steps (the audit trail)"})
 
 
 class StagedContractSchema(Schema):

@@ -382,19 +382,65 @@ class BillingService(PlatformService):
 
     @on_deadline("billing_stage_pay")
     def pay_stage_step(self, contract_id: str, payload: dict) -> None:
-        """A staged contract's next payment step at the provider (BIL-12), as for an order."""
+        """A staged contract's next payment step at the provider (BIL-12), as for an order: a step
+        without an answer is asked again after a back-off until its budget or its answer deadline
+        is spent, then stops (stuck) for the operator."""
+        policy = self.outside.policy
         with self.db.unit_of_work() as uow:
-            found = handlers.next_stage_payment(contract_id, uow)
+            found = handlers.next_stage_payment(contract_id, uow, utcnow())
         if found is None:
             return
-        request, answer = found[0], self._ask_provider(*found)
+        request = found[0]
+        try:
+            answer = self._ask_provider(*found)
+        except ServiceUnavailable as err:
+            log.warning("stage payment step %s: %s", request.key, err)
+            with self.db.unit_of_work() as uow:
+                handlers.stage_payment_unanswered(contract_id, request.key, utcnow(), uow, policy)
+            return
         with self.db.unit_of_work() as uow:
             if answer.final:
                 handlers.record_stage_payment(contract_id, request.key, answer.status == "succeeded",
-                                              answer.reference, utcnow(), uow)
+                                              answer.reference, utcnow(), uow, policy)
             else:
-                handlers.payment_in_progress("billing_stage_pay", contract_id, utcnow(),
-                                             PROCESSING_RECHECK_SECONDS, uow)
+                handlers.stage_payment_unanswered(contract_id, request.key, utcnow(), uow, policy, processing=True)
+
+    @rpc
+    def stuck_staged_contracts(self, filters: dict) -> dict:
+        """The operator's list of staged contracts with a stage's payment step stopped after its
+        retry budget or answer deadline. Returns StagedContractPageSchema."""
+        query = load(StuckOrderQuerySchema(), filters)
+        with self.db.unit_of_work() as uow:
+            items, total = handlers.stuck_staged_contracts(require_actor(self.caller), query, uow)
+        return StagedContractPageSchema().dump(_page(items, total, query))
+
+    @rpc
+    def resolve_stage_step(self, contract_id: str, payload: dict) -> dict:
+        """payload: StepActionSchema; the operator only. As ``resolve_step`` for a stage's step:
+        failing or voiding a step that went out asks the provider first. Returns
+        StagedContractSchema with ``changed``."""
+        body = load(StepActionSchema(), payload)
+        actor = require_actor(self.caller)
+        key, action = body["step_key"], body["action"]
+        with self.db.unit_of_work() as uow:
+            to_ask = handlers.stage_step_to_resolve(actor, contract_id, key, action, uow)
+        known = self._provider_final_answer(to_ask, key, action) if to_ask is not None else None
+        with self.db.unit_of_work() as uow:
+            contract, changed = handlers.resolve_stage_step(actor, contract_id, key, action, utcnow(), uow,
+                                                            self.outside.policy, known)
+        return {**StagedContractSchema().dump(contract), "changed": changed}
+
+    def _provider_final_answer(self, key: str, step_key: str, action: str) -> bool | None:
+        """What the provider says became of a stuck step before the operator fails or voids it:
+        True/False its final answer, None it never received it; 503 unreachable, 422 still executing."""
+        try:
+            answer = self.outside.provider.query(key)
+        except OutsideUnavailable as err:
+            raise ServiceUnavailable(f"The payment provider cannot say what became of {step_key}: {err}") from err
+        if answer is not None and not answer.final:
+            raise WrongState(f"The payment provider is still executing {step_key}; it cannot be {action}ed now.",
+                             {"action": ["the provider is still executing this step"]})
+        return None if answer is None else answer.status == "succeeded"
 
     def _ask_provider(self, request: PaymentRequest, must_query: bool) -> Answer:
         """Query a step that went out before; send only one the provider never received."""

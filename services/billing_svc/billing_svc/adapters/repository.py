@@ -406,6 +406,13 @@ class StagedContractRepository:
         rows = self.session.execute(query.order_by(StagedContractRow.id).limit(limit).offset(offset)).scalars()
         return [self._to_domain(r) for r in rows], total
 
+    def stuck(self, limit: int = 50, offset: int = 0) -> tuple[list[StagedContract], int]:
+        """Contracts with a stage's payment step stopped for the operator (BIL-6, BIL-12)."""
+        query = select(StagedContractRow).where(StagedContractRow.stages.contains([{"steps": [{"status": "stuck"}]}]))
+        total = paging.total(self.session, query)
+        rows = self.session.execute(query.order_by(StagedContractRow.id).limit(limit).offset(offset)).scalars()
+        return [self._to_domain(r) for r in rows], total
+
     def of_project(self, project_id: str) -> list[StagedContract]:
         rows = self.session.execute(select(StagedContractRow).where(StagedContractRow.project_id == project_id)
                                     .order_by(StagedContractRow.id).with_for_update()).scalars()

@@ -51,6 +51,20 @@ class PaymentStep:
     was_sent: bool = False            # the provider may know it: settled by asking, never by guessing
 
 
+def step_unanswered(step: PaymentStep | None, at: datetime, policy: RetryPolicy = DEFAULT_POLICY,
+                    processing: bool = False) -> datetime | None:
+    """A sent step (an order's or a stage's) got no final answer: when to ask again, or None when
+    it stopped (``stuck``: its budget or its answer deadline spent) or is not open."""
+    if step is None or step.status != SENT:
+        return None
+    step.attempts += 1
+    first = datetime.fromisoformat(step.first_sent_at) if step.first_sent_at else at
+    if at >= policy.answer_deadline(first) or (not processing and policy.exhausted(step.attempts)):
+        step.status = STEP_STUCK
+        return None
+    return at + policy.backoff(step.attempts)
+
+
 class MovedBySteps:
     """What an order's or a stage's payment steps moved: only the steps the provider confirmed count."""
 
@@ -194,15 +208,7 @@ class Order(MovedBySteps):
         """A sent step got no final answer (none at all, a 5xx, or ``processing``): when to ask
         again, or None when it stopped (``stuck``: budget or deadline spent) or is not open.
         ``processing`` counts against the deadline only: the provider has the payment."""
-        step = self.step(key)
-        if step is None or step.status != SENT:
-            return None
-        step.attempts += 1
-        first = datetime.fromisoformat(step.first_sent_at) if step.first_sent_at else at
-        if at >= policy.answer_deadline(first) or (not processing and policy.exhausted(step.attempts)):
-            step.status = STEP_STUCK
-            return None
-        return at + policy.backoff(step.attempts)
+        return step_unanswered(self.step(key), at, policy, processing)
 
     def answer(self, key: str, succeeded: bool, provider_ref: str | None = None,
                policy: RetryPolicy = DEFAULT_POLICY, retry: bool = True) -> StepOutcome:

@@ -19,6 +19,12 @@ each step with its own idempotency key (``stage:<contract>:<stage>:withhold:<n>`
 ``…:payout:<n>``) used both at the provider and for its balanced ledger transfer. The stage is
 paid (and its overdue alerts stop) when the withholding succeeded; a failed withholding leaves it
 due, so the alerts go on once per period until a later attempt succeeds.
+
+No step retries for ever (``domain.retries``, as for an order's steps): a step the provider does
+not answer is asked again after an exponential back-off until its budget or its answer deadline
+is spent, and a payout the provider refuses is tried again under a new key until its budget is
+spent; then the step stops (``stuck``) for the operator, who retries, fails or voids it. Each
+stage keeps the operator's actions on its steps (the audit trail).
 """
 from __future__ import annotations
 
@@ -27,17 +33,23 @@ from datetime import datetime, timedelta
 
 from billing_svc.domain import money
 from billing_svc.domain.orders import (
+    OPERATOR_ACTIONS,
     PAYOUT,
+    RETRY,
     SENT,
     STEP_FAILED,
+    STEP_STUCK,
     STEP_SUCCEEDED,
+    STEP_VOIDED,
     TO_SEND,
     WITHHOLD,
     MovedBySteps,
     PaymentRequest,
     PaymentStep,
     StepOutcome,
+    step_unanswered,
 )
+from billing_svc.domain.retries import DEFAULT_POLICY, RetryPolicy
 from billing_svc.exceptions import BadInput, WrongState
 
 WAITING, DUE, PAID = "waiting", "due", "paid"
@@ -63,19 +75,31 @@ class Stage(MovedBySteps):
     paid_at: datetime | None = None
     alerts_sent: int = 0
     steps: list[PaymentStep] = field(default_factory=list)
+    operator_actions: list[dict] = field(default_factory=list)   # {key, action, by, at, note}: the audit trail
 
     @property
     def payment(self) -> str:
-        """none | pending | failed (the last withholding failed) | paid | paid_out."""
+        """none | pending | failed (the last withholding failed) | stuck (a withholding waits for
+        the operator) | paid | paid_out."""
         withholds = [s for s in self.steps if s.kind == WITHHOLD]
         if not withholds:
             return "none"
         if self.paid_out:
             return "paid_out"
-        return {STEP_SUCCEEDED: "paid", STEP_FAILED: "failed"}.get(withholds[-1].status, "pending")
+        return {STEP_SUCCEEDED: "paid", STEP_FAILED: "failed", STEP_STUCK: "stuck"}.get(withholds[-1].status,
+                                                                                         "pending")
 
     def open_step(self) -> PaymentStep | None:
         return next((s for s in self.steps if s.status in (TO_SEND, SENT)), None)
+
+    def stuck_steps(self) -> list[PaymentStep]:
+        return [s for s in self.steps if s.status == STEP_STUCK]
+
+    def last_action(self, key: str) -> str | None:
+        return next((a["action"] for a in reversed(self.operator_actions) if a["key"] == key), None)
+
+    def record_action(self, key: str, action: str, by: str, at: datetime, note: str = "") -> None:
+        self.operator_actions.append({"key": key, "action": action, "by": by, "at": at.isoformat(), "note": note})
 
 
 @dataclass
@@ -160,6 +184,10 @@ class StagedContract:
         open_step = stage.open_step()
         if open_step is not None:
             return open_step
+        if any(s.kind == WITHHOLD for s in stage.stuck_steps()):
+            # it may have been executed: a new key could withhold twice; the operator decides first
+            raise WrongState(f"阶段 {key} 的代扣已停止重试，等待平台运营人员处理 / The withholding of stage {key} is "
+                             "stuck and waits for the platform operator.", {"stage": ["withholding stuck"]})
         attempt = sum(1 for s in stage.steps if s.kind == WITHHOLD) + 1
         step = PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:withhold:{attempt}", WITHHOLD, stage.amount)
         stage.steps.append(step)
@@ -185,19 +213,32 @@ class StagedContract:
         payer, payee = (c, "platform") if step.kind == WITHHOLD else ("platform", s)
         return PaymentRequest(step.key, step.kind, payer, payee, step.amount, self.currency, self.id)
 
-    def mark_sent(self, key: str) -> PaymentStep:
+    def mark_sent(self, key: str, at: datetime | None = None) -> PaymentStep:
         found = self.step(key)
         if found is None or found[1].status not in (TO_SEND, SENT):
             raise WrongState(f"Payment step {key} is not open.")
-        found[1].status = SENT
-        return found[1]
+        step = found[1]
+        step.status, step.was_sent = SENT, True
+        if step.first_sent_at is None and at is not None:
+            step.first_sent_at = at.isoformat()
+        return step
 
-    def answer(self, key: str, succeeded: bool, at: datetime, provider_ref: str | None = None) -> StepOutcome:
+    def unanswered(self, key: str, at: datetime, policy: RetryPolicy = DEFAULT_POLICY,
+                   processing: bool = False) -> datetime | None:
+        """A sent step got no final answer (none, a 5xx, ``processing``): when to ask again, or
+        None when it stopped (``stuck``) or is not open; as ``Order.unanswered``."""
+        found = self.step(key)
+        return step_unanswered(found[1] if found else None, at, policy, processing)
+
+    def answer(self, key: str, succeeded: bool, at: datetime, provider_ref: str | None = None,
+               policy: RetryPolicy = DEFAULT_POLICY, retry: bool = True) -> StepOutcome:
         """The provider's final answer for a stage's step (reply, query or notice); a step already
-        settled changes nothing. A paid withholding pays the stage and starts the payout."""
+        settled changes nothing. A paid withholding pays the stage and starts the payout. A refused
+        payout is tried again under a new key after a back-off until the budget is spent: then the
+        next attempt waits ``stuck`` for the operator (``retry=False``: the operator failed it)."""
         outcome = StepOutcome()
         found = self.step(key)
-        if found is None or found[1].status in (STEP_SUCCEEDED, STEP_FAILED):
+        if found is None or found[1].status in (STEP_SUCCEEDED, STEP_FAILED, STEP_VOIDED):
             return outcome
         stage, step = found
         step.status, step.provider_ref = (STEP_SUCCEEDED if succeeded else STEP_FAILED), provider_ref
@@ -212,11 +253,52 @@ class StagedContract:
                 outcome.events.append(("stage_withholding_failed", {"stage_key": stage.key, "attempt": attempt}))
         elif succeeded:
             outcome.transfers.append((key, money.payout_postings(self.supplier_id, step.amount, self.currency)))
-        else:
+        elif retry:
             # the money is in clearing: paying the supplier again under a new key is safe
-            stage.steps.append(PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:payout:{attempt + 1}", PAYOUT,
-                                           step.amount))
+            failures = sum(1 for s in stage.steps if s.kind == PAYOUT and s.status == STEP_FAILED)
+            again = PaymentStep(f"{STAGE_KEY_PREFIX}{self.id}:{stage.key}:payout:{attempt + 1}", PAYOUT, step.amount)
+            if policy.exhausted(failures):
+                again.status = STEP_STUCK
+                outcome.stuck.append(again)
+            else:
+                outcome.retry_after = failures
+            stage.steps.append(again)
         return outcome
+
+    def resolve_step(self, key: str, action: str, by: str, at: datetime) -> StepOutcome | None:
+        """retry | fail | void of a stuck step of a stage, as ``Order.resolve_step``; None when it
+        repeats the operator's last action on a step that is no longer stuck (nothing changes).
+
+        retry: a fresh budget (a step that went out is asked about first, never resent blindly);
+        fail: a withholding counts as failed (the stage stays due, the customer pays it again), a
+        payout stays unpaid with its money in clearing, no further attempt; void: a payout is
+        withdrawn, nothing moves (a withholding cannot be voided: fail it)."""
+        if action not in OPERATOR_ACTIONS:
+            raise WrongState(f"Unknown action {action}.")
+        found = self.step(key)
+        if found is None:
+            raise WrongState(f"Contract {self.id} has no payment step {key}.")
+        stage, step = found
+        if step.status != STEP_STUCK:
+            if stage.last_action(key) == action:
+                return None
+            raise WrongState(f"Payment step {key} is {step.status}, not stuck.")
+        outcome = StepOutcome()
+        if action == RETRY:
+            step.status = SENT if step.was_sent else TO_SEND
+            step.attempts, step.first_sent_at = 0, at.isoformat() if step.was_sent else None
+        elif action == "fail":
+            outcome = self.answer(key, False, at, retry=False)
+        else:
+            if step.kind == WITHHOLD:
+                raise WrongState(f"A {step.kind} step cannot be voided; fail it instead.",
+                                 {"action": ["void is for payouts; use fail"]})
+            step.status = STEP_VOIDED
+        stage.record_action(key, action, by, at)
+        return outcome
+
+    def stuck_steps(self) -> list[tuple[Stage, PaymentStep]]:
+        return [(stage, step) for stage in self.stages for step in stage.stuck_steps()]
 
     def overdue_alert(self, key: str, now: datetime) -> tuple[bool, datetime | None]:
         """Whether to alert now for this stage, and when to look again (None: never)."""

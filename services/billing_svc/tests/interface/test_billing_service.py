@@ -489,6 +489,62 @@ def test_BIL6_a_payout_that_keeps_failing_stops_alerts_and_is_retried_once_by_th
     assert balance == PRICE, "paid once"
 
 
+def test_BIL6_BIL12_a_stage_payout_that_keeps_failing_stops_alerts_and_is_retried_once_by_the_operator(
+        billing_and_identity_small_budget, provider, ledger_db, wait_until):
+    provider.fail_payers.add("platform")           # the platform's payouts are refused
+    customer, [supplier] = onboard(f"SS{uuid.uuid4().hex[:6]}", [FakeSupplier()], limit=None)
+    project_id = new_id()
+    project_created(project_id, supplier, customer, wait_until)
+    with rpc_as(supplier) as rpc:
+        contract = rpc.billing.create_staged_contract({
+            "project_id": project_id, "customer_id": customer.org_id, "currency": "CNY", "terms_days": 10,
+            "stages": STAGES})
+    with rpc_as(customer) as rpc:
+        rpc.billing.decide_staged_contract(contract["id"], {"approve": True})
+    publish_node_completed(project_id, "kickoff")
+
+    def stage(actor=customer):
+        with rpc_as(actor) as rpc:
+            return rpc.billing.get_staged_contract(contract["id"])["stages"][0]
+    wait_until(lambda: stage()["status"] == "due", timeout=20, message="the stage due")
+    with rpc_as(customer) as rpc:
+        rpc.billing.collect_stage(contract["id"], "first")
+    [step] = wait_until(lambda: [s for s in stage()["steps"] if s["status"] == "stuck"], timeout=30,
+                        message="the stage's payout stopped after its budget")
+    prefix = f"stage:{contract['id']}:first:payout:"
+    assert step["key"] == f"{prefix}4" and len([k for k in provider.payments if k.startswith(prefix)]) == 3
+    time.sleep(1.5)                                # the budget's longest back-off, twice: no fourth attempt
+    assert len([k for k in provider.payments if k.startswith(prefix)]) == 3
+    [told] = notifications(ledger_db, "billing payment step stuck", contract["id"])
+    assert told["receivers"] == [{"user_id": OPERATOR_ACTOR.user_id}, {"org_id": supplier.org_id}]
+    assert told["urgent"] is True and told["variables"]["step_key"] == step["key"]
+    with rpc_as(OPERATOR_ACTOR) as rpc:
+        assert contract["id"] in [c["id"] for c in rpc.billing.stuck_staged_contracts({})["items"]]
+    with rpc_as(supplier) as rpc, pytest.raises(Forbidden):
+        rpc.billing.resolve_stage_step(contract["id"], {"step_key": step["key"], "action": "retry"})
+    provider.fail_payers.clear()                    # the supplier fixed its account
+    with rpc_as(OPERATOR_ACTOR) as rpc:
+        first = rpc.billing.resolve_stage_step(contract["id"], {"step_key": step["key"], "action": "retry"})
+        second = rpc.billing.resolve_stage_step(contract["id"], {"step_key": step["key"], "action": "retry"})
+    assert (first["changed"], second["changed"]) == (True, False), "a second click changes nothing"
+    wait_until(lambda: stage()["payment"] == "paid_out", timeout=30, message="paid out after the retry")
+    assert [(a["action"], a["by"]) for a in stage(OPERATOR_ACTOR)["operator_actions"]] == [
+        ("retry", OPERATOR_ACTOR.user_id)]
+    assert [set(a) for a in stage()["operator_actions"]] == [{"key", "action", "at", "note"}]
+
+    def audited():
+        with rpc_as(OPERATOR_ACTOR) as rpc:
+            return rpc.identity.audit_log({"action": "billing_step_resolved", "org_id": customer.org_id})["items"]
+    [entry] = wait_until(audited, timeout=20, message="the operator's retry in the audit log")
+    assert (entry["subject_id"], entry["details"]["action"], entry["details"]["step_key"]) == (
+        contract["id"], "retry", step["key"])
+    assert provider.executions[step["key"]] == 1
+    with ledger_db.connect() as conn:
+        balance = conn.execute(text("select balance from ledger_accounts where id = :id"),
+                               {"id": f"supplier:{supplier.org_id}:CNY"}).scalar_one()
+    assert balance == 30000, "paid once"
+
+
 def test_BIL6_a_withholding_the_provider_never_answers_stops_and_the_operator_fails_it_after_asking(
         billing_small_budget, provider, ledger_db, wait_until):
     code = f"WH{uuid.uuid4().hex[:6]}"

@@ -11,10 +11,12 @@ import pytest
 from billing_svc import handlers
 from billing_svc.domain.ledger import Ledger
 from billing_svc.domain.parties import Customer
+from billing_svc.domain.retries import RetryPolicy
 from billing_svc.exceptions import BadInput, BillingNotFound, NotAllowed, NotOnboarded, WrongState
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER as CUSTOMER_KIND
 from platform_contracts.roles import CUSTOMER_ROLE, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
+from platform_contracts.roles import OPERATOR as OPERATOR_KIND
 from platform_kit.testing import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -54,6 +56,11 @@ class FakeContracts:
 
     def record_progress(self, project_id, node_key, node_index):
         self.reached.setdefault(project_id, {})[node_key] = node_index
+
+    def stuck(self, limit=50, offset=0):
+        found = [copy.deepcopy(c) for c in self.contracts.values()
+                 if any(s.status == "stuck" for stage in c.stages for s in stage.steps)]
+        return found[offset:offset + limit], len(found)
 
 
 class FakeLedger:
@@ -358,3 +365,127 @@ def test_BIL14_every_money_movement_of_a_stage_is_an_event_once():
     assert moved == [(failed.key, 30000, "CNY"), (withhold.key, 30000, "CNY"), (payout.key, 30000, "CNY")]
     assert uow.events_of("payout_paid")[0]["contract_id"] == contract.id
     assert uow.events_of("withholding_succeeded")[0]["provider_reference"] == "pay-1"
+
+
+# --- BIL-6 for stages: every step toward the provider has a budget, then waits for the operator ---
+
+SMALL = RetryPolicy(max_attempts=3, base_seconds=5, max_backoff_seconds=60, answer_deadline_seconds=3600)
+OPERATOR = Actor("u-op", "org-op", OPERATOR_KIND, ())
+
+
+def due_stage(uow, project_id):
+    contract = new_contract(uow, project_id)
+    handlers.node_completed({"event_id": str(uuid.uuid4())}, {"project_id": project_id, "node_key": "confirm-kickoff",
+                                                               "node_kind": "confirm"}, NOW, uow)
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    return contract
+
+
+def stuck_alerts(uow):
+    return [{**e, "receivers": [{k: v for k, v in r.items() if v} for r in e["receivers"]]}
+            for e in uow.events_of("billing_notification_requested")
+            if e["message_template"] == "billing payment step stuck"]
+
+
+def test_BIL6_BIL12_a_stage_payout_refused_again_and_again_backs_off_then_stops_and_alerts():
+    uow = billing_uow(onboarded())
+    contract = due_stage(uow, "prj-r1")
+    withhold, _ = handlers.next_stage_payment(contract.id, uow, NOW)
+    handlers.record_stage_payment(contract.id, withhold.key, True, "p-1", NOW, uow, SMALL)
+    waits = []
+    for attempt in range(1, 4):
+        payout, must_query = handlers.next_stage_payment(contract.id, uow, NOW)
+        assert payout.key.endswith(f":payout:{attempt}") and not must_query
+        uow.deadlines.pop(("billing_stage_pay", contract.id), None)
+        handlers.record_stage_payment(contract.id, payout.key, False, None, NOW, uow, SMALL)
+        waits.append((uow.deadlines.get(("billing_stage_pay", contract.id)) or (None,))[0])
+    assert waits[:2] == [NOW + timedelta(seconds=5), NOW + timedelta(seconds=10)], "exponential back-off"
+    assert waits[2] is None and handlers.next_stage_payment(contract.id, uow, NOW) is None, "no fourth attempt"
+    stage = uow.contracts.get(contract.id).stage("first")
+    assert [s.status for s in stage.steps if s.kind == "payout"] == ["failed"] * 3 + ["stuck"]
+    [told] = stuck_alerts(uow)
+    assert told["receivers"] == [{"user_id": "u-op"}, {"org_id": "org-sup"}] and told["urgent"] is True
+    assert told["variables"]["step_key"] == f"stage:{contract.id}:first:payout:4"
+    listed, total = handlers.stuck_staged_contracts(OPERATOR, {"limit": 50, "offset": 0}, uow)
+    assert total == 1 and listed[0].id == contract.id
+    with pytest.raises(NotAllowed):
+        handlers.stuck_staged_contracts(SUPPLIER, {"limit": 50, "offset": 0}, uow)
+
+
+def test_BIL6_BIL12_a_stage_withholding_the_provider_never_answers_stops_after_its_budget_or_deadline():
+    uow = billing_uow(onboarded())
+    contract = due_stage(uow, "prj-r2")
+    withhold, _ = handlers.next_stage_payment(contract.id, uow, NOW)
+    again = [handlers.stage_payment_unanswered(contract.id, withhold.key, NOW, uow, SMALL) for _ in range(3)]
+    assert again == [NOW + timedelta(seconds=5), NOW + timedelta(seconds=10), None]
+    stage = uow.contracts.get(contract.id).stage("first")
+    assert (stage.steps[0].status, stage.payment) == ("stuck", "stuck")
+    assert [e["receivers"] for e in stuck_alerts(uow)] == [[{"user_id": "u-op"}]], "a withholding: the operator"
+    with pytest.raises(WrongState):        # it may have been executed: no second withholding under a new key
+        handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    # the deadline: 'processing' for ever stops too, whatever the attempts
+    other = due_stage(uow, "prj-r3")
+    step, _ = handlers.next_stage_payment(other.id, uow, NOW)
+    assert handlers.stage_payment_unanswered(other.id, step.key, NOW, uow, SMALL, processing=True) is not None
+    assert handlers.stage_payment_unanswered(other.id, step.key, NOW + timedelta(hours=1), uow, SMALL,
+                                             processing=True) is None
+    assert uow.contracts.get(other.id).stage("first").steps[0].status == "stuck"
+
+
+def test_BIL6_BIL12_the_operator_retries_fails_or_voids_a_stuck_stage_step_once_and_audited():
+    uow = billing_uow(onboarded())
+    contract = due_stage(uow, "prj-r4")
+    withhold, _ = handlers.next_stage_payment(contract.id, uow, NOW)
+    for _ in range(3):
+        handlers.stage_payment_unanswered(contract.id, withhold.key, NOW, uow, SMALL)
+    with pytest.raises(NotAllowed):
+        handlers.resolve_stage_step(SUPPLIER, contract.id, withhold.key, "retry", NOW, uow, SMALL)
+    assert handlers.stage_step_to_resolve(OPERATOR, contract.id, withhold.key, "fail", uow) == withhold.key, \
+        "a step that went out is asked about before it is failed"
+    with pytest.raises(WrongState):
+        handlers.resolve_stage_step(OPERATOR, contract.id, withhold.key, "void", NOW, uow, SMALL)
+    _, changed = handlers.resolve_stage_step(OPERATOR, contract.id, withhold.key, "retry", NOW, uow, SMALL)
+    _, again = handlers.resolve_stage_step(OPERATOR, contract.id, withhold.key, "retry", NOW, uow, SMALL)
+    assert (changed, again) == (True, False), "a second click changes nothing"
+    query, must_query = handlers.next_stage_payment(contract.id, uow, NOW)
+    assert query.key == withhold.key and must_query, "retried by asking the provider, never sent blindly"
+    # the provider had executed it: its answer, found when the operator asked, settles it
+    handlers.record_stage_payment(contract.id, withhold.key, True, "p-1", NOW, uow, SMALL)
+    for _ in range(3):
+        payout, _ = handlers.next_stage_payment(contract.id, uow, NOW)
+        handlers.record_stage_payment(contract.id, payout.key, False, None, NOW, uow, SMALL)
+    stuck_key = f"stage:{contract.id}:first:payout:4"
+    assert handlers.stage_step_to_resolve(OPERATOR, contract.id, stuck_key, "void", uow) is None, "never sent"
+    _, changed = handlers.resolve_stage_step(OPERATOR, contract.id, stuck_key, "void", NOW, uow, SMALL)
+    _, again = handlers.resolve_stage_step(OPERATOR, contract.id, stuck_key, "void", NOW, uow, SMALL)
+    assert (changed, again) == (True, False)
+    with pytest.raises(WrongState):
+        handlers.resolve_stage_step(OPERATOR, contract.id, stuck_key, "fail", NOW, uow, SMALL)
+    assert handlers.next_stage_payment(contract.id, uow, NOW) is None
+    stage = uow.contracts.get(contract.id).stage("first")
+    assert [(a["key"], a["action"], a["by"]) for a in stage.operator_actions] == [
+        (withhold.key, "retry", "u-op"), (stuck_key, "void", "u-op")]
+    audited = uow.events_of("payment_step_resolved")
+    assert [(e["order_id"], e["step_key"], e["action"]) for e in audited] == [
+        (contract.id, withhold.key, "retry"), (contract.id, stuck_key, "void")], "audited once per change"
+    balances = {a.id: a.balance for a in uow.ledger.accounts.values()}
+    assert balances["clearing:CNY"] == 30000 and balances["supplier:org-sup:CNY"] == 0, "the money stays in clearing"
+    seen = handlers.get_staged_contract(CUSTOMER, contract.id, uow).stage("first")
+    assert all("by" not in a for a in seen.operator_actions), "the parties see what was done, not by whom"
+
+
+def test_BIL6_BIL12_the_operator_fails_a_stuck_stage_withholding_and_the_stage_stays_due():
+    uow = billing_uow(onboarded())
+    contract = due_stage(uow, "prj-r5")
+    withhold, _ = handlers.next_stage_payment(contract.id, uow, NOW)
+    for _ in range(3):
+        handlers.stage_payment_unanswered(contract.id, withhold.key, NOW, uow, SMALL)
+    # the provider never received it (known None): failed as the operator asked
+    _, changed = handlers.resolve_stage_step(OPERATOR, contract.id, withhold.key, "fail", NOW, uow, SMALL)
+    assert changed and uow.ledger.transfers == {}
+    stage = uow.contracts.get(contract.id).stage("first")
+    assert (stage.status, stage.payment) == ("due", "failed")
+    assert [e["movement_id"] for e in uow.events_of("withholding_failed")] == [withhold.key], "a money event once"
+    handlers.collect_stage(CUSTOMER, contract.id, "first", NOW, uow)
+    retry, _ = handlers.next_stage_payment(contract.id, uow, NOW)
+    assert retry.key == f"stage:{contract.id}:first:withhold:2"
