@@ -32,7 +32,8 @@ pytestmark = pytest.mark.e2e
 # Path parameters that name a tenant's object: a World maps each to ids of its own objects.
 OBJECT_PARAMETERS = ("project_id", "user_id", "department_id", "org_id", "message_id", "ticket_id",
                      "product_id", "customer_id", "subscription_id", "order_id", "contract_id", "stage_key", "step_key",
-                     "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id", "key_id")
+                     "template_id", "version", "endpoint_id", "delivery_id", "file_id", "mismatch_id", "key_id",
+                     "attachment_id", "reply_id")
 # Path parameters of routes with x-tenant-scoped false (a year, a day, a docs file).
 NEUTRAL_VALUES = {"year": "2031", "day": "2031-01-02", "name": "probe.css"}
 # Query parameters of list routes that name an object, and the World key they take ids from.
@@ -296,7 +297,10 @@ def world_a(e2e, session) -> World:
                  # exactly like another tenant's
                  "delivery_id": [str(uuid.uuid4())],
                  # reconciliation mismatches are the operator's, no tenant's: a missing one answers 404
-                 "mismatch_id": [str(uuid.uuid4())]}
+                 "mismatch_id": [str(uuid.uuid4())],
+                 # a ticket's attachment is reached through its ticket, which answers 404 to others; a
+                 # canned reply of another provider answers 404 like a missing one
+                 "attachment_id": [str(uuid.uuid4())], "reply_id": [str(uuid.uuid4())]}
     world.secrets |= set(world.ids["key_id"])
     world.secrets |= {world.ids["ticket_id"][0], f"A ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, vendor, world.tokens["customer"], ids["customer"], project["id"]))
@@ -346,7 +350,8 @@ def world_b(e2e, session) -> World:
                  "ticket_id": [new_ticket(e2e, session, customer["headers"], order_id, f"B ticket {suffix}")["id"]],
                  "endpoint_id": [new_webhook(e2e, session, isv["headers"])["id"]],
                  "key_id": [new_api_key(e2e, session, isv["headers"], ["provider_admin"])["id"]],
-                 "delivery_id": [str(uuid.uuid4())], "mismatch_id": [str(uuid.uuid4())]}
+                 "delivery_id": [str(uuid.uuid4())], "mismatch_id": [str(uuid.uuid4())],
+                 "attachment_id": [str(uuid.uuid4())], "reply_id": [str(uuid.uuid4())]}
     world.secrets |= set(world.ids["key_id"])
     world.secrets |= {world.ids["ticket_id"][0], f"B ticket {suffix}"}
     world.ids.update(billing_ids(e2e, session, isv["headers"], customer["headers"], customer["org"]["id"],
