@@ -83,7 +83,8 @@ def test_NTF2_NTF4_a_tickets_alert_lands_in_the_mailbox_by_smtp_and_at_the_sms_p
         # the customer is told that the password was hidden (TKT-9), on every default channel
         mail = wait_until(lambda: next(iter(peers.mails(customer["email"])), None), timeout=60,
                           message="the e-mail in the SMTP sink")
-        assert ticket["id"] in mail["subject"] + mail["text"]
+        # people read the ticket's number, never its id
+        assert ticket["number"] in mail["subject"] and ticket["id"] not in mail["subject"] + mail["text"]
         assert mail["message_id"].endswith("@notify>")          # sent by notify's SMTP channel
         sms = wait_until(lambda: [m for m in peers.messages("sms-fallback") if m["to"] == customer["phone"]],
                          timeout=60, message="the SMS at the fallback provider")

@@ -131,6 +131,7 @@ def customer_row(actor, row: dict) -> bool:
 class _Row:
     def __init__(self, row: dict):
         self.provider_id, self.customer_org_id = row.get("provider_id"), row.get("customer_org_id")
+        self.vendor_id = row.get("vendor_id")
         self.escalated = bool(row.get("escalated"))
 
 

@@ -73,5 +73,6 @@ def coverage_alert(today: date, covers_next_year: bool, entries_next_year: int) 
     """A sentence for the operator when next year's calendar is still unknown, else None."""
     if today.month < ALERT_FROM_MONTH or covers_next_year or entries_next_year:
         return None
-    return (f"The working calendar knows no holidays of {today.year + 1}: deadlines running into it count "
-            f"only weekends as days off. Import {today.year + 1}'s holidays and make-up working days.")
+    return (f"The working calendar has no announced holidays of {today.year + 1}: deadlines running into it "
+            "count the festivals the law fixes, but no bridged holidays or make-up working days. "
+            f"Import {today.year + 1}'s holidays and make-up working days.")
