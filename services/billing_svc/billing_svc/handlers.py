@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from billing_svc import finance
-from billing_svc.domain import chain, currencies, money, stages, statements
+from billing_svc.domain import access, chain, currencies, money, stages, statements
 from billing_svc.domain.catalogue import (
     REQUESTED,
     PriceLock,
@@ -667,24 +667,17 @@ def start_refund(actor: Actor, order_id: str, amount: int, reason: str, now: dat
 
 def get_order(actor: Actor, order_id: str, uow) -> Order:
     order = uow.orders.get(order_id)
-    if order is None or not (actor.is_operator or actor.org_id in (order.customer_id, order.supplier_id)):
+    if order is None or not access.may_see_order(actor, order):
         raise BillingNotFound(f"Order {order_id} was not found.")
     return _as_seen_by(actor, order)
 
 
 def _as_seen_by(actor: Actor, order: Order) -> Order:
-    """The parties see what the operator did to their order, not which of its people did it."""
-    if not actor.is_operator:
-        order.operator_actions = [{k: v for k, v in a.items() if k != "by"} for a in order.operator_actions]
+    order.operator_actions = access.operator_actions_seen_by(actor, order.operator_actions)
     return order
 
 
-def order_scope(actor: Actor) -> dict:
-    if actor.is_operator:
-        return {}
-    if actor.org_kind == CUSTOMER:
-        return {"customer_id": actor.org_id}
-    return {"supplier_id": actor.org_id}
+order_scope = access.order_scope
 
 
 EXPORT_LIMIT = 10_000
