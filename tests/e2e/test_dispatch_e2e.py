@@ -54,11 +54,11 @@ def test_DSP1_the_operator_sets_providers_the_vendor_tunes_them_and_wrong_fields
     for stranger in (str(uuid.uuid4()), ids["customer"]):
         refused = http.put(url, headers=e2e.auth(OPERATOR), timeout=15, json={**body, "providers": [
             *body["providers"], {"provider_id": stranger, "weight": 1, "max_held": 1}]})
-        assert refused.status_code == 400 and set(refused.json()["fields"]) == {"providers[2].provider_id"}, \
+        assert refused.status_code == 422 and set(refused.json()["fields"]) == {"providers[2].provider_id"}, \
             refused.text
     refused = http.put(url, headers=e2e.auth(OPERATOR), timeout=15,
                        json={**body, "product_id": f"{product_id}-x", "vendor_id": ids["customer"]})
-    assert refused.status_code == 400 and set(refused.json()["fields"]) == {"vendor_id"}, refused.text
+    assert refused.status_code == 422 and set(refused.json()["fields"]) == {"vendor_id"}, refused.text
 
     listed = http.get(url, params={"product_id": product_id}, headers=e2e.auth(VENDOR), timeout=15)
     assert listed.status_code == 200 and listed.json()["total"] == 2

@@ -39,7 +39,12 @@ def _load(path: str, mtime: float) -> tuple[bytes, bytes | None, str]:
 
 def _file(name: str) -> Path | None:
     """The built file at ``name`` inside the output folder, never outside it."""
-    root = DIST.resolve()
+    return file_inside(DIST, name)
+
+
+def file_inside(folder: Path, name: str) -> Path | None:
+    """The file at ``name`` inside ``folder``, never outside it (no ``..``, no link out)."""
+    root = folder.resolve()
     try:
         found = (root / name).resolve()
     except (OSError, ValueError):

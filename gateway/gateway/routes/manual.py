@@ -13,7 +13,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from gateway.routes.console import REVALIDATE, _serve
+from gateway.routes.console import REVALIDATE, _serve, file_inside
 from gateway.web import error_response, route
 
 SITE = Path(os.environ.get("MANUAL_SITE", Path(__file__).resolve().parents[3] / "var" / "site"))
@@ -21,14 +21,7 @@ SITE = Path(os.environ.get("MANUAL_SITE", Path(__file__).resolve().parents[3] / 
 
 def _file(name: str) -> Path | None:
     """The built file at ``name`` inside the site, never outside it."""
-    root = SITE.resolve()
-    try:
-        found = (root / name).resolve()
-    except (OSError, ValueError):
-        return None
-    if root not in found.parents or not found.is_file():
-        return None
-    return found
+    return file_inside(SITE, name)
 
 
 class ManualRoutes:

@@ -391,7 +391,7 @@ class TicketRoutes:
             ServiceHoursBody().dump(read_json(request, ServiceHoursBody()))))
 
     @route("GET", "/api/v1/canned-replies", summary="Canned replies", tags=("tickets",), response=CannedReply,
-           many=True, roles=AGENTS, query=CannedReplyQuery)
+           many=True, roles=AGENTS, query=CannedReplyQuery, errors=(404,))
     def list_canned_replies(self, request):
         """TKT-7. The reply samples of the ticket guide (unless your provider has its own under the same
         key), then your provider's own. Bodies may use `{{ticket_number}}`, `{{title}}`,

@@ -9,14 +9,10 @@ from billing_svc.domain.stages import CONTRACT_STATUSES
 CODE = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def _iso_4217(value: str) -> None:
-    if not currencies.is_iso_4217(value):
-        raise ValidationError("不是 ISO 4217 货币代码 / Not an ISO 4217 currency code.")
-
-
-# BIL-13: the pattern documents the shape; Babel's list decides ("ABC" is three capitals, no currency)
-CURRENCY = [validate.Regexp(r"^[A-Z]{3}$", error="不是 ISO 4217 货币代码 / Not an ISO 4217 currency code."),
-            _iso_4217]
+# BIL-13: Babel's ISO 4217 list decides ("ABC" is three capitals, no currency), and the API document
+# states it as the field's enum, so a client knows before it asks
+CURRENCY = [validate.OneOf(sorted(currencies.ISO_4217),
+                           error="不是 ISO 4217 货币代码 / Not an ISO 4217 currency code.")]
 
 
 MAX_MONEY = 10**15     # minor units; far above any real amount, far below the columns' bigint

@@ -8,6 +8,11 @@ class InvalidProviderSettings(ValidationFailed):
     """A weight or maximum of held orders outside its range (DSP-1); each wrong field is named."""
 
 
+class UnknownProvider(Unprocessable):
+    """A provider or vendor named for a product that dispatch does not know as an ISV (missing, or a
+    customer organisation): a well-formed request naming what cannot deliver (422, each field named)."""
+
+
 class InvalidCapacity(ValidationFailed):
     """An employee capacity outside 0..50 (DSP-4)."""
 

@@ -30,6 +30,10 @@ class UnknownSubject(Unprocessable):
     """The order, project or product the ticket is about is not known (yet)."""
 
 
+class AttachmentRefused(Unprocessable):
+    """A file of a type, name or content the platform does not take (TKT-7): each reason named."""
+
+
 class AttachmentTooLarge(ValidationFailed):
     """An attachment over the size limit."""
 

@@ -36,6 +36,7 @@ from ticket_svc.domain.model import (
 )
 from ticket_svc.domain.sla import TimerName
 from ticket_svc.exceptions import (
+    AttachmentRefused,
     AttachmentTooLarge,
     ConfirmationRequired,
     HandoverRequired,
@@ -309,13 +310,16 @@ def escalations(query: dict, actor: Actor, uow) -> tuple[list[dict], int]:
 def check_upload(ticket_id: str, name: str, content_type: str, size: int, head: bytes, actor: Actor,
                  uow) -> Ticket:
     """The caller may write to the ticket and the file is of a type and size it takes (TKT-7)."""
-    refused = attachment_rules.refusal(name, content_type, size, head)
-    if refused:
-        error = AttachmentTooLarge if "larger" in str(refused) else ValidationFailed
-        raise error(f"{name}: {next(iter(refused.values()))[0]}.", refused)
-    ticket, side = load_visible(ticket_id, actor, uow)
+    ticket, side = load_visible(ticket_id, actor, uow)   # another's ticket is missing before anything else
     if side not in (CUSTOMER, AGENT, PLATFORM) or not ticket.is_open:
         raise NotYourTicket("You cannot add files to this ticket.")
+    refused = attachment_rules.refusal(name, content_type, size, head)
+    if refused:
+        # a well-formed upload of a kind the platform does not take is refused as such (422); an
+        # empty or oversized body is a bad request
+        error = (AttachmentTooLarge if "larger" in str(refused) else
+                 ValidationFailed if "content_base64" in refused else AttachmentRefused)
+        raise error(f"{name}: {next(iter(refused.values()))[0]}.", refused)
     return ticket
 
 

@@ -50,6 +50,20 @@ class PaymentStep:
     first_sent_at: str | None = None  # ISO instant it first went out: its answer deadline counts from it
     was_sent: bool = False            # the provider may know it: settled by asking, never by guessing
 
+    def send(self, at: datetime | None = None) -> PaymentStep:
+        """The step goes (again) to the provider; its answer deadline counts from the first time."""
+        if self.status not in (TO_SEND, SENT):
+            raise WrongState(f"Payment step {self.key} is not open.")
+        self.status, self.was_sent = SENT, True
+        if self.first_sent_at is None and at is not None:
+            self.first_sent_at = at.isoformat()
+        return self
+
+    def reopen(self, at: datetime) -> None:
+        """The operator's retry of a stuck step: a fresh budget, and a fresh deadline if it went out."""
+        self.status = SENT if self.was_sent else TO_SEND
+        self.attempts, self.first_sent_at = 0, at.isoformat() if self.was_sent else None
+
 
 def step_unanswered(step: PaymentStep | None, at: datetime, policy: RetryPolicy = DEFAULT_POLICY,
                     processing: bool = False) -> datetime | None:
@@ -196,12 +210,9 @@ class Order(MovedBySteps):
 
     def mark_sent(self, key: str, at: datetime | None = None) -> PaymentStep:
         step = self.step(key)
-        if step is None or step.status not in (TO_SEND, SENT):
+        if step is None:
             raise WrongState(f"Payment step {key} is not open.")
-        step.status, step.was_sent = SENT, True
-        if step.first_sent_at is None and at is not None:
-            step.first_sent_at = at.isoformat()
-        return step
+        return step.send(at)
 
     def unanswered(self, key: str, at: datetime, policy: RetryPolicy = DEFAULT_POLICY,
                    processing: bool = False) -> datetime | None:
@@ -302,8 +313,7 @@ class Order(MovedBySteps):
             raise WrongState(f"Payment step {key} is {step.status}, not stuck.")
         outcome = StepOutcome()
         if action == RETRY:
-            step.status = SENT if step.was_sent else TO_SEND
-            step.attempts, step.first_sent_at = 0, at.isoformat() if step.was_sent else None
+            step.reopen(at)
         elif action == FAIL:
             outcome = self.answer(key, False, retry=False)
         else:

@@ -215,13 +215,9 @@ class StagedContract:
 
     def mark_sent(self, key: str, at: datetime | None = None) -> PaymentStep:
         found = self.step(key)
-        if found is None or found[1].status not in (TO_SEND, SENT):
+        if found is None:
             raise WrongState(f"Payment step {key} is not open.")
-        step = found[1]
-        step.status, step.was_sent = SENT, True
-        if step.first_sent_at is None and at is not None:
-            step.first_sent_at = at.isoformat()
-        return step
+        return found[1].send(at)
 
     def unanswered(self, key: str, at: datetime, policy: RetryPolicy = DEFAULT_POLICY,
                    processing: bool = False) -> datetime | None:
@@ -285,8 +281,7 @@ class StagedContract:
             raise WrongState(f"Payment step {key} is {step.status}, not stuck.")
         outcome = StepOutcome()
         if action == RETRY:
-            step.status = SENT if step.was_sent else TO_SEND
-            step.attempts, step.first_sent_at = 0, at.isoformat() if step.was_sent else None
+            step.reopen(at)
         elif action == "fail":
             outcome = self.answer(key, False, at, retry=False)
         else:

@@ -38,6 +38,7 @@ from dispatch_svc.exceptions import (
     OrderNotFound,
     ProviderListChangeRefused,
     ProviderStillHolds,
+    UnknownProvider,
 )
 from platform_contracts.nodes import DEPARTMENT_FIRST
 from platform_contracts.roles import CUSTOMER_MANAGER, PROVIDER_ADMIN
@@ -102,12 +103,13 @@ class ProductProviders:
         them. None: a trusted system call (demo, bench) that names organisations it just created.
         """
         problems: dict[str, list[str]] = {}
+        unknown: dict[str, list[str]] = {}
         seen: set[str] = set()
         if isvs is not None and self.vendor_id is None and vendor_id not in isvs:
-            problems["vendor_id"] = [UNKNOWN_ISV]
+            unknown["vendor_id"] = [UNKNOWN_ISV]
         for n, entry in enumerate(entries):
             if isvs is not None and entry["provider_id"] not in self.links and entry["provider_id"] not in isvs:
-                problems[f"providers[{n}].provider_id"] = [UNKNOWN_ISV]
+                unknown[f"providers[{n}].provider_id"] = [UNKNOWN_ISV]
             if not MIN_MAX_HELD <= entry["max_held"] <= MAX_HELD_LIMIT:
                 problems[f"providers[{n}].max_held"] = [f"must be between {MIN_MAX_HELD} and {MAX_HELD_LIMIT}"]
             if not 1 <= entry["weight"] <= MAX_WEIGHT:
@@ -116,7 +118,10 @@ class ProductProviders:
                 problems[f"providers[{n}].provider_id"] = ["appears twice"]
             seen.add(entry["provider_id"])
         if problems:
-            raise InvalidProviderSettings("Some provider settings are out of range.", problems)
+            raise InvalidProviderSettings("Some provider settings are out of range.", {**unknown, **problems})
+        if unknown:
+            raise UnknownProvider("只能关联平台上的服务商（ISV） / Only ISV organisations of the platform can deliver "
+                                  "a product.", unknown)
         if self.vendor_id is not None and self.vendor_id != vendor_id:
             raise NotYourProduct(f"Product {self.product_id} was not found.")
         wanted = {e["provider_id"]: e for e in entries}

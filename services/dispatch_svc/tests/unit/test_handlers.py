@@ -5,7 +5,7 @@ import pytest
 
 from dispatch_svc import handlers
 from dispatch_svc.domain.model import EmployeeHold, ProjectDispatch
-from dispatch_svc.exceptions import InvalidProviderSettings, VendorNotNamed
+from dispatch_svc.exceptions import UnknownProvider, VendorNotNamed
 from platform_contracts.actor import Actor
 from platform_contracts.roles import CUSTOMER_MANAGER, DESIGNER, ISV, PROVIDER_ADMIN, VENDOR_ADMIN
 from platform_kit.exceptions import Forbidden, NotFound
@@ -256,12 +256,12 @@ def test_DSP1_a_person_relates_only_organisations_dispatch_knows_as_isvs_as_prov
     customer = {**_user("c-admin", org_id="cust"), "org_kind": "customer"}
     handlers.user_changed(_event("user_created", customer), customer, uow)
     for bad in ("nobody", "cust"):
-        with pytest.raises(InvalidProviderSettings) as refused:
+        with pytest.raises(UnknownProvider) as refused:
             handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "vendor", "providers": [
                 {"provider_id": "prov", "weight": 1, "max_held": 5},
                 {"provider_id": bad, "weight": 1, "max_held": 5}]}, uow)
         assert set(refused.value.fields) == {"providers[1].provider_id"}
-    with pytest.raises(InvalidProviderSettings) as refused:
+    with pytest.raises(UnknownProvider) as refused:
         handlers.set_product_providers(operator, {"product_id": "prod", "vendor_id": "cust", "providers": [
             {"provider_id": "prov", "weight": 1, "max_held": 5}]}, uow)
     assert set(refused.value.fields) == {"vendor_id"}

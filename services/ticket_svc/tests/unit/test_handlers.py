@@ -8,6 +8,7 @@ from platform_contracts.actor import Actor
 from ticket_svc import handlers
 from ticket_svc.domain.model import AWAITING_CONFIRMATION, AWAITING_FEEDBACK, RESOLVED
 from ticket_svc.exceptions import (
+    AttachmentRefused,
     AttachmentTooLarge,
     ConfirmationRequired,
     HandoverRequired,
@@ -240,16 +241,25 @@ def test_TKT7_an_oversized_attachment_is_refused():
         handlers.check_upload(ticket.id, "a.log", "text/plain", 30 << 20, b"log", CUSTOMER, uow)
 
 
-@pytest.mark.parametrize("name,content_type,head", [
-    ("page.html", "text/html", b"<html>"), ("logo.svg", "image/svg+xml", b"<svg"),
-    ("run.exe", "application/octet-stream", b"MZ"),
-    ("photo.png", "image/png", b"<script>alert(1)"), ("empty.txt", "text/plain", b""),
+@pytest.mark.parametrize("name,content_type,head,refusal", [
+    ("page.html", "text/html", b"<html>", AttachmentRefused),
+    ("logo.svg", "image/svg+xml", b"<svg", AttachmentRefused),
+    ("run.exe", "application/octet-stream", b"MZ", AttachmentRefused),
+    ("photo.png", "image/png", b"<script>alert(1)", AttachmentRefused),
+    ("empty.txt", "text/plain", b"", ValidationFailed),
 ])
-def test_TKT7_pages_scripts_programs_false_images_and_empty_files_are_refused(name, content_type, head):
+def test_TKT7_pages_scripts_programs_false_images_and_empty_files_are_refused(name, content_type, head, refusal):
+    """A well-formed upload of a kind the platform does not take is a 422; an empty body a 400."""
     uow = world()
     ticket = open_(uow)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(refusal):
         handlers.check_upload(ticket.id, name, content_type, len(head), head, CUSTOMER, uow)
+
+
+def test_TKT7_another_tenants_ticket_is_missing_before_its_file_is_looked_at():
+    uow = world()
+    with pytest.raises(TicketNotFound):
+        handlers.check_upload("no-such-ticket", "run.exe", "application/x-msdownload", 2, b"MZ", CUSTOMER, uow)
 
 
 def _upload(uow, ticket, actor, name="报错截图.png", attachment_id="a" * 32):
