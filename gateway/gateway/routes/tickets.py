@@ -294,7 +294,7 @@ class TicketRoutes:
         return json_response(shaped_ticket(named_ticket(self.services, ticket)))
 
     @route("POST", "/api/v1/tickets/<ticket_id>/transfer", summary="Transfer to another agent", tags=("tickets",),
-           body=TransferBody, response=TicketView, roles=AGENTS, errors=(404, 409))
+           body=TransferBody, response=TicketView, roles=AGENTS, errors=(404, 409, 422))
     def transfer_ticket(self, request, ticket_id):
         """TKT-3. The note says what you found and what the next agent should do. An off-duty agent
         needs `confirm_off_duty: true` (409 otherwise) and is told."""
@@ -349,7 +349,7 @@ class TicketRoutes:
         return json_response(self.services.ticket.go_off_duty(read_json(request, OffDutyBody())))
 
     @route("PUT", "/api/v1/support-duty/<user_id>", summary="Put an agent on or off duty", tags=("tickets",),
-           body=AgentDutyBody, response=DutyView, roles=(PROVIDER_ADMIN,), errors=(400, 403))
+           body=AgentDutyBody, response=DutyView, roles=(PROVIDER_ADMIN,), errors=(400, 403, 422))
     def set_support_agent_duty(self, request, user_id):
         """TKT-2. The lead (your provider's admin) sets an agent's duty. On: your unassigned tickets are
         handed out. Off: the agent's open tickets go back to the queue (the other on-duty agents, else

@@ -30,7 +30,8 @@ def _not_blank(value: str) -> None:
 
 
 # the same rule as a pattern (what str.strip() removes is what \s matches), so the document says it
-NOT_BLANK = validate.Regexp(r"^[\s\S]*\S", error="must not be blank")
+# not blank, and no NUL (stated in the pattern, so the API document says it too)
+NOT_BLANK = validate.Regexp(r"^[^\x00]*[^\s\x00][^\x00]*$", error="must not be blank")
 
 
 def _at_least_one(schema: Schema, data: dict) -> None:

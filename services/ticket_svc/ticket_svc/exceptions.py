@@ -49,3 +49,12 @@ class ServiceHoursRefused(Unprocessable):
 
 class ReplyRequired(Unprocessable):
     """TKT-5: the customer must have been answered (a public reply) before the ticket waits on them."""
+
+
+class NotAColleague(Unprocessable):
+    """The agent named (to hand over to, or to put on duty) is no active support agent of the caller's
+    provider: a well-formed request naming someone who cannot take tickets."""
+
+
+class EntitlementUnnamed(Unprocessable):
+    """A service tier must name the customer, the product or both (TKT-8)."""

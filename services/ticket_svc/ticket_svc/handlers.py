@@ -39,7 +39,9 @@ from ticket_svc.exceptions import (
     AttachmentRefused,
     AttachmentTooLarge,
     ConfirmationRequired,
+    EntitlementUnnamed,
     HandoverRequired,
+    NotAColleague,
     NotYourTicket,
     PartyNotNamed,
     ServiceHoursRefused,
@@ -529,8 +531,8 @@ def go_off_duty(cmd: dict, actor: Actor, uow, now: datetime) -> dict:
 def _require_colleague(user_id: str, provider_id: str, uow) -> dict:
     user = uow.people.user(user_id)
     if user is None or user["org_id"] != provider_id or SUPPORT_AGENT not in user["roles"] or not user["active"]:
-        raise ValidationFailed("The agent to hand over to is not a support agent of your organisation.",
-                               {"to_agent_id": ["not a support agent of your organisation"]})
+        raise NotAColleague("The agent to hand over to is not a support agent of your organisation.",
+                            {"to_agent_id": ["not a support agent of your organisation"]})
     return user
 
 
@@ -814,8 +816,8 @@ def set_entitlement(cmd: dict, actor: Actor, uow) -> dict:
     _require_provider_admin(actor)
     customer, product = cmd.get("customer_org_id"), cmd.get("product_id")
     if not customer and not product:
-        raise ValidationFailed("Name the customer, the product or both.",
-                               {"customer_org_id": ["customer_org_id, product_id or both"]})
+        raise EntitlementUnnamed("Name the customer, the product or both.",
+                                 {"customer_org_id": ["customer_org_id, product_id or both"]})
     if cmd.get("tier") is None:
         uow.settings.remove_entitlement(actor.org_id, customer, product)
         uow.commit()

@@ -11,7 +11,9 @@ from ticket_svc.exceptions import (
     AttachmentRefused,
     AttachmentTooLarge,
     ConfirmationRequired,
+    EntitlementUnnamed,
     HandoverRequired,
+    NotAColleague,
     NoteRequired,
     NotYourTicket,
     PartyNotNamed,
@@ -134,7 +136,7 @@ def test_TKT2_the_roster_lists_every_agent_and_the_lead_sets_their_duty():
     ticket = open_(uow)
     with pytest.raises(NotYourTicket):
         handlers.set_agent_duty("a2", {"on_duty": True}, A1, uow, MON_10)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(NotAColleague):
         handlers.set_agent_duty("r1", {"on_duty": True}, ADMIN, uow, MON_10)     # another provider's agent
     on = handlers.set_agent_duty("a1", {"on_duty": True}, ADMIN, uow, MON_10)
     assert on["on_duty"] and on["assigned"] == [ticket.id]
@@ -435,7 +437,7 @@ def test_TKT8_the_most_specific_contract_gives_the_tier_and_only_the_providers_a
     uow = world()
     with pytest.raises(NotYourTicket):
         handlers.set_entitlement({"product_id": "prod", "tier": "P1"}, A1, uow)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(EntitlementUnnamed):
         handlers.set_entitlement({"tier": "P1"}, ADMIN, uow)
     handlers.set_entitlement({"product_id": "prod", "tier": "P2"}, ADMIN, uow)
     assert open_(uow).tier == "P2"
