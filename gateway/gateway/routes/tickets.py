@@ -48,9 +48,8 @@ from gateway.api.tickets import (
 from gateway.names import add_names, lookup
 from gateway.web import attachment_response, content_disposition, json_response, read_json, read_query, route
 from platform_contracts.roles import CUSTOMER_ROLE, PLATFORM_OPERATOR, PROVIDER_ADMIN, SUPPORT_AGENT
+from platform_contracts.ticket import CUSTOMER_SIDE
 from platform_kit.exceptions import ValidationFailed
-from ticket_svc.domain.access import side_of
-from ticket_svc.domain.model import CUSTOMER as CUSTOMER_SIDE
 
 AGENTS = (SUPPORT_AGENT, PROVIDER_ADMIN)
 EXPORT_COLUMNS = ("id", "title", "category", "tier", "status", "priority_rank", "customer_org_id", "provider_id",
@@ -123,16 +122,9 @@ def is_staff(actor) -> bool:
     return actor is not None and (actor.is_operator or actor.has_role(*AGENTS))
 
 
-def customer_row(actor, row: dict) -> bool:
-    """Whether the caller reads this row as its customer (ticket_svc's side_of, the one rule)."""
-    return side_of(actor, _Row(row)) == CUSTOMER_SIDE
-
-
-class _Row:
-    def __init__(self, row: dict):
-        self.provider_id, self.customer_org_id = row.get("provider_id"), row.get("customer_org_id")
-        self.vendor_id = row.get("vendor_id")
-        self.escalated = bool(row.get("escalated"))
+def customer_row(row: dict) -> bool:
+    """Whether the caller reads this row as its customer: ticket_svc's one rule says so per row."""
+    return row.get("your_side") == CUSTOMER_SIDE
 
 
 def as_customer_row(row: dict) -> dict:
@@ -197,7 +189,7 @@ class TicketRoutes:
         `breached`, `escalated`, `unassigned`, `assignee_id`) answer 400 naming each for a customer."""
         query = staff_query(request.actor, TicketQuery().dump(read_query(request, TicketQuery())))
         page = named_page(self.services, self.services.ticket.list_tickets(query))
-        page["items"] = [as_customer_row(r) if customer_row(request.actor, r) else r for r in page["items"]]
+        page["items"] = [as_customer_row(r) if customer_row(r) else r for r in page["items"]]
         return json_response(page)
 
     @route("GET", "/api/v1/tickets/export", summary="Export the ticket list as CSV or XLSX", tags=("tickets",),
@@ -208,7 +200,7 @@ class TicketRoutes:
         columns only (those of CustomerTicketSummaryView)."""
         query = staff_query(request.actor, ExportQuery().dump(read_query(request, ExportQuery())))
         fmt = query.pop("format")
-        rows = [as_customer_row(r) if customer_row(request.actor, r) else r
+        rows = [as_customer_row(r) if customer_row(r) else r
                 for r in self.services.ticket.export_tickets(query)]
         columns = EXPORT_COLUMNS if is_staff(request.actor) else CUSTOMER_EXPORT_COLUMNS
         return table_response("tickets", columns, rows, fmt)

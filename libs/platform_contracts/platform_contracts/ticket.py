@@ -5,6 +5,9 @@ from platform_contracts.notify import NotificationRequest
 from platform_kit.contracts import register
 
 TICKET_STATUSES = ("processing", "awaiting_feedback", "awaiting_confirmation", "resolved", "closed")
+# the side a reader sees a ticket from (``your_side`` of every ticket and list row): ticket_svc
+# decides it with its one access rule; the gateway shapes a customer's answer by it
+CUSTOMER_SIDE = "customer"
 
 
 class TicketOpened(Schema):

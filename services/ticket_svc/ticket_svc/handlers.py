@@ -259,6 +259,7 @@ def summary(ticket: Ticket, dues: dict[str, datetime], side: str | None) -> dict
     """A list row: the ticket's fields and, for every side but the customer's (TKT-7), its timers as
     they stand (due instant, paused, met, breached) and the nearest due instant (the console counts down)."""
     data = {name: getattr(ticket, name) for name in SUMMARY_FIELDS}
+    data["your_side"] = side
     states = ticket.timer_states(dues) if side in (AGENT, OBSERVER, PLATFORM, VENDOR) else []
     data["timers"] = states
     data["next_due_at"] = min((s.due_at for s in states if s.due_at is not None), default=None)

@@ -244,6 +244,7 @@ class TimerStateSchema(Schema):
 
 class TicketSummarySchema(Schema):
     id = fields.String()
+    your_side = fields.String(metadata={"description": "customer, agent, platform, vendor or observer"})
     number = fields.String(allow_none=True, metadata={
         "description": "the readable ticket number people quote (and e-mail subjects carry)",
         "example": "T-2026-000123"})
@@ -284,7 +285,6 @@ class TicketSchema(TicketSummarySchema):
     complaint_note = fields.String()
     rating_comment = fields.String()
     waiting_since = fields.AwareDateTime(allow_none=True)
-    your_side = fields.String(metadata={"description": "customer, agent, platform, vendor or observer"})
     reply_expected_by = fields.AwareDateTime(allow_none=True, metadata={
         "description": "when the provider's answer to the customer's last message is due (4 service hours, "
                        "seed 001 section 8); null when nothing awaits an answer. Everyone sees it"})

@@ -338,6 +338,18 @@ def test_TKT1_TKT7_a_ticket_and_a_message_retried_under_their_operation_ids_are_
     assert len(uow.tickets.get(first.id).messages) == before + 1
 
 
+def test_ORG7_each_list_row_names_the_side_its_reader_sees_it_from():
+    """The gateway shapes a customer's rows by this, so the access rule is applied once, here."""
+    uow = world()
+    ticket = open_(uow)
+
+    def side(actor):
+        items, _ = handlers.list_tickets({}, actor, uow)
+        return next(item["your_side"] for item in items if item["id"] == ticket.id)
+
+    assert (side(CUSTOMER), side(A1)) == ("customer", "agent")
+
+
 def test_TKT5_list_rows_carry_each_timers_due_instant_paused_and_breached_for_agents_only():
     """The console's queue counts down from its rows, without reading each ticket."""
     uow = world()
