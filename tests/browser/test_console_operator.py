@@ -49,6 +49,9 @@ def test_ORG1_the_operator_creates_an_organisation_and_sees_the_admins_password_
     page.fill("#org-search", suffix)
     page.press("#org-search", "Enter")
     page.wait_for_selector(f"[data-testid=organisations] >> text=Console ISV {suffix}")
+    # the new organisation is on the unfiltered first page too: wait for the search's answer
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=organisations] .ant-table-row')"
+                           ".length === 1", timeout=15_000)
     assert page.locator("[data-testid=organisations] .ant-table-row").count() == 1
 
 
